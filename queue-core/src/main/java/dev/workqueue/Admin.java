@@ -1,0 +1,110 @@
+package dev.workqueue;
+
+import dev.workqueue.internal.Names;
+import dev.workqueue.spi.QueueBackend;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Operator actions over a backend: counts, peeking and dead-letter handling. Operations that
+ * name a queue throw {@link UnknownQueueException} when the backend holds nothing for it, so a
+ * typo is reported rather than answered with zeros. Does not own the backend.
+ */
+public final class Admin {
+  private final QueueBackend backend;
+
+  private Admin(QueueBackend backend) {
+    this.backend = Objects.requireNonNull(backend, "backend");
+  }
+
+  /** Admin operations on {@code backend}. */
+  public static Admin of(QueueBackend backend) {
+    return new Admin(backend);
+  }
+
+  /** The queues the backend holds anything for, sorted. */
+  public List<String> queues() {
+    return backend.queues();
+  }
+
+  /** Stats of every known queue, sorted by queue name. */
+  public List<QueueStats> stats() {
+    List<QueueStats> all = new ArrayList<>();
+    for (String queue : backend.queues()) {
+      all.add(backend.stats(queue));
+    }
+    return all;
+  }
+
+  /**
+   * Stats of one queue.
+   *
+   * @throws UnknownQueueException if the backend holds nothing for {@code queue}
+   */
+  public QueueStats stats(String queue) {
+    requireKnown(queue);
+    return backend.stats(queue);
+  }
+
+  /**
+   * Up to {@code limit} waiting jobs of one priority lane, next first.
+   *
+   * @throws UnknownQueueException if the backend holds nothing for {@code queue}
+   * @throws IllegalArgumentException if {@code limit} is not positive
+   */
+  public List<Job> peek(String queue, String priority, int limit) {
+    requireKnown(queue);
+    return backend.peek(queue, priority, positive(limit));
+  }
+
+  /** Up to {@code limit} delayed jobs, soonest first; throws as {@link #peek}. */
+  public List<Job> peekDelayed(String queue, int limit) {
+    requireKnown(queue);
+    return backend.peekDelayed(queue, positive(limit));
+  }
+
+  /** Up to {@code limit} dead letters, oldest first; throws as {@link #peek}. */
+  public List<DeadLetter> peekDead(String queue, int limit) {
+    requireKnown(queue);
+    return backend.peekDead(queue, positive(limit));
+  }
+
+  /**
+   * Deletes every dead letter of {@code queue}; returns how many were removed.
+   *
+   * @throws UnknownQueueException if the backend holds nothing for {@code queue}
+   */
+  public long purgeDead(String queue) {
+    requireKnown(queue);
+    return backend.purgeDead(queue);
+  }
+
+  /**
+   * Moves up to {@code limit} dead letters back to their lanes with a fresh attempt count;
+   * returns how many moved.
+   *
+   * @throws UnknownQueueException if the backend holds nothing for {@code queue}
+   */
+  public long requeueDead(String queue, int limit) {
+    requireKnown(queue);
+    return backend.requeueDead(queue, positive(limit));
+  }
+
+  private void requireKnown(String queue) {
+    if (!Names.isValid(queue)) {
+      throw new IllegalArgumentException("queue must be " + Names.RULE + ", but was \"" + queue + "\"");
+    }
+    List<String> known = backend.queues();
+    if (!known.contains(queue)) {
+      throw new UnknownQueueException(queue, known);
+    }
+  }
+
+  private static int positive(int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1, but was " + limit);
+    }
+    return limit;
+  }
+}

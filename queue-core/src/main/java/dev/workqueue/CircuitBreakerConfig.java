@@ -1,0 +1,88 @@
+package dev.workqueue;
+
+import dev.workqueue.internal.Problems;
+import java.time.Duration;
+
+/**
+ * When a consumer's {@link CircuitBreaker} opens and how it recovers. It opens when, over the
+ * last {@code window}, at least {@code minimumSamples} attempts finished and the share that
+ * failed reached {@code failureRateThreshold}; after {@code cooldown} it lets a single probe job
+ * through and closes if that succeeds.
+ *
+ * @param failureRateThreshold failure share in (0, 1] that opens the breaker
+ * @param window length of the rolling window of outcomes
+ * @param minimumSamples outcomes needed in the window before the rate is judged
+ * @param cooldown how long the breaker stays open before probing
+ */
+public record CircuitBreakerConfig(
+    double failureRateThreshold, Duration window, int minimumSamples, Duration cooldown) {
+
+  /** Default {@link #failureRateThreshold()}: 0.5. */
+  public static final double DEFAULT_FAILURE_RATE_THRESHOLD = 0.5;
+  /** Default {@link #window()}: 60 seconds. */
+  public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(60);
+  /** Default {@link #minimumSamples()}: 20. */
+  public static final int DEFAULT_MINIMUM_SAMPLES = 20;
+  /** Default {@link #cooldown()}: 30 seconds. */
+  public static final Duration DEFAULT_COOLDOWN = Duration.ofSeconds(30);
+
+  /** @throws InvalidConfigurationException naming every invalid argument */
+  public CircuitBreakerConfig {
+    new Problems("circuit breaker config")
+        .check(failureRateThreshold > 0.0 && failureRateThreshold <= 1.0, "failureRateThreshold",
+            "greater than 0 and at most 1", failureRateThreshold)
+        .check(window != null && window.toMillis() >= 10, "window", "at least 10ms", window)
+        .atLeast(minimumSamples, 1, "minimumSamples")
+        .positive(cooldown, "cooldown")
+        .throwIfAny();
+  }
+
+  /** The defaults: open at 50% failures over 60 s with at least 20 samples, 30 s cooldown. */
+  public static CircuitBreakerConfig ofDefaults() {
+    return builder().build();
+  }
+
+  /** Starts from the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds a {@link CircuitBreakerConfig}; {@link #build()} leaves the builder reusable. */
+  public static final class Builder {
+    private double failureRateThreshold = DEFAULT_FAILURE_RATE_THRESHOLD;
+    private Duration window = DEFAULT_WINDOW;
+    private int minimumSamples = DEFAULT_MINIMUM_SAMPLES;
+    private Duration cooldown = DEFAULT_COOLDOWN;
+
+    private Builder() {}
+
+    /** Failure share that opens the breaker; default 0.5. */
+    public Builder failureRateThreshold(double failureRateThreshold) {
+      this.failureRateThreshold = failureRateThreshold;
+      return this;
+    }
+
+    /** Rolling window length; default 60 seconds. */
+    public Builder window(Duration window) {
+      this.window = window;
+      return this;
+    }
+
+    /** Outcomes needed before judging; default 20. */
+    public Builder minimumSamples(int minimumSamples) {
+      this.minimumSamples = minimumSamples;
+      return this;
+    }
+
+    /** Time spent open before a probe; default 30 seconds. */
+    public Builder cooldown(Duration cooldown) {
+      this.cooldown = cooldown;
+      return this;
+    }
+
+    /** @throws InvalidConfigurationException naming every invalid argument */
+    public CircuitBreakerConfig build() {
+      return new CircuitBreakerConfig(failureRateThreshold, window, minimumSamples, cooldown);
+    }
+  }
+}

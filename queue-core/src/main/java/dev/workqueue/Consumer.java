@@ -1,0 +1,280 @@
+package dev.workqueue;
+
+import dev.workqueue.internal.DefaultConsumer;
+import dev.workqueue.internal.Names;
+import dev.workqueue.internal.Problems;
+import dev.workqueue.spi.JobInterceptor;
+import dev.workqueue.spi.QueueBackend;
+import dev.workqueue.spi.QueueObserver;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Takes jobs of one queue from a backend and runs a {@link JobHandler} on them with a fixed
+ * number of worker threads. Jobs are leased while they run; the consumer extends the leases of
+ * its in-flight jobs, recovers jobs whose leases expired elsewhere, retries failures through the
+ * backend's delayed set and dead-letters jobs that ran out of attempts.
+ *
+ * <pre>{@code
+ * Consumer consumer = Consumer.builder(backend, job -> send(job.payloadAsString()))
+ *     .queue("emails").priorities("high", "low").concurrency(8).build();
+ * consumer.start();
+ * ...
+ * consumer.close(); // graceful: drains in-flight jobs, returns the rest
+ * }</pre>
+ *
+ * <p>Threads are named {@code workqueue-<name>-worker-<n>}, {@code workqueue-<name>-fetcher},
+ * {@code workqueue-<name>-settler} and {@code workqueue-<name>-maintenance}.
+ */
+public interface Consumer extends AutoCloseable {
+
+  /** Default {@link Builder#name(String)}: {@value}. */
+  String DEFAULT_NAME = "consumer";
+  /** Default {@link Builder#concurrency(int)}: 4. */
+  int DEFAULT_CONCURRENCY = 4;
+  /** Default {@link Builder#leaseDuration(Duration)}: 30 seconds. */
+  Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(30);
+  /** Default {@link Builder#jobTimeout(Duration)}: 5 minutes. */
+  Duration DEFAULT_JOB_TIMEOUT = Duration.ofMinutes(5);
+  /** Default {@link Builder#drainTimeout(Duration)}: 30 seconds. */
+  Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+  /** Default {@link Builder#recoveryInterval(Duration)}: 5 seconds. */
+  Duration DEFAULT_RECOVERY_INTERVAL = Duration.ofSeconds(5);
+  /** Default {@link Builder#fetchWait(Duration)}: 2 seconds. */
+  Duration DEFAULT_FETCH_WAIT = Duration.ofSeconds(2);
+  /** Default {@link Builder#fetchBatchSize(int)}: 64. */
+  int DEFAULT_FETCH_BATCH_SIZE = 64;
+
+  /**
+   * Starts fetching and processing.
+   *
+   * @throws IllegalStateException if already started or closed
+   */
+  void start();
+
+  /**
+   * Graceful shutdown: stops fetching, waits up to the drain timeout for in-flight jobs, then
+   * interrupts the rest and returns them to their queue uncounted. Idempotent; blocks until done.
+   */
+  @Override
+  void close();
+
+  /** The consumer's name, as given to the builder. */
+  String name();
+
+  /** The unique id this consumer uses towards the backend: name plus a random suffix. */
+  String id();
+
+  /** The queue this consumer serves. */
+  String queue();
+
+  /** The current lifecycle state. */
+  ConsumerState state();
+
+  /** How many worker threads are running a handler right now. */
+  int activeWorkers();
+
+  /** The circuit breaker's state; {@link CircuitBreakerState#CLOSED} when there is none. */
+  CircuitBreakerState circuitBreakerState();
+
+  /** Starts a consumer that runs {@code handler} on jobs from {@code backend}. */
+  static Builder builder(QueueBackend backend, JobHandler handler) {
+    return new Builder(backend, handler);
+  }
+
+  /** Builds a {@link Consumer}; {@link #build()} validates and leaves the builder reusable. */
+  final class Builder {
+    private final QueueBackend backend;
+    private final JobHandler handler;
+    private String name = DEFAULT_NAME;
+    private String queue = Producer.DEFAULT_QUEUE;
+    private List<String> priorities = List.of(Producer.DEFAULT_PRIORITY);
+    private PriorityMode priorityMode = PriorityMode.strict();
+    private int concurrency = DEFAULT_CONCURRENCY;
+    private int fetchBatchSize = DEFAULT_FETCH_BATCH_SIZE;
+    private RetryPolicy retryPolicy = RetryPolicy.ofDefaults();
+    private Duration jobTimeout = DEFAULT_JOB_TIMEOUT;
+    private Duration leaseDuration = DEFAULT_LEASE_DURATION;
+    private Duration heartbeatInterval;
+    private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+    private Duration recoveryInterval = DEFAULT_RECOVERY_INTERVAL;
+    private Duration fetchWait = DEFAULT_FETCH_WAIT;
+    private CircuitBreakerConfig circuitBreaker;
+    private Clock clock = Clock.systemUTC();
+    private final List<QueueObserver> observers = new ArrayList<>();
+    private final List<JobInterceptor> interceptors = new ArrayList<>();
+
+    private Builder(QueueBackend backend, JobHandler handler) {
+      this.backend = backend;
+      this.handler = handler;
+    }
+
+    /** Name used in thread names, logs and events; default {@value Consumer#DEFAULT_NAME}. */
+    public Builder name(String name) {
+      this.name = name;
+      return this;
+    }
+
+    /** Queue to serve; default {@value Producer#DEFAULT_QUEUE}. */
+    public Builder queue(String queue) {
+      this.queue = queue;
+      return this;
+    }
+
+    /** Priority lanes to serve, highest first; default the single lane {@value Producer#DEFAULT_PRIORITY}. */
+    public Builder priorities(String... priorities) {
+      this.priorities = priorities == null ? null : List.of(priorities);
+      return this;
+    }
+
+    /** Priority lanes to serve, highest first. */
+    public Builder priorities(List<String> priorities) {
+      this.priorities = priorities == null ? null : List.copyOf(priorities);
+      return this;
+    }
+
+    /** How lanes are ordered per fetch; default {@link PriorityMode#strict()}. */
+    public Builder priorityMode(PriorityMode priorityMode) {
+      this.priorityMode = priorityMode;
+      return this;
+    }
+
+    /** Worker threads, which is also the most jobs in flight; default 4. */
+    public Builder concurrency(int concurrency) {
+      this.concurrency = concurrency;
+      return this;
+    }
+
+    /** Most jobs taken in one fetch; default 64. */
+    public Builder fetchBatchSize(int fetchBatchSize) {
+      this.fetchBatchSize = fetchBatchSize;
+      return this;
+    }
+
+    /** Backoff and attempts for failures; default {@link RetryPolicy#ofDefaults()}. */
+    public Builder retryPolicy(RetryPolicy retryPolicy) {
+      this.retryPolicy = retryPolicy;
+      return this;
+    }
+
+    /** Longest a handler may run before it is interrupted and the attempt fails; default 5 minutes. */
+    public Builder jobTimeout(Duration jobTimeout) {
+      this.jobTimeout = jobTimeout;
+      return this;
+    }
+
+    /** How long a taken job stays leased without a heartbeat; default 30 seconds. */
+    public Builder leaseDuration(Duration leaseDuration) {
+      this.leaseDuration = leaseDuration;
+      return this;
+    }
+
+    /** How often in-flight leases are extended; default a third of the lease duration. */
+    public Builder heartbeatInterval(Duration heartbeatInterval) {
+      this.heartbeatInterval = heartbeatInterval;
+      return this;
+    }
+
+    /** How long {@link Consumer#close()} waits for in-flight jobs; default 30 seconds. */
+    public Builder drainTimeout(Duration drainTimeout) {
+      this.drainTimeout = drainTimeout;
+      return this;
+    }
+
+    /** How often this consumer recovers jobs with expired leases; default 5 seconds. */
+    public Builder recoveryInterval(Duration recoveryInterval) {
+      this.recoveryInterval = recoveryInterval;
+      return this;
+    }
+
+    /**
+     * Longest a fetch blocks on the backend when the queue is empty; default 2 seconds. Bounds how
+     * long {@link Consumer#close()} waits for the fetcher and the idle request rate.
+     */
+    public Builder fetchWait(Duration fetchWait) {
+      this.fetchWait = fetchWait;
+      return this;
+    }
+
+    /** Enables a circuit breaker with this configuration; default none. */
+    public Builder circuitBreaker(CircuitBreakerConfig circuitBreaker) {
+      this.circuitBreaker = circuitBreaker;
+      return this;
+    }
+
+    /** Clock for durations, timeouts and the circuit breaker; default the UTC system clock. */
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** Adds an observer of job and consumer events. */
+    public Builder observer(QueueObserver observer) {
+      observers.add(Objects.requireNonNull(observer, "observer"));
+      return this;
+    }
+
+    /** Adds an interceptor around handler invocations; the first added is outermost. */
+    public Builder interceptor(JobInterceptor interceptor) {
+      interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      return this;
+    }
+
+    /** @throws InvalidConfigurationException naming every invalid argument */
+    public Consumer build() {
+      Duration heartbeat = heartbeatInterval != null ? heartbeatInterval
+          : leaseDuration != null ? leaseDuration.dividedBy(3) : null;
+      Problems problems = new Problems("consumer")
+          .notNull(backend, "backend")
+          .notNull(handler, "handler")
+          .check(Names.isValid(name), "name", Names.RULE, name)
+          .check(Names.isValid(queue), "queue", Names.RULE, queue)
+          .atLeast(concurrency, 1, "concurrency")
+          .atLeast(fetchBatchSize, 1, "fetchBatchSize")
+          .notNull(retryPolicy, "retryPolicy")
+          .positive(jobTimeout, "jobTimeout")
+          .check(leaseDuration != null && leaseDuration.toMillis() >= 100, "leaseDuration",
+              "at least 100ms", leaseDuration)
+          .positive(heartbeatInterval == null ? Duration.ofSeconds(1) : heartbeatInterval, "heartbeatInterval")
+          .notNegative(drainTimeout, "drainTimeout")
+          .positive(recoveryInterval, "recoveryInterval")
+          .notNegative(fetchWait, "fetchWait")
+          .notNull(priorityMode, "priorityMode")
+          .notNull(clock, "clock");
+      checkPriorities(problems);
+      if (heartbeat != null && leaseDuration != null && heartbeat.compareTo(leaseDuration) >= 0) {
+        problems.add("heartbeatInterval must be shorter than leaseDuration (" + leaseDuration
+            + "), but was " + heartbeat);
+      }
+      problems.throwIfAny();
+      return new DefaultConsumer(new DefaultConsumer.Settings(name, queue, priorities, priorityMode,
+          concurrency, fetchBatchSize, retryPolicy, jobTimeout, leaseDuration, heartbeat, drainTimeout,
+          recoveryInterval, fetchWait, circuitBreaker, clock), backend, handler,
+          QueueObserver.composite(observers), List.copyOf(interceptors));
+    }
+
+    private void checkPriorities(Problems problems) {
+      if (priorities == null || priorities.isEmpty()) {
+        problems.add("priorities must name at least one lane, but was " + priorities);
+        return;
+      }
+      problems.check(priorities.stream().allMatch(Names::isValid), "priorities",
+          "names of " + Names.RULE, priorities);
+      problems.check(new HashSet<>(priorities).size() == priorities.size(), "priorities",
+          "distinct names", priorities);
+      if (priorityMode instanceof PriorityMode.Weighted weighted) {
+        Map<String, Integer> weights = weighted.weights();
+        for (String priority : priorities) {
+          Integer weight = weights.get(priority);
+          problems.check(weight != null && weight > 0, "priorityMode.weights." + priority,
+              "a positive weight for every served priority", weight);
+        }
+      }
+    }
+  }
+}

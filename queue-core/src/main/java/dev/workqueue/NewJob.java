@@ -1,0 +1,185 @@
+package dev.workqueue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What a host asks a {@link Producer} to enqueue. Unset fields (null, or 0 for
+ * {@code maxAttempts}) take the producer's defaults.
+ *
+ * @param payload the job's bytes
+ * @param queue target queue, or {@code null} for the producer's default queue
+ * @param priority priority lane, or {@code null} for the producer's default priority
+ * @param id caller-chosen job id, or {@code null} to generate one
+ * @param runAt earliest run time for a delayed job, or {@code null} to run as soon as possible
+ * @param delay delay from enqueue time, or {@code null}; cannot be combined with {@code runAt}
+ * @param maxAttempts deliveries allowed, or 0 to let the consumer's retry policy decide
+ * @param idempotencyKey de-duplication key, or {@code null}
+ * @param headers small string metadata, never {@code null}
+ */
+public record NewJob(
+    byte[] payload,
+    String queue,
+    String priority,
+    String id,
+    Instant runAt,
+    Duration delay,
+    int maxAttempts,
+    String idempotencyKey,
+    Map<String, String> headers) {
+
+  public NewJob {
+    Objects.requireNonNull(payload, "payload");
+    if (runAt != null && delay != null) {
+      throw new IllegalArgumentException("runAt cannot be combined with delay");
+    }
+    if (delay != null && delay.isNegative()) {
+      throw new IllegalArgumentException("delay must be zero or a positive duration, but was " + delay);
+    }
+    if (maxAttempts < 0) {
+      throw new IllegalArgumentException("maxAttempts must be at least 0, but was " + maxAttempts);
+    }
+    payload = payload.clone();
+    headers = headers == null ? Map.of() : Map.copyOf(headers);
+  }
+
+  /** A copy of the payload. */
+  @Override
+  public byte[] payload() {
+    return payload.clone();
+  }
+
+  /** The payload's length in bytes, without copying it. */
+  public int payloadSize() {
+    return payload.length;
+  }
+
+  /** A job with these bytes and every other field defaulted. */
+  public static NewJob of(byte[] payload) {
+    return builder(payload).build();
+  }
+
+  /** A job with this UTF-8 text as payload and every other field defaulted. */
+  public static NewJob of(String payload) {
+    return builder(payload).build();
+  }
+
+  /** Starts a job with these bytes. */
+  public static Builder builder(byte[] payload) {
+    return new Builder(payload);
+  }
+
+  /** Starts a job with this UTF-8 text as payload. */
+  public static Builder builder(String payload) {
+    return new Builder(Objects.requireNonNull(payload, "payload").getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** This job with one more header; used by interceptors that propagate context. */
+  public NewJob withHeader(String name, String value) {
+    Map<String, String> copy = new LinkedHashMap<>(headers);
+    copy.put(name, value);
+    return new NewJob(payload, queue, priority, id, runAt, delay, maxAttempts, idempotencyKey, copy);
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof NewJob job
+        && java.util.Arrays.equals(payload, job.payload)
+        && Objects.equals(queue, job.queue)
+        && Objects.equals(priority, job.priority)
+        && Objects.equals(id, job.id)
+        && Objects.equals(runAt, job.runAt)
+        && Objects.equals(delay, job.delay)
+        && maxAttempts == job.maxAttempts
+        && Objects.equals(idempotencyKey, job.idempotencyKey)
+        && headers.equals(job.headers);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(java.util.Arrays.hashCode(payload), queue, priority, id);
+  }
+
+  @Override
+  public String toString() {
+    return "NewJob[queue=" + queue + ", priority=" + priority + ", id=" + id + ", payloadSize="
+        + payload.length + "]";
+  }
+
+  /** Builds a {@link NewJob}; every setter is optional. */
+  public static final class Builder {
+    private final byte[] payload;
+    private String queue;
+    private String priority;
+    private String id;
+    private Instant runAt;
+    private Duration delay;
+    private int maxAttempts;
+    private String idempotencyKey;
+    private final Map<String, String> headers = new LinkedHashMap<>();
+
+    private Builder(byte[] payload) {
+      this.payload = Objects.requireNonNull(payload, "payload");
+    }
+
+    /** Target queue; default: the producer's default queue. */
+    public Builder queue(String queue) {
+      this.queue = queue;
+      return this;
+    }
+
+    /** Priority lane; default: the producer's default priority. */
+    public Builder priority(String priority) {
+      this.priority = priority;
+      return this;
+    }
+
+    /** Job id; default: a generated unique id. */
+    public Builder id(String id) {
+      this.id = id;
+      return this;
+    }
+
+    /** Earliest run time; default: now. */
+    public Builder runAt(Instant runAt) {
+      this.runAt = runAt;
+      return this;
+    }
+
+    /** Delay from enqueue time; default: none. */
+    public Builder delay(Duration delay) {
+      this.delay = delay;
+      return this;
+    }
+
+    /** Deliveries allowed; default 0, meaning the consumer's retry policy decides. */
+    public Builder maxAttempts(int maxAttempts) {
+      this.maxAttempts = maxAttempts;
+      return this;
+    }
+
+    /**
+     * Makes a second enqueue with the same key a no-op while the first job is still known to the
+     * backend. Default: none.
+     */
+    public Builder idempotencyKey(String idempotencyKey) {
+      this.idempotencyKey = idempotencyKey;
+      return this;
+    }
+
+    /** Adds a header; names and values must not be null. */
+    public Builder header(String name, String value) {
+      headers.put(Objects.requireNonNull(name, "header name"), Objects.requireNonNull(value, "header value"));
+      return this;
+    }
+
+    /** @throws IllegalArgumentException if both runAt and delay are set or a value is negative */
+    public NewJob build() {
+      return new NewJob(payload, queue, priority, id, runAt, delay, maxAttempts, idempotencyKey, headers);
+    }
+  }
+}

@@ -1,0 +1,631 @@
+package dev.workqueue.internal;
+
+import dev.workqueue.BackendUnavailableException;
+import dev.workqueue.CircuitBreaker;
+import dev.workqueue.CircuitBreakerConfig;
+import dev.workqueue.CircuitBreakerState;
+import dev.workqueue.Consumer;
+import dev.workqueue.ConsumerState;
+import dev.workqueue.Job;
+import dev.workqueue.JobError;
+import dev.workqueue.JobHandler;
+import dev.workqueue.PriorityMode;
+import dev.workqueue.RetryPolicy;
+import dev.workqueue.event.CircuitBreakerStateChangedEvent;
+import dev.workqueue.event.ConsumerStateChangedEvent;
+import dev.workqueue.event.JobDeadLetteredEvent;
+import dev.workqueue.event.JobFailedEvent;
+import dev.workqueue.event.JobRecoveredEvent;
+import dev.workqueue.event.JobRetriedEvent;
+import dev.workqueue.event.JobStartedEvent;
+import dev.workqueue.event.JobSucceededEvent;
+import dev.workqueue.spi.FetchRequest;
+import dev.workqueue.spi.FetchResult;
+import dev.workqueue.spi.JobInterceptor;
+import dev.workqueue.spi.Lease;
+import dev.workqueue.spi.LeasedJob;
+import dev.workqueue.spi.PoisonedEntry;
+import dev.workqueue.spi.QueueBackend;
+import dev.workqueue.spi.QueueObserver;
+import dev.workqueue.spi.Settlement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The consumer engine. One fetcher thread takes as many jobs as there are idle workers (up to
+ * the batch size) per backend call; workers run the handler; a settler thread writes outcomes
+ * back in batches; a maintenance thread extends leases, recovers expired ones and enforces
+ * job timeouts.
+ */
+public final class DefaultConsumer implements Consumer {
+  private static final Logger log = LoggerFactory.getLogger(DefaultConsumer.class);
+  private static final int SETTLE_BATCH = 512;
+  private static final int RECOVER_BATCH = 1_000;
+  private static final Duration MAX_RETRY_PAUSE = Duration.ofSeconds(5);
+
+  /** Validated consumer settings, as the builder produced them. */
+  public record Settings(String name, String queue, List<String> priorities, PriorityMode priorityMode,
+      int concurrency, int fetchBatchSize, RetryPolicy retryPolicy, Duration jobTimeout,
+      Duration leaseDuration, Duration heartbeatInterval, Duration drainTimeout,
+      Duration recoveryInterval, Duration fetchWait, CircuitBreakerConfig circuitBreaker, Clock clock) {}
+
+  private final Settings settings;
+  private final QueueBackend backend;
+  private final QueueObserver observer;
+  private final JobInterceptor.HandleChain handle;
+  private final String id;
+  private final PrioritySelector selector;
+  private final CircuitBreaker breaker;
+  private final Clock clock;
+
+  private final AtomicReference<ConsumerState> state = new AtomicReference<>(ConsumerState.NEW);
+  private final AtomicBoolean closing = new AtomicBoolean();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final Semaphore idleWorkers;
+  private final ConcurrentHashMap<String, InFlight> inFlight = new ConcurrentHashMap<>();
+  private final AtomicInteger active = new AtomicInteger();
+  private final LinkedBlockingQueue<Pending> settlements = new LinkedBlockingQueue<>();
+  private final ThreadPoolExecutor workers;
+  private final ScheduledExecutorService maintenance;
+  private final Thread fetcher;
+  private final Thread settler;
+  private final RateLimitedWarning backendWarning = new RateLimitedWarning(Duration.ofSeconds(10));
+  private volatile boolean fetching = true;
+  private volatile boolean settling = true;
+
+  public DefaultConsumer(Settings settings, QueueBackend backend, JobHandler handler,
+      QueueObserver observer, List<JobInterceptor> interceptors) {
+    this.settings = settings;
+    this.backend = backend;
+    this.observer = observer;
+    this.clock = settings.clock();
+    this.id = settings.name() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    this.selector = new PrioritySelector(settings.priorities(), settings.priorityMode());
+    this.breaker = settings.circuitBreaker() == null ? null
+        : CircuitBreaker.create(settings.circuitBreaker(), clock, this::breakerChanged);
+    JobInterceptor.HandleChain chain = handler::handle;
+    for (int i = interceptors.size() - 1; i >= 0; i--) {
+      JobInterceptor interceptor = interceptors.get(i);
+      JobInterceptor.HandleChain next = chain;
+      chain = job -> interceptor.aroundHandle(job, next);
+    }
+    this.handle = chain;
+    this.idleWorkers = new Semaphore(settings.concurrency());
+    this.workers = new ThreadPoolExecutor(settings.concurrency(), settings.concurrency(), 0,
+        TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+        NamedThreads.numbered(settings.name(), "worker"));
+    this.maintenance = Executors.newSingleThreadScheduledExecutor(
+        NamedThreads.single(settings.name(), "maintenance"));
+    this.fetcher = NamedThreads.single(settings.name(), "fetcher").newThread(this::fetchLoop);
+    this.settler = NamedThreads.single(settings.name(), "settler").newThread(this::settleLoop);
+  }
+
+  @Override
+  public void start() {
+    if (!state.compareAndSet(ConsumerState.NEW, ConsumerState.RUNNING)) {
+      throw new IllegalStateException("consumer " + settings.name() + " cannot start: it is " + state.get());
+    }
+    observer.onConsumerStateChanged(new ConsumerStateChangedEvent(settings.name(), settings.queue(),
+        ConsumerState.NEW, ConsumerState.RUNNING));
+    long heartbeatMillis = settings.heartbeatInterval().toMillis();
+    maintenance.scheduleWithFixedDelay(this::heartbeat, 0, heartbeatMillis, TimeUnit.MILLISECONDS);
+    long recoveryMillis = settings.recoveryInterval().toMillis();
+    maintenance.scheduleWithFixedDelay(this::recoverExpired, recoveryMillis, recoveryMillis,
+        TimeUnit.MILLISECONDS);
+    long sweepMillis = Math.max(10, Math.min(1_000, settings.jobTimeout().toMillis() / 20));
+    maintenance.scheduleWithFixedDelay(this::enforceTimeouts, sweepMillis, sweepMillis,
+        TimeUnit.MILLISECONDS);
+    settler.start();
+    fetcher.start();
+    log.info("consumer {} started on queue {} with priorities {} and {} workers", id,
+        settings.queue(), settings.priorities(), settings.concurrency());
+  }
+
+  // ---- fetching -------------------------------------------------------------------------
+
+  private void fetchLoop() {
+    Duration pause = Duration.ofMillis(100);
+    while (fetching) {
+      try {
+        idleWorkers.acquire();
+      } catch (InterruptedException e) {
+        break;
+      }
+      // Only this thread takes permits, so the idle count cannot shrink before tryAcquire.
+      int extra = Math.min(settings.fetchBatchSize() - 1, idleWorkers.availablePermits());
+      int wanted = extra > 0 && idleWorkers.tryAcquire(extra) ? 1 + extra : 1;
+      boolean probe = false;
+      if (breaker != null) {
+        if (!breaker.tryAcquirePermission()) {
+          idleWorkers.release(wanted);
+          if (!sleep(Duration.ofMillis(Math.min(100, settings.circuitBreaker().cooldown().toMillis())))) {
+            break;
+          }
+          continue;
+        }
+        if (breaker.state() == CircuitBreakerState.HALF_OPEN) {
+          idleWorkers.release(wanted - 1);
+          wanted = 1;
+          probe = true;
+        }
+      }
+      FetchResult result;
+      try {
+        result = backend.fetch(new FetchRequest(id, settings.queue(),
+            selector.order(() -> ThreadLocalRandom.current().nextDouble()), wanted,
+            settings.leaseDuration(), settings.fetchWait()));
+        pause = Duration.ofMillis(100);
+      } catch (InterruptedException e) {
+        giveBack(wanted, probe);
+        break;
+      } catch (RuntimeException e) {
+        giveBack(wanted, probe);
+        warnBackend("fetch", e);
+        if (!sleep(pause)) {
+          break;
+        }
+        pause = min(pause.multipliedBy(2), MAX_RETRY_PAUSE);
+        continue;
+      }
+      int taken = result.jobs().size();
+      idleWorkers.release(wanted - taken);
+      if (probe && taken == 0) {
+        breaker.releasePermission();
+      }
+      result.poisoned().forEach(this::reportPoisoned);
+      for (LeasedJob leased : result.jobs()) {
+        dispatch(leased);
+      }
+    }
+  }
+
+  private void giveBack(int workersHeld, boolean probe) {
+    idleWorkers.release(workersHeld);
+    if (probe) {
+      breaker.releasePermission();
+    }
+  }
+
+  private void dispatch(LeasedJob leased) {
+    Job job = leased.job();
+    if (!fetching) {
+      settle(new Settlement.Release(leased.lease()), job);
+      idleWorkers.release();
+      return;
+    }
+    int maxAttempts = maxAttempts(job);
+    if (job.attempt() > maxAttempts) {
+      JobError error = new JobError("max-attempts-exceeded", "delivered " + job.attempt()
+          + " times, more than the " + maxAttempts + " allowed; earlier leases expired", clock.instant());
+      log.error("job {} of queue {} exceeded its {} attempts after lost leases; moving it to the dead-letter queue",
+          job.id(), job.queue(), maxAttempts);
+      settle(new Settlement.DeadLetter(leased.lease(), error), job);
+      idleWorkers.release();
+      return;
+    }
+    InFlight flight = new InFlight(leased);
+    inFlight.put(leased.lease().token(), flight);
+    workers.execute(() -> run(flight));
+  }
+
+  private void reportPoisoned(PoisonedEntry entry) {
+    log.error("undecodable entry {} in queue {} was moved to the dead-letter queue: {}",
+        entry.jobId(), entry.queue(), entry.reason());
+    observer.onDeadLettered(new JobDeadLetteredEvent(entry.jobId(), entry.queue(), 0,
+        new JobError("undecodable", entry.reason(), clock.instant())));
+  }
+
+  // ---- running --------------------------------------------------------------------------
+
+  private void run(InFlight flight) {
+    Job job = flight.leased.job();
+    active.incrementAndGet();
+    MDC.put("job_id", job.id());
+    MDC.put("queue", job.queue());
+    MDC.put("attempt", Integer.toString(job.attempt()));
+    try {
+      if (!flight.begin(Thread.currentThread(), System.nanoTime())) {
+        return;
+      }
+      log.debug("running job {} attempt {}", job.id(), job.attempt());
+      observer.onStarted(new JobStartedEvent(job, settings.name()));
+      Throwable failure = null;
+      try {
+        handle.proceed(job);
+      } catch (Throwable thrown) {
+        failure = thrown;
+      }
+      Duration took = Duration.ofNanos(System.nanoTime() - flight.startNanos);
+      if (!flight.finish()) {
+        return;
+      }
+      if (failure == null) {
+        if (breaker != null) {
+          breaker.onSuccess();
+        }
+        observer.onSucceeded(new JobSucceededEvent(job, settings.name(), took));
+        settle(new Settlement.Ack(flight.leased.lease()), job);
+      } else {
+        failed(flight.leased, JobError.of(failure, clock.instant()), took);
+      }
+    } finally {
+      Thread.interrupted();
+      MDC.remove("job_id");
+      MDC.remove("queue");
+      MDC.remove("attempt");
+      active.decrementAndGet();
+      inFlight.remove(flight.leased.lease().token());
+      idleWorkers.release();
+    }
+  }
+
+  private void failed(LeasedJob leased, JobError error, Duration took) {
+    Job job = leased.job();
+    observer.onFailed(new JobFailedEvent(job, settings.name(), error, took));
+    if (breaker != null) {
+      breaker.onFailure();
+    }
+    int maxAttempts = maxAttempts(job);
+    if (job.attempt() < maxAttempts) {
+      Duration delay = settings.retryPolicy().backoff(job.attempt(), ThreadLocalRandom.current().nextDouble());
+      log.warn("job {} of queue {} failed attempt {}/{} with {}: {}; retrying in {} ms", job.id(),
+          job.queue(), job.attempt(), maxAttempts, error.type(), error.message(), delay.toMillis());
+      settle(new Settlement.Retry(leased.lease(), delay, error), job);
+    } else {
+      log.error("job {} of queue {} failed its last attempt {}/{} with {}: {}; moving it to the dead-letter queue",
+          job.id(), job.queue(), job.attempt(), maxAttempts, error.type(), error.message());
+      settle(new Settlement.DeadLetter(leased.lease(), error), job);
+    }
+  }
+
+  private int maxAttempts(Job job) {
+    return job.maxAttempts() > 0 ? job.maxAttempts() : settings.retryPolicy().maxAttempts();
+  }
+
+  // ---- maintenance ----------------------------------------------------------------------
+
+  private void enforceTimeouts() {
+    long now = System.nanoTime();
+    long limit = settings.jobTimeout().toNanos();
+    for (InFlight flight : inFlight.values()) {
+      long took = flight.runningFor(now);
+      if (took > limit && flight.abandon()) {
+        failed(flight.leased, new JobError("timeout", "handler ran longer than jobTimeout "
+            + settings.jobTimeout(), clock.instant()), Duration.ofNanos(took));
+      }
+    }
+  }
+
+  private void heartbeat() {
+    List<Lease> leases = new ArrayList<>();
+    for (InFlight flight : inFlight.values()) {
+      if (!flight.isDone()) {
+        leases.add(flight.leased.lease());
+      }
+    }
+    try {
+      Set<String> kept = backend.heartbeat(id, settings.queue(), leases, settings.leaseDuration(),
+          settings.heartbeatInterval().multipliedBy(3));
+      for (Lease lease : leases) {
+        if (!kept.contains(lease.jobId())) {
+          log.warn("lease on job {} of queue {} was lost (it expired or another consumer took the job); "
+              + "its outcome will be discarded", lease.jobId(), lease.queue());
+        }
+      }
+    } catch (RuntimeException e) {
+      warnBackend("heartbeat", e);
+    }
+  }
+
+  private void recoverExpired() {
+    try {
+      for (Job job : backend.recoverExpired(settings.queue(), RECOVER_BATCH)) {
+        log.warn("recovered job {} of queue {} after its lease expired on attempt {}", job.id(),
+            job.queue(), job.attempt());
+        observer.onRecovered(new JobRecoveredEvent(job, settings.name()));
+      }
+    } catch (RuntimeException e) {
+      warnBackend("lease recovery", e);
+    }
+  }
+
+  // ---- settling -------------------------------------------------------------------------
+
+  private record Pending(Settlement settlement, Job job) {}
+
+  private void settle(Settlement settlement, Job job) {
+    settlements.add(new Pending(settlement, job));
+  }
+
+  private void settleLoop() {
+    List<Pending> batch = new ArrayList<>(SETTLE_BATCH);
+    while (true) {
+      Pending first;
+      try {
+        first = settlements.poll(100, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        first = settlements.poll();
+      }
+      if (first == null) {
+        if (!settling) {
+          return;
+        }
+        continue;
+      }
+      batch.add(first);
+      settlements.drainTo(batch, SETTLE_BATCH - 1);
+      apply(batch);
+      batch.clear();
+    }
+  }
+
+  private void apply(List<Pending> batch) {
+    List<Settlement> list = new ArrayList<>(batch.size());
+    for (Pending pending : batch) {
+      list.add(pending.settlement());
+    }
+    Duration pause = Duration.ofMillis(100);
+    long giveUpAt = Long.MAX_VALUE;
+    while (true) {
+      List<Boolean> accepted;
+      try {
+        accepted = backend.settle(list);
+      } catch (BackendUnavailableException e) {
+        if (!settling) {
+          giveUpAt = Math.min(giveUpAt, System.nanoTime() + settings.drainTimeout().toNanos());
+          if (System.nanoTime() > giveUpAt) {
+            log.error("could not record the outcome of {} jobs before shutdown; their leases will "
+                + "expire and they will be delivered again", list.size(), e);
+            return;
+          }
+        }
+        warnBackend("settle", e);
+        sleepUninterruptibly(pause);
+        pause = min(pause.multipliedBy(2), MAX_RETRY_PAUSE);
+        continue;
+      } catch (RuntimeException e) {
+        log.error("could not record the outcome of {} jobs; their leases will expire and they will "
+            + "be delivered again", list.size(), e);
+        return;
+      }
+      for (int i = 0; i < batch.size(); i++) {
+        published(batch.get(i), accepted.get(i));
+      }
+      return;
+    }
+  }
+
+  private void published(Pending pending, boolean accepted) {
+    Settlement settlement = pending.settlement();
+    Job job = pending.job();
+    if (!accepted) {
+      log.warn("the outcome of job {} of queue {} was discarded: its lease was no longer held",
+          job.id(), job.queue());
+      return;
+    }
+    if (settlement instanceof Settlement.Retry retry) {
+      observer.onRetried(new JobRetriedEvent(job, retry.delay(), retry.error()));
+    } else if (settlement instanceof Settlement.DeadLetter dead) {
+      observer.onDeadLettered(new JobDeadLetteredEvent(job.id(), job.queue(), job.attempt(), dead.error()));
+    }
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------
+
+  @Override
+  public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      awaitStopped();
+      return;
+    }
+    if (state.compareAndSet(ConsumerState.NEW, ConsumerState.STOPPED)) {
+      shutdownThreads();
+      stopped.countDown();
+      return;
+    }
+    transition(ConsumerState.RUNNING, ConsumerState.DRAINING);
+    fetching = false;
+    fetcher.interrupt();
+    join(fetcher, settings.fetchWait().plusSeconds(5));
+    workers.shutdown();
+    if (!awaitWorkers(settings.drainTimeout())) {
+      int returned = 0;
+      for (InFlight flight : inFlight.values()) {
+        if (flight.abandon()) {
+          settle(new Settlement.Release(flight.leased.lease()), flight.leased.job());
+          returned++;
+        }
+      }
+      log.warn("consumer {} returned {} unfinished jobs to queue {} after the drain timeout of {}",
+          id, returned, settings.queue(), settings.drainTimeout());
+      workers.shutdownNow();
+      awaitWorkers(Duration.ofSeconds(1));
+    }
+    settling = false;
+    join(settler, settings.drainTimeout().plusSeconds(5));
+    shutdownThreads();
+    transition(ConsumerState.DRAINING, ConsumerState.STOPPED);
+    log.info("consumer {} stopped", id);
+    stopped.countDown();
+  }
+
+  private void shutdownThreads() {
+    maintenance.shutdownNow();
+    workers.shutdownNow();
+  }
+
+  private void transition(ConsumerState from, ConsumerState to) {
+    state.set(to);
+    observer.onConsumerStateChanged(new ConsumerStateChangedEvent(settings.name(), settings.queue(), from, to));
+  }
+
+  private void breakerChanged(CircuitBreakerState from, CircuitBreakerState to) {
+    log.warn("circuit breaker of consumer {} went from {} to {}", id, from, to);
+    observer.onCircuitBreakerStateChanged(new CircuitBreakerStateChangedEvent(settings.name(), from, to));
+  }
+
+  private boolean awaitWorkers(Duration timeout) {
+    try {
+      return workers.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private void awaitStopped() {
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public String name() {
+    return settings.name();
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public String queue() {
+    return settings.queue();
+  }
+
+  @Override
+  public ConsumerState state() {
+    return state.get();
+  }
+
+  @Override
+  public int activeWorkers() {
+    return active.get();
+  }
+
+  @Override
+  public CircuitBreakerState circuitBreakerState() {
+    return breaker == null ? CircuitBreakerState.CLOSED : breaker.state();
+  }
+
+  // ---- helpers --------------------------------------------------------------------------
+
+  private void warnBackend(String operation, RuntimeException e) {
+    if (e instanceof BackendUnavailableException) {
+      backendWarning.warn(log, "consumer {} could not {}: backend unavailable ({}); retrying", id,
+          operation, e.getMessage());
+    } else {
+      log.error("consumer {} failed to {}", id, operation, e);
+    }
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  private static boolean sleep(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+      return true;
+    } catch (InterruptedException e) {
+      return false;
+    }
+  }
+
+  private static void sleepUninterruptibly(Duration duration) {
+    long end = System.nanoTime() + duration.toNanos();
+    long left;
+    while ((left = end - System.nanoTime()) > 0) {
+      try {
+        TimeUnit.NANOSECONDS.sleep(left);
+      } catch (InterruptedException ignored) {
+        // keep the batch: settling must not be cut short by an interrupt
+      }
+    }
+  }
+
+  private static void join(Thread thread, Duration timeout) {
+    try {
+      thread.join(timeout.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** One leased job from dispatch until its outcome is decided, by the worker or the watchdog. */
+  private static final class InFlight {
+    final LeasedJob leased;
+    private Thread thread;
+    volatile long startNanos;
+    private boolean done;
+
+    InFlight(LeasedJob leased) {
+      this.leased = leased;
+    }
+
+    /** Records the worker; false if shutdown already gave the job back before it started. */
+    synchronized boolean begin(Thread worker, long now) {
+      if (done) {
+        return false;
+      }
+      this.thread = worker;
+      this.startNanos = now;
+      return true;
+    }
+
+    long runningFor(long now) {
+      long start = startNanos;
+      return start == 0 ? 0 : now - start;
+    }
+
+    synchronized boolean isDone() {
+      return done;
+    }
+
+    /** The worker claims the outcome; false if the watchdog or shutdown already did. */
+    synchronized boolean finish() {
+      if (done) {
+        return false;
+      }
+      done = true;
+      return true;
+    }
+
+    /**
+     * The watchdog or shutdown claims the outcome and interrupts the handler. The interrupt is
+     * sent while holding the lock, so it cannot reach the worker after its own {@link #finish()}.
+     */
+    synchronized boolean abandon() {
+      if (done) {
+        return false;
+      }
+      done = true;
+      if (thread != null) {
+        thread.interrupt();
+      }
+      return true;
+    }
+  }
+}

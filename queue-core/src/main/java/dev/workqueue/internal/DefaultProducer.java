@@ -1,0 +1,129 @@
+package dev.workqueue.internal;
+
+import dev.workqueue.EnqueueResult;
+import dev.workqueue.InvalidJobException;
+import dev.workqueue.Job;
+import dev.workqueue.NewJob;
+import dev.workqueue.PayloadTooLargeException;
+import dev.workqueue.Producer;
+import dev.workqueue.QueueException;
+import dev.workqueue.RateLimiter;
+import dev.workqueue.event.JobEnqueuedEvent;
+import dev.workqueue.spi.JobInterceptor;
+import dev.workqueue.spi.QueueBackend;
+import dev.workqueue.spi.QueueObserver;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** The producer: validates, fills defaults, rate-limits and stores jobs through the backend. */
+public final class DefaultProducer implements Producer {
+  private final QueueBackend backend;
+  private final String defaultQueue;
+  private final String defaultPriority;
+  private final RateLimiter rateLimiter;
+  private final int maxPayloadBytes;
+  private final Duration idempotencyTtl;
+  private final Clock clock;
+  private final QueueObserver observer;
+  private final JobInterceptor.EnqueueChain chain;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  public DefaultProducer(QueueBackend backend, String defaultQueue, String defaultPriority,
+      RateLimiter rateLimiter, int maxPayloadBytes, Duration idempotencyTtl, Clock clock,
+      QueueObserver observer, List<JobInterceptor> interceptors) {
+    this.backend = backend;
+    this.defaultQueue = defaultQueue;
+    this.defaultPriority = defaultPriority;
+    this.rateLimiter = rateLimiter;
+    this.maxPayloadBytes = maxPayloadBytes;
+    this.idempotencyTtl = idempotencyTtl;
+    this.clock = clock;
+    this.observer = observer;
+    JobInterceptor.EnqueueChain innermost = this::store;
+    for (int i = interceptors.size() - 1; i >= 0; i--) {
+      JobInterceptor interceptor = interceptors.get(i);
+      JobInterceptor.EnqueueChain next = innermost;
+      innermost = jobs -> interceptor.aroundEnqueue(jobs, next);
+    }
+    this.chain = innermost;
+  }
+
+  @Override
+  public EnqueueResult enqueue(NewJob job) {
+    return enqueueAll(List.of(job)).get(0);
+  }
+
+  @Override
+  public List<EnqueueResult> enqueueAll(List<NewJob> jobs) {
+    if (closed.get()) {
+      throw new IllegalStateException("producer is closed");
+    }
+    if (jobs.isEmpty()) {
+      return List.of();
+    }
+    for (NewJob job : jobs) {
+      validate(job);
+    }
+    if (rateLimiter != null) {
+      try {
+        rateLimiter.acquire(jobs.size());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new QueueException("interrupted while waiting for a rate-limit permit", e);
+      }
+    }
+    return chain.proceed(jobs);
+  }
+
+  private void validate(NewJob job) {
+    int size = job.payloadSize();
+    if (size > maxPayloadBytes) {
+      throw new PayloadTooLargeException(size, maxPayloadBytes);
+    }
+    if (job.queue() != null && !Names.isValid(job.queue())) {
+      throw new InvalidJobException("queue must be " + Names.RULE + ", but was \"" + job.queue() + "\"");
+    }
+    if (job.priority() != null && !Names.isValid(job.priority())) {
+      throw new InvalidJobException(
+          "priority must be " + Names.RULE + ", but was \"" + job.priority() + "\"");
+    }
+    if (job.id() != null && (job.id().isBlank() || job.id().length() > 128)) {
+      throw new InvalidJobException("id must be 1 to 128 non-blank characters, but was \"" + job.id() + "\"");
+    }
+  }
+
+  private List<EnqueueResult> store(List<NewJob> requests) {
+    Instant now = clock.instant();
+    long nowMillis = now.toEpochMilli();
+    List<Job> jobs = new ArrayList<>(requests.size());
+    for (NewJob request : requests) {
+      Instant runAt = request.runAt() != null ? request.runAt()
+          : request.delay() != null ? now.plus(request.delay()) : now;
+      jobs.add(new Job(
+          request.id() != null ? request.id() : JobIds.next(nowMillis),
+          request.queue() != null ? request.queue() : defaultQueue,
+          request.priority() != null ? request.priority() : defaultPriority,
+          request.payload(),
+          0,
+          request.maxAttempts(),
+          now,
+          runAt,
+          request.headers(),
+          request.idempotencyKey()));
+    }
+    List<EnqueueResult> results = backend.enqueue(jobs, idempotencyTtl);
+    for (int i = 0; i < jobs.size(); i++) {
+      observer.onEnqueued(new JobEnqueuedEvent(jobs.get(i), results.get(i).created()));
+    }
+    return results;
+  }
+
+  @Override
+  public void close() {
+    closed.set(true);
+  }
+}

@@ -1,0 +1,77 @@
+package dev.workqueue.internal;
+
+import dev.workqueue.InvalidConfigurationException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Collects every invalid argument of a builder so that {@code build()} reports them all at once. */
+public final class Problems {
+  private final String subject;
+  private final List<String> problems = new ArrayList<>();
+
+  public Problems(String subject) {
+    this.subject = subject;
+  }
+
+  /** Records "{@code param} must be {@code rule}, but was {@code value}" unless {@code valid}. */
+  public Problems check(boolean valid, String param, String rule, Object value) {
+    if (!valid) {
+      problems.add(param + " must be " + rule + ", but was " + describe(value));
+    }
+    return this;
+  }
+
+  public Problems notNull(Object value, String param) {
+    return check(value != null, param, "set", null);
+  }
+
+  public Problems notBlank(String value, String param) {
+    return check(value != null && !value.isBlank(), param, "a non-blank string", value);
+  }
+
+  public Problems positive(Duration value, String param) {
+    return check(value != null && !value.isNegative() && !value.isZero(), param, "a positive duration", value);
+  }
+
+  public Problems notNegative(Duration value, String param) {
+    return check(value != null && !value.isNegative(), param, "zero or a positive duration", value);
+  }
+
+  public Problems atLeast(long value, long minimum, String param) {
+    return check(value >= minimum, param, "at least " + minimum, value);
+  }
+
+  public Problems between(double value, double min, double max, String param) {
+    return check(value >= min && value <= max, param, "between " + min + " and " + max, value);
+  }
+
+  /** Records a problem that does not fit the "must be, but was" form, such as contradictory settings. */
+  public Problems add(String problem) {
+    problems.add(problem);
+    return this;
+  }
+
+  public List<String> list() {
+    return List.copyOf(problems);
+  }
+
+  /**
+   * @throws InvalidConfigurationException listing every recorded problem, if there is any
+   */
+  public void throwIfAny() {
+    if (!problems.isEmpty()) {
+      throw new InvalidConfigurationException(subject, problems);
+    }
+  }
+
+  private static String describe(Object value) {
+    if (value == null) {
+      return "null";
+    }
+    if (value instanceof CharSequence text) {
+      return "\"" + text + "\"";
+    }
+    return String.valueOf(value);
+  }
+}

@@ -1,0 +1,489 @@
+package dev.workqueue.memory;
+
+import dev.workqueue.DeadLetter;
+import dev.workqueue.EnqueueResult;
+import dev.workqueue.Job;
+import dev.workqueue.QueueStats;
+import dev.workqueue.internal.Problems;
+import dev.workqueue.spi.FetchRequest;
+import dev.workqueue.spi.FetchResult;
+import dev.workqueue.spi.Lease;
+import dev.workqueue.spi.LeasedJob;
+import dev.workqueue.spi.QueueBackend;
+import dev.workqueue.spi.Settlement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A complete backend in the JVM's memory: leases, strict priority, delayed jobs, retries, dead
+ * letters, idempotency keys and bounded completed history, with a fetch that blocks on a
+ * condition instead of polling. Nothing survives the process. Use it for tests, for
+ * single-process hosts, and as the runner's embedded default.
+ *
+ * <p>Thread-safe: every operation holds one lock for its whole transition, so each is atomic.
+ */
+public final class InMemoryQueueBackend implements QueueBackend {
+  /** Default {@link Builder#completedHistorySize(int)}: 1,000 jobs. */
+  public static final int DEFAULT_COMPLETED_HISTORY_SIZE = 1_000;
+  /** Default {@link Builder#completedHistoryAge(Duration)}: 1 hour. */
+  public static final Duration DEFAULT_COMPLETED_HISTORY_AGE = Duration.ofHours(1);
+
+  private final Clock clock;
+  private final int completedHistorySize;
+  private final long completedHistoryAgeMillis;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Map<String, QueueState> queues = new TreeMap<>();
+  private long sequence;
+  private boolean closed;
+
+  private InMemoryQueueBackend(Clock clock, int completedHistorySize, Duration completedHistoryAge) {
+    this.clock = clock;
+    this.completedHistorySize = completedHistorySize;
+    this.completedHistoryAgeMillis = completedHistoryAge.toMillis();
+  }
+
+  /** A backend with the defaults. */
+  public static InMemoryQueueBackend create() {
+    return builder().build();
+  }
+
+  /** Starts from the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public List<EnqueueResult> enqueue(List<Job> jobs, Duration idempotencyTtl) {
+    List<EnqueueResult> results = new ArrayList<>(jobs.size());
+    lock.lock();
+    try {
+      checkOpen();
+      long now = clock.millis();
+      Set<QueueState> touched = new HashSet<>();
+      for (Job job : jobs) {
+        QueueState queue = queue(job.queue());
+        String earlier = job.idempotencyKey() == null ? null
+            : queue.claimIdempotencyKey(job.idempotencyKey(), job.id(), now, idempotencyTtl.toMillis());
+        if (earlier != null) {
+          results.add(new EnqueueResult(earlier, false));
+          continue;
+        }
+        if (job.runAt().toEpochMilli() > now) {
+          queue.delayed.add(new DelayedJob(job.runAt().toEpochMilli(), sequence++, job));
+        } else {
+          queue.lane(job.priority()).addLast(job);
+        }
+        touched.add(queue);
+        results.add(new EnqueueResult(job.id(), true));
+      }
+      touched.forEach(queue -> queue.ready.signalAll());
+    } finally {
+      lock.unlock();
+    }
+    return results;
+  }
+
+  @Override
+  public FetchResult fetch(FetchRequest request) throws InterruptedException {
+    lock.lockInterruptibly();
+    try {
+      checkOpen();
+      QueueState queue = queue(request.queue());
+      long waitUntil = System.nanoTime() + request.maxWait().toNanos();
+      while (true) {
+        long now = clock.millis();
+        queue.promoteDue(now);
+        List<LeasedJob> taken = take(queue, request, now);
+        long left = waitUntil - System.nanoTime();
+        if (!taken.isEmpty() || left <= 0 || closed) {
+          return taken.isEmpty() ? FetchResult.empty() : new FetchResult(taken, List.of());
+        }
+        long untilDue = queue.millisUntilNextDue(now);
+        queue.ready.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(untilDue)));
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private List<LeasedJob> take(QueueState queue, FetchRequest request, long now) {
+    List<LeasedJob> taken = new ArrayList<>();
+    long deadline = now + request.leaseDuration().toMillis();
+    for (String priority : request.priorities()) {
+      ArrayDeque<Job> lane = queue.lanes.get(priority);
+      while (lane != null && !lane.isEmpty() && taken.size() < request.maxJobs()) {
+        Job job = lane.pollFirst();
+        Job delivered = job.withAttempt(job.attempt() + 1);
+        String token = request.consumerId() + ":" + (sequence++);
+        queue.leases.put(token, new LeaseEntry(delivered, deadline));
+        taken.add(new LeasedJob(delivered,
+            new Lease(job.id(), job.queue(), token, Instant.ofEpochMilli(deadline))));
+      }
+    }
+    return taken;
+  }
+
+  @Override
+  public List<Boolean> settle(List<Settlement> settlements) {
+    List<Boolean> accepted = new ArrayList<>(settlements.size());
+    lock.lock();
+    try {
+      checkOpen();
+      long now = clock.millis();
+      for (Settlement settlement : settlements) {
+        accepted.add(apply(settlement, now));
+      }
+    } finally {
+      lock.unlock();
+    }
+    return accepted;
+  }
+
+  private boolean apply(Settlement settlement, long now) {
+    Lease lease = settlement.lease();
+    QueueState queue = queues.get(lease.queue());
+    LeaseEntry entry = queue == null ? null : queue.leases.get(lease.token());
+    if (entry == null || !entry.job.id().equals(lease.jobId())) {
+      return false;
+    }
+    queue.leases.remove(lease.token());
+    Job job = entry.job;
+    if (settlement instanceof Settlement.Ack) {
+      queue.completed.addLast(new Completed(job.id(), now));
+      queue.trimCompleted(now);
+    } else if (settlement instanceof Settlement.Retry retry) {
+      long runAt = now + retry.delay().toMillis();
+      queue.delayed.add(new DelayedJob(runAt, sequence++, job.withRunAt(Instant.ofEpochMilli(runAt))));
+      queue.ready.signalAll();
+    } else if (settlement instanceof Settlement.DeadLetter dead) {
+      queue.dead.put(job.id(), new DeadLetter(job.id(), job.queue(), job, dead.error()));
+    } else {
+      queue.lane(job.priority()).addFirst(job.withAttempt(job.attempt() - 1));
+      queue.ready.signalAll();
+    }
+    return true;
+  }
+
+  @Override
+  public Set<String> heartbeat(String consumerId, String queueName, Collection<Lease> leases,
+      Duration leaseDuration, Duration consumerTtl) {
+    Set<String> kept = new HashSet<>();
+    lock.lock();
+    try {
+      checkOpen();
+      long now = clock.millis();
+      QueueState queue = queue(queueName);
+      queue.consumers.put(consumerId, now + consumerTtl.toMillis());
+      for (Lease lease : leases) {
+        LeaseEntry entry = queue.leases.get(lease.token());
+        if (entry != null && entry.job.id().equals(lease.jobId())) {
+          entry.deadline = now + leaseDuration.toMillis();
+          kept.add(lease.jobId());
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    return kept;
+  }
+
+  @Override
+  public List<Job> recoverExpired(String queueName, int limit) {
+    List<Job> recovered = new ArrayList<>();
+    lock.lock();
+    try {
+      checkOpen();
+      QueueState queue = queues.get(queueName);
+      if (queue == null) {
+        return recovered;
+      }
+      long now = clock.millis();
+      Iterator<LeaseEntry> entries = queue.leases.values().iterator();
+      while (entries.hasNext() && recovered.size() < limit) {
+        LeaseEntry entry = entries.next();
+        if (entry.deadline <= now) {
+          entries.remove();
+          queue.lane(entry.job.priority()).addFirst(entry.job);
+          recovered.add(entry.job);
+        }
+      }
+      if (!recovered.isEmpty()) {
+        queue.ready.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+    return recovered;
+  }
+
+  @Override
+  public QueueStats stats(String queueName) {
+    lock.lock();
+    try {
+      checkOpen();
+      QueueState queue = queues.get(queueName);
+      if (queue == null) {
+        return new QueueStats(queueName, Map.of(), 0, 0, 0, 0, 0);
+      }
+      long now = clock.millis();
+      queue.trimCompleted(now);
+      queue.consumers.values().removeIf(expiry -> expiry <= now);
+      Map<String, Long> waiting = new LinkedHashMap<>();
+      queue.lanes.forEach((priority, lane) -> waiting.put(priority, (long) lane.size()));
+      return new QueueStats(queueName, waiting, queue.leases.size(), queue.delayed.size(),
+          queue.dead.size(), queue.completed.size(), queue.consumers.size());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public List<String> queues() {
+    lock.lock();
+    try {
+      checkOpen();
+      return List.copyOf(queues.keySet());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public List<Job> peek(String queueName, String priority, int limit) {
+    lock.lock();
+    try {
+      checkOpen();
+      QueueState queue = queues.get(queueName);
+      ArrayDeque<Job> lane = queue == null ? null : queue.lanes.get(priority);
+      return lane == null ? List.of() : lane.stream().limit(limit).toList();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public List<Job> peekDelayed(String queueName, int limit) {
+    lock.lock();
+    try {
+      checkOpen();
+      QueueState queue = queues.get(queueName);
+      if (queue == null) {
+        return List.of();
+      }
+      return queue.delayed.stream().sorted().limit(limit).map(DelayedJob::job).toList();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public List<DeadLetter> peekDead(String queueName, int limit) {
+    lock.lock();
+    try {
+      checkOpen();
+      QueueState queue = queues.get(queueName);
+      return queue == null ? List.of() : queue.dead.values().stream().limit(limit).toList();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public long purgeDead(String queueName) {
+    lock.lock();
+    try {
+      checkOpen();
+      QueueState queue = queues.get(queueName);
+      if (queue == null) {
+        return 0;
+      }
+      long removed = queue.dead.size();
+      queue.dead.clear();
+      return removed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public long requeueDead(String queueName, int limit) {
+    lock.lock();
+    try {
+      checkOpen();
+      QueueState queue = queues.get(queueName);
+      if (queue == null) {
+        return 0;
+      }
+      long moved = 0;
+      Iterator<DeadLetter> letters = queue.dead.values().iterator();
+      while (letters.hasNext() && moved < limit) {
+        Job job = letters.next().job();
+        letters.remove();
+        queue.lane(job.priority()).addLast(job.withAttempt(0));
+        moved++;
+      }
+      if (moved > 0) {
+        queue.ready.signalAll();
+      }
+      return moved;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void ping() {
+    lock.lock();
+    try {
+      checkOpen();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Wakes blocked fetches, which then return empty; later calls throw {@link IllegalStateException}. */
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      closed = true;
+      queues.values().forEach(queue -> queue.ready.signalAll());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("in-memory backend is closed");
+    }
+  }
+
+  private QueueState queue(String name) {
+    return queues.computeIfAbsent(name, ignored -> new QueueState(lock.newCondition()));
+  }
+
+  private record DelayedJob(long runAtMillis, long sequence, Job job) implements Comparable<DelayedJob> {
+    @Override
+    public int compareTo(DelayedJob other) {
+      int byTime = Long.compare(runAtMillis, other.runAtMillis);
+      return byTime != 0 ? byTime : Long.compare(sequence, other.sequence);
+    }
+  }
+
+  private record Completed(String jobId, long atMillis) {}
+
+  private record IdempotencyEntry(String jobId, long expiresAtMillis) {}
+
+  private static final class LeaseEntry {
+    final Job job;
+    long deadline;
+
+    LeaseEntry(Job job, long deadline) {
+      this.job = job;
+      this.deadline = deadline;
+    }
+  }
+
+  /** Everything the backend holds for one queue. */
+  private final class QueueState {
+    final Condition ready;
+    final Map<String, ArrayDeque<Job>> lanes = new TreeMap<>();
+    final PriorityQueue<DelayedJob> delayed = new PriorityQueue<>();
+    final Map<String, LeaseEntry> leases = new LinkedHashMap<>();
+    final LinkedHashMap<String, DeadLetter> dead = new LinkedHashMap<>();
+    final ArrayDeque<Completed> completed = new ArrayDeque<>();
+    final Map<String, Long> consumers = new HashMap<>();
+    final LinkedHashMap<String, IdempotencyEntry> idempotencyKeys = new LinkedHashMap<>();
+
+    QueueState(Condition ready) {
+      this.ready = ready;
+    }
+
+    ArrayDeque<Job> lane(String priority) {
+      return lanes.computeIfAbsent(priority, ignored -> new ArrayDeque<>());
+    }
+
+    void promoteDue(long now) {
+      while (!delayed.isEmpty() && delayed.peek().runAtMillis <= now) {
+        Job job = delayed.poll().job;
+        lane(job.priority()).addLast(job);
+      }
+    }
+
+    long millisUntilNextDue(long now) {
+      return delayed.isEmpty() ? Long.MAX_VALUE / 2 : Math.max(1, delayed.peek().runAtMillis - now);
+    }
+
+    void trimCompleted(long now) {
+      while (completed.size() > completedHistorySize
+          || (!completed.isEmpty() && completed.peekFirst().atMillis <= now - completedHistoryAgeMillis)) {
+        completed.pollFirst();
+      }
+    }
+
+    /** Returns the id of the job that already holds {@code key}, or claims it for {@code jobId}. */
+    String claimIdempotencyKey(String key, String jobId, long now, long ttlMillis) {
+      idempotencyKeys.values().removeIf(entry -> entry.expiresAtMillis <= now);
+      IdempotencyEntry existing = idempotencyKeys.get(key);
+      if (existing != null) {
+        return existing.jobId;
+      }
+      idempotencyKeys.put(key, new IdempotencyEntry(jobId, now + ttlMillis));
+      return null;
+    }
+  }
+
+  /** Builds an {@link InMemoryQueueBackend}; {@link #build()} validates. */
+  public static final class Builder {
+    private Clock clock = Clock.systemUTC();
+    private int completedHistorySize = DEFAULT_COMPLETED_HISTORY_SIZE;
+    private Duration completedHistoryAge = DEFAULT_COMPLETED_HISTORY_AGE;
+
+    private Builder() {}
+
+    /** Clock for leases, delays and history; default the UTC system clock. */
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** Most completed jobs remembered per queue; default 1,000; 0 keeps none. */
+    public Builder completedHistorySize(int completedHistorySize) {
+      this.completedHistorySize = completedHistorySize;
+      return this;
+    }
+
+    /** Longest a completed job is remembered; default 1 hour. */
+    public Builder completedHistoryAge(Duration completedHistoryAge) {
+      this.completedHistoryAge = completedHistoryAge;
+      return this;
+    }
+
+    /** @throws dev.workqueue.InvalidConfigurationException naming every invalid argument */
+    public InMemoryQueueBackend build() {
+      new Problems("in-memory backend")
+          .notNull(clock, "clock")
+          .atLeast(completedHistorySize, 0, "completedHistorySize")
+          .positive(completedHistoryAge, "completedHistoryAge")
+          .throwIfAny();
+      return new InMemoryQueueBackend(clock, completedHistorySize, completedHistoryAge);
+    }
+  }
+}

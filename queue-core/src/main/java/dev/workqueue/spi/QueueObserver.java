@@ -1,0 +1,60 @@
+package dev.workqueue.spi;
+
+import dev.workqueue.event.CircuitBreakerStateChangedEvent;
+import dev.workqueue.event.ConsumerStateChangedEvent;
+import dev.workqueue.event.JobDeadLetteredEvent;
+import dev.workqueue.event.JobEnqueuedEvent;
+import dev.workqueue.event.JobFailedEvent;
+import dev.workqueue.event.JobRecoveredEvent;
+import dev.workqueue.event.JobRetriedEvent;
+import dev.workqueue.event.JobStartedEvent;
+import dev.workqueue.event.JobSucceededEvent;
+import dev.workqueue.internal.CompositeObserver;
+import java.util.List;
+
+/**
+ * Receives job and consumer events. Every method defaults to doing nothing, so an observer
+ * overrides only what it needs. Methods are called on the thread where the event happened
+ * (producer thread, worker thread, consumer maintenance thread) and must be quick and
+ * thread-safe. The library always calls observers through a guard: whatever an observer throws
+ * is logged once and never disturbs job processing.
+ */
+public interface QueueObserver {
+  /** A do-nothing observer. */
+  QueueObserver NOOP = new QueueObserver() {};
+
+  /** Called after a producer stored a job (or found its idempotency key already known). */
+  default void onEnqueued(JobEnqueuedEvent event) {}
+
+  /** Called on the worker thread just before the handler runs. */
+  default void onStarted(JobStartedEvent event) {}
+
+  /** Called on the worker thread after the handler returned normally. */
+  default void onSucceeded(JobSucceededEvent event) {}
+
+  /** Called after an attempt failed; a retried or dead-lettered event follows. */
+  default void onFailed(JobFailedEvent event) {}
+
+  /** Called after a failed job was scheduled for another attempt. */
+  default void onRetried(JobRetriedEvent event) {}
+
+  /** Called after a job moved to the dead-letter queue. */
+  default void onDeadLettered(JobDeadLetteredEvent event) {}
+
+  /** Called after a reaper returned a job with an expired lease to its queue. */
+  default void onRecovered(JobRecoveredEvent event) {}
+
+  /** Called when a consumer changes lifecycle state. */
+  default void onConsumerStateChanged(ConsumerStateChangedEvent event) {}
+
+  /** Called when a consumer's circuit breaker changes state. */
+  default void onCircuitBreakerStateChanged(CircuitBreakerStateChangedEvent event) {}
+
+  /**
+   * One observer that forwards each event to every given observer in order, each through its own
+   * guard, so one failing observer does not keep the event from the others.
+   */
+  static QueueObserver composite(List<? extends QueueObserver> observers) {
+    return CompositeObserver.of(observers);
+  }
+}
