@@ -1,0 +1,73 @@
+package dev.workqueue.metrics.internal;
+
+import dev.workqueue.CircuitBreakerState;
+import dev.workqueue.Consumer;
+import dev.workqueue.ConsumerState;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Pull-style gauges of bound consumers, one series per consumer name and queue tag. Consumers
+ * sharing a name and queue (several instances of one host) are read together: their active
+ * workers are summed and the worst circuit-breaker state wins. Stopped consumers are skipped.
+ */
+public final class ConsumerGauges {
+  private final MeterRegistry registry;
+  private final QueueTagFolder folder;
+  private final ConcurrentHashMap<Key, Group> groups = new ConcurrentHashMap<>();
+
+  public ConsumerGauges(MeterRegistry registry, QueueTagFolder folder) {
+    this.registry = registry;
+    this.folder = folder;
+  }
+
+  /** Adds {@code consumer} to the gauges of its name and queue, registering them on first use. */
+  public void bind(Consumer consumer) {
+    Key key = new Key(consumer.name(), folder.tagFor(consumer.queue()));
+    Group group = groups.computeIfAbsent(key, this::register);
+    group.consumers.removeIf(bound -> bound.state() == ConsumerState.STOPPED);
+    group.consumers.addIfAbsent(consumer);
+  }
+
+  private Group register(Key key) {
+    Group group = new Group(new CopyOnWriteArrayList<>());
+    Gauge.builder("worker.active", group, Group::activeWorkers)
+        .description("Worker threads of the consumer running a handler right now")
+        .tags("consumer", key.consumer(), QueueMeters.QUEUE_TAG, key.queueTag())
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder("circuit.breaker.state", group, Group::breakerCode)
+        .description("Circuit breaker of the consumer: 0 closed, 1 half-open, 2 open")
+        .tags("consumer", key.consumer(), QueueMeters.QUEUE_TAG, key.queueTag())
+        .strongReference(true)
+        .register(registry);
+    return group;
+  }
+
+  private record Key(String consumer, String queueTag) {}
+
+  private record Group(CopyOnWriteArrayList<Consumer> consumers) {
+    double activeWorkers() {
+      int sum = 0;
+      for (Consumer consumer : live()) {
+        sum += consumer.activeWorkers();
+      }
+      return sum;
+    }
+
+    double breakerCode() {
+      int worst = CircuitBreakerState.CLOSED.code();
+      for (Consumer consumer : live()) {
+        worst = Math.max(worst, consumer.circuitBreakerState().code());
+      }
+      return worst;
+    }
+
+    private List<Consumer> live() {
+      return consumers.stream().filter(consumer -> consumer.state() != ConsumerState.STOPPED).toList();
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package dev.workqueue.metrics.internal;
+
+import dev.workqueue.Job;
+import dev.workqueue.NewJob;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Writes a span context into job headers and reads it back, in W3C Trace Context format. */
+public final class TraceContextHeaders {
+  private static final TextMapPropagator W3C = W3CTraceContextPropagator.getInstance();
+
+  private static final TextMapGetter<Job> JOB_HEADERS = new TextMapGetter<>() {
+    @Override
+    public Iterable<String> keys(Job job) {
+      return job.headers().keySet();
+    }
+
+    @Override
+    public String get(Job job, String key) {
+      return job == null ? null : job.headers().get(key);
+    }
+  };
+
+  private TraceContextHeaders() {}
+
+  /**
+   * {@code job} with the {@code traceparent} (and {@code tracestate}, if any) of {@code context}
+   * added; {@code job} itself when the context holds no valid span.
+   */
+  public static NewJob inject(Context context, NewJob job) {
+    Map<String, String> headers = new HashMap<>(4);
+    W3C.inject(context, headers, Map::put);
+    NewJob traced = job;
+    for (Map.Entry<String, String> header : headers.entrySet()) {
+      traced = traced.withHeader(header.getKey(), header.getValue());
+    }
+    return traced;
+  }
+
+  /** The producer's context carried by {@code job}, or the root context when it carries none. */
+  public static Context extract(Job job) {
+    return job.traceParent() == null ? Context.root() : W3C.extract(Context.root(), job, JOB_HEADERS);
+  }
+}

@@ -1,0 +1,252 @@
+package dev.workqueue.metrics.micrometer;
+
+import dev.workqueue.Consumer;
+import dev.workqueue.InvalidConfigurationException;
+import dev.workqueue.event.JobDeadLetteredEvent;
+import dev.workqueue.event.JobEnqueuedEvent;
+import dev.workqueue.event.JobFailedEvent;
+import dev.workqueue.event.JobRecoveredEvent;
+import dev.workqueue.event.JobRetriedEvent;
+import dev.workqueue.event.JobStartedEvent;
+import dev.workqueue.event.JobSucceededEvent;
+import dev.workqueue.internal.Problems;
+import dev.workqueue.metrics.internal.ConsumerGauges;
+import dev.workqueue.metrics.internal.QueueMeters;
+import dev.workqueue.metrics.internal.QueueTagFolder;
+import dev.workqueue.metrics.internal.ScheduledQueueLengthUpdater;
+import dev.workqueue.spi.QueueBackend;
+import dev.workqueue.spi.QueueObserver;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Publishes job events and consumer state as Micrometer meters. In a Prometheus scrape they
+ * appear as:
+ *
+ * <ul>
+ *   <li>counters {@code jobs_produced_total}, {@code jobs_consumed_total} (handler attempts
+ *       started), {@code jobs_completed_total}, {@code jobs_failed_total}, {@code
+ *       jobs_retried_total}, {@code jobs_dead_letter_total}, {@code jobs_recovered_total}, tagged
+ *       {@code queue};
+ *   <li>the histogram {@code job_processing_duration_seconds}, tagged {@code queue} and {@code
+ *       outcome} ({@code success} or {@code failure}), with the buckets of {@link
+ *       Builder#durationBuckets(List)};
+ *   <li>gauges {@code worker_active} and {@code circuit_breaker_state} (0 closed, 1 half-open, 2
+ *       open), tagged {@code consumer} and {@code queue}, read from the consumers given to {@link
+ *       #bindConsumer(Consumer)};
+ *   <li>the gauge {@code queue_length}, tagged {@code queue}, kept up to date by {@link
+ *       #startQueueLengthUpdater(QueueBackend)}.
+ * </ul>
+ *
+ * <p>Queue names become tag values only through a bounded mapping: names on the allow-list (or,
+ * without one, the first {@link Builder#queueTagLimit(int)} names seen) are kept; every other
+ * name is folded into {@code other}, or into {@code other-0} … {@code other-<n-1>} by a stable
+ * hash of the name. Meters are registered once per tag value and cached, so an event costs two
+ * hash lookups and a meter update. Register one instance with both the producer and the consumer:
+ *
+ * <pre>{@code
+ * MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry)
+ *     .queueTagAllowList(Set.of("emails", "reports"))
+ *     .build();
+ * Producer producer = Producer.builder(backend).observer(metrics).build();
+ * Consumer consumer = Consumer.builder(backend, handler).queue("emails").observer(metrics).build();
+ * metrics.bindConsumer(consumer);
+ * QueueLengthUpdater lengths = metrics.startQueueLengthUpdater(backend); // close() on shutdown
+ * }</pre>
+ */
+public final class MicrometerQueueObserver implements QueueObserver {
+
+  /** Default {@link Builder#queueTagLimit(int)}: {@value}. */
+  public static final int DEFAULT_QUEUE_TAG_LIMIT = 100;
+  /** Default {@link Builder#foldedQueueBuckets(int)}: {@value}, a single {@code other} value. */
+  public static final int DEFAULT_FOLDED_QUEUE_BUCKETS = 1;
+  /** Default {@link Builder#queueLengthInterval(Duration)}: 2 seconds. */
+  public static final Duration DEFAULT_QUEUE_LENGTH_INTERVAL = Duration.ofSeconds(2);
+  /**
+   * Default {@link Builder#durationBuckets(List)}: 5, 10, 25, 50, 100, 250 and 500 ms, 1, 2.5,
+   * 5, 10 and 30 s, 1 and 5 min; latency SLOs usually sit on one of these.
+   */
+  public static final List<Duration> DEFAULT_DURATION_BUCKETS = List.of(
+      Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
+      Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+      Duration.ofMillis(2_500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
+      Duration.ofMinutes(1), Duration.ofMinutes(5));
+
+  private final MeterRegistry registry;
+  private final QueueTagFolder folder;
+  private final List<Duration> durationBuckets;
+  private final Duration queueLengthInterval;
+  private final ConcurrentHashMap<String, QueueMeters> metersByTag = new ConcurrentHashMap<>();
+  private final ConsumerGauges consumerGauges;
+
+  private MicrometerQueueObserver(Builder builder) {
+    this.registry = builder.registry;
+    this.folder = builder.allowList != null
+        ? QueueTagFolder.allowList(builder.allowList, builder.foldedQueueBuckets)
+        : QueueTagFolder.firstSeen(builder.queueTagLimitOrDefault(), builder.foldedQueueBuckets);
+    this.durationBuckets = builder.durationBuckets;
+    this.queueLengthInterval = builder.queueLengthInterval;
+    this.consumerGauges = new ConsumerGauges(registry, folder);
+  }
+
+  /** Starts an observer publishing to {@code registry}. */
+  public static Builder builder(MeterRegistry registry) {
+    return new Builder(registry);
+  }
+
+  @Override
+  public void onEnqueued(JobEnqueuedEvent event) {
+    if (event.created()) {
+      meters(event.job().queue()).produced().increment();
+    }
+  }
+
+  @Override
+  public void onStarted(JobStartedEvent event) {
+    meters(event.job().queue()).consumed().increment();
+  }
+
+  @Override
+  public void onSucceeded(JobSucceededEvent event) {
+    QueueMeters meters = meters(event.job().queue());
+    meters.completed().increment();
+    meters.succeededDuration().record(event.duration());
+  }
+
+  @Override
+  public void onFailed(JobFailedEvent event) {
+    QueueMeters meters = meters(event.job().queue());
+    meters.failed().increment();
+    meters.failedDuration().record(event.duration());
+  }
+
+  @Override
+  public void onRetried(JobRetriedEvent event) {
+    meters(event.job().queue()).retried().increment();
+  }
+
+  @Override
+  public void onDeadLettered(JobDeadLetteredEvent event) {
+    meters(event.queue()).deadLettered().increment();
+  }
+
+  @Override
+  public void onRecovered(JobRecoveredEvent event) {
+    meters(event.job().queue()).recovered().increment();
+  }
+
+  /**
+   * Publishes {@code worker_active} and {@code circuit_breaker_state} of {@code consumer}, read
+   * from it at each scrape. Consumers with the same name and queue share one series: active
+   * workers are summed, the most severe breaker state is shown. Stopped consumers no longer
+   * count. Binding the same consumer twice has no further effect.
+   */
+  public void bindConsumer(Consumer consumer) {
+    consumerGauges.bind(Objects.requireNonNull(consumer, "consumer"));
+  }
+
+  /**
+   * Starts a background thread that refreshes {@code queue_length{queue}} from {@code backend}
+   * every {@link Builder#queueLengthInterval(Duration)}: the jobs waiting in all priority lanes,
+   * summed per tag value when names are folded. Close the returned updater on shutdown; it does
+   * not close the backend. Use one updater per backend.
+   */
+  public QueueLengthUpdater startQueueLengthUpdater(QueueBackend backend) {
+    return ScheduledQueueLengthUpdater.start(Objects.requireNonNull(backend, "backend"), registry, folder,
+        queueLengthInterval);
+  }
+
+  private QueueMeters meters(String queue) {
+    String tag = folder.tagFor(queue);
+    QueueMeters meters = metersByTag.get(tag);
+    return meters != null ? meters
+        : metersByTag.computeIfAbsent(tag, newTag -> QueueMeters.register(registry, newTag, durationBuckets));
+  }
+
+  /** Builds a {@link MicrometerQueueObserver}; {@link #build()} validates and leaves the builder reusable. */
+  public static final class Builder {
+    private final MeterRegistry registry;
+    private Set<String> allowList;
+    private Integer queueTagLimit;
+    private int foldedQueueBuckets = DEFAULT_FOLDED_QUEUE_BUCKETS;
+    private List<Duration> durationBuckets = DEFAULT_DURATION_BUCKETS;
+    private Duration queueLengthInterval = DEFAULT_QUEUE_LENGTH_INTERVAL;
+
+    private Builder(MeterRegistry registry) {
+      this.registry = registry;
+    }
+
+    /**
+     * Queue names published as they are; every other name is folded. Default: no allow-list,
+     * see {@link #queueTagLimit(int)}. Cannot be combined with {@link #queueTagLimit(int)}.
+     */
+    public Builder queueTagAllowList(Set<String> allowList) {
+      this.allowList = allowList == null ? null : Set.copyOf(allowList);
+      return this;
+    }
+
+    /**
+     * Without an allow-list, how many distinct queue names are published as they are, first seen
+     * first kept; later names are folded. Default {@value MicrometerQueueObserver#DEFAULT_QUEUE_TAG_LIMIT}.
+     * Which names are kept then depends on the order the process meets them: give an allow-list
+     * when many queues exist.
+     */
+    public Builder queueTagLimit(int queueTagLimit) {
+      this.queueTagLimit = queueTagLimit;
+      return this;
+    }
+
+    /**
+     * Tag values that folded queue names share: 1 gives the single value {@code other}; n &gt; 1
+     * gives {@code other-0} … {@code other-<n-1>}, a name always landing in the same bucket.
+     * Default {@value MicrometerQueueObserver#DEFAULT_FOLDED_QUEUE_BUCKETS}.
+     */
+    public Builder foldedQueueBuckets(int foldedQueueBuckets) {
+      this.foldedQueueBuckets = foldedQueueBuckets;
+      return this;
+    }
+
+    /**
+     * Upper bounds of the {@code job_processing_duration_seconds} histogram buckets, each
+     * published as an {@code le} bucket. Default {@link MicrometerQueueObserver#DEFAULT_DURATION_BUCKETS}.
+     */
+    public Builder durationBuckets(List<Duration> durationBuckets) {
+      this.durationBuckets = durationBuckets == null ? null : List.copyOf(durationBuckets);
+      return this;
+    }
+
+    /** How often a {@link QueueLengthUpdater} reads the backend; default 2 seconds. */
+    public Builder queueLengthInterval(Duration queueLengthInterval) {
+      this.queueLengthInterval = queueLengthInterval;
+      return this;
+    }
+
+    /** @throws InvalidConfigurationException naming every invalid argument */
+    public MicrometerQueueObserver build() {
+      Problems problems = new Problems("micrometer queue observer")
+          .notNull(registry, "registry")
+          .atLeast(foldedQueueBuckets, 1, "foldedQueueBuckets")
+          .positive(queueLengthInterval, "queueLengthInterval")
+          .check(durationBuckets != null && !durationBuckets.isEmpty(), "durationBuckets",
+              "a non-empty list", durationBuckets)
+          .check(durationBuckets == null || durationBuckets.stream().allMatch(bucket -> !bucket.isNegative() && !bucket.isZero()),
+              "durationBuckets", "positive durations", durationBuckets);
+      if (queueTagLimit != null) {
+        problems.atLeast(queueTagLimit, 0, "queueTagLimit");
+        if (allowList != null) {
+          problems.add("queueTagAllowList cannot be combined with queueTagLimit");
+        }
+      }
+      problems.throwIfAny();
+      return new MicrometerQueueObserver(this);
+    }
+
+    private int queueTagLimitOrDefault() {
+      return queueTagLimit != null ? queueTagLimit : DEFAULT_QUEUE_TAG_LIMIT;
+    }
+  }
+}
