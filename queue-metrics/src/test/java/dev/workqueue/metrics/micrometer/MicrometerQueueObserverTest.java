@@ -1,0 +1,240 @@
+package dev.workqueue.metrics.micrometer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.workqueue.CircuitBreakerState;
+import dev.workqueue.Consumer;
+import dev.workqueue.ConsumerState;
+import dev.workqueue.InvalidConfigurationException;
+import dev.workqueue.Job;
+import dev.workqueue.NewJob;
+import dev.workqueue.Producer;
+import dev.workqueue.RetryPolicy;
+import dev.workqueue.memory.InMemoryQueueBackend;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class MicrometerQueueObserverTest {
+  private static final String QUEUE = "orders";
+  private static final Map<String, String> ORDERS = Map.of("queue", QUEUE);
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final InMemoryQueueBackend backend = InMemoryQueueBackend.create();
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = toClose.size() - 1; i >= 0; i--) {
+      toClose.get(i).close();
+    }
+    backend.close();
+  }
+
+  @Test
+  void scrapeAfterRunWithSuccessesRetriesAndDeadLettersShowsExactCounts() {
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry).build();
+    Producer producer = track(Producer.builder(backend).defaultQueue(QUEUE).observer(metrics).build());
+    Consumer consumer = Consumer.builder(backend, MicrometerQueueObserverTest::handle)
+        .name("billing")
+        .queue(QUEUE)
+        .concurrency(2)
+        .fetchWait(Duration.ofMillis(20))
+        .retryPolicy(RetryPolicy.builder().maxAttempts(2).initialBackoff(Duration.ofMillis(1))
+            .maxBackoff(Duration.ofMillis(5)).jitter(0).build())
+        .observer(metrics)
+        .build();
+    metrics.bindConsumer(consumer);
+    QueueLengthUpdater lengths = track(metrics.startQueueLengthUpdater(backend));
+
+    List<NewJob> jobs = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      jobs.add(NewJob.of("ok"));
+    }
+    for (int i = 0; i < 3; i++) {
+      jobs.add(NewJob.of("flaky"));
+    }
+    for (int i = 0; i < 2; i++) {
+      jobs.add(NewJob.of("broken"));
+    }
+    producer.enqueueAll(jobs);
+    lengths.refresh();
+    assertThat(PrometheusSamples.parse(registry.scrape()).value("queue_length", ORDERS)).isEqualTo(10);
+
+    consumer.start();
+    await().atMost(Duration.ofSeconds(20)).until(() -> counter("jobs.completed") == 8
+        && counter("jobs.dead.letter") == 2 && counter("jobs.retried") == 5);
+    consumer.close();
+    lengths.refresh();
+
+    // ok: 1 attempt each; flaky: fails once, then succeeds; broken: fails both allowed attempts.
+    PrometheusSamples scrape = PrometheusSamples.parse(registry.scrape());
+    assertThat(scrape.value("jobs_produced_total", ORDERS)).isEqualTo(10);
+    assertThat(scrape.value("jobs_consumed_total", ORDERS)).isEqualTo(5 + 3 * 2 + 2 * 2);
+    assertThat(scrape.value("jobs_completed_total", ORDERS)).isEqualTo(5 + 3);
+    assertThat(scrape.value("jobs_failed_total", ORDERS)).isEqualTo(3 + 2 * 2);
+    assertThat(scrape.value("jobs_retried_total", ORDERS)).isEqualTo(3 + 2);
+    assertThat(scrape.value("jobs_dead_letter_total", ORDERS)).isEqualTo(2);
+    assertThat(scrape.value("jobs_recovered_total", ORDERS)).isZero();
+    assertThat(scrape.value("job_processing_duration_seconds_count", Map.of("queue", QUEUE, "outcome", "success")))
+        .isEqualTo(8);
+    assertThat(scrape.value("job_processing_duration_seconds_count", Map.of("queue", QUEUE, "outcome", "failure")))
+        .isEqualTo(7);
+    assertThat(scrape.value("job_processing_duration_seconds_bucket",
+        Map.of("queue", QUEUE, "outcome", "success", "le", "+Inf"))).isEqualTo(8);
+    assertThat(scrape.find("job_processing_duration_seconds_bucket", Map.of("outcome", "success")))
+        .hasSize(MicrometerQueueObserver.DEFAULT_DURATION_BUCKETS.size() + 1);
+    assertThat(scrape.value("worker_active", Map.of("consumer", "billing", "queue", QUEUE))).isZero();
+    assertThat(scrape.value("circuit_breaker_state", Map.of("consumer", "billing", "queue", QUEUE))).isZero();
+    assertThat(scrape.value("queue_length", ORDERS)).isZero();
+    assertThat(scrape.text()).contains(
+        "# TYPE jobs_produced_total counter",
+        "# TYPE jobs_dead_letter_total counter",
+        "# TYPE job_processing_duration_seconds histogram",
+        "# TYPE worker_active gauge",
+        "# TYPE circuit_breaker_state gauge",
+        "# TYPE queue_length gauge");
+  }
+
+  @Test
+  void everyMeterHasADescription() {
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry).build();
+    Producer producer = track(Producer.builder(backend).defaultQueue(QUEUE).observer(metrics).build());
+    producer.enqueue("x");
+    metrics.bindConsumer(new StubConsumer("billing", QUEUE));
+    track(metrics.startQueueLengthUpdater(backend)).refresh();
+
+    assertThat(registry.getMeters()).extracting(meter -> meter.getId().getName())
+        .contains("jobs.produced", "job.processing.duration", "worker.active", "circuit.breaker.state",
+            "queue.length");
+    assertThat(registry.getMeters()).map(Meter::getId).allSatisfy(id ->
+        assertThat(id.getDescription()).as(id.getName()).isNotBlank());
+  }
+
+  @Test
+  void queueLengthFollowsTheBackendWithinTwoRefreshIntervals() {
+    Duration interval = Duration.ofMillis(500);
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry)
+        .queueLengthInterval(interval).build();
+    Producer producer = track(Producer.builder(backend).defaultQueue(QUEUE).build());
+    track(metrics.startQueueLengthUpdater(backend));
+
+    producer.enqueueAll(List.of(NewJob.of("a"), NewJob.of("b"), NewJob.of("c")));
+    await().atMost(interval.multipliedBy(2)).until(() -> queueLength(QUEUE) == 3);
+
+    producer.enqueueAll(List.of(NewJob.of("d"), NewJob.builder("e").priority("high").build()));
+    await().atMost(interval.multipliedBy(2)).until(() -> queueLength(QUEUE) == 5);
+  }
+
+  @Test
+  void queueLengthUpdaterRunsOnANamedThreadThatStopsOnClose() {
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry)
+        .queueLengthInterval(Duration.ofMillis(50)).build();
+    Set<Thread> before = updaterThreads();
+    QueueLengthUpdater updater = metrics.startQueueLengthUpdater(backend);
+    await().atMost(Duration.ofSeconds(5)).until(() -> !difference(updaterThreads(), before).isEmpty());
+    Set<Thread> started = difference(updaterThreads(), before);
+
+    updater.close();
+    updater.close();
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> started.stream().noneMatch(Thread::isAlive));
+  }
+
+  @Test
+  void consumerGaugesAreReadFromBoundConsumersAtEachScrape() {
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry).build();
+    StubConsumer first = new StubConsumer("billing", QUEUE);
+    StubConsumer second = new StubConsumer("billing", QUEUE);
+    metrics.bindConsumer(first);
+    metrics.bindConsumer(second);
+    metrics.bindConsumer(second);
+    Map<String, String> billing = Map.of("consumer", "billing", "queue", QUEUE);
+
+    first.activeWorkers = 3;
+    second.activeWorkers = 2;
+    second.breaker = CircuitBreakerState.HALF_OPEN;
+    PrometheusSamples scrape = PrometheusSamples.parse(registry.scrape());
+    assertThat(scrape.value("worker_active", billing)).isEqualTo(5);
+    assertThat(scrape.value("circuit_breaker_state", billing)).isEqualTo(1);
+
+    first.breaker = CircuitBreakerState.OPEN;
+    second.state = ConsumerState.STOPPED;
+    scrape = PrometheusSamples.parse(registry.scrape());
+    assertThat(scrape.value("worker_active", billing)).isEqualTo(3);
+    assertThat(scrape.value("circuit_breaker_state", billing)).isEqualTo(2);
+  }
+
+  @Test
+  void duplicateEnqueuesAreNotCountedAsProduced() {
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry).build();
+    Producer producer = track(Producer.builder(backend).defaultQueue(QUEUE).observer(metrics).build());
+
+    producer.enqueue(NewJob.builder("x").idempotencyKey("once").build());
+    producer.enqueue(NewJob.builder("x").idempotencyKey("once").build());
+
+    assertThat(counter("jobs.produced")).isEqualTo(1);
+  }
+
+  @Test
+  void buildReportsEveryInvalidSettingAtOnce() {
+    assertThatThrownBy(() -> MicrometerQueueObserver.builder(null)
+        .foldedQueueBuckets(0)
+        .queueLengthInterval(Duration.ZERO)
+        .durationBuckets(List.of())
+        .queueTagAllowList(Set.of("a"))
+        .queueTagLimit(-1)
+        .build())
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessageContaining("registry must be set, but was null")
+        .hasMessageContaining("foldedQueueBuckets must be at least 1, but was 0")
+        .hasMessageContaining("queueLengthInterval must be a positive duration, but was PT0S")
+        .hasMessageContaining("durationBuckets must be a non-empty list, but was []")
+        .hasMessageContaining("queueTagLimit must be at least 0, but was -1")
+        .hasMessageContaining("queueTagAllowList cannot be combined with queueTagLimit");
+    assertThatThrownBy(() -> MicrometerQueueObserver.builder(registry)
+        .durationBuckets(List.of(Duration.ofMillis(-1))).build())
+        .hasMessageContaining("durationBuckets must be positive durations, but was [PT-0.001S]");
+  }
+
+  private static void handle(Job job) {
+    String payload = job.payloadAsString();
+    if (payload.equals("broken") || (payload.equals("flaky") && job.attempt() == 1)) {
+      throw new IllegalStateException("failing " + payload + " on purpose");
+    }
+  }
+
+  private double counter(String name) {
+    return registry.get(name).tag("queue", QUEUE).counter().count();
+  }
+
+  private double queueLength(String queue) {
+    var gauge = registry.find("queue.length").tag("queue", queue).gauge();
+    return gauge == null ? -1 : gauge.value();
+  }
+
+  private static Set<Thread> updaterThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(thread -> thread.getName().equals("workqueue-metrics-queue-length") && thread.isAlive())
+        .collect(Collectors.toSet());
+  }
+
+  private static Set<Thread> difference(Set<Thread> threads, Set<Thread> minus) {
+    return threads.stream().filter(thread -> !minus.contains(thread)).collect(Collectors.toSet());
+  }
+
+  private <T extends AutoCloseable> T track(T closeable) {
+    toClose.add(closeable);
+    return closeable;
+  }
+}

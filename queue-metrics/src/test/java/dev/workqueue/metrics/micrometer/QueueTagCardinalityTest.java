@@ -1,0 +1,117 @@
+package dev.workqueue.metrics.micrometer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.workqueue.Job;
+import dev.workqueue.NewJob;
+import dev.workqueue.Producer;
+import dev.workqueue.event.JobEnqueuedEvent;
+import dev.workqueue.memory.InMemoryQueueBackend;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+class QueueTagCardinalityTest {
+  private static final Set<String> ALLOWED = Set.of("emails", "reports", "billing");
+  private static final int QUEUE_COUNT = 1_000;
+
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+  @Test
+  void thousandQueueNamesWithAllowListOfThreeGiveAtMostThreePlusFoldCountTagValues() {
+    int folds = 8;
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry)
+        .queueTagAllowList(ALLOWED).foldedQueueBuckets(folds).build();
+
+    produceOneJobInEach(metrics, IntStream.range(0, QUEUE_COUNT).mapToObj(i -> "tenant-" + i));
+    produceOneJobInEach(metrics, ALLOWED.stream());
+
+    Map<String, Double> producedByTag = producedByQueueTag();
+    assertThat(producedByTag.size()).isLessThanOrEqualTo(ALLOWED.size() + folds);
+    assertThat(producedByTag).containsKeys("emails", "reports", "billing");
+    assertThat(producedByTag.keySet()).allMatch(tag -> ALLOWED.contains(tag) || tag.matches("other-[0-7]"));
+    assertThat(producedByTag.values().stream().mapToDouble(Double::doubleValue).sum())
+        .isEqualTo(QUEUE_COUNT + ALLOWED.size());
+  }
+
+  @Test
+  void withASingleFoldEveryUnlistedQueueIsTaggedOther() {
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry).queueTagAllowList(ALLOWED).build();
+
+    produceOneJobInEach(metrics, IntStream.range(0, QUEUE_COUNT).mapToObj(i -> "tenant-" + i));
+    produceOneJobInEach(metrics, ALLOWED.stream());
+
+    assertThat(producedByQueueTag()).containsOnly(
+        Map.entry("emails", 1.0), Map.entry("reports", 1.0), Map.entry("billing", 1.0),
+        Map.entry("other", (double) QUEUE_COUNT));
+  }
+
+  @Test
+  void aFoldedQueueAlwaysLandsInTheSameBucket() {
+    MicrometerQueueObserver first = MicrometerQueueObserver.builder(registry)
+        .queueTagAllowList(Set.of()).foldedQueueBuckets(16).build();
+    SimpleMeterRegistry otherRegistry = new SimpleMeterRegistry();
+    MicrometerQueueObserver second = MicrometerQueueObserver.builder(otherRegistry)
+        .queueTagAllowList(Set.of()).foldedQueueBuckets(16).build();
+
+    first.onEnqueued(enqueued("tenant-42"));
+    first.onEnqueued(enqueued("tenant-42"));
+    second.onEnqueued(enqueued("tenant-42"));
+
+    Counter counter = registry.get("jobs.produced").counter();
+    assertThat(counter.count()).isEqualTo(2);
+    assertThat(otherRegistry.get("jobs.produced").counter().getId().getTag("queue"))
+        .isEqualTo(counter.getId().getTag("queue"))
+        .matches("other-([0-9]|1[0-5])");
+  }
+
+  @Test
+  void withoutAllowListTheFirstNamesSeenUpToTheLimitAreKept() {
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry).queueTagLimit(2).build();
+
+    produceOneJobInEach(metrics, Stream.of("a", "b", "c", "a", "d"));
+
+    assertThat(producedByQueueTag()).containsOnly(
+        Map.entry("a", 2.0), Map.entry("b", 1.0), Map.entry("other", 2.0));
+  }
+
+  @Test
+  void queueLengthTagsAreFoldedAndSummed() {
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry).queueTagAllowList(ALLOWED).build();
+    try (InMemoryQueueBackend backend = InMemoryQueueBackend.create();
+        Producer producer = Producer.builder(backend).build()) {
+      for (int i = 0; i < 50; i++) {
+        producer.enqueue(NewJob.builder("x").queue("tenant-" + i).build());
+      }
+      producer.enqueue(NewJob.builder("x").queue("emails").build());
+      try (QueueLengthUpdater updater = metrics.startQueueLengthUpdater(backend)) {
+        updater.refresh();
+      }
+    }
+
+    Map<String, Double> lengths = registry.find("queue.length").gauges().stream()
+        .collect(Collectors.toMap(gauge -> gauge.getId().getTag("queue"), gauge -> gauge.value()));
+    assertThat(lengths).containsOnly(Map.entry("emails", 1.0), Map.entry("other", 50.0));
+  }
+
+  private static void produceOneJobInEach(MicrometerQueueObserver metrics, Stream<String> queues) {
+    queues.forEach(queue -> metrics.onEnqueued(enqueued(queue)));
+  }
+
+  private static JobEnqueuedEvent enqueued(String queue) {
+    Instant now = Instant.now();
+    return new JobEnqueuedEvent(new Job("id-" + queue, queue, "default", new byte[0], 0, 0, now, now,
+        Map.of(), null), true);
+  }
+
+  private Map<String, Double> producedByQueueTag() {
+    return registry.find("jobs.produced").counters().stream()
+        .collect(Collectors.toMap(counter -> counter.getId().getTag("queue"), Counter::count));
+  }
+}
