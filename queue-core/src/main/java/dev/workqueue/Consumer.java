@@ -96,6 +96,7 @@ public interface Consumer extends AutoCloseable {
     private List<String> priorities = List.of(Producer.DEFAULT_PRIORITY);
     private PriorityMode priorityMode = PriorityMode.strict();
     private int concurrency = DEFAULT_CONCURRENCY;
+    private Integer prefetch;
     private int fetchBatchSize = DEFAULT_FETCH_BATCH_SIZE;
     private RetryPolicy retryPolicy = RetryPolicy.ofDefaults();
     private Duration jobTimeout = DEFAULT_JOB_TIMEOUT;
@@ -147,6 +148,17 @@ public interface Consumer extends AutoCloseable {
     /** Worker threads, which is also the most jobs in flight; default 4. */
     public Builder concurrency(int concurrency) {
       this.concurrency = concurrency;
+      return this;
+    }
+
+    /**
+     * Jobs taken ahead of free workers, so workers never wait for a fetch round trip; default as
+     * many as the concurrency. Prefetched jobs are leased (and their leases extended) while they
+     * wait. Use 0 for long jobs shared among many consumers, so none hoards work; raise it for
+     * tiny jobs where throughput matters.
+     */
+    public Builder prefetch(int prefetch) {
+      this.prefetch = prefetch;
       return this;
     }
 
@@ -235,6 +247,7 @@ public interface Consumer extends AutoCloseable {
           .check(Names.isValid(name), "name", Names.RULE, name)
           .check(Names.isValid(queue), "queue", Names.RULE, queue)
           .atLeast(concurrency, 1, "concurrency")
+          .check(prefetch == null || prefetch >= 0, "prefetch", "at least 0", prefetch)
           .atLeast(fetchBatchSize, 1, "fetchBatchSize")
           .notNull(retryPolicy, "retryPolicy")
           .positive(jobTimeout, "jobTimeout")
@@ -253,7 +266,8 @@ public interface Consumer extends AutoCloseable {
       }
       problems.throwIfAny();
       return new DefaultConsumer(new DefaultConsumer.Settings(name, queue, priorities, priorityMode,
-          concurrency, fetchBatchSize, retryPolicy, jobTimeout, leaseDuration, heartbeat, drainTimeout,
+          concurrency, prefetch != null ? prefetch : concurrency, fetchBatchSize, retryPolicy,
+          jobTimeout, leaseDuration, heartbeat, drainTimeout,
           recoveryInterval, fetchWait, circuitBreaker, clock), backend, handler,
           QueueObserver.composite(observers), List.copyOf(interceptors));
     }

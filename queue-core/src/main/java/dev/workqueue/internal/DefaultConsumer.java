@@ -39,7 +39,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -51,8 +50,8 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * The consumer engine. One fetcher thread takes as many jobs as there are idle workers (up to
- * the batch size) per backend call; workers run the handler; a settler thread writes outcomes
+ * The consumer engine. One fetcher thread takes as many jobs as there are free slots (workers
+ * plus prefetch, up to the batch size) per backend call; workers run the handler; a settler thread writes outcomes
  * back in batches; a maintenance thread extends leases, recovers expired ones and enforces
  * job timeouts.
  */
@@ -64,7 +63,7 @@ public final class DefaultConsumer implements Consumer {
 
   /** Validated consumer settings, as the builder produced them. */
   public record Settings(String name, String queue, List<String> priorities, PriorityMode priorityMode,
-      int concurrency, int fetchBatchSize, RetryPolicy retryPolicy, Duration jobTimeout,
+      int concurrency, int prefetch, int fetchBatchSize, RetryPolicy retryPolicy, Duration jobTimeout,
       Duration leaseDuration, Duration heartbeatInterval, Duration drainTimeout,
       Duration recoveryInterval, Duration fetchWait, CircuitBreakerConfig circuitBreaker, Clock clock) {}
 
@@ -80,7 +79,10 @@ public final class DefaultConsumer implements Consumer {
   private final AtomicReference<ConsumerState> state = new AtomicReference<>(ConsumerState.NEW);
   private final AtomicBoolean closing = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
-  private final Semaphore idleWorkers;
+  /** Jobs this consumer may still take: running plus prefetched ones stay within the cap. */
+  private final Slots freeSlots;
+  /** Free slots to wait for while prefetched jobs still wait for a worker, so fetches batch up. */
+  private final int refillThreshold;
   private final ConcurrentHashMap<String, InFlight> inFlight = new ConcurrentHashMap<>();
   private final AtomicInteger active = new AtomicInteger();
   private final LinkedBlockingQueue<Pending> settlements = new LinkedBlockingQueue<>();
@@ -109,7 +111,8 @@ public final class DefaultConsumer implements Consumer {
       chain = job -> interceptor.aroundHandle(job, next);
     }
     this.handle = chain;
-    this.idleWorkers = new Semaphore(settings.concurrency());
+    this.freeSlots = new Slots(settings.concurrency() + settings.prefetch());
+    this.refillThreshold = Math.max(1, Math.min(settings.fetchBatchSize(), settings.prefetch() / 2));
     this.workers = new ThreadPoolExecutor(settings.concurrency(), settings.concurrency(), 0,
         TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
         NamedThreads.numbered(settings.name(), "worker"));
@@ -145,25 +148,24 @@ public final class DefaultConsumer implements Consumer {
   private void fetchLoop() {
     Duration pause = Duration.ofMillis(100);
     while (fetching) {
+      int wanted;
       try {
-        idleWorkers.acquire();
+        int atLeast = workers.getQueue().isEmpty() ? 1 : refillThreshold;
+        wanted = freeSlots.take(atLeast, settings.fetchBatchSize());
       } catch (InterruptedException e) {
         break;
       }
-      // Only this thread takes permits, so the idle count cannot shrink before tryAcquire.
-      int extra = Math.min(settings.fetchBatchSize() - 1, idleWorkers.availablePermits());
-      int wanted = extra > 0 && idleWorkers.tryAcquire(extra) ? 1 + extra : 1;
       boolean probe = false;
       if (breaker != null) {
         if (!breaker.tryAcquirePermission()) {
-          idleWorkers.release(wanted);
+          freeSlots.release(wanted);
           if (!sleep(Duration.ofMillis(Math.min(100, settings.circuitBreaker().cooldown().toMillis())))) {
             break;
           }
           continue;
         }
         if (breaker.state() == CircuitBreakerState.HALF_OPEN) {
-          idleWorkers.release(wanted - 1);
+          freeSlots.release(wanted - 1);
           wanted = 1;
           probe = true;
         }
@@ -187,7 +189,7 @@ public final class DefaultConsumer implements Consumer {
         continue;
       }
       int taken = result.jobs().size();
-      idleWorkers.release(wanted - taken);
+      freeSlots.release(wanted - taken);
       if (probe && taken == 0) {
         breaker.releasePermission();
       }
@@ -199,7 +201,7 @@ public final class DefaultConsumer implements Consumer {
   }
 
   private void giveBack(int workersHeld, boolean probe) {
-    idleWorkers.release(workersHeld);
+    freeSlots.release(workersHeld);
     if (probe) {
       breaker.releasePermission();
     }
@@ -209,7 +211,7 @@ public final class DefaultConsumer implements Consumer {
     Job job = leased.job();
     if (!fetching) {
       settle(new Settlement.Release(leased.lease()), job);
-      idleWorkers.release();
+      freeSlots.release(1);
       return;
     }
     int maxAttempts = maxAttempts(job);
@@ -219,7 +221,7 @@ public final class DefaultConsumer implements Consumer {
       log.error("job {} of queue {} exceeded its {} attempts after lost leases; moving it to the dead-letter queue",
           job.id(), job.queue(), maxAttempts);
       settle(new Settlement.DeadLetter(leased.lease(), error), job);
-      idleWorkers.release();
+      freeSlots.release(1);
       return;
     }
     InFlight flight = new InFlight(leased);
@@ -243,6 +245,10 @@ public final class DefaultConsumer implements Consumer {
     MDC.put("queue", job.queue());
     MDC.put("attempt", Integer.toString(job.attempt()));
     try {
+      if (!fetching && flight.abandon()) {
+        settle(new Settlement.Release(flight.leased.lease()), job);
+        return;
+      }
       if (!flight.begin(Thread.currentThread(), System.nanoTime())) {
         return;
       }
@@ -274,7 +280,7 @@ public final class DefaultConsumer implements Consumer {
       MDC.remove("attempt");
       active.decrementAndGet();
       inFlight.remove(flight.leased.lease().token());
-      idleWorkers.release();
+      freeSlots.release(1);
     }
   }
 
