@@ -1,0 +1,38 @@
+package dev.workqueue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.workqueue.memory.InMemoryQueueBackend;
+import org.junit.jupiter.api.Test;
+
+class AdminTest {
+  private final InMemoryQueueBackend backend = InMemoryQueueBackend.create();
+  private final Admin admin = Admin.of(backend);
+
+  @Test
+  void unknownQueueIsReportedWithTheKnownOnes() {
+    Producer.builder(backend).defaultQueue("mail").build().enqueue("x");
+
+    assertThatThrownBy(() -> admin.stats("mial"))
+        .isInstanceOf(UnknownQueueException.class)
+        .hasMessage("queue must be one of the known queues [mail], but was \"mial\"");
+  }
+
+  @Test
+  void statsCoverEveryKnownQueue() {
+    Producer producer = Producer.builder(backend).build();
+    producer.enqueue(NewJob.builder("a").queue("q1").build());
+    producer.enqueue(NewJob.builder("b").queue("q2").priority("high").build());
+
+    assertThat(admin.stats()).extracting(QueueStats::queue).containsExactly("q1", "q2");
+    assertThat(admin.stats("q2").waiting()).containsEntry("high", 1L);
+  }
+
+  @Test
+  void peekLimitMustBePositive() {
+    Producer.builder(backend).build().enqueue("x");
+    assertThatThrownBy(() -> admin.peek(Producer.DEFAULT_QUEUE, Producer.DEFAULT_PRIORITY, 0))
+        .hasMessage("limit must be at least 1, but was 0");
+  }
+}

@@ -1,0 +1,248 @@
+package dev.workqueue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.workqueue.event.ConsumerStateChangedEvent;
+import dev.workqueue.event.JobDeadLetteredEvent;
+import dev.workqueue.event.JobStartedEvent;
+import dev.workqueue.event.JobSucceededEvent;
+import dev.workqueue.memory.InMemoryQueueBackend;
+import dev.workqueue.spi.JobInterceptor;
+import dev.workqueue.spi.QueueObserver;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ConsumerTest {
+  private static final Duration PATIENCE = Duration.ofSeconds(30);
+  private final InMemoryQueueBackend backend = InMemoryQueueBackend.create();
+  private final Producer producer = Producer.builder(backend).build();
+
+  @AfterEach
+  void close() {
+    backend.close();
+  }
+
+  private Consumer.Builder consumer(JobHandler handler) {
+    return Consumer.builder(backend, handler).fetchWait(Duration.ofMillis(100));
+  }
+
+  @Test
+  void builderReportsEveryInvalidArgumentAtOnce() {
+    assertThatThrownBy(() -> Consumer.builder(null, null).queue("bad queue").concurrency(0)
+            .leaseDuration(Duration.ofMillis(10)).priorities(List.of()).build())
+        .isInstanceOf(InvalidConfigurationException.class)
+        .satisfies(e -> assertThat(((InvalidConfigurationException) e).problems()).containsExactly(
+            "backend must be set, but was null",
+            "handler must be set, but was null",
+            "queue must be 1 to 128 characters of letters, digits, '.', '_', ':' or '-', but was \"bad queue\"",
+            "concurrency must be at least 1, but was 0",
+            "leaseDuration must be at least 100ms, but was PT0.01S",
+            "priorities must name at least one lane, but was []"));
+  }
+
+  @Test
+  void weightedModeNeedsAWeightForEveryServedPriority() {
+    assertThatThrownBy(() -> consumer(job -> {}).priorities("high", "low")
+            .priorityMode(PriorityMode.weighted(Map.of("high", 3))).build())
+        .hasMessageContaining("priorityMode.weights.low must be a positive weight for every served priority, but was null");
+  }
+
+  @Test
+  void heartbeatIntervalMustBeShorterThanTheLease() {
+    assertThatThrownBy(() -> consumer(job -> {}).leaseDuration(Duration.ofSeconds(1))
+            .heartbeatInterval(Duration.ofSeconds(2)).build())
+        .hasMessageContaining("heartbeatInterval must be shorter than leaseDuration (PT1S), but was PT2S");
+  }
+
+  @Test
+  void handlerPastTheJobTimeoutIsInterruptedAndItsAttemptFails() {
+    AtomicBoolean interrupted = new AtomicBoolean();
+    try (Consumer consumer = consumer(job -> {
+          try {
+            Thread.sleep(PATIENCE.toMillis());
+          } catch (InterruptedException e) {
+            interrupted.set(true);
+            throw e;
+          }
+        }).jobTimeout(Duration.ofMillis(200)).retryPolicy(RetryPolicy.noRetries()).build()) {
+      producer.enqueue("slow");
+      consumer.start();
+      await().atMost(PATIENCE).until(() -> backend.stats(Producer.DEFAULT_QUEUE).dead() == 1);
+    }
+    assertThat(interrupted).isTrue();
+    DeadLetter dead = backend.peekDead(Producer.DEFAULT_QUEUE, 1).get(0);
+    assertThat(dead.error().type()).isEqualTo("timeout");
+    assertThat(dead.error().message()).contains("jobTimeout PT0.2S");
+  }
+
+  @Test
+  void aThrowingObserverNeverDisturbsProcessingNorTheOtherObservers() {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    QueueObserver throwing = new QueueObserver() {
+      @Override
+      public void onStarted(JobStartedEvent event) {
+        throw new IllegalStateException("observer bug");
+      }
+
+      @Override
+      public void onSucceeded(JobSucceededEvent event) {
+        throw new OutOfMemoryError("pretend");
+      }
+    };
+    QueueObserver recording = new QueueObserver() {
+      @Override
+      public void onSucceeded(JobSucceededEvent event) {
+        seen.add(event.job().payloadAsString());
+      }
+    };
+    try (Consumer consumer = consumer(job -> {}).observer(throwing).observer(recording).build()) {
+      producer.enqueue("a");
+      producer.enqueue("b");
+      consumer.start();
+      await().atMost(PATIENCE).until(() -> seen.size() == 2);
+    }
+    assertThat(seen).containsExactlyInAnyOrder("a", "b");
+    assertThat(backend.stats(Producer.DEFAULT_QUEUE).pending()).isZero();
+  }
+
+  @Test
+  void consumerReportsItsLifecycleToObservers() {
+    List<ConsumerState> states = new CopyOnWriteArrayList<>();
+    Consumer consumer = consumer(job -> {}).observer(new QueueObserver() {
+      @Override
+      public void onConsumerStateChanged(ConsumerStateChangedEvent event) {
+        states.add(event.current());
+      }
+    }).build();
+    assertThat(consumer.state()).isEqualTo(ConsumerState.NEW);
+    consumer.start();
+    consumer.close();
+    consumer.close();
+    assertThat(states).containsExactly(ConsumerState.RUNNING, ConsumerState.DRAINING, ConsumerState.STOPPED);
+    assertThat(consumer.state()).isEqualTo(ConsumerState.STOPPED);
+    assertThatThrownBy(consumer::start).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("cannot start: it is STOPPED");
+  }
+
+  @Test
+  void workerThreadsAreNamedAfterTheConsumer() {
+    List<String> threads = new CopyOnWriteArrayList<>();
+    try (Consumer consumer = consumer(job -> threads.add(Thread.currentThread().getName()))
+        .name("mailer").build()) {
+      producer.enqueue("a");
+      consumer.start();
+      await().atMost(PATIENCE).until(() -> !threads.isEmpty());
+    }
+    assertThat(threads.get(0)).matches("workqueue-mailer-worker-\\d+");
+  }
+
+  @Test
+  void activeWorkersCountsRunningHandlers() throws InterruptedException {
+    CountDownLatch release = new CountDownLatch(1);
+    try (Consumer consumer = consumer(job -> release.await()).concurrency(3).build()) {
+      for (int i = 0; i < 5; i++) {
+        producer.enqueue("j" + i);
+      }
+      consumer.start();
+      await().atMost(PATIENCE).until(() -> consumer.activeWorkers() == 3);
+      release.countDown();
+      await().atMost(PATIENCE).until(() -> backend.stats(Producer.DEFAULT_QUEUE).pending() == 0);
+      assertThat(consumer.activeWorkers()).isZero();
+    }
+  }
+
+  @Test
+  void openCircuitBreakerStopsFetchingUntilItsCooldownEnds() {
+    AtomicInteger runs = new AtomicInteger();
+    try (Consumer consumer = consumer(job -> {
+          runs.incrementAndGet();
+          throw new IllegalStateException("downstream is down");
+        })
+        .concurrency(1).prefetch(0).retryPolicy(RetryPolicy.noRetries())
+        .circuitBreaker(CircuitBreakerConfig.builder().minimumSamples(3).failureRateThreshold(0.5)
+            .cooldown(Duration.ofHours(1)).build())
+        .build()) {
+      for (int i = 0; i < 10; i++) {
+        producer.enqueue("j" + i);
+      }
+      consumer.start();
+      await().atMost(PATIENCE).until(() -> consumer.circuitBreakerState() == CircuitBreakerState.OPEN);
+      int runsWhenOpened = runs.get();
+      await().pollDelay(Duration.ofMillis(500)).atMost(PATIENCE).until(() -> true);
+      assertThat(runs.get()).isEqualTo(runsWhenOpened).isLessThan(10);
+      assertThat(backend.stats(Producer.DEFAULT_QUEUE).totalWaiting()).isEqualTo(10 - runsWhenOpened);
+    }
+  }
+
+  @Test
+  void jobsOverTheirOwnMaxAttemptsAfterLostLeasesAreDeadLetteredWithoutRunning() {
+    List<JobDeadLetteredEvent> dead = new CopyOnWriteArrayList<>();
+    AtomicInteger runs = new AtomicInteger();
+    producer.enqueue(NewJob.builder("once").maxAttempts(1).build());
+    try (Consumer first = consumer(job -> Thread.sleep(PATIENCE.toMillis()))
+        .leaseDuration(Duration.ofMillis(100)).heartbeatInterval(Duration.ofHours(1)).build()) {
+      first.start();
+      await().atMost(PATIENCE).until(() -> backend.stats(Producer.DEFAULT_QUEUE).inFlight() == 1);
+      await().atMost(PATIENCE).until(() -> !backend.recoverExpired(Producer.DEFAULT_QUEUE, 10).isEmpty());
+      try (Consumer second = consumer(job -> runs.incrementAndGet()).observer(new QueueObserver() {
+        @Override
+        public void onDeadLettered(JobDeadLetteredEvent event) {
+          dead.add(event);
+        }
+      }).build()) {
+        second.start();
+        await().atMost(PATIENCE).until(() -> dead.size() == 1);
+      }
+    }
+    assertThat(runs.get()).isZero();
+    assertThat(dead.get(0).error().type()).isEqualTo("max-attempts-exceeded");
+  }
+
+  @Test
+  void interceptorsWrapTheHandlerOutermostFirst() {
+    List<String> calls = new CopyOnWriteArrayList<>();
+    JobInterceptor outer = new JobInterceptor() {
+      @Override
+      public void aroundHandle(Job job, HandleChain chain) throws Exception {
+        calls.add("outer-before");
+        chain.proceed(job);
+        calls.add("outer-after");
+      }
+    };
+    JobInterceptor inner = new JobInterceptor() {
+      @Override
+      public void aroundHandle(Job job, HandleChain chain) throws Exception {
+        calls.add("inner-before");
+        chain.proceed(job);
+        calls.add("inner-after");
+      }
+    };
+    try (Consumer consumer = consumer(job -> calls.add("handler")).interceptor(outer).interceptor(inner).build()) {
+      producer.enqueue("a");
+      consumer.start();
+      await().atMost(PATIENCE).until(() -> calls.size() == 5);
+    }
+    assertThat(calls).containsExactly("outer-before", "inner-before", "handler", "inner-after", "outer-after");
+  }
+
+  @Test
+  void handlerSeesJobIdQueueAndAttemptInTheLogContext() {
+    List<String> context = new CopyOnWriteArrayList<>();
+    try (Consumer consumer = consumer(job -> context.add(org.slf4j.MDC.get("job_id") + "/"
+        + org.slf4j.MDC.get("queue") + "/" + org.slf4j.MDC.get("attempt"))).build()) {
+      String id = producer.enqueue("a").jobId();
+      consumer.start();
+      await().atMost(PATIENCE).until(() -> !context.isEmpty());
+      assertThat(context).containsExactly(id + "/default/1");
+    }
+  }
+}

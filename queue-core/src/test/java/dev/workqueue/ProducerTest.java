@@ -1,0 +1,107 @@
+package dev.workqueue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.workqueue.memory.InMemoryQueueBackend;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ProducerTest {
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
+  private final InMemoryQueueBackend backend = InMemoryQueueBackend.builder().clock(clock).build();
+
+  @AfterEach
+  void close() {
+    backend.close();
+  }
+
+  @Test
+  void builderReportsEveryInvalidArgumentAtOnce() {
+    assertThatThrownBy(() -> Producer.builder(null).defaultQueue("").defaultPriority("a b")
+            .maxPayloadBytes(0).idempotencyTtl(Duration.ZERO).build())
+        .isInstanceOf(InvalidConfigurationException.class)
+        .satisfies(e -> assertThat(((InvalidConfigurationException) e).problems()).containsExactly(
+            "backend must be set, but was null",
+            "defaultQueue must be 1 to 128 characters of letters, digits, '.', '_', ':' or '-', but was \"\"",
+            "defaultPriority must be 1 to 128 characters of letters, digits, '.', '_', ':' or '-', but was \"a b\"",
+            "maxPayloadBytes must be at least 1, but was 0",
+            "idempotencyTtl must be a positive duration, but was PT0S"));
+  }
+
+  @Test
+  void jobsTakeTheProducerDefaultsAndAGeneratedId() {
+    Producer producer = Producer.builder(backend).defaultQueue("mail").defaultPriority("low").build();
+
+    String id = producer.enqueue("hello").jobId();
+
+    Job job = backend.peek("mail", "low", 1).get(0);
+    assertThat(job.id()).isEqualTo(id).hasSize(32);
+    assertThat(job.createdAt()).isEqualTo(clock.instant());
+    assertThat(job.runAt()).isEqualTo(clock.instant());
+    assertThat(job.attempt()).isZero();
+  }
+
+  @Test
+  void oversizedPayloadIsRefusedAndNothingIsEnqueued() {
+    Producer producer = Producer.builder(backend).maxPayloadBytes(4).build();
+
+    assertThatThrownBy(() -> producer.enqueueAll(List.of(NewJob.of("ok"), NewJob.of("too long"))))
+        .isInstanceOf(PayloadTooLargeException.class)
+        .hasMessage("payload must be at most maxPayloadBytes = 4 bytes, but was 8 bytes");
+    assertThat(backend.queues()).isEmpty();
+  }
+
+  @Test
+  void malformedQueueNameIsRefusedWithTheRule() {
+    Producer producer = Producer.builder(backend).build();
+    assertThatThrownBy(() -> producer.enqueue(NewJob.builder("x").queue("no{braces}").build()))
+        .isInstanceOf(InvalidJobException.class)
+        .hasMessage("queue must be 1 to 128 characters of letters, digits, '.', '_', ':' or '-', but was \"no{braces}\"");
+  }
+
+  @Test
+  void delayedJobRunsAfterItsDelayFromTheProducerClock() {
+    Producer producer = Producer.builder(backend).clock(clock).build();
+
+    producer.enqueue(NewJob.builder("later").delay(Duration.ofMinutes(5)).build());
+
+    assertThat(backend.peekDelayed(Producer.DEFAULT_QUEUE, 1).get(0).runAt())
+        .isEqualTo(clock.instant().plus(Duration.ofMinutes(5)));
+  }
+
+  @Test
+  void runAtAndDelayCannotBeCombined() {
+    assertThatThrownBy(() -> NewJob.builder("x").delay(Duration.ofSeconds(1)).runAt(Instant.now()).build())
+        .hasMessage("runAt cannot be combined with delay");
+  }
+
+  @Test
+  void sameIdempotencyKeyEnqueuesOnce() {
+    Producer producer = Producer.builder(backend).build();
+    EnqueueResult first = producer.enqueue(NewJob.builder("a").idempotencyKey("order-1").build());
+    EnqueueResult second = producer.enqueue(NewJob.builder("b").idempotencyKey("order-1").build());
+
+    assertThat(second).isEqualTo(new EnqueueResult(first.jobId(), false));
+    assertThat(backend.stats(Producer.DEFAULT_QUEUE).totalWaiting()).isEqualTo(1);
+  }
+
+  @Test
+  void closedProducerRefusesWork() {
+    Producer producer = Producer.builder(backend).build();
+    producer.close();
+    producer.close();
+    assertThatThrownBy(() -> producer.enqueue("x")).isInstanceOf(IllegalStateException.class)
+        .hasMessage("producer is closed");
+  }
+
+  @Test
+  void jobToStringNeverShowsThePayload() {
+    Producer.builder(backend).build().enqueue("secret-token");
+    assertThat(backend.peek(Producer.DEFAULT_QUEUE, Producer.DEFAULT_PRIORITY, 1).get(0).toString())
+        .doesNotContain("secret-token").contains("payloadSize=12");
+  }
+}
