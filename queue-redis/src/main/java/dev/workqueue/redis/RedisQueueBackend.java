@@ -1,0 +1,695 @@
+package dev.workqueue.redis;
+
+import dev.workqueue.DeadLetter;
+import dev.workqueue.EnqueueResult;
+import dev.workqueue.Job;
+import dev.workqueue.JobError;
+import dev.workqueue.QueueStats;
+import dev.workqueue.internal.Problems;
+import dev.workqueue.redis.internal.JobCodec;
+import dev.workqueue.redis.internal.QueueKeys;
+import dev.workqueue.redis.internal.QueueScript;
+import dev.workqueue.redis.internal.RedisFailures;
+import dev.workqueue.redis.internal.RedisUrl;
+import dev.workqueue.spi.FetchRequest;
+import dev.workqueue.spi.FetchResult;
+import dev.workqueue.spi.Lease;
+import dev.workqueue.spi.LeasedJob;
+import dev.workqueue.spi.PoisonedEntry;
+import dev.workqueue.spi.QueueBackend;
+import dev.workqueue.spi.Settlement;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.util.KeyValue;
+
+/**
+ * A {@link QueueBackend} on Redis through Jedis: every state transition is one Lua script run
+ * with EVALSHA, every key of a queue shares the queue's hash tag, and idle fetches block on the
+ * server with BLPOP instead of polling. The key schema, the scripts and the guarantees are
+ * described in {@code docs/redis-backend.md}.
+ *
+ * <pre>{@code
+ * try (RedisQueueBackend backend = RedisQueueBackend.builder()
+ *     .url("rediss://redis.internal:6380/0").username("app").password(secret).build()) {
+ *   Producer producer = Producer.builder(backend).build();
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. Connection failures, timeouts and "loading"/failover replies throw
+ * {@link dev.workqueue.BackendUnavailableException}; other Redis errors throw
+ * {@link dev.workqueue.QueueException}. Jedis types never cross the {@link QueueBackend} methods.
+ */
+public final class RedisQueueBackend implements QueueBackend {
+  /** Default {@link Builder#url(String)}: {@value}. */
+  public static final String DEFAULT_URL = "redis://localhost:6379";
+  /** Default {@link Builder#namespace(String)}: {@value}. */
+  public static final String DEFAULT_NAMESPACE = "wq";
+  /** Default {@link Builder#poolSize(int)}: {@value}. */
+  public static final int DEFAULT_POOL_SIZE = 16;
+  /** Default {@link Builder#connectTimeout(Duration)}: 2 seconds. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+  /** Default {@link Builder#socketTimeout(Duration)}: 2 seconds. */
+  public static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(2);
+  /** Default {@link Builder#completedHistorySize(int)}: {@value}. */
+  public static final int DEFAULT_COMPLETED_HISTORY_SIZE = 1_000;
+  /** Default {@link Builder#completedHistoryAge(Duration)}: 1 hour. */
+  public static final Duration DEFAULT_COMPLETED_HISTORY_AGE = Duration.ofHours(1);
+
+  private static final Logger log = LoggerFactory.getLogger(RedisQueueBackend.class);
+  /** Longest single BLPOP; a longer fetch wait blocks again, so a vanished server is noticed. */
+  private static final long MAX_BLOCK_MILLIS = 5_000;
+  /** Most due delayed jobs one fetch promotes; the next fetch promotes the rest. */
+  private static final byte[] PROMOTE_LIMIT = ascii(1_000);
+  private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  private static final byte[] EMPTY = new byte[0];
+  private static final byte[] KIND_ACK = ascii("A");
+  private static final byte[] KIND_RETRY = ascii("R");
+  private static final byte[] KIND_DEAD = ascii("D");
+  private static final byte[] KIND_RELEASE = ascii("L");
+
+  private final UnifiedJedis redis;
+  private final UnifiedJedis blocking;
+  private final boolean ownsClients;
+  private final String namespace;
+  private final byte[] historySize;
+  private final byte[] historyAgeMillis;
+  private final Map<String, QueueKeys> keys = new ConcurrentHashMap<>();
+  private final Set<String> registered = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private RedisQueueBackend(UnifiedJedis redis, UnifiedJedis blocking, boolean ownsClients, Builder builder) {
+    this.redis = redis;
+    this.blocking = blocking;
+    this.ownsClients = ownsClients;
+    this.namespace = builder.namespace;
+    this.historySize = ascii(builder.completedHistorySize);
+    this.historyAgeMillis = ascii(builder.completedHistoryAge.toMillis());
+  }
+
+  /** Starts from the defaults: {@value #DEFAULT_URL}, namespace {@value #DEFAULT_NAMESPACE}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The prefix of every key this backend writes. */
+  public String namespace() {
+    return namespace;
+  }
+
+  // ---- enqueue --------------------------------------------------------------------------
+
+  @Override
+  public List<EnqueueResult> enqueue(List<Job> jobs, Duration idempotencyTtl) {
+    checkOpen();
+    EnqueueResult[] results = new EnqueueResult[jobs.size()];
+    for (Map.Entry<String, List<Integer>> group : byQueue(jobs.size(), i -> jobs.get(i).queue()).entrySet()) {
+      QueueKeys queue = keys(group.getKey());
+      List<Integer> indexes = group.getValue();
+      List<byte[]> args = new ArrayList<>(4 + indexes.size() * 5);
+      args.add(queue.lanePrefix());
+      args.add(queue.notifyPrefix());
+      args.add(queue.idempotencyPrefix());
+      args.add(ascii(Math.max(1, idempotencyTtl.toMillis())));
+      for (int index : indexes) {
+        Job job = jobs.get(index);
+        args.add(utf8(job.priority()));
+        args.add(utf8(job.id()));
+        args.add(job.idempotencyKey() == null ? EMPTY : JobCodec.utf8(job.idempotencyKey(), "idempotencyKey"));
+        args.add(ascii(job.runAt().toEpochMilli()));
+        args.add(JobCodec.encode(job));
+      }
+      register(queue);
+      List<?> reply = (List<?>) call("enqueue", () ->
+          QueueScript.ENQUEUE.run(redis, List.of(queue.delayed(), queue.lanes()), args));
+      for (int i = 0; i < indexes.size(); i++) {
+        byte[] earlier = (byte[]) reply.get(i);
+        Job job = jobs.get(indexes.get(i));
+        results[indexes.get(i)] = earlier.length == 0 ? new EnqueueResult(job.id(), true)
+            : new EnqueueResult(new String(earlier, StandardCharsets.UTF_8), false);
+      }
+    }
+    return Arrays.asList(results);
+  }
+
+  private void register(QueueKeys queue) {
+    if (!registered.contains(queue.queue())) {
+      call("enqueue", () -> redis.sadd(QueueKeys.registry(namespace), utf8(queue.queue())));
+      registered.add(queue.queue());
+    }
+  }
+
+  // ---- fetch ----------------------------------------------------------------------------
+
+  @Override
+  public FetchResult fetch(FetchRequest request) throws InterruptedException {
+    checkOpen();
+    QueueKeys queue = keys(request.queue());
+    List<String> priorities = request.priorities();
+    List<byte[]> scriptKeys = new ArrayList<>(5 + priorities.size());
+    scriptKeys.add(queue.leases());
+    scriptKeys.add(queue.deadlines());
+    scriptKeys.add(queue.delayed());
+    scriptKeys.add(queue.sequence());
+    scriptKeys.add(queue.dead());
+    List<byte[]> args = new ArrayList<>(5 + priorities.size());
+    args.add(ascii(request.maxJobs()));
+    args.add(ascii(Math.max(1, request.leaseDuration().toMillis())));
+    args.add(queue.lanePrefix());
+    args.add(queue.notifyPrefix());
+    args.add(PROMOTE_LIMIT);
+    byte[][] notifyKeys = new byte[priorities.size()][];
+    for (int i = 0; i < priorities.size(); i++) {
+      scriptKeys.add(queue.lane(priorities.get(i)));
+      args.add(utf8(priorities.get(i)));
+      notifyKeys[i] = queue.notify(priorities.get(i));
+    }
+    long waitUntil = System.nanoTime() + request.maxWait().toNanos();
+    while (true) {
+      List<?> reply = (List<?>) call("fetch", () -> QueueScript.FETCH.run(redis, scriptKeys, args));
+      FetchResult result = taken(queue, request, reply);
+      if (!result.isEmpty()) {
+        return result;
+      }
+      long now = (Long) reply.get(0);
+      long nextDue = (Long) reply.get(2);
+      long left = (waitUntil - System.nanoTime()) / 1_000_000;
+      long block = Math.min(left, MAX_BLOCK_MILLIS);
+      boolean dueFirst = nextDue >= 0 && nextDue - now <= block;
+      if (dueFirst) {
+        block = Math.max(1, nextDue - now);
+      }
+      if (block < 1) {
+        return FetchResult.empty();
+      }
+      if (Thread.interrupted()) {
+        throw new InterruptedException("interrupted before blocking for jobs of queue " + queue.queue());
+      }
+      double seconds = block / 1000.0;
+      KeyValue<byte[], byte[]> woken = call("fetch", () -> blocking.blpop(seconds, notifyKeys));
+      if (Thread.interrupted()) {
+        throw new InterruptedException("interrupted while blocked for jobs of queue " + queue.queue());
+      }
+      if (woken == null && !dueFirst && System.nanoTime() >= waitUntil) {
+        return FetchResult.empty();
+      }
+    }
+  }
+
+  private FetchResult taken(QueueKeys queue, FetchRequest request, List<?> reply) {
+    Instant deadline = Instant.ofEpochMilli((Long) reply.get(1));
+    long firstToken = (Long) reply.get(3);
+    int count = ((Long) reply.get(4)).intValue();
+    if (count == 0 && reply.size() == 5) {
+      return FetchResult.empty();
+    }
+    List<LeasedJob> jobs = new ArrayList<>(count);
+    List<PoisonedEntry> poisoned = new ArrayList<>();
+    List<Settlement> undecodable = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      byte[] element = (byte[]) reply.get(5 + i);
+      String token = Long.toString(firstToken + i);
+      try {
+        Job job = JobCodec.decode(element, queue.queue());
+        jobs.add(new LeasedJob(job, new Lease(job.id(), queue.queue(), token, deadline)));
+      } catch (JobCodec.UndecodableException e) {
+        String id = JobCodec.readId(element);
+        undecodable.add(new Settlement.DeadLetter(new Lease(id, queue.queue(), token, deadline),
+            new JobError("undecodable", e.getMessage(), Instant.now())));
+        poisoned.add(new PoisonedEntry(id, queue.queue(), e.getMessage()));
+      }
+    }
+    for (int i = 5 + count; i + 1 < reply.size(); i += 2) {
+      poisoned.add(new PoisonedEntry(string(reply.get(i)), queue.queue(), string(reply.get(i + 1))));
+    }
+    if (!undecodable.isEmpty()) {
+      settle(undecodable);
+    }
+    if (!poisoned.isEmpty()) {
+      log.error("moved {} undecodable entries of queue {} to the dead-letter queue", poisoned.size(),
+          request.queue());
+    }
+    return new FetchResult(jobs, poisoned);
+  }
+
+  // ---- settle and leases ----------------------------------------------------------------
+
+  @Override
+  public List<Boolean> settle(List<Settlement> settlements) {
+    checkOpen();
+    Boolean[] accepted = new Boolean[settlements.size()];
+    var groups = byQueue(settlements.size(), i -> settlements.get(i).lease().queue());
+    for (Map.Entry<String, List<Integer>> group : groups.entrySet()) {
+      QueueKeys queue = keys(group.getKey());
+      List<byte[]> args = new ArrayList<>(4 + group.getValue().size() * 4);
+      args.add(queue.lanePrefix());
+      args.add(queue.notifyPrefix());
+      args.add(historySize);
+      args.add(historyAgeMillis);
+      for (int index : group.getValue()) {
+        addSettlement(args, settlements.get(index));
+      }
+      List<?> reply = (List<?>) call("settle", () -> QueueScript.SETTLE.run(redis,
+          List.of(queue.leases(), queue.deadlines(), queue.delayed(), queue.dead(), queue.completed()), args));
+      for (int i = 0; i < group.getValue().size(); i++) {
+        accepted[group.getValue().get(i)] = (Long) reply.get(i) == 1L;
+      }
+    }
+    return Arrays.asList(accepted);
+  }
+
+  private static void addSettlement(List<byte[]> args, Settlement settlement) {
+    Lease lease = settlement.lease();
+    byte[] token = utf8(lease.token());
+    byte[] jobId = utf8(lease.jobId());
+    if (settlement instanceof Settlement.Ack) {
+      args.addAll(List.of(KIND_ACK, token, jobId));
+    } else if (settlement instanceof Settlement.Retry retry) {
+      args.addAll(List.of(KIND_RETRY, token, jobId, ascii(Math.max(0, retry.delay().toMillis()))));
+    } else if (settlement instanceof Settlement.DeadLetter dead) {
+      JobError error = dead.error();
+      args.addAll(List.of(KIND_DEAD, token, jobId, JobCodec.utf8(error.type(), "error type"),
+          JobCodec.utf8(error.message(), "error message"), ascii(error.at().toEpochMilli())));
+    } else {
+      args.addAll(List.of(KIND_RELEASE, token, jobId));
+    }
+  }
+
+  @Override
+  public Set<String> heartbeat(String consumerId, String queueName, Collection<Lease> leases,
+      Duration leaseDuration, Duration consumerTtl) {
+    checkOpen();
+    QueueKeys queue = keys(queueName);
+    List<Lease> held = List.copyOf(leases);
+    List<byte[]> args = new ArrayList<>(3 + held.size());
+    args.add(ascii(Math.max(1, leaseDuration.toMillis())));
+    args.add(utf8(consumerId));
+    args.add(ascii(Math.max(1, consumerTtl.toMillis())));
+    for (Lease lease : held) {
+      args.add(utf8(lease.token()));
+    }
+    List<?> reply = (List<?>) call("heartbeat", () ->
+        QueueScript.HEARTBEAT.run(redis, List.of(queue.deadlines(), queue.consumers()), args));
+    Set<String> kept = new HashSet<>();
+    for (int i = 0; i < held.size(); i++) {
+      if ((Long) reply.get(i) == 1L) {
+        kept.add(held.get(i).jobId());
+      }
+    }
+    return kept;
+  }
+
+  @Override
+  public List<Job> recoverExpired(String queueName, int limit) {
+    checkOpen();
+    if (limit < 1) {
+      return List.of();
+    }
+    QueueKeys queue = keys(queueName);
+    List<?> reply = (List<?>) call("recoverExpired", () -> QueueScript.RECOVER.run(redis,
+        List.of(queue.leases(), queue.deadlines(), queue.dead()),
+        List.of(queue.lanePrefix(), queue.notifyPrefix(), ascii(limit))));
+    return decodeAll(queue, reply);
+  }
+
+  // ---- admin ----------------------------------------------------------------------------
+
+  @Override
+  public QueueStats stats(String queueName) {
+    checkOpen();
+    QueueKeys queue = keys(queueName);
+    List<?> reply = (List<?>) call("stats", () -> QueueScript.STATS.run(redis,
+        List.of(queue.lanes(), queue.deadlines(), queue.delayed(), queue.dead(), queue.completed(),
+            queue.consumers()),
+        List.of(queue.lanePrefix(), historyAgeMillis)));
+    Map<String, Long> waiting = new LinkedHashMap<>();
+    for (int i = 5; i + 1 < reply.size(); i += 2) {
+      waiting.put(string(reply.get(i)), (Long) reply.get(i + 1));
+    }
+    return new QueueStats(queueName, waiting, (Long) reply.get(0), (Long) reply.get(1),
+        (Long) reply.get(2), (Long) reply.get(3), ((Long) reply.get(4)).intValue());
+  }
+
+  /**
+   * The queues ever enqueued to under this namespace, sorted. The registry is one set outside
+   * the queues' slots; it is written on a queue's first enqueue through this backend and never
+   * trimmed, so a queue emptied later is still listed (with zero counts).
+   */
+  @Override
+  public List<String> queues() {
+    checkOpen();
+    Set<byte[]> members = call("queues", () -> redis.smembers(QueueKeys.registry(namespace)));
+    return members.stream().map(RedisQueueBackend::string).sorted().toList();
+  }
+
+  @Override
+  public List<Job> peek(String queueName, String priority, int limit) {
+    checkOpen();
+    if (limit < 1) {
+      return List.of();
+    }
+    QueueKeys queue = keys(queueName);
+    return decodeAll(queue, call("peek", () -> redis.lrange(queue.lane(priority), 0, limit - 1)));
+  }
+
+  @Override
+  public List<Job> peekDelayed(String queueName, int limit) {
+    checkOpen();
+    if (limit < 1) {
+      return List.of();
+    }
+    QueueKeys queue = keys(queueName);
+    return decodeAll(queue, call("peekDelayed", () -> redis.zrange(queue.delayed(), 0, limit - 1)));
+  }
+
+  @Override
+  public List<DeadLetter> peekDead(String queueName, int limit) {
+    checkOpen();
+    if (limit < 1) {
+      return List.of();
+    }
+    QueueKeys queue = keys(queueName);
+    List<byte[]> entries = call("peekDead", () -> redis.lrange(queue.dead(), 0, limit - 1));
+    List<DeadLetter> letters = new ArrayList<>(entries.size());
+    for (byte[] entry : entries) {
+      try {
+        letters.add(JobCodec.decodeDead(entry, queueName));
+      } catch (JobCodec.UndecodableException e) {
+        log.warn("skipped an unreadable dead-letter entry of queue {}: {}", queueName, e.getMessage());
+      }
+    }
+    return letters;
+  }
+
+  @Override
+  public long purgeDead(String queueName) {
+    checkOpen();
+    QueueKeys queue = keys(queueName);
+    return (Long) call("purgeDead", () -> QueueScript.PURGE_DEAD.run(redis, List.of(queue.dead()), List.of()));
+  }
+
+  @Override
+  public long requeueDead(String queueName, int limit) {
+    checkOpen();
+    if (limit < 1) {
+      return 0;
+    }
+    QueueKeys queue = keys(queueName);
+    return (Long) call("requeueDead", () -> QueueScript.REQUEUE_DEAD.run(redis,
+        List.of(queue.dead(), queue.lanes()), List.of(queue.lanePrefix(), queue.notifyPrefix(), ascii(limit))));
+  }
+
+  @Override
+  public void ping() {
+    checkOpen();
+    call("ping", redis::ping);
+  }
+
+  /** Closes the connection pools this backend created; a client passed in stays open. */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true) && ownsClients) {
+      blocking.close();
+      redis.close();
+    }
+  }
+
+  // ---- helpers --------------------------------------------------------------------------
+
+  private QueueKeys keys(String queue) {
+    return keys.computeIfAbsent(queue, name -> QueueKeys.of(namespace, name));
+  }
+
+  private List<Job> decodeAll(QueueKeys queue, List<?> elements) {
+    List<Job> jobs = new ArrayList<>(elements.size());
+    for (Object element : elements) {
+      try {
+        jobs.add(JobCodec.decode((byte[]) element, queue.queue()));
+      } catch (JobCodec.UndecodableException e) {
+        log.warn("skipped an undecodable entry of queue {}: {}", queue.queue(), e.getMessage());
+      }
+    }
+    return jobs;
+  }
+
+  private static Map<String, List<Integer>> byQueue(int size, IntFunction<String> queueOf) {
+    Map<String, List<Integer>> groups = new LinkedHashMap<>();
+    for (int i = 0; i < size; i++) {
+      groups.computeIfAbsent(queueOf.apply(i), ignored -> new ArrayList<>()).add(i);
+    }
+    return groups;
+  }
+
+  private static <T> T call(String operation, Supplier<T> command) {
+    try {
+      return command.get();
+    } catch (RuntimeException e) {
+      throw RedisFailures.translate(operation, e);
+    }
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("redis backend is closed");
+    }
+  }
+
+  private static byte[] ascii(long value) {
+    return Long.toString(value).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static byte[] ascii(String value) {
+    return value.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static byte[] utf8(String value) {
+    return value.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String string(Object bulk) {
+    return new String((byte[]) bulk, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Builds a {@link RedisQueueBackend}. Either describe the connection ({@link #url(String)} and
+   * the settings after it) or pass a caller-owned client with {@link #client(UnifiedJedis)}.
+   * {@link #build()} validates everything and reports every problem at once; the builder can be
+   * reused.
+   */
+  public static final class Builder {
+    private String url;
+    private String username;
+    private String password;
+    private Integer database;
+    private Duration connectTimeout;
+    private Duration socketTimeout;
+    private Integer poolSize;
+    private UnifiedJedis client;
+    private String namespace = DEFAULT_NAMESPACE;
+    private int completedHistorySize = DEFAULT_COMPLETED_HISTORY_SIZE;
+    private Duration completedHistoryAge = DEFAULT_COMPLETED_HISTORY_AGE;
+
+    private Builder() {}
+
+    /**
+     * Where Redis is: {@code redis://[[user]:password@]host[:port][/database]}, or
+     * {@code rediss://...} for TLS. Default {@value #DEFAULT_URL}. Credentials and database in
+     * the URL are overridden by {@link #username}, {@link #password} and {@link #database}.
+     */
+    public Builder url(String url) {
+      this.url = url;
+      return this;
+    }
+
+    /** ACL user name; default the one in the URL, else none (the {@code default} user). */
+    public Builder username(String username) {
+      this.username = username;
+      return this;
+    }
+
+    /** Password; default the one in the URL, else none. Never logged or put in messages. */
+    public Builder password(String password) {
+      this.password = password;
+      return this;
+    }
+
+    /** Logical database number; default the one in the URL, else 0. */
+    public Builder database(int database) {
+      this.database = database;
+      return this;
+    }
+
+    /** Time allowed to open a connection; default 2 seconds. */
+    public Builder connectTimeout(Duration connectTimeout) {
+      this.connectTimeout = connectTimeout;
+      return this;
+    }
+
+    /** Time allowed for a reply to a non-blocking command; default 2 seconds. */
+    public Builder socketTimeout(Duration socketTimeout) {
+      this.socketTimeout = socketTimeout;
+      return this;
+    }
+
+    /**
+     * Most connections for commands, and separately the most for blocked idle fetches;
+     * default {@value #DEFAULT_POOL_SIZE}.
+     */
+    public Builder poolSize(int poolSize) {
+      this.poolSize = poolSize;
+      return this;
+    }
+
+    /**
+     * A client the caller owns and closes; the backend uses it for everything (blocked fetches
+     * included, so give it a pool larger than the number of consumers) and never closes it.
+     * Cannot be combined with the connection settings above.
+     */
+    public Builder client(UnifiedJedis client) {
+      this.client = client;
+      return this;
+    }
+
+    /**
+     * Prefix of every key, so several applications or tests can share one Redis; default
+     * {@value #DEFAULT_NAMESPACE}. 1 to 64 letters, digits, '.', '_' or '-'.
+     */
+    public Builder namespace(String namespace) {
+      this.namespace = namespace;
+      return this;
+    }
+
+    /** Most completed job ids kept per queue; default {@value #DEFAULT_COMPLETED_HISTORY_SIZE}; 0 keeps none. */
+    public Builder completedHistorySize(int completedHistorySize) {
+      this.completedHistorySize = completedHistorySize;
+      return this;
+    }
+
+    /** How long a completed job id is kept; default 1 hour. */
+    public Builder completedHistoryAge(Duration completedHistoryAge) {
+      this.completedHistoryAge = completedHistoryAge;
+      return this;
+    }
+
+    /**
+     * Creates the backend; connections are opened on first use.
+     *
+     * @throws dev.workqueue.InvalidConfigurationException listing every invalid setting
+     */
+    public RedisQueueBackend build() {
+      Problems problems = new Problems("redis backend");
+      RedisUrl parsed = null;
+      if (client != null) {
+        for (String setting : connectionSettings()) {
+          problems.add("client cannot be combined with " + setting);
+        }
+      } else {
+        try {
+          parsed = RedisUrl.parse(url == null ? DEFAULT_URL : url);
+        } catch (IllegalArgumentException e) {
+          problems.check(false, "url", "a redis:// or rediss:// URL (" + e.getMessage() + ")",
+              RedisUrl.redact(url));
+        }
+      }
+      problems.check(namespace != null && NAMESPACE.matcher(namespace).matches(), "namespace",
+          "1 to 64 letters, digits, '.', '_' or '-'", namespace);
+      problems.check(database == null || database >= 0, "database", "at least 0", database);
+      if (connectTimeout != null) {
+        problems.positive(connectTimeout, "connectTimeout");
+      }
+      if (socketTimeout != null) {
+        problems.positive(socketTimeout, "socketTimeout");
+      }
+      problems.check(poolSize == null || poolSize >= 1, "poolSize", "at least 1", poolSize);
+      problems.atLeast(completedHistorySize, 0, "completedHistorySize");
+      problems.positive(completedHistoryAge, "completedHistoryAge");
+      problems.throwIfAny();
+      if (client != null) {
+        return new RedisQueueBackend(client, client, false, this);
+      }
+      return connect(parsed);
+    }
+
+    private List<String> connectionSettings() {
+      List<String> set = new ArrayList<>();
+      if (url != null) {
+        set.add("url");
+      }
+      if (username != null) {
+        set.add("username");
+      }
+      if (password != null) {
+        set.add("password");
+      }
+      if (database != null) {
+        set.add("database");
+      }
+      if (connectTimeout != null) {
+        set.add("connectTimeout");
+      }
+      if (socketTimeout != null) {
+        set.add("socketTimeout");
+      }
+      if (poolSize != null) {
+        set.add("poolSize");
+      }
+      return set;
+    }
+
+    private RedisQueueBackend connect(RedisUrl parsed) {
+      int connectMillis = (int) (connectTimeout == null ? DEFAULT_CONNECT_TIMEOUT : connectTimeout).toMillis();
+      int socketMillis = (int) (socketTimeout == null ? DEFAULT_SOCKET_TIMEOUT : socketTimeout).toMillis();
+      DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
+          .connectionTimeoutMillis(connectMillis)
+          .socketTimeoutMillis(socketMillis)
+          .blockingSocketTimeoutMillis(socketMillis + (int) MAX_BLOCK_MILLIS)
+          .database(database != null ? database : parsed.database())
+          .ssl(parsed.tls())
+          .clientName("workqueue");
+      String user = username != null ? username : parsed.username();
+      String secret = password != null ? password : parsed.password();
+      if (user != null) {
+        config.user(user);
+      }
+      if (secret != null) {
+        config.password(secret);
+      }
+      DefaultJedisClientConfig clientConfig = config.build();
+      int size = poolSize != null ? poolSize : DEFAULT_POOL_SIZE;
+      RedisClient commands = client(parsed, clientConfig, size);
+      RedisClient blocked = client(parsed, clientConfig, size);
+      return new RedisQueueBackend(commands, blocked, true, this);
+    }
+
+    private static RedisClient client(RedisUrl parsed, DefaultJedisClientConfig config, int size) {
+      GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
+      pool.setMaxTotal(size);
+      pool.setMaxIdle(size);
+      pool.setMinIdle(0);
+      pool.setJmxEnabled(false);
+      return RedisClient.builder().hostAndPort(parsed.host(), parsed.port()).clientConfig(config)
+          .poolConfig(pool).build();
+    }
+  }
+}

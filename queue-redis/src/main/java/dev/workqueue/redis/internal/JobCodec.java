@@ -1,0 +1,194 @@
+package dev.workqueue.redis.internal;
+
+import dev.workqueue.DeadLetter;
+import dev.workqueue.InvalidJobException;
+import dev.workqueue.Job;
+import dev.workqueue.JobError;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Encodes jobs and dead letters in the binary format 1 that the Lua scripts read (see
+ * {@code queue-common.lua} and {@code docs/redis-backend.md}). Big-endian; strings are UTF-8
+ * with an unsigned 16-bit length; times are epoch milliseconds.
+ */
+public final class JobCodec {
+  /** The format byte every element starts with; a new layout takes a new number. */
+  public static final byte FORMAT = 1;
+
+  private static final int NO_KEY = 0xFFFF;
+  private static final int MAX_STRING_BYTES = 0xFFFE;
+
+  private JobCodec() {}
+
+  /**
+   * The stored element of {@code job}: format, attempt, run-at, priority and id first (the header
+   * the scripts read), then max attempts, created-at, idempotency key, headers and payload.
+   *
+   * @throws InvalidJobException if a string field is longer than 65,534 bytes in UTF-8
+   */
+  public static byte[] encode(Job job) {
+    byte[] priority = utf8(job.priority(), "priority");
+    byte[] id = utf8(job.id(), "id");
+    byte[] key = job.idempotencyKey() == null ? null : utf8(job.idempotencyKey(), "idempotencyKey");
+    Map<String, String> headers = job.headers();
+    byte[][] headerBytes = new byte[headers.size() * 2][];
+    int size = 1 + 4 + 8 + 2 + priority.length + 2 + id.length + 4 + 8 + 2
+        + (key == null ? 0 : key.length) + 2 + 4 + job.payloadSize();
+    int h = 0;
+    for (Map.Entry<String, String> header : headers.entrySet()) {
+      headerBytes[h] = utf8(header.getKey(), "header name");
+      headerBytes[h + 1] = utf8(header.getValue(), "header value");
+      size += 4 + headerBytes[h].length + headerBytes[h + 1].length;
+      h += 2;
+    }
+    ByteBuffer out = ByteBuffer.allocate(size);
+    out.put(FORMAT).putInt(job.attempt()).putLong(job.runAt().toEpochMilli());
+    putString(out, priority);
+    putString(out, id);
+    out.putInt(job.maxAttempts()).putLong(job.createdAt().toEpochMilli());
+    if (key == null) {
+      out.putShort((short) NO_KEY);
+    } else {
+      putString(out, key);
+    }
+    out.putShort((short) headers.size());
+    for (byte[] part : headerBytes) {
+      putString(out, part);
+    }
+    out.putInt(job.payloadSize());
+    out.put(job.payload());
+    return out.array();
+  }
+
+  /**
+   * The job stored as {@code element} in {@code queue}.
+   *
+   * @throws UndecodableException if the data is not a complete format-1 element
+   */
+  public static Job decode(byte[] element, String queue) {
+    try {
+      ByteBuffer in = ByteBuffer.wrap(element);
+      byte format = in.get();
+      if (format != FORMAT) {
+        throw new UndecodableException("unknown job format " + (format & 0xFF));
+      }
+      int attempt = in.getInt();
+      Instant runAt = Instant.ofEpochMilli(in.getLong());
+      String priority = getString(in);
+      String id = getString(in);
+      int maxAttempts = in.getInt();
+      Instant createdAt = Instant.ofEpochMilli(in.getLong());
+      String key = getOptionalString(in);
+      int headerCount = in.getShort() & 0xFFFF;
+      Map<String, String> headers = new HashMap<>(headerCount * 2);
+      for (int i = 0; i < headerCount; i++) {
+        headers.put(getString(in), getString(in));
+      }
+      int payloadSize = in.getInt();
+      if (payloadSize < 0 || payloadSize != in.remaining()) {
+        throw new UndecodableException("payload length " + payloadSize + " does not match the "
+            + in.remaining() + " bytes left");
+      }
+      byte[] payload = new byte[payloadSize];
+      in.get(payload);
+      return new Job(id, queue, priority, payload, attempt, maxAttempts, createdAt, runAt, headers, key);
+    } catch (BufferUnderflowException e) {
+      throw new UndecodableException("job element is truncated (" + element.length + " bytes)");
+    } catch (IllegalArgumentException e) {
+      throw new UndecodableException("job element holds an invalid field: " + e.getMessage());
+    }
+  }
+
+  /** The id in an element's header, or {@code null} when even the header cannot be read. */
+  public static String readId(byte[] element) {
+    try {
+      ByteBuffer in = ByteBuffer.wrap(element);
+      if (in.get() != FORMAT) {
+        return null;
+      }
+      in.position(1 + 4 + 8);
+      getString(in);
+      return getString(in);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The dead letter stored as {@code entry} in {@code queue}; its job is {@code null} when the
+   * data inside could not be decoded.
+   *
+   * @throws UndecodableException if the entry's own header cannot be read
+   */
+  public static DeadLetter decodeDead(byte[] entry, String queue) {
+    try {
+      ByteBuffer in = ByteBuffer.wrap(entry);
+      byte format = in.get();
+      if (format != FORMAT) {
+        throw new UndecodableException("unknown dead-letter format " + (format & 0xFF));
+      }
+      Instant at = Instant.ofEpochMilli(in.getLong());
+      String id = getString(in);
+      String type = getString(in);
+      byte[] message = new byte[in.getInt()];
+      in.get(message);
+      byte[] element = new byte[in.remaining()];
+      in.get(element);
+      Job job;
+      try {
+        job = decode(element, queue);
+      } catch (UndecodableException e) {
+        job = null;
+      }
+      return new DeadLetter(id, queue, job,
+          new JobError(type, new String(message, StandardCharsets.UTF_8), at));
+    } catch (BufferUnderflowException | NegativeArraySizeException e) {
+      throw new UndecodableException("dead-letter entry is truncated (" + entry.length + " bytes)");
+    }
+  }
+
+  /** UTF-8 bytes of a string field, refusing what the 16-bit length cannot hold. */
+  public static byte[] utf8(String value, String field) {
+    byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length > MAX_STRING_BYTES) {
+      throw new InvalidJobException(field + " must be at most " + MAX_STRING_BYTES
+          + " bytes in UTF-8, but was " + bytes.length + " bytes");
+    }
+    return bytes;
+  }
+
+  private static void putString(ByteBuffer out, byte[] bytes) {
+    out.putShort((short) bytes.length).put(bytes);
+  }
+
+  private static String getString(ByteBuffer in) {
+    int length = in.getShort() & 0xFFFF;
+    if (length > in.remaining()) {
+      throw new BufferUnderflowException();
+    }
+    String value = new String(in.array(), in.position(), length, StandardCharsets.UTF_8);
+    in.position(in.position() + length);
+    return value;
+  }
+
+  private static String getOptionalString(ByteBuffer in) {
+    int length = in.getShort() & 0xFFFF;
+    if (length == NO_KEY) {
+      return null;
+    }
+    in.position(in.position() - 2);
+    return getString(in);
+  }
+
+  /** Stored data that is not a job or dead letter of a known format. */
+  public static final class UndecodableException extends RuntimeException {
+    public UndecodableException(String message) {
+      super(message);
+    }
+  }
+}

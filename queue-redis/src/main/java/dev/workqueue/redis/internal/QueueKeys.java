@@ -1,0 +1,109 @@
+package dev.workqueue.redis.internal;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The Redis key names of one queue: {@code <namespace>:v1:{<queue>}:<part>}. The braces make the
+ * queue name the hash tag, so every key of a queue lives in one Cluster slot and each script
+ * touches one slot. Queue and priority names cannot contain braces (see
+ * {@link dev.workqueue.internal.Names}).
+ */
+public final class QueueKeys {
+  /** The schema version in every key; a new layout takes a new one. */
+  public static final String SCHEMA = "v1";
+
+  private final String queue;
+  private final String base;
+
+  private QueueKeys(String namespace, String queue) {
+    this.queue = queue;
+    this.base = namespace + ":" + SCHEMA + ":{" + queue + "}:";
+  }
+
+  /** The keys of {@code queue} under {@code namespace}. */
+  public static QueueKeys of(String namespace, String queue) {
+    return new QueueKeys(namespace, queue);
+  }
+
+  /** The registry of queue names, outside every queue's slot: only admin calls read it. */
+  public static byte[] registry(String namespace) {
+    return bytes(namespace + ":" + SCHEMA + ":queues");
+  }
+
+  public String queue() {
+    return queue;
+  }
+
+  /** Set of the priority names ever enqueued. */
+  public byte[] lanes() {
+    return key("lanes");
+  }
+
+  /** Sorted set of delayed job elements by run-at ms. */
+  public byte[] delayed() {
+    return key("delayed");
+  }
+
+  /** Hash of lease token to leased job element. */
+  public byte[] leases() {
+    return key("leases");
+  }
+
+  /** Sorted set of lease tokens by deadline ms. */
+  public byte[] deadlines() {
+    return key("deadlines");
+  }
+
+  /** Counter that lease tokens are drawn from. */
+  public byte[] sequence() {
+    return key("seq");
+  }
+
+  /** List of dead-letter entries, oldest first. */
+  public byte[] dead() {
+    return key("dead");
+  }
+
+  /** Sorted set of completed job ids by completion ms. */
+  public byte[] completed() {
+    return key("completed");
+  }
+
+  /** Sorted set of consumer ids by liveness expiry ms. */
+  public byte[] consumers() {
+    return key("consumers");
+  }
+
+  /** Prefix of the lane lists; the priority follows. */
+  public byte[] lanePrefix() {
+    return key("lane:");
+  }
+
+  /** Prefix of the wake-up lists; the priority follows. */
+  public byte[] notifyPrefix() {
+    return key("notify:");
+  }
+
+  /** Prefix of the idempotency keys; the producer's key follows. */
+  public byte[] idempotencyPrefix() {
+    return key("idem:");
+  }
+
+  /** The waiting list of one priority lane. */
+  public byte[] lane(String priority) {
+    return key("lane:" + priority);
+  }
+
+  /** The wake-up list that idle consumers of one lane block on. */
+  public byte[] notify(String priority) {
+    return key("notify:" + priority);
+  }
+
+  private byte[] key(String part) {
+    return bytes(base + part);
+  }
+
+  private static byte[] bytes(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,79 @@
+package dev.workqueue.redis.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+
+/**
+ * One of the queue backend's Lua scripts, {@code queue-common.lua} prepended, run with EVALSHA;
+ * when the server does not know it (first use, restart, SCRIPT FLUSH) it is sent once with EVAL,
+ * which also caches it. NOSCRIPT means nothing ran, so the resend cannot apply a change twice.
+ */
+public enum QueueScript {
+  ENQUEUE("queue-enqueue.lua"),
+  FETCH("queue-fetch.lua"),
+  SETTLE("queue-settle.lua"),
+  HEARTBEAT("queue-heartbeat.lua"),
+  RECOVER("queue-recover.lua"),
+  STATS("queue-stats.lua"),
+  PURGE_DEAD("queue-purge-dead.lua"),
+  REQUEUE_DEAD("queue-requeue-dead.lua");
+
+  private static final String COMMON = "queue-common.lua";
+
+  private final String file;
+  private volatile Loaded loaded;
+
+  QueueScript(String file) {
+    this.file = file;
+  }
+
+  private record Loaded(byte[] source, byte[] sha) {}
+
+  /** Runs the script on {@code redis}; the reply as Jedis returns it for binary calls. */
+  public Object run(UnifiedJedis redis, List<byte[]> keys, List<byte[]> args) {
+    Loaded script = load();
+    try {
+      return redis.evalsha(script.sha, keys, args);
+    } catch (JedisNoScriptException e) {
+      return redis.eval(script.source, keys, args);
+    }
+  }
+
+  private Loaded load() {
+    Loaded script = loaded;
+    if (script == null) {
+      String text = read(COMMON) + "\n" + read(file);
+      byte[] source = text.getBytes(StandardCharsets.UTF_8);
+      script = new Loaded(source, HexFormat.of().formatHex(sha1(source)).getBytes(StandardCharsets.US_ASCII));
+      loaded = script;
+    }
+    return script;
+  }
+
+  private static String read(String name) {
+    try (InputStream in = QueueScript.class.getResourceAsStream("/dev/workqueue/redis/" + name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing script resource " + name);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read script resource " + name, e);
+    }
+  }
+
+  private static byte[] sha1(byte[] source) {
+    try {
+      return MessageDigest.getInstance("SHA-1").digest(source);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JVM lacks SHA-1", e);
+    }
+  }
+}

@@ -1,0 +1,52 @@
+package dev.workqueue.redis.internal;
+
+import dev.workqueue.BackendUnavailableException;
+import dev.workqueue.QueueException;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/**
+ * Turns Jedis exceptions into the library's: unreachable or not-yet-ready servers become the
+ * transient {@link BackendUnavailableException}, everything else a permanent
+ * {@link QueueException}. The Jedis exception stays the cause.
+ */
+public final class RedisFailures {
+  /** Error reply prefixes that mean "try again later": loading, failover, cluster reconfiguring. */
+  private static final Set<String> TRANSIENT_REPLIES =
+      Set.of("LOADING", "BUSY", "TRYAGAIN", "CLUSTERDOWN", "MASTERDOWN", "READONLY");
+
+  private RedisFailures() {}
+
+  /** The library exception for {@code failure}, raised while doing {@code operation}. */
+  public static QueueException translate(String operation, RuntimeException failure) {
+    if (failure instanceof QueueException known) {
+      return known;
+    }
+    if (isTransient(failure)) {
+      return new BackendUnavailableException("redis unavailable during " + operation + ": "
+          + failure.getMessage(), failure);
+    }
+    return new QueueException("redis " + operation + " failed: " + failure.getMessage(), failure);
+  }
+
+  private static boolean isTransient(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof JedisConnectionException || cause instanceof NoSuchElementException) {
+        return true;
+      }
+      if (cause instanceof JedisDataException && cause.getMessage() != null) {
+        int space = cause.getMessage().indexOf(' ');
+        String code = space < 0 ? cause.getMessage() : cause.getMessage().substring(0, space);
+        if (TRANSIENT_REPLIES.contains(code)) {
+          return true;
+        }
+      }
+      if (cause.getCause() == cause) {
+        break;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,87 @@
+-- queue-common.lua: helpers prepended to every queue-*.lua script before it is loaded; never run
+-- on its own. KEYS: none. ARGV: none.
+--
+-- Job element, format 1 (big-endian), as stored in lanes, the delayed set and the leases hash:
+--   B format (1) | I4 attempt | i8 runAt epoch ms | I2 + bytes priority | I2 + bytes id | rest
+-- The rest (max attempts, created-at, idempotency key, headers, payload) is read by Java only.
+-- Dead-letter entry, format 1:
+--   B format (1) | i8 error at epoch ms | I2 + bytes job id | I2 + bytes error type
+--   | I4 + bytes error message | job element (or the undecodable data as found)
+
+local JOB_HEADER = '>BI4i8I2c0I2c0'
+local DEAD_HEADER = '>Bi8I2c0I2c0I4c0'
+local CHUNK = 1000
+
+-- The server's clock in epoch milliseconds.
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- attempt, runAt, priority, id of a job element; nil when the data is not a format-1 element.
+local function read_job(element)
+  if string.byte(element, 1) ~= 1 then
+    return nil
+  end
+  local ok, _, attempt, run_at, priority, id = pcall(struct.unpack, JOB_HEADER, element)
+  if not ok then
+    return nil
+  end
+  return attempt, run_at, priority, id
+end
+
+-- The element with its attempt and run-at rewritten; the rest is copied unchanged.
+local function rewrite_job(element, attempt, run_at)
+  return struct.pack('>BI4i8', 1, attempt, run_at) .. string.sub(element, 14)
+end
+
+local function dead_entry(at, id, error_type, message, element)
+  return struct.pack(DEAD_HEADER, 1, at, #id, id, #error_type, error_type, #message, message) .. element
+end
+
+-- The job element inside a dead-letter entry, or nil when the entry cannot be read.
+local function dead_job(entry)
+  if string.byte(entry, 1) ~= 1 then
+    return nil
+  end
+  local ok, _, _, _, _, _, next_position = pcall(struct.unpack, DEAD_HEADER, entry)
+  if not ok then
+    return nil
+  end
+  return string.sub(entry, next_position)
+end
+
+-- An id for data whose own id cannot be read: stable for the same bytes.
+local function undecodable_id(data)
+  return 'undecodable-' .. string.sub(redis.sha1hex(data), 1, 16)
+end
+
+-- Runs one variadic command over items in chunks, so no call exceeds Lua's stack.
+local function call_chunked(command, key, items)
+  for i = 1, #items, CHUNK do
+    redis.call(command, key, unpack(items, i, math.min(i + CHUNK - 1, #items)))
+  end
+end
+
+-- Leaves one wake-up token for consumers blocked on a lane; a token already there is enough.
+local function wake(notify_key)
+  if redis.call('LLEN', notify_key) == 0 then
+    redis.call('RPUSH', notify_key, '1')
+  end
+end
+
+-- Appends items to the lists named by prefix .. group, one table of items per group.
+local function push_grouped(prefix, groups)
+  for group, items in pairs(groups) do
+    call_chunked('RPUSH', prefix .. group, items)
+  end
+end
+
+local function add_to_group(groups, group, item)
+  local items = groups[group]
+  if items == nil then
+    items = {}
+    groups[group] = items
+  end
+  items[#items + 1] = item
+end

@@ -1,0 +1,45 @@
+-- queue-enqueue.lua: stores a batch of jobs of one queue, each in its lane or, when its run-at
+-- is in the future by the server's clock, in the delayed set; skips jobs whose idempotency key
+-- is already known.
+-- KEYS[1] delayed set (zset: element by run-at ms)
+-- KEYS[2] lane names (set of priorities ever used)
+-- ARGV[1] lane key prefix (lane key = prefix .. priority)
+-- ARGV[2] notify key prefix (notify key = prefix .. priority)
+-- ARGV[3] idempotency key prefix (key = prefix .. idempotency key)
+-- ARGV[4] idempotency ttl ms
+-- ARGV[5..] per job, five values: priority, id, idempotency key or '', run-at ms, element
+-- Returns one value per job: '' when stored, else the id of the job that holds its key.
+
+local now = now_ms()
+local idempotency_ttl = tonumber(ARGV[4])
+local lanes = {}
+local due_later = {}
+local woken = {}
+local results = {}
+for i = 5, #ARGV, 5 do
+  local priority, id, key = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local earlier = false
+  if key ~= '' then
+    earlier = redis.call('SET', ARGV[3] .. key, id, 'NX', 'PX', idempotency_ttl, 'GET')
+  end
+  if earlier then
+    results[#results + 1] = earlier
+  else
+    results[#results + 1] = ''
+    local run_at = tonumber(ARGV[i + 3])
+    if run_at > now then
+      due_later[#due_later + 1] = run_at
+      due_later[#due_later + 1] = ARGV[i + 4]
+    else
+      add_to_group(lanes, priority, ARGV[i + 4])
+    end
+    woken[priority] = true
+  end
+end
+push_grouped(ARGV[1], lanes)
+call_chunked('ZADD', KEYS[1], due_later)
+for priority in pairs(woken) do
+  redis.call('SADD', KEYS[2], priority)
+  wake(ARGV[2] .. priority)
+end
+return results

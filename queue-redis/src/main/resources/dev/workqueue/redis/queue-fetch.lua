@@ -1,0 +1,105 @@
+-- queue-fetch.lua: promotes due delayed jobs, then takes up to N jobs from the lanes in the
+-- order given (strict priority: a lane is served only when every earlier lane is empty), leasing
+-- each to the caller with a new token and counting the delivery in its attempt.
+-- KEYS[1] leases (hash: token -> element)
+-- KEYS[2] lease deadlines (zset: token by deadline ms)
+-- KEYS[3] delayed set (zset: element by run-at ms)
+-- KEYS[4] lease token sequence (string counter)
+-- KEYS[5] dead letters (list, oldest first)
+-- KEYS[6..] lanes to serve, in order
+-- ARGV[1] most jobs to take
+-- ARGV[2] lease duration ms
+-- ARGV[3] lane key prefix (lane key = prefix .. priority), for promotion
+-- ARGV[4] notify key prefix (notify key = prefix .. priority)
+-- ARGV[5] most delayed jobs to promote in this call
+-- ARGV[6..] the priorities of KEYS[6..], in the same order
+-- Returns { server now ms, lease deadline ms, next delayed run-at ms or -1, first token,
+--           number taken, taken elements..., then per poisoned entry: id, reason }
+
+local now = now_ms()
+local poisoned = {}
+
+local function poison(element, reason)
+  local id = undecodable_id(element)
+  redis.call('RPUSH', KEYS[5], dead_entry(now, id, 'undecodable', reason, element))
+  poisoned[#poisoned + 1] = id
+  poisoned[#poisoned + 1] = reason
+end
+
+local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, tonumber(ARGV[5]))
+if #due > 0 then
+  local promoted = {}
+  for _, element in ipairs(due) do
+    local _, _, priority = read_job(element)
+    if priority then
+      add_to_group(promoted, priority, element)
+    else
+      poison(element, 'delayed entry is not a job element of format 1')
+    end
+  end
+  push_grouped(ARGV[3], promoted)
+  call_chunked('ZREM', KEYS[3], due)
+  for priority in pairs(promoted) do
+    wake(ARGV[4] .. priority)
+  end
+end
+
+local wanted = tonumber(ARGV[1])
+local taken = {}
+for lane = 6, #KEYS do
+  while #taken < wanted do
+    local items = redis.call('LPOP', KEYS[lane], wanted - #taken)
+    if not items then
+      break
+    end
+    for _, element in ipairs(items) do
+      local attempt, run_at = read_job(element)
+      if attempt then
+        taken[#taken + 1] = rewrite_job(element, attempt + 1, run_at)
+      else
+        poison(element, 'waiting entry is not a job element of format 1')
+      end
+    end
+  end
+end
+
+local deadline = now + tonumber(ARGV[2])
+local first_token = 0
+if #taken > 0 then
+  first_token = redis.call('INCRBY', KEYS[4], #taken) - #taken + 1
+  local leases = {}
+  local deadlines = {}
+  for i, element in ipairs(taken) do
+    local token = string.format('%d', first_token + i - 1)
+    leases[#leases + 1] = token
+    leases[#leases + 1] = element
+    deadlines[#deadlines + 1] = deadline
+    deadlines[#deadlines + 1] = token
+  end
+  call_chunked('HSET', KEYS[1], leases)
+  call_chunked('ZADD', KEYS[2], deadlines)
+end
+
+local next_due = -1
+if #taken == wanted then
+  -- Jobs may remain: pass the wake-up on so another idle consumer takes them.
+  for lane = 6, #KEYS do
+    if redis.call('LLEN', KEYS[lane]) > 0 then
+      wake(ARGV[4] .. ARGV[lane])
+    end
+  end
+else
+  local soonest = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+  if soonest[2] then
+    next_due = tonumber(soonest[2])
+  end
+end
+
+local reply = { now, deadline, next_due, first_token, #taken }
+for _, element in ipairs(taken) do
+  reply[#reply + 1] = element
+end
+for _, value in ipairs(poisoned) do
+  reply[#reply + 1] = value
+end
+return reply

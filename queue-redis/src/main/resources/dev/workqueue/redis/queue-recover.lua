@@ -1,0 +1,38 @@
+-- queue-recover.lua: returns jobs whose lease expired to the head of their lanes, attempt kept
+-- (it was counted when the job was taken). Reads only the deadline index, never the keyspace;
+-- atomic, so concurrent reapers recover each job once.
+-- KEYS[1] leases (hash: token -> element)
+-- KEYS[2] lease deadlines (zset: token by deadline ms)
+-- KEYS[3] dead letters (list, oldest first)
+-- ARGV[1] lane key prefix (lane key = prefix .. priority)
+-- ARGV[2] notify key prefix (notify key = prefix .. priority)
+-- ARGV[3] most leases to recover
+-- Returns the recovered job elements.
+
+local now = now_ms()
+local tokens = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
+if #tokens == 0 then
+  return {}
+end
+local recovered = {}
+local lanes = {}
+for _, token in ipairs(tokens) do
+  local element = redis.call('HGET', KEYS[1], token)
+  if element then
+    local _, _, priority = read_job(element)
+    if priority then
+      recovered[#recovered + 1] = element
+      redis.call('LPUSH', ARGV[1] .. priority, element)
+      lanes[priority] = true
+    else
+      local id = undecodable_id(element)
+      redis.call('RPUSH', KEYS[3], dead_entry(now, id, 'undecodable', 'leased entry is not a job element of format 1', element))
+    end
+  end
+end
+call_chunked('HDEL', KEYS[1], tokens)
+call_chunked('ZREM', KEYS[2], tokens)
+for priority in pairs(lanes) do
+  wake(ARGV[2] .. priority)
+end
+return recovered
