@@ -266,7 +266,14 @@ class OpenTelemetryJobInterceptorTest {
     Logger logger = (Logger) LoggerFactory.getLogger("test.handler");
     logger.setLevel(Level.INFO);
     logger.setAdditive(false);
-    ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    ListAppender<ILoggingEvent> appender = new ListAppender<>() {
+      @Override
+      protected void append(ILoggingEvent event) {
+        // Logback reads the MDC lazily; capture it now, on the worker thread that logged.
+        event.prepareForDeferredProcessing();
+        super.append(event);
+      }
+    };
     appender.start();
     logger.addAppender(appender);
     return appender;
