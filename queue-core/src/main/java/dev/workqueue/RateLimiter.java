@@ -1,12 +1,35 @@
 package dev.workqueue;
 
+import dev.workqueue.internal.LocalRateLimiter;
 import java.time.Duration;
 
 /**
  * Caps the rate at which permits are handed out. Producers take one permit per job when given a
  * limiter; host code may use a limiter on its own. Implementations are thread-safe.
+ *
+ * <p>{@link #local(RateLimiterConfig)} limits the callers of one process; the Redis module's
+ * {@code RedisRateLimiter} limits every process that uses the same limiter name.
  */
 public interface RateLimiter {
+
+  /**
+   * A limiter for this process, following {@code config}: permits spread evenly at the configured
+   * rate (generic cell rate algorithm), at most {@code burst} at once after idleness, waiting
+   * callers served first come, first served and parked until their permit is due.
+   */
+  static RateLimiter local(RateLimiterConfig config) {
+    return new LocalRateLimiter(config);
+  }
+
+  /**
+   * A limiter for this process at {@code permitsPerSecond}, with the default burst and jitter of
+   * {@link RateLimiterConfig}.
+   *
+   * @throws InvalidConfigurationException if the rate is out of range
+   */
+  static RateLimiter local(double permitsPerSecond) {
+    return local(RateLimiterConfig.of(permitsPerSecond));
+  }
 
   /**
    * Takes one permit, waiting as long as needed.

@@ -1,0 +1,113 @@
+package dev.workqueue.internal;
+
+import dev.workqueue.RateLimiter;
+import dev.workqueue.RateLimiterConfig;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The in-process limiter: {@link Gcra} over one theoretical arrival time. Callers line up on a
+ * fair lock; the caller at the head computes its admission, parks until then (plus jitter) while
+ * still holding the lock, and only then records the new schedule. So an interrupted or timed-out
+ * caller leaves no trace, and nobody can slip in between a computed admission and its record.
+ */
+public final class LocalRateLimiter implements RateLimiter {
+  private static final Duration LONGEST_TIMEOUT = Duration.ofDays(36_500);
+
+  private final Gcra gcra;
+  private final long maxJitterNanos;
+  private final Ticker ticker;
+  private final ReentrantLock line = new ReentrantLock(true);
+  private long theoreticalArrival;
+
+  public LocalRateLimiter(RateLimiterConfig config) {
+    this(config, Ticker.SYSTEM);
+  }
+
+  public LocalRateLimiter(RateLimiterConfig config, Ticker ticker) {
+    this.gcra = Gcra.of(Objects.requireNonNull(config, "config"));
+    this.maxJitterNanos = (long) (config.jitter() * gcra.emissionIntervalNanos());
+    this.ticker = Objects.requireNonNull(ticker, "ticker");
+    this.theoreticalArrival = ticker.nanoTime();
+  }
+
+  @Override
+  public void acquire(int permits) throws InterruptedException {
+    gcra.checkPermits(permits);
+    line.lockInterruptibly();
+    try {
+      long now = ticker.nanoTime();
+      Gcra.Admission admission = gcra.admit(theoreticalArrival, now, permits);
+      if (!admission.isImmediate(now)) {
+        ticker.parkUntil(admission.at() + jitterNanos());
+      }
+      theoreticalArrival = admission.theoreticalArrival();
+    } finally {
+      line.unlock();
+    }
+  }
+
+  @Override
+  public boolean tryAcquire(int permits) {
+    gcra.checkPermits(permits);
+    if (!line.tryLock()) {
+      return false;
+    }
+    try {
+      long now = ticker.nanoTime();
+      Gcra.Admission admission = gcra.admit(theoreticalArrival, now, permits);
+      if (!admission.isImmediate(now)) {
+        return false;
+      }
+      theoreticalArrival = admission.theoreticalArrival();
+      return true;
+    } finally {
+      line.unlock();
+    }
+  }
+
+  @Override
+  public boolean tryAcquire(int permits, Duration timeout) throws InterruptedException {
+    gcra.checkPermits(permits);
+    if (timeout == null || timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout must be zero or a positive duration, but was " + timeout);
+    }
+    long timeoutNanos = saturatedNanos(timeout);
+    long deadline = ticker.nanoTime() + timeoutNanos;
+    if (!line.tryLock(timeoutNanos, TimeUnit.NANOSECONDS)) {
+      return false;
+    }
+    try {
+      long now = ticker.nanoTime();
+      Gcra.Admission admission = gcra.admit(theoreticalArrival, now, permits);
+      if (!admission.isImmediate(now)) {
+        if (admission.at() - deadline > 0) {
+          return false;
+        }
+        long wakeAt = admission.at() + jitterNanos();
+        ticker.parkUntil(wakeAt - deadline > 0 ? deadline : wakeAt);
+      }
+      theoreticalArrival = admission.theoreticalArrival();
+      return true;
+    } finally {
+      line.unlock();
+    }
+  }
+
+  private long jitterNanos() {
+    return maxJitterNanos == 0 ? 0 : ThreadLocalRandom.current().nextLong(maxJitterNanos + 1);
+  }
+
+  /** A timeout in nanoseconds, capped so that adding it to a nano time cannot overflow. */
+  private static long saturatedNanos(Duration timeout) {
+    return timeout.compareTo(LONGEST_TIMEOUT) > 0 ? LONGEST_TIMEOUT.toNanos() : timeout.toNanos();
+  }
+
+  @Override
+  public String toString() {
+    return "LocalRateLimiter[emissionIntervalNanos=" + gcra.emissionIntervalNanos() + ", burst=" + gcra.burst() + "]";
+  }
+}
