@@ -1,0 +1,355 @@
+package dev.workqueue.redis;
+
+import dev.workqueue.BackendUnavailableException;
+import dev.workqueue.QueueException;
+import dev.workqueue.RateLimiter;
+import dev.workqueue.RateLimiterConfig;
+import dev.workqueue.internal.LocalRateLimiter;
+import dev.workqueue.internal.Names;
+import dev.workqueue.internal.Problems;
+import dev.workqueue.internal.RateLimitedWarning;
+import dev.workqueue.internal.Ticker;
+import dev.workqueue.redis.internal.QueueKeys;
+import dev.workqueue.redis.internal.RedisFailures;
+import dev.workqueue.redis.internal.RedisUrl;
+import dev.workqueue.redis.internal.ratelimit.RateLimitScript;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * A {@link RateLimiter} shared by every thread and process that uses the same Redis and the same
+ * limiter name: together they are held to the configured rate.
+ *
+ * <p>Each attempt is one atomic Lua call ({@code rate-limit.lua}) that runs the generic cell rate
+ * algorithm on the server's clock ({@code TIME}), so client clock skew does not matter. The state
+ * is one string key, {@code wq:v1:{ratelimit:<name>}} (hash-tagged, so it works on a Cluster),
+ * holding the theoretical arrival time in microseconds; it expires when the limiter goes idle.
+ * When the permits are not due yet the script records nothing and answers how long to wait; the
+ * caller parks that long plus up to {@link RateLimiterConfig#jitter()} of an interval, so callers
+ * in many processes do not all retry at the same instant, and asks again. A request for more
+ * permits than the burst could never fit at once, so the script reserves it and the caller waits
+ * for it without asking again; <b>if such a caller is interrupted, its reserved permits stay
+ * used</b>. For up to burst permits an interrupted or timed-out caller consumes nothing.
+ *
+ * <p>When Redis cannot be reached (connection refused or reset, timeout, server loading or failing
+ * over), the {@link WhenUnavailable} setting decides: {@link WhenUnavailable#FAIL} (the default)
+ * throws {@link BackendUnavailableException}; {@link WhenUnavailable#FALLBACK_LOCAL} limits this
+ * process alone with an in-process limiter of the same configuration, logs a WARN at most every
+ * 30 seconds, and asks Redis again after {@link Builder#recheckInterval(Duration)}. While falling
+ * back, each process allows the full rate, so N processes together may reach N times the cap.
+ *
+ * <pre>{@code
+ * try (UnifiedJedis redis = RedisClient.create("redis://localhost:6379")) {
+ *   RateLimiter limiter = RedisRateLimiter.builder(redis, "emails", RateLimiterConfig.of(200)).build();
+ *   Producer producer = Producer.builder(backend).rateLimiter(limiter).build();
+ * }
+ * }</pre>
+ */
+public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
+  /** Default {@link Builder#recheckInterval(Duration)}: 1 second. */
+  public static final Duration DEFAULT_RECHECK_INTERVAL = Duration.ofSeconds(1);
+
+  private static final Logger log = LoggerFactory.getLogger(RedisRateLimiter.class);
+  private static final long NANOS_PER_MICRO = 1_000;
+  /** A reservation the caller accepts whatever its length, as {@link #acquire(int)} does. */
+  private static final long ANY_WAIT = Long.MAX_VALUE / NANOS_PER_MICRO;
+
+  private final UnifiedJedis client;
+  private final boolean ownsClient;
+  private final String name;
+  private final String key;
+  private final RateLimiterConfig config;
+  private final double intervalMicros;
+  private final long maxJitterNanos;
+  private final WhenUnavailable whenUnavailable;
+  private final long recheckNanos;
+  private final RateLimitScript script;
+  private final Ticker ticker = Ticker.SYSTEM;
+  private final RateLimitedWarning unavailableWarning = new RateLimitedWarning(Duration.ofSeconds(30));
+  private final LocalRateLimiter fallback;
+  private final AtomicBoolean fallingBack = new AtomicBoolean();
+  private volatile long recheckAt;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private RedisRateLimiter(UnifiedJedis client, boolean ownsClient, Builder builder) {
+    this.client = client;
+    this.ownsClient = ownsClient;
+    this.name = builder.name;
+    this.key = key(builder.name);
+    this.config = builder.config;
+    this.intervalMicros = 1.0E6 / config.permitsPerSecond();
+    this.maxJitterNanos = (long) (config.jitter() * intervalMicros * NANOS_PER_MICRO);
+    this.whenUnavailable = builder.whenUnavailable;
+    this.recheckNanos = builder.recheckInterval.toNanos();
+    this.script = new RateLimitScript(client);
+    this.fallback = whenUnavailable == WhenUnavailable.FALLBACK_LOCAL ? new LocalRateLimiter(config) : null;
+  }
+
+  /**
+   * Starts a limiter named {@code name} on a client the caller owns: the limiter never closes it.
+   * Every limiter with the same name on the same Redis shares the same permits.
+   *
+   * @param client any Jedis client: {@link RedisClient}, a Sentinel or Cluster client
+   * @param name the limiter's name, {@value Names#RULE}
+   * @param config the rate, burst and jitter
+   */
+  public static Builder builder(UnifiedJedis client, String name, RateLimiterConfig config) {
+    return new Builder(client, null, false, name, config);
+  }
+
+  /**
+   * Starts a limiter named {@code name} on a client of its own, connected to {@code redisUrl}
+   * ({@code redis://[[user]:password@]host[:port][/database]} or {@code rediss://...}) and closed
+   * by {@link #close()}.
+   */
+  public static Builder builder(String redisUrl, String name, RateLimiterConfig config) {
+    return new Builder(null, redisUrl, true, name, config);
+  }
+
+  /** The Redis key holding the state of the limiter named {@code name}. */
+  public static String key(String name) {
+    return "wq:" + QueueKeys.SCHEMA + ":{ratelimit:" + name + "}";
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws BackendUnavailableException if Redis cannot be reached and the limiter is set to
+   *     {@link WhenUnavailable#FAIL}
+   * @throws QueueException if Redis answers with an error
+   * @throws IllegalStateException if the limiter is closed
+   */
+  @Override
+  public void acquire(int permits) throws InterruptedException {
+    acquire(permits, Long.MAX_VALUE);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws BackendUnavailableException if Redis cannot be reached and the limiter is set to
+   *     {@link WhenUnavailable#FAIL}
+   * @throws QueueException if Redis answers with an error
+   * @throws IllegalStateException if the limiter is closed
+   */
+  @Override
+  public boolean tryAcquire(int permits) {
+    checkUsable(permits);
+    if (useFallback()) {
+      return fallback.tryAcquire(permits);
+    }
+    RateLimitScript.Decision decision = attempt(permits, 0);
+    if (decision == null) {
+      return fallback.tryAcquire(permits);
+    }
+    return decision.admitted();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws BackendUnavailableException if Redis cannot be reached and the limiter is set to
+   *     {@link WhenUnavailable#FAIL}
+   * @throws QueueException if Redis answers with an error
+   * @throws IllegalStateException if the limiter is closed
+   */
+  @Override
+  public boolean tryAcquire(int permits, Duration timeout) throws InterruptedException {
+    if (timeout == null || timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout must be zero or a positive duration, but was " + timeout);
+    }
+    long timeoutNanos = timeout.compareTo(Duration.ofDays(36_500)) > 0
+        ? Duration.ofDays(36_500).toNanos() : timeout.toNanos();
+    return acquire(permits, ticker.nanoTime() + timeoutNanos);
+  }
+
+  /** Asks Redis until the permits are admitted or cannot be admitted by {@code deadline}. */
+  private boolean acquire(int permits, long deadline) throws InterruptedException {
+    checkUsable(permits);
+    boolean unbounded = deadline == Long.MAX_VALUE;
+    while (true) {
+      if (Thread.interrupted()) {
+        throw new InterruptedException("interrupted while waiting for a rate-limit permit");
+      }
+      long now = ticker.nanoTime();
+      long remainingNanos = unbounded ? Long.MAX_VALUE : Math.max(0, deadline - now);
+      if (useFallback()) {
+        return acquireLocally(permits, unbounded, remainingNanos);
+      }
+      RateLimitScript.Decision decision =
+          attempt(permits, unbounded ? ANY_WAIT : remainingNanos / NANOS_PER_MICRO);
+      if (decision == null) {
+        return acquireLocally(permits, unbounded, remainingNanos);
+      }
+      long dueAt = now + decision.waitMicros() * NANOS_PER_MICRO;
+      if (decision.admitted()) {
+        ticker.parkUntil(dueAt);
+        return true;
+      }
+      if (!unbounded && dueAt - deadline > 0) {
+        return false;
+      }
+      long wakeAt = dueAt + jitterNanos();
+      ticker.parkUntil(unbounded || wakeAt - deadline < 0 ? wakeAt : deadline);
+    }
+  }
+
+  private boolean acquireLocally(int permits, boolean unbounded, long remainingNanos)
+      throws InterruptedException {
+    if (unbounded) {
+      fallback.acquire(permits);
+      return true;
+    }
+    return fallback.tryAcquire(permits, Duration.ofNanos(remainingNanos));
+  }
+
+  /**
+   * One script call; {@code null} when Redis is unreachable and this limiter falls back.
+   *
+   * @throws BackendUnavailableException when Redis is unreachable and this limiter fails
+   */
+  private RateLimitScript.Decision attempt(int permits, long longestReservationMicros) {
+    try {
+      RateLimitScript.Decision decision =
+          script.run(key, intervalMicros, config.burst(), permits, longestReservationMicros);
+      if (fallingBack.compareAndSet(true, false)) {
+        log.info("rate limiter {} reaches Redis again; limiting together with the other processes", name);
+      }
+      return decision;
+    } catch (RuntimeException e) {
+      QueueException failure = RedisFailures.translate("rate limiter " + name, e);
+      if (!(failure instanceof BackendUnavailableException) || whenUnavailable == WhenUnavailable.FAIL) {
+        throw failure;
+      }
+      recheckAt = ticker.nanoTime() + recheckNanos;
+      fallingBack.set(true);
+      unavailableWarning.warn(log, "rate limiter {} cannot reach Redis ({}); limiting this process alone "
+          + "at {} permits/s until Redis answers", name, e.getMessage(), config.permitsPerSecond());
+      return null;
+    }
+  }
+
+  private boolean useFallback() {
+    return fallingBack.get() && ticker.nanoTime() - recheckAt < 0;
+  }
+
+  private void checkUsable(int permits) {
+    if (permits < 1) {
+      throw new IllegalArgumentException("permits must be at least 1, but was " + permits);
+    }
+    if (closed.get()) {
+      throw new IllegalStateException("rate limiter " + name + " is closed");
+    }
+  }
+
+  private long jitterNanos() {
+    return maxJitterNanos == 0 ? 0 : ThreadLocalRandom.current().nextLong(maxJitterNanos + 1);
+  }
+
+  /** The limiter's name. */
+  public String name() {
+    return name;
+  }
+
+  /** The configuration it enforces. */
+  public RateLimiterConfig config() {
+    return config;
+  }
+
+  /** Closes the client if the limiter created it from a URL; idempotent. */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true) && ownsClient) {
+      client.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RedisRateLimiter[" + key + ", " + config + ", " + whenUnavailable + "]";
+  }
+
+  /** What a {@link RedisRateLimiter} does when Redis cannot be reached. */
+  public enum WhenUnavailable {
+    /** Throw {@link BackendUnavailableException}: the shared cap is never exceeded. */
+    FAIL,
+    /**
+     * Limit this process alone with an in-process limiter of the same configuration, log a WARN
+     * at most every 30 seconds, and go back to Redis once it answers. Keeps producing through an
+     * outage at the price of the shared cap: each process may use the full rate meanwhile.
+     */
+    FALLBACK_LOCAL
+  }
+
+  /** Builds a {@link RedisRateLimiter}; {@link #build()} validates and leaves the builder reusable. */
+  public static final class Builder {
+    private final UnifiedJedis client;
+    private final String url;
+    private final boolean fromUrl;
+    private final String name;
+    private final RateLimiterConfig config;
+    private WhenUnavailable whenUnavailable = WhenUnavailable.FAIL;
+    private Duration recheckInterval = DEFAULT_RECHECK_INTERVAL;
+
+    private Builder(UnifiedJedis client, String url, boolean fromUrl, String name, RateLimiterConfig config) {
+      this.client = client;
+      this.url = url;
+      this.fromUrl = fromUrl;
+      this.name = name;
+      this.config = config;
+    }
+
+    /** What to do when Redis cannot be reached; default {@link WhenUnavailable#FAIL}. */
+    public Builder whenUnavailable(WhenUnavailable whenUnavailable) {
+      this.whenUnavailable = whenUnavailable;
+      return this;
+    }
+
+    /**
+     * With {@link WhenUnavailable#FALLBACK_LOCAL}, how long to limit locally after Redis failed
+     * before asking it again; default 1 second. Each failed attempt may take up to the client's
+     * connect or socket timeout, so this also bounds how often an outage slows a caller down.
+     */
+    public Builder recheckInterval(Duration recheckInterval) {
+      this.recheckInterval = recheckInterval;
+      return this;
+    }
+
+    /**
+     * Creates the limiter; a client for a URL connects on first use.
+     *
+     * @throws dev.workqueue.InvalidConfigurationException listing every invalid setting
+     */
+    public RedisRateLimiter build() {
+      Problems problems = new Problems("redis rate limiter")
+          .check(Names.isValid(name), "name", Names.RULE, name)
+          .notNull(config, "config")
+          .notNull(whenUnavailable, "whenUnavailable")
+          .positive(recheckInterval, "recheckInterval");
+      URI uri = null;
+      if (!fromUrl) {
+        problems.notNull(client, "client");
+      } else if (url == null) {
+        problems.notNull(url, "url");
+      } else {
+        try {
+          RedisUrl.parse(url);
+          uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+          problems.check(false, "url", "a redis:// or rediss:// URL (" + e.getMessage() + ")",
+              RedisUrl.redact(url));
+        }
+      }
+      problems.throwIfAny();
+      return fromUrl
+          ? new RedisRateLimiter(RedisClient.create(uri), true, this)
+          : new RedisRateLimiter(client, false, this);
+    }
+  }
+}
