@@ -1,0 +1,285 @@
+package dev.workqueue.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.workqueue.BackendUnavailableException;
+import dev.workqueue.InvalidConfigurationException;
+import dev.workqueue.RateLimiter;
+import dev.workqueue.RateLimiterConfig;
+import dev.workqueue.redis.RedisRateLimiter.WhenUnavailable;
+import dev.workqueue.testkit.redis.RedisServer;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.RedisClient;
+
+/** The shared limiter against a real redis-server; timing checks are conditions with tolerance. */
+class RedisRateLimiterIT {
+  private static RedisServer redis;
+  private static RedisClient first;
+  private static RedisClient second;
+
+  private final List<AutoCloseable> closeAfterTest = new ArrayList<>();
+
+  @BeforeAll
+  static void startRedis() {
+    Assumptions.assumeTrue(RedisServer.isAvailable(), "redis-server is not installed");
+    redis = RedisServer.builder().start();
+    first = RedisClient.create(redis.url());
+    second = RedisClient.create(redis.url());
+  }
+
+  @AfterAll
+  static void stopRedis() {
+    if (redis != null) {
+      first.close();
+      second.close();
+      redis.close();
+    }
+  }
+
+  @AfterEach
+  void closeTestResources() throws Exception {
+    for (AutoCloseable resource : closeAfterTest) {
+      resource.close();
+    }
+  }
+
+  private static RedisRateLimiter limiter(RedisClient client, String name, RateLimiterConfig config) {
+    return RedisRateLimiter.builder(client, name, config).build();
+  }
+
+  @Test
+  void fourProducersOnTwoConnectionsAreHeldWithinTenPercentOfTheSharedCapOverTenSeconds()
+      throws InterruptedException {
+    RateLimiterConfig config = RateLimiterConfig.builder().permitsPerSecond(200).burst(10).build();
+    RateLimiter onFirst = limiter(first, "shared-cap", config);
+    RateLimiter onSecond = limiter(second, "shared-cap", config);
+    Duration window = Duration.ofSeconds(10);
+    AtomicLong admitted = new AtomicLong();
+    long deadline = System.nanoTime() + window.toNanos();
+
+    runProducers(List.of(onFirst, onFirst, onSecond, onSecond), deadline, limiter -> {
+      ThreadLocalRandom random = ThreadLocalRandom.current();
+      int permits = random.nextInt(1, 9);
+      limiter.acquire(permits);
+      if (System.nanoTime() - deadline < 0) {
+        admitted.addAndGet(permits);
+      }
+      if (random.nextInt(10) == 0) {
+        LockSupport.parkNanos(random.nextLong(Duration.ofMillis(50).toNanos()));
+      }
+    });
+
+    double rate = admitted.get() / (double) window.toSeconds();
+    assertThat(rate).as("permits per second over %s", window).isBetween(180.0, 220.0);
+  }
+
+  @Test
+  void noHundredMillisecondSliceAdmitsMoreThanBurstPlusOneSlicesWorth() throws InterruptedException {
+    int burst = 5;
+    RateLimiterConfig config = RateLimiterConfig.builder().permitsPerSecond(100).burst(burst).build();
+    RateLimiter onFirst = limiter(first, "slices", config);
+    RateLimiter onSecond = limiter(second, "slices", config);
+    long start = System.nanoTime();
+    long deadline = start + Duration.ofMillis(2_500).toNanos();
+    ConcurrentLinkedQueue<Long> admittedAt = new ConcurrentLinkedQueue<>();
+
+    runProducers(List.of(onFirst, onFirst, onSecond, onSecond), deadline, limiter -> {
+      limiter.acquire();
+      admittedAt.add(System.nanoTime());
+    });
+
+    long slice = Duration.ofMillis(100).toNanos();
+    int[] perSlice = new int[(int) ((deadline - start) / slice) + 20];
+    admittedAt.forEach(at -> perSlice[(int) ((at - start) / slice)]++);
+    assertThat(admittedAt).hasSizeGreaterThan(200);
+    assertThat(Arrays.stream(perSlice).max().orElseThrow()).as("most permits in one 100 ms slice")
+        .isLessThanOrEqualTo(burst + 10 + 1);
+  }
+
+  @Test
+  void limitersOfTheSameNameShareTheirPermitsAndFailedAttemptsConsumeNone() {
+    RateLimiterConfig config = new RateLimiterConfig(1, 2, 0);
+    RedisRateLimiter onFirst = limiter(first, "shared-permits", config);
+    RedisRateLimiter onSecond = limiter(second, "shared-permits", config);
+    RedisRateLimiter otherName = limiter(second, "other-permits", config);
+
+    assertThat(onFirst.tryAcquire(1)).isTrue();
+    assertThat(onSecond.tryAcquire(2)).isFalse();
+    assertThat(onSecond.tryAcquire(1)).isTrue();
+    assertThat(onFirst.tryAcquire(1)).isFalse();
+    assertThat(otherName.tryAcquire(2)).isTrue();
+  }
+
+  @Test
+  void stateIsOneHashTaggedKeyThatExpiresWhenTheLimiterIsIdle() throws IOException {
+    RedisRateLimiter limiter = limiter(first, "expiring", new RateLimiterConfig(20, 1, 0));
+
+    assertThat(limiter.tryAcquire(1)).isTrue();
+
+    assertThat(RedisRateLimiter.key("expiring")).isEqualTo("wq:v1:{ratelimit:expiring}");
+    long ttl = Long.parseLong(redis.command("PTTL", RedisRateLimiter.key("expiring")).substring(1));
+    assertThat(ttl).isBetween(1L, 100L);
+    await().atMost(Duration.ofSeconds(5))
+        .until(() -> redis.command("EXISTS", RedisRateLimiter.key("expiring")).equals(":0"));
+  }
+
+  @Test
+  void requestLargerThanBurstIsReservedAndWaitsForItsSurplus() throws InterruptedException {
+    RedisRateLimiter limiter = limiter(first, "large-request", new RateLimiterConfig(10, 2, 0));
+    long start = System.nanoTime();
+
+    limiter.acquire(5);
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(290));
+    assertThat(limiter.tryAcquire(1)).isFalse();
+    assertThat(limiter.tryAcquire(3, Duration.ofMillis(1))).isFalse();
+  }
+
+  @Test
+  void tryAcquireWithTimeoutWaitsForAPermitDueInTime() throws InterruptedException {
+    RedisRateLimiter limiter = limiter(first, "timeout", new RateLimiterConfig(5, 1, 0));
+    assertThat(limiter.tryAcquire(1)).isTrue();
+
+    assertThat(limiter.tryAcquire(1, Duration.ofMillis(10))).isFalse();
+    assertThat(limiter.tryAcquire(1, Duration.ofSeconds(2))).isTrue();
+  }
+
+  @Test
+  void interruptingABlockedAcquireThrowsPromptlyAndConsumesNoPermit() throws Exception {
+    RedisRateLimiter limiter = limiter(first, "interrupt", new RateLimiterConfig(1, 1, 0));
+    limiter.acquire();
+    AtomicReference<Thread> waiter = new AtomicReference<>();
+    CompletableFuture<Void> blocked = CompletableFuture.runAsync(() -> {
+      waiter.set(Thread.currentThread());
+      try {
+        limiter.acquire();
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    await().atMost(Duration.ofSeconds(5)).until(
+        () -> waiter.get() != null && waiter.get().getState() == Thread.State.TIMED_WAITING);
+
+    waiter.get().interrupt();
+
+    assertThatThrownBy(() -> blocked.get(300, TimeUnit.MILLISECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .hasRootCauseInstanceOf(InterruptedException.class);
+    // Had the interrupted caller taken the permit due within a second, the next would be two
+    // seconds away and this would return false.
+    assertThat(limiter.tryAcquire(1, Duration.ofSeconds(1))).isTrue();
+  }
+
+  @Test
+  void scriptIsLoadedAgainAfterTheServerForgetsIt() throws IOException {
+    RedisRateLimiter limiter = limiter(first, "reloaded", new RateLimiterConfig(1000, 10, 0));
+    assertThat(limiter.tryAcquire(1)).isTrue();
+
+    assertThat(redis.command("SCRIPT", "FLUSH")).isEqualTo("+OK");
+
+    assertThat(limiter.tryAcquire(1)).isTrue();
+  }
+
+  @Test
+  void unreachableRedisFailsWithBackendUnavailableByDefault() {
+    RedisRateLimiter limiter = RedisRateLimiter.builder(
+        "redis://127.0.0.1:" + RedisServer.freePort(), "unreachable", RateLimiterConfig.of(10)).build();
+    closeAfterTest.add(limiter);
+
+    assertThatThrownBy(() -> limiter.tryAcquire(1)).isInstanceOf(BackendUnavailableException.class);
+    assertThatThrownBy(limiter::acquire).isInstanceOf(BackendUnavailableException.class);
+  }
+
+  @Test
+  void fallbackLimitsLocallyWhileRedisIsUnreachableAndReturnsToRedisWhenItAnswers() throws IOException {
+    RedisServer late = RedisServer.builder().create();
+    closeAfterTest.add(late);
+    RedisRateLimiter limiter = RedisRateLimiter.builder(late.url(), "fallback", new RateLimiterConfig(1, 1, 0))
+        .whenUnavailable(WhenUnavailable.FALLBACK_LOCAL)
+        .recheckInterval(Duration.ofMillis(50))
+        .build();
+    closeAfterTest.add(limiter);
+
+    assertThat(limiter.tryAcquire(1)).isTrue();
+    assertThat(limiter.tryAcquire(1)).isFalse();
+
+    late.startProcess();
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> {
+      limiter.tryAcquire(1);
+      return late.command("EXISTS", RedisRateLimiter.key("fallback")).equals(":1");
+    });
+  }
+
+  @Test
+  void closedLimiterRefusesUseAndLeavesACallerOwnedClientOpen() {
+    RedisRateLimiter limiter = limiter(first, "closed", RateLimiterConfig.of(10));
+
+    limiter.close();
+    limiter.close();
+
+    assertThatThrownBy(() -> limiter.tryAcquire(1)).isInstanceOf(IllegalStateException.class)
+        .hasMessage("rate limiter closed is closed");
+    assertThat(first.ping()).isEqualTo("PONG");
+  }
+
+  @Test
+  void builderReportsEveryInvalidSettingAtOnce() {
+    assertThatThrownBy(() -> RedisRateLimiter.builder("http://x", "bad name", null)
+        .whenUnavailable(null).recheckInterval(Duration.ZERO).build())
+        .isInstanceOf(InvalidConfigurationException.class)
+        .satisfies(e -> assertThat(((InvalidConfigurationException) e).problems()).containsExactly(
+            "name must be 1 to 128 characters of letters, digits, '.', '_', ':' or '-', but was \"bad name\"",
+            "config must be set, but was null",
+            "whenUnavailable must be set, but was null",
+            "recheckInterval must be a positive duration, but was PT0S",
+            "url must be a redis:// or rediss:// URL (the scheme is not redis or rediss), but was \"http://x\""));
+    assertThatThrownBy(() -> RedisRateLimiter.builder((RedisClient) null, "n", RateLimiterConfig.of(1)).build())
+        .hasMessage("invalid redis rate limiter: client must be set, but was null");
+  }
+
+  interface Demand {
+    void next(RateLimiter limiter) throws InterruptedException;
+  }
+
+  /** Runs {@code demand} on one thread per limiter until {@code deadline}, then joins them. */
+  private static void runProducers(List<RateLimiter> limiters, long deadline, Demand demand)
+      throws InterruptedException {
+    List<Thread> producers = new ArrayList<>();
+    for (int i = 0; i < limiters.size(); i++) {
+      RateLimiter limiter = limiters.get(i);
+      Thread producer = new Thread(() -> {
+        try {
+          while (System.nanoTime() - deadline < 0) {
+            demand.next(limiter);
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "producer-" + i);
+      producer.start();
+      producers.add(producer);
+    }
+    for (Thread producer : producers) {
+      producer.join();
+    }
+  }
+}
