@@ -184,24 +184,23 @@ class ConsumerTest {
   }
 
   @Test
-  void jobsOverTheirOwnMaxAttemptsAfterLostLeasesAreDeadLetteredWithoutRunning() {
+  void jobsOverTheirOwnMaxAttemptsAfterLostLeasesAreDeadLetteredWithoutRunning() throws InterruptedException {
     List<JobDeadLetteredEvent> dead = new CopyOnWriteArrayList<>();
     AtomicInteger runs = new AtomicInteger();
     producer.enqueue(NewJob.builder("once").maxAttempts(1).build());
-    try (Consumer first = consumer(job -> Thread.sleep(PATIENCE.toMillis()))
-        .leaseDuration(Duration.ofMillis(100)).heartbeatInterval(Duration.ofHours(1)).build()) {
-      first.start();
-      await().atMost(PATIENCE).until(() -> backend.stats(Producer.DEFAULT_QUEUE).inFlight() == 1);
-      await().atMost(PATIENCE).until(() -> !backend.recoverExpired(Producer.DEFAULT_QUEUE, 10).isEmpty());
-      try (Consumer second = consumer(job -> runs.incrementAndGet()).observer(new QueueObserver() {
-        @Override
-        public void onDeadLettered(JobDeadLetteredEvent event) {
-          dead.add(event);
-        }
-      }).build()) {
-        second.start();
-        await().atMost(PATIENCE).until(() -> dead.size() == 1);
+    // A consumer that takes the job and dies: its lease expires and the reaper returns the job.
+    backend.fetch(new dev.workqueue.spi.FetchRequest("dead-consumer", Producer.DEFAULT_QUEUE,
+        List.of(Producer.DEFAULT_PRIORITY), 1, Duration.ofMillis(100), Duration.ZERO));
+    await().atMost(PATIENCE).until(() -> !backend.recoverExpired(Producer.DEFAULT_QUEUE, 10).isEmpty());
+
+    try (Consumer second = consumer(job -> runs.incrementAndGet()).observer(new QueueObserver() {
+      @Override
+      public void onDeadLettered(JobDeadLetteredEvent event) {
+        dead.add(event);
       }
+    }).build()) {
+      second.start();
+      await().atMost(PATIENCE).until(() -> dead.size() == 1);
     }
     assertThat(runs.get()).isZero();
     assertThat(dead.get(0).error().type()).isEqualTo("max-attempts-exceeded");
@@ -235,14 +234,34 @@ class ConsumerTest {
   }
 
   @Test
-  void handlerSeesJobIdQueueAndAttemptInTheLogContext() {
-    List<String> context = new CopyOnWriteArrayList<>();
-    try (Consumer consumer = consumer(job -> context.add(org.slf4j.MDC.get("job_id") + "/"
+  void handlerAndLibraryLogLinesCarryJobIdQueueAndAttempt() {
+    List<String> handlerContext = new CopyOnWriteArrayList<>();
+    ch.qos.logback.classic.Logger engineLog = (ch.qos.logback.classic.Logger)
+        org.slf4j.LoggerFactory.getLogger(dev.workqueue.internal.DefaultConsumer.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> captured =
+        new ch.qos.logback.core.read.ListAppender<>() {
+          @Override
+          protected void append(ch.qos.logback.classic.spi.ILoggingEvent event) {
+            event.prepareForDeferredProcessing(); // snapshot the MDC on the logging thread
+            super.append(event);
+          }
+        };
+    captured.start();
+    engineLog.addAppender(captured);
+    try (Consumer consumer = consumer(job -> handlerContext.add(org.slf4j.MDC.get("job_id") + "/"
         + org.slf4j.MDC.get("queue") + "/" + org.slf4j.MDC.get("attempt"))).build()) {
       String id = producer.enqueue("a").jobId();
       consumer.start();
-      await().atMost(PATIENCE).until(() -> !context.isEmpty());
-      assertThat(context).containsExactly(id + "/default/1");
+      await().atMost(PATIENCE).until(() -> !handlerContext.isEmpty());
+
+      assertThat(handlerContext).containsExactly(id + "/default/1");
+      assertThat(captured.list).filteredOn(line -> line.getFormattedMessage().startsWith("running job"))
+          .singleElement()
+          .satisfies(line -> assertThat(line.getMDCPropertyMap())
+              .containsEntry("job_id", id).containsEntry("queue", "default").containsEntry("attempt", "1"));
+    } finally {
+      engineLog.detachAppender(captured);
     }
+    assertThat(org.slf4j.MDC.get("job_id")).isNull();
   }
 }

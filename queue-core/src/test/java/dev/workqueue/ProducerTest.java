@@ -34,7 +34,7 @@ class ProducerTest {
 
   @Test
   void jobsTakeTheProducerDefaultsAndAGeneratedId() {
-    Producer producer = Producer.builder(backend).defaultQueue("mail").defaultPriority("low").build();
+    Producer producer = Producer.builder(backend).defaultQueue("mail").defaultPriority("low").clock(clock).build();
 
     String id = producer.enqueue("hello").jobId();
 

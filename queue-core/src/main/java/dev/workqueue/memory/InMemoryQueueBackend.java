@@ -84,7 +84,7 @@ public final class InMemoryQueueBackend implements QueueBackend {
           results.add(new EnqueueResult(earlier, false));
           continue;
         }
-        if (job.runAt().toEpochMilli() > now) {
+        if (job.runAt().isAfter(job.createdAt()) && job.runAt().toEpochMilli() > now) {
           queue.delayed.add(new DelayedJob(job.runAt().toEpochMilli(), sequence++, job));
         } else {
           queue.lane(job.priority()).addLast(job);

@@ -22,8 +22,11 @@ import java.util.Set;
 public interface QueueBackend extends AutoCloseable {
 
   /**
-   * Stores jobs, each in its lane or, when {@link Job#runAt()} is in the future, in the delayed
-   * set. A job whose idempotency key is already known is not stored again.
+   * Stores jobs, each in its lane or, when it is delayed, in the delayed set. A job is delayed
+   * when its {@link Job#runAt()} is after its {@link Job#createdAt()} and still in the future by
+   * the backend's clock; a job with {@code runAt == createdAt} is immediate whatever the clocks
+   * of producer and backend say, so clock skew never delays it. A job whose idempotency key is
+   * already known is not stored again.
    *
    * @param jobs fully defaulted jobs with attempt 0
    * @param idempotencyTtl how long an idempotency key is remembered after enqueue
