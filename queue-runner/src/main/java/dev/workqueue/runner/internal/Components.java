@@ -1,0 +1,156 @@
+package dev.workqueue.runner.internal;
+
+import dev.workqueue.Consumer;
+import dev.workqueue.RateLimiter;
+import dev.workqueue.RateLimiterConfig;
+import dev.workqueue.memory.InMemoryQueueBackend;
+import dev.workqueue.metrics.micrometer.MicrometerQueueObserver;
+import dev.workqueue.metrics.micrometer.QueueLengthUpdater;
+import dev.workqueue.runner.internal.config.ConfigKeys;
+import dev.workqueue.runner.internal.config.RunnerConfig;
+import dev.workqueue.spi.JobInterceptor;
+import dev.workqueue.spi.QueueBackend;
+import dev.workqueue.spi.QueueObserver;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where the runner builds library objects from its configuration: the backend
+ * (Redis or in-memory), the metrics registry and observer, the tracing interceptor and the
+ * producer's rate limiter. Owns and closes what it built.
+ */
+public final class Components implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Components.class);
+
+  private final RunnerConfig config;
+  private final QueueBackend backend;
+  private final PrometheusMeterRegistry registry;
+  private final MicrometerQueueObserver metrics;
+  private final Deque<AutoCloseable> owned = new ArrayDeque<>();
+  private QueueLengthUpdater queueLengths;
+
+  private Components(RunnerConfig config, boolean withMetrics) {
+    this.config = config;
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    if (withMetrics && config.get(ConfigKeys.METRICS_ENABLED)) {
+      this.metrics = MicrometerQueueObserver.builder(registry)
+          .queueLengthInterval(config.get(ConfigKeys.METRICS_QUEUE_LENGTH_REFRESH))
+          .build();
+      if (config.get(ConfigKeys.METRICS_JVM)) {
+        bindJvmMetrics();
+      }
+    } else {
+      this.metrics = null;
+    }
+    this.backend = createBackend();
+  }
+
+  /** Builds the backend and metrics that {@code config} describes; connects to nothing yet. */
+  public static Components create(RunnerConfig config) {
+    return new Components(config, true);
+  }
+
+  /** Only the backend, for one-shot commands that publish no metrics. */
+  public static Components withoutMetrics(RunnerConfig config) {
+    return new Components(config, false);
+  }
+
+  private QueueBackend createBackend() {
+    if (!config.usesRedis()) {
+      log.info("no redis.url configured: using the in-memory backend; jobs live only in this process");
+      return InMemoryQueueBackend.create();
+    }
+    throw new IllegalStateException("the Redis backend is not available in this build");
+  }
+
+  /**
+   * JVM metrics; not the processor binder, whose {@code system_cpu_count} and
+   * {@code process_cpu_time_ns_total} names fail {@code promtool check metrics}.
+   */
+  private void bindJvmMetrics() {
+    new ClassLoaderMetrics().bindTo(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    JvmGcMetrics gc = new JvmGcMetrics();
+    gc.bindTo(registry);
+    owned.push(gc);
+    new JvmThreadMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+  }
+
+  /** The configured backend. */
+  public QueueBackend backend() {
+    return backend;
+  }
+
+  /** Observers for producers and consumers: the metrics observer when metrics are on. */
+  public List<QueueObserver> observers() {
+    return metrics == null ? List.of() : List.of(metrics);
+  }
+
+  /** Interceptors for producers and consumers: the tracing interceptor when tracing is on. */
+  public List<JobInterceptor> interceptors() {
+    return List.of();
+  }
+
+  /** The producer's rate limiter, or null when {@code producer.rate_limit_per_sec} is 0. */
+  public RateLimiter producerRateLimiter() {
+    double rate = config.get(ConfigKeys.PRODUCER_RATE_LIMIT_PER_SEC);
+    if (rate == 0) {
+      return null;
+    }
+    return RateLimiter.local(RateLimiterConfig.builder()
+        .permitsPerSecond(rate)
+        .burst(config.get(ConfigKeys.PRODUCER_BURST))
+        .build());
+  }
+
+  /** Publishes the consumer's gauges and starts refreshing queue lengths, when metrics are on. */
+  public void bind(Consumer consumer) {
+    if (metrics != null) {
+      metrics.bindConsumer(consumer);
+    }
+  }
+
+  /** Starts refreshing the {@code queue_length} gauges, when metrics are on. Idempotent. */
+  public synchronized void startQueueLengths() {
+    if (metrics != null && queueLengths == null) {
+      queueLengths = metrics.startQueueLengthUpdater(backend);
+    }
+  }
+
+  /** The Prometheus text exposition (format 0.0.4) of every meter; empty when metrics are off. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  /** Closes, in reverse order of creation, what was built here, the backend last. */
+  @Override
+  public synchronized void close() {
+    if (queueLengths != null) {
+      queueLengths.close();
+    }
+    for (AutoCloseable closeable : owned) {
+      closeQuietly(closeable);
+    }
+    registry.close();
+    backend.close();
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      log.warn("closing {} failed: {}", closeable.getClass().getSimpleName(), e.toString());
+    }
+  }
+}

@@ -1,0 +1,180 @@
+package dev.workqueue.runner.internal;
+
+import dev.workqueue.BackendUnavailableException;
+import dev.workqueue.NewJob;
+import dev.workqueue.Producer;
+import dev.workqueue.QueueException;
+import dev.workqueue.internal.NamedThreads;
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The demo producer: scans a directory and enqueues one job per new or changed regular file
+ * (payload: the file's absolute path), choosing the priority by extension. Hidden files (names
+ * starting with a dot) are skipped, as are files being written under such a name. Globs match the path
+ * relative to the directory; a pattern starting with {@code **}{@code /} also matches at the top
+ * level. Each job carries an idempotency key made of path, size and modification time, so a
+ * restarted producer does not enqueue unchanged files again while the backend remembers them.
+ */
+public final class DirectorySource implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DirectorySource.class);
+
+  private final Path directory;
+  private final List<PathMatcher> include;
+  private final List<PathMatcher> exclude;
+  private final Map<String, String> priorityByExtension;
+  private final Producer producer;
+  private final Duration rescanInterval;
+  private final Runnable onFinished;
+  private final Map<Path, FileVersion> enqueued = new HashMap<>();
+  private final CountDownLatch stop = new CountDownLatch(1);
+  private Thread thread;
+
+  private record FileVersion(long size, long modifiedMillis) {}
+
+  /**
+   * @param rescanInterval pause between scans; zero scans once and finishes
+   * @param onFinished called on the scanning thread when scanning has ended
+   */
+  public DirectorySource(Path directory, List<String> include, List<String> exclude,
+      Map<String, String> priorityByExtension, Producer producer, Duration rescanInterval,
+      Runnable onFinished) {
+    this.directory = directory.toAbsolutePath().normalize();
+    this.include = matchers(include);
+    this.exclude = matchers(exclude);
+    this.priorityByExtension = Map.copyOf(priorityByExtension);
+    this.producer = producer;
+    this.rescanInterval = rescanInterval;
+    this.onFinished = onFinished;
+  }
+
+  private static List<PathMatcher> matchers(List<String> globs) {
+    List<PathMatcher> matchers = new ArrayList<>();
+    for (String glob : globs) {
+      matchers.add(FileSystems.getDefault().getPathMatcher("glob:" + glob));
+      if (glob.startsWith("**/")) {
+        matchers.add(FileSystems.getDefault().getPathMatcher("glob:" + glob.substring(3)));
+      }
+    }
+    return matchers;
+  }
+
+  /** Starts scanning on a thread named {@code workqueue-runner-producer}. */
+  public synchronized void start() {
+    thread = NamedThreads.single("runner", "producer").newThread(this::run);
+    thread.start();
+  }
+
+  private void run() {
+    try {
+      do {
+        scanOnce();
+      } while (!rescanInterval.isZero() && !stop.await(rescanInterval.toNanos(), TimeUnit.NANOSECONDS));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      onFinished.run();
+    }
+  }
+
+  /**
+   * Enqueues every matching file not enqueued before in its current version.
+   *
+   * @return how many jobs were enqueued
+   */
+  public int scanOnce() {
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(directory)) {
+      files = walk.filter(Files::isRegularFile).filter(this::matches).sorted().toList();
+    } catch (IOException | java.io.UncheckedIOException e) {
+      log.warn("cannot scan {}: {}", directory, e.getMessage());
+      return 0;
+    }
+    enqueued.keySet().retainAll(files);
+    int count = 0;
+    for (Path file : files) {
+      if (stop.getCount() == 0) {
+        break;
+      }
+      FileVersion version;
+      try {
+        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        version = new FileVersion(attributes.size(), attributes.lastModifiedTime().toMillis());
+      } catch (IOException e) {
+        continue;
+      }
+      if (version.equals(enqueued.get(file))) {
+        continue;
+      }
+      try {
+        producer.enqueue(job(file, version));
+        enqueued.put(file, version);
+        count++;
+      } catch (BackendUnavailableException e) {
+        log.warn("backend unavailable, retrying the scan later: {}", e.getMessage());
+        break;
+      } catch (QueueException e) {
+        log.warn("could not enqueue {}: {}", directory.relativize(file), e.getMessage());
+      }
+    }
+    if (count > 0) {
+      log.info("enqueued {} new or changed files from {}", count, directory);
+    }
+    return count;
+  }
+
+  private boolean matches(Path file) {
+    Path relative = directory.relativize(file);
+    return !file.getFileName().toString().startsWith(".")
+        && include.stream().anyMatch(matcher -> matcher.matches(relative))
+        && exclude.stream().noneMatch(matcher -> matcher.matches(relative));
+  }
+
+  private NewJob job(Path file, FileVersion version) {
+    NewJob.Builder job = NewJob.builder(file.toString())
+        .idempotencyKey("file:" + file + ":" + version.size() + ":" + version.modifiedMillis());
+    String priority = priorityByExtension.get(extension(file));
+    if (priority != null) {
+      job.priority(priority);
+    }
+    return job.build();
+  }
+
+  private static String extension(Path file) {
+    String name = file.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    return dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
+  }
+
+  /** Stops scanning and waits for the scan in progress to end. Idempotent. */
+  @Override
+  public void close() {
+    stop.countDown();
+    Thread running;
+    synchronized (this) {
+      running = thread;
+    }
+    if (running != null) {
+      try {
+        running.join(TimeUnit.SECONDS.toMillis(30));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

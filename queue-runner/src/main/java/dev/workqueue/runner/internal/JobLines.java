@@ -1,0 +1,105 @@
+package dev.workqueue.runner.internal;
+
+import dev.workqueue.NewJob;
+import dev.workqueue.runner.internal.config.Durations;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/**
+ * Reads one NDJSON line of the {@code enqueue} command into a job: an object with
+ * {@code payload} (a string, taken as UTF-8, or any other JSON value, taken as its compact JSON
+ * text) and optionally {@code queue}, {@code priority}, {@code id}, {@code delay} (such as
+ * {@code 30s}), {@code run_at} (ISO-8601 instant), {@code max_attempts},
+ * {@code idempotency_key} and {@code headers} (an object of strings).
+ */
+public final class JobLines {
+  /** The fields a line may have. */
+  public static final Set<String> FIELDS = Set.of("payload", "queue", "priority", "id", "delay",
+      "run_at", "max_attempts", "idempotency_key", "headers");
+
+  private JobLines() {}
+
+  /**
+   * Parses {@code line}.
+   *
+   * @throws IllegalArgumentException saying what is wrong with the line
+   */
+  public static NewJob parse(String line) {
+    Object parsed;
+    try {
+      LoaderOptions options = new LoaderOptions();
+      options.setAllowDuplicateKeys(false);
+      parsed = new Yaml(new SafeConstructor(options)).load(line);
+    } catch (YAMLException e) {
+      throw new IllegalArgumentException("not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+    }
+    if (!(parsed instanceof Map<?, ?> fields)) {
+      throw new IllegalArgumentException("must be a JSON object such as {\"payload\": \"...\"}");
+    }
+    Set<String> unknown = new TreeSet<>();
+    fields.keySet().forEach(key -> {
+      if (!FIELDS.contains(String.valueOf(key))) {
+        unknown.add(String.valueOf(key));
+      }
+    });
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException("unknown fields " + unknown + "; allowed: " + new TreeSet<>(FIELDS));
+    }
+    Object payload = fields.get("payload");
+    if (payload == null) {
+      throw new IllegalArgumentException("payload must be set");
+    }
+    NewJob.Builder job = NewJob.builder(payload instanceof String text ? text : Json.write(payload));
+    job.queue(text(fields, "queue"));
+    job.priority(text(fields, "priority"));
+    job.id(text(fields, "id"));
+    job.idempotencyKey(text(fields, "idempotency_key"));
+    String delay = text(fields, "delay");
+    if (delay != null) {
+      job.delay(Durations.parse(delay));
+    }
+    String runAt = text(fields, "run_at");
+    if (runAt != null) {
+      try {
+        job.runAt(Instant.parse(runAt));
+      } catch (DateTimeParseException e) {
+        throw new IllegalArgumentException("run_at must be an ISO-8601 instant such as "
+            + "2030-01-01T00:00:00Z, but was \"" + runAt + "\"");
+      }
+    }
+    Object maxAttempts = fields.get("max_attempts");
+    if (maxAttempts != null) {
+      if (!(maxAttempts instanceof Integer attempts) || attempts < 1) {
+        throw new IllegalArgumentException("max_attempts must be a positive integer, but was " + maxAttempts);
+      }
+      job.maxAttempts(attempts);
+    }
+    Object headers = fields.get("headers");
+    if (headers != null) {
+      if (!(headers instanceof Map<?, ?> map)) {
+        throw new IllegalArgumentException("headers must be an object of strings, but was " + headers);
+      }
+      map.forEach((name, value) -> job.header(String.valueOf(name), String.valueOf(value)));
+    }
+    return job.build();
+  }
+
+  private static String text(Map<?, ?> fields, String name) {
+    Object value = fields.get(name);
+    if (value == null) {
+      return null;
+    }
+    if (value instanceof Map<?, ?> || value instanceof List<?>) {
+      throw new IllegalArgumentException(name + " must be a string, but was " + Json.write(value));
+    }
+    return value.toString();
+  }
+}

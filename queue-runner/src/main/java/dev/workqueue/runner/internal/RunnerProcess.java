@@ -1,0 +1,205 @@
+package dev.workqueue.runner.internal;
+
+import dev.workqueue.Consumer;
+import dev.workqueue.JobHandler;
+import dev.workqueue.PriorityMode;
+import dev.workqueue.Producer;
+import dev.workqueue.QueueStats;
+import dev.workqueue.RetryPolicy;
+import dev.workqueue.runner.internal.config.ConfigKeys;
+import dev.workqueue.runner.internal.config.RunnerConfig;
+import dev.workqueue.runner.internal.handler.Handlers;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The long-running roles: a worker (consumer + handler), a producer (directory source), or both,
+ * with the HTTP endpoints. Starts them from the configuration and stops them in order: the
+ * producer first, then the consumer (which drains within {@code worker.drain_timeout} and returns
+ * unfinished jobs), then HTTP and the backend.
+ */
+public final class RunnerProcess implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RunnerProcess.class);
+
+  private final RunnerConfig config;
+  private final boolean worker;
+  private final boolean producing;
+  private final Components components;
+  private volatile boolean stopping;
+  private boolean closed;
+  private HttpEndpoints http;
+  private JobHandler handler;
+  private Consumer consumer;
+  private Producer producer;
+  private DemoFiles demoFiles;
+  private DirectorySource source;
+
+  private RunnerProcess(RunnerConfig config, boolean worker, boolean producing) {
+    this.config = config;
+    this.worker = worker;
+    this.producing = producing;
+    this.components = Components.create(config);
+  }
+
+  /**
+   * Builds and starts the roles.
+   *
+   * @param onSourceFinished called when a producer that scans once has finished its scan
+   * @throws IOException if the HTTP port cannot be bound or the demo directory cannot be made
+   */
+  public static RunnerProcess start(RunnerConfig config, boolean worker, boolean producing,
+      Runnable onSourceFinished) throws IOException {
+    RunnerProcess process = new RunnerProcess(config, worker, producing);
+    try {
+      process.startRoles(onSourceFinished);
+    } catch (IOException | RuntimeException e) {
+      process.close();
+      throw e;
+    }
+    return process;
+  }
+
+  private void startRoles(Runnable onSourceFinished) throws IOException {
+    log.info("starting {} on queue {} with {} backend", worker && producing ? "worker and producer"
+        : worker ? "worker" : "producer", config.get(ConfigKeys.QUEUE_NAME),
+        config.usesRedis() ? "the Redis" : "the in-memory");
+    if (config.get(ConfigKeys.HTTP_ENABLED)) {
+      http = HttpEndpoints.start(config.get(ConfigKeys.HTTP_BIND), config.get(ConfigKeys.HTTP_PORT),
+          this::notReadyReason, components::scrape);
+    }
+    if (worker) {
+      handler = Handlers.create(config);
+      consumer = consumerBuilder(components, config, handler).build();
+      components.bind(consumer);
+      consumer.start();
+    }
+    components.startQueueLengths();
+    if (producing) {
+      producer = producerBuilder(components, config).build();
+      Path directory = config.get(ConfigKeys.PRODUCER_SOURCE_DIR);
+      if (directory == null) {
+        demoFiles = DemoFiles.create();
+        directory = demoFiles.directory();
+      }
+      source = new DirectorySource(directory, config.get(ConfigKeys.PRODUCER_SOURCE_INCLUDE),
+          config.get(ConfigKeys.PRODUCER_SOURCE_EXCLUDE),
+          config.get(ConfigKeys.PRODUCER_SOURCE_PRIORITY_BY_EXTENSION), producer,
+          config.get(ConfigKeys.PRODUCER_SOURCE_RESCAN_INTERVAL), onSourceFinished);
+      source.start();
+    }
+  }
+
+  /** A consumer builder for the configured queue, handler, retries, timeouts and observers. */
+  public static Consumer.Builder consumerBuilder(Components components, RunnerConfig config,
+      JobHandler handler) {
+    Consumer.Builder builder = Consumer.builder(components.backend(), handler)
+        .name(config.get(ConfigKeys.WORKER_NAME))
+        .queue(config.get(ConfigKeys.QUEUE_NAME))
+        .priorities(config.get(ConfigKeys.QUEUE_PRIORITIES))
+        .priorityMode("weighted".equals(config.get(ConfigKeys.QUEUE_PRIORITY_MODE))
+            ? PriorityMode.weighted(config.get(ConfigKeys.QUEUE_WEIGHTS)) : PriorityMode.strict())
+        .concurrency(config.get(ConfigKeys.WORKER_CONCURRENCY))
+        .jobTimeout(config.get(ConfigKeys.WORKER_JOB_TIMEOUT))
+        .leaseDuration(config.get(ConfigKeys.WORKER_LEASE))
+        .drainTimeout(config.get(ConfigKeys.WORKER_DRAIN_TIMEOUT))
+        .retryPolicy(RetryPolicy.builder()
+            .maxAttempts(config.get(ConfigKeys.WORKER_RETRY_MAX_ATTEMPTS))
+            .initialBackoff(config.get(ConfigKeys.WORKER_RETRY_INITIAL_BACKOFF))
+            .maxBackoff(config.get(ConfigKeys.WORKER_RETRY_MAX_BACKOFF))
+            .multiplier(config.get(ConfigKeys.WORKER_RETRY_MULTIPLIER))
+            .jitter(config.get(ConfigKeys.WORKER_RETRY_JITTER))
+            .build());
+    components.observers().forEach(builder::observer);
+    components.interceptors().forEach(builder::interceptor);
+    return builder;
+  }
+
+  /** A producer builder for the configured queue, default priority, limiter and observers. */
+  public static Producer.Builder producerBuilder(Components components, RunnerConfig config) {
+    Producer.Builder builder = Producer.builder(components.backend())
+        .defaultQueue(config.get(ConfigKeys.QUEUE_NAME))
+        .defaultPriority(config.get(ConfigKeys.PRODUCER_DEFAULT_PRIORITY))
+        .rateLimiter(components.producerRateLimiter());
+    components.observers().forEach(builder::observer);
+    components.interceptors().forEach(builder::interceptor);
+    return builder;
+  }
+
+  /** Null while the process is ready to work, else why not. */
+  String notReadyReason() {
+    if (stopping) {
+      return "shutting down";
+    }
+    try {
+      components.backend().ping();
+    } catch (RuntimeException e) {
+      return "backend unavailable: " + e.getMessage();
+    }
+    if (config.get(ConfigKeys.METRICS_ENABLED)) {
+      try {
+        components.scrape();
+      } catch (RuntimeException e) {
+        return "metrics endpoint failing: " + e;
+      }
+    }
+    return null;
+  }
+
+  /** The HTTP port actually bound, or -1 when HTTP is off. */
+  public int httpPort() {
+    return http == null ? -1 : http.port();
+  }
+
+  /** Stops everything in order; see the class comment. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    stopping = true;
+    log.info("shutting down");
+    closeQuietly(source);
+    closeQuietly(producer);
+    if (consumer != null) {
+      consumer.close();
+    }
+    if (handler instanceof AutoCloseable closeable) {
+      closeQuietly(closeable);
+    }
+    closeQuietly(demoFiles);
+    reportDiscardedJobs();
+    closeQuietly(http);
+    closeQuietly(components);
+    log.info("stopped");
+  }
+
+  private void reportDiscardedJobs() {
+    if (config.usesRedis()) {
+      return;
+    }
+    try {
+      long pending = components.backend().queues().stream()
+          .map(queue -> components.backend().stats(queue))
+          .mapToLong(QueueStats::pending).sum();
+      if (pending > 0) {
+        log.warn("{} jobs were still pending in the in-memory backend and are discarded", pending);
+      }
+    } catch (RuntimeException e) {
+      log.debug("could not count pending jobs: {}", e.toString());
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    if (closeable == null) {
+      return;
+    }
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      log.warn("closing {} failed: {}", closeable.getClass().getSimpleName(), e.toString());
+    }
+  }
+}

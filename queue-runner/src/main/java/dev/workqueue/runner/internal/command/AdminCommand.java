@@ -1,0 +1,278 @@
+package dev.workqueue.runner.internal.command;
+
+import dev.workqueue.Admin;
+import dev.workqueue.DeadLetter;
+import dev.workqueue.Job;
+import dev.workqueue.QueueStats;
+import dev.workqueue.runner.internal.Components;
+import dev.workqueue.runner.internal.Json;
+import dev.workqueue.runner.internal.config.ConfigKeys;
+import dev.workqueue.runner.internal.config.RunnerConfig;
+import java.io.BufferedReader;
+import java.io.Console;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code admin}: operator commands over the configured Redis, through {@link Admin}. */
+@Command(name = "admin", mixinStandardHelpOptions = true,
+    description = "Inspects and repairs queues in Redis (needs redis.url).",
+    subcommands = {AdminCommand.Stats.class, AdminCommand.Peek.class, AdminCommand.PurgeDlq.class,
+        AdminCommand.RequeueDlq.class})
+final class AdminCommand implements Runnable {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(),
+        "an admin command is required: stats, peek, purge-dlq or requeue-dlq");
+  }
+
+  /** What every admin subcommand shares: config, output format, and the admin API. */
+  abstract static class AdminBase implements Callable<Integer> {
+    @Mixin
+    ConfigOption config;
+
+    @Option(names = "--json", description = "Prints one JSON document instead of text.")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    RunnerConfig loaded;
+
+    @Override
+    public final Integer call() throws Exception {
+      loaded = config.load();
+      if (!loaded.usesRedis()) {
+        throw new UsageException("admin commands need redis.url (or WORKQUEUE_REDIS_URL): the "
+            + "in-memory backend lives inside one runner process");
+      }
+      try (Components components = Components.withoutMetrics(loaded)) {
+        return run(Admin.of(components.backend()), spec.commandLine().getOut());
+      }
+    }
+
+    abstract int run(Admin admin, PrintWriter out) throws IOException;
+
+    String queueOrDefault(String queue) {
+      return queue != null ? queue : loaded.get(ConfigKeys.QUEUE_NAME);
+    }
+  }
+
+  @Command(name = "stats", mixinStandardHelpOptions = true,
+      description = "Per queue: jobs waiting (per priority), in flight, delayed, dead, completed "
+          + "(kept history) and live consumers.")
+  static final class Stats extends AdminBase {
+    @Override
+    int run(Admin admin, PrintWriter out) {
+      List<QueueStats> all = admin.stats();
+      if (json) {
+        List<Object> queues = new ArrayList<>();
+        all.forEach(stats -> queues.add(statsJson(stats)));
+        out.println(Json.write(Map.of("queues", queues)));
+      } else if (all.isEmpty()) {
+        out.println("no queues");
+      } else {
+        out.printf("%-24s %10s %10s %10s %10s %10s %10s  %s%n", "QUEUE", "WAITING", "IN_FLIGHT",
+            "DELAYED", "DEAD", "COMPLETED", "CONSUMERS", "WAITING_BY_PRIORITY");
+        for (QueueStats stats : all) {
+          out.printf("%-24s %10d %10d %10d %10d %10d %10d  %s%n", stats.queue(), stats.totalWaiting(),
+              stats.inFlight(), stats.delayed(), stats.dead(), stats.completed(), stats.consumers(),
+              stats.waiting());
+        }
+      }
+      out.flush();
+      return ExitCodes.OK;
+    }
+  }
+
+  static Map<String, Object> statsJson(QueueStats stats) {
+    Map<String, Object> queue = new LinkedHashMap<>();
+    queue.put("queue", stats.queue());
+    queue.put("waiting", stats.totalWaiting());
+    queue.put("waiting_by_priority", stats.waiting());
+    queue.put("in_flight", stats.inFlight());
+    queue.put("delayed", stats.delayed());
+    queue.put("dead", stats.dead());
+    queue.put("completed", stats.completed());
+    queue.put("consumers", stats.consumers());
+    return queue;
+  }
+
+  @Command(name = "peek", mixinStandardHelpOptions = true,
+      description = "Shows the next waiting jobs of each priority, the soonest delayed jobs and the "
+          + "oldest dead letters of QUEUE, without taking them. Payloads only with --show-payload.")
+  static final class Peek extends AdminBase {
+    @Parameters(index = "0", paramLabel = "QUEUE", description = "The queue to look into.")
+    String queue;
+
+    @Option(names = {"-n", "--limit"}, paramLabel = "N", defaultValue = "10",
+        description = "Most jobs shown per section (default: ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Option(names = "--show-payload", description = "Also prints payloads (as UTF-8 text).")
+    boolean showPayload;
+
+    @Override
+    int run(Admin admin, PrintWriter out) {
+      if (limit < 1) {
+        throw new UsageException("--limit must be at least 1, but was " + limit);
+      }
+      QueueStats stats = admin.stats(queue);
+      Set<String> lanes = new LinkedHashSet<>(loaded.get(ConfigKeys.QUEUE_PRIORITIES));
+      lanes.addAll(stats.waiting().keySet());
+      Map<String, List<Job>> waiting = new LinkedHashMap<>();
+      for (String lane : lanes) {
+        waiting.put(lane, admin.peek(queue, lane, limit));
+      }
+      List<Job> delayed = admin.peekDelayed(queue, limit);
+      List<DeadLetter> dead = admin.peekDead(queue, limit);
+      if (json) {
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("stats", statsJson(stats));
+        Map<String, Object> waitingJson = new LinkedHashMap<>();
+        waiting.forEach((lane, jobs) -> waitingJson.put(lane, jobs.stream().map(this::jobJson).toList()));
+        document.put("waiting", waitingJson);
+        document.put("delayed", delayed.stream().map(this::jobJson).toList());
+        document.put("dead", dead.stream().map(this::deadJson).toList());
+        out.println(Json.write(document));
+      } else {
+        out.printf("queue %s: %d waiting, %d in flight, %d delayed, %d dead%n", queue,
+            stats.totalWaiting(), stats.inFlight(), stats.delayed(), stats.dead());
+        waiting.forEach((lane, jobs) -> {
+          out.printf("%nwaiting in %s (%d):%n", lane, stats.waiting().getOrDefault(lane, 0L));
+          jobs.forEach(job -> out.println("  " + jobLine(job)));
+        });
+        out.printf("%ndelayed (%d):%n", stats.delayed());
+        delayed.forEach(job -> out.println("  " + jobLine(job) + " run_at=" + job.runAt()));
+        out.printf("%ndead (%d):%n", stats.dead());
+        for (DeadLetter letter : dead) {
+          out.println("  " + (letter.job() == null ? letter.jobId() + " (undecodable)" : jobLine(letter.job()))
+              + " error=" + letter.error().type() + ": " + letter.error().message()
+              + " at=" + letter.error().at());
+        }
+      }
+      out.flush();
+      return ExitCodes.OK;
+    }
+
+    private String jobLine(Job job) {
+      return job.id() + " priority=" + job.priority() + " attempt=" + job.attempt() + " created="
+          + job.createdAt() + " size=" + job.payloadSize()
+          + (showPayload ? " payload=" + job.payloadAsString() : "");
+    }
+
+    private Map<String, Object> jobJson(Job job) {
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("id", job.id());
+      json.put("priority", job.priority());
+      json.put("attempt", job.attempt());
+      json.put("max_attempts", job.maxAttempts());
+      json.put("created_at", job.createdAt());
+      json.put("run_at", job.runAt());
+      json.put("payload_size", job.payloadSize());
+      if (showPayload) {
+        json.put("payload", job.payloadAsString());
+      }
+      return json;
+    }
+
+    private Map<String, Object> deadJson(DeadLetter letter) {
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("id", letter.jobId());
+      json.put("job", letter.job() == null ? null : jobJson(letter.job()));
+      json.put("error", Map.of("type", letter.error().type(), "message", letter.error().message(),
+          "at", letter.error().at()));
+      return json;
+    }
+  }
+
+  @Command(name = "purge-dlq", mixinStandardHelpOptions = true,
+      description = "Deletes every dead letter of QUEUE (default queue.name). Asks for confirmation "
+          + "on a terminal; without one it refuses unless --yes is given.")
+  static final class PurgeDlq extends AdminBase {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "QUEUE",
+        description = "The queue; default the configured queue.name.")
+    String queue;
+
+    @Option(names = {"-y", "--yes"}, description = "Purges without asking.")
+    boolean yes;
+
+    @Override
+    int run(Admin admin, PrintWriter out) throws IOException {
+      String target = queueOrDefault(queue);
+      if (!yes && !confirmed(admin, target)) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("refused: purge-dlq deletes dead letters for good; confirm on a terminal or "
+            + "pass --yes. Nothing was changed.");
+        err.flush();
+        return ExitCodes.REFUSED;
+      }
+      long removed = admin.purgeDead(target);
+      if (json) {
+        out.println(Json.write(Map.of("queue", target, "removed", removed)));
+      } else {
+        out.printf("removed %d dead letters from %s%n", removed, target);
+      }
+      out.flush();
+      return ExitCodes.OK;
+    }
+
+    private boolean confirmed(Admin admin, String target) throws IOException {
+      Console console = System.console();
+      if (console == null) {
+        return false;
+      }
+      long dead = admin.stats(target).dead();
+      console.printf("Delete all %d dead letters of queue %s for good? [y/N] ", dead, target);
+      console.flush();
+      String answer = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+      return answer != null && List.of("y", "yes").contains(answer.trim().toLowerCase(Locale.ROOT));
+    }
+  }
+
+  @Command(name = "requeue-dlq", mixinStandardHelpOptions = true,
+      description = "Moves up to N dead letters of QUEUE (default queue.name), oldest first, back to "
+          + "their priority lanes with a fresh attempt count.")
+  static final class RequeueDlq extends AdminBase {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "QUEUE",
+        description = "The queue; default the configured queue.name.")
+    String queue;
+
+    @Option(names = {"-n", "--limit"}, paramLabel = "N", defaultValue = "1000",
+        description = "Most dead letters moved (default: ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Override
+    int run(Admin admin, PrintWriter out) {
+      if (limit < 1) {
+        throw new UsageException("--limit must be at least 1, but was " + limit);
+      }
+      String target = queueOrDefault(queue);
+      long moved = admin.requeueDead(target, limit);
+      if (json) {
+        out.println(Json.write(Map.of("queue", target, "requeued", moved)));
+      } else {
+        out.printf("requeued %d dead letters of %s%n", moved, target);
+      }
+      out.flush();
+      return ExitCodes.OK;
+    }
+  }
+}

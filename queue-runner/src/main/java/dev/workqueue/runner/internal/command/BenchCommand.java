@@ -1,0 +1,86 @@
+package dev.workqueue.runner.internal.command;
+
+import dev.workqueue.runner.internal.Bench;
+import dev.workqueue.runner.internal.Components;
+import dev.workqueue.runner.internal.Json;
+import dev.workqueue.runner.internal.config.ConfigKeys;
+import dev.workqueue.runner.internal.config.Durations;
+import dev.workqueue.runner.internal.config.RunnerConfig;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code bench}: throughput and latency on the configured backend. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Enqueues N jobs at an offered rate while workers in this process take them, then "
+        + "reports enqueue rate, processing rate and end-to-end latency p50/p95/p99/max. Uses Redis "
+        + "when redis.url is set, else the in-memory backend.")
+final class BenchCommand implements Callable<Integer> {
+  @Mixin
+  ConfigOption config;
+
+  @Option(names = {"-n", "--jobs"}, paramLabel = "N", defaultValue = "10000",
+      description = "Jobs to enqueue (default: ${DEFAULT-VALUE}).")
+  int jobs;
+
+  @Option(names = "--payload-size", paramLabel = "BYTES", defaultValue = "256",
+      description = "Payload size in bytes (default: ${DEFAULT-VALUE}).")
+  int payloadSize;
+
+  @Option(names = "--priority", paramLabel = "PRIORITY",
+      description = "Priority of every job (default: producer.default_priority).")
+  String priority;
+
+  @Option(names = "--rate", paramLabel = "JOBS_PER_SEC", defaultValue = "0",
+      description = "Offered enqueue rate; 0 enqueues as fast as possible (default: ${DEFAULT-VALUE}).")
+  double rate;
+
+  @Option(names = "--concurrency", paramLabel = "N",
+      description = "Worker threads (default: worker.concurrency).")
+  Integer concurrency;
+
+  @Option(names = "--queue", paramLabel = "QUEUE", defaultValue = "bench",
+      description = "Queue to use (default: ${DEFAULT-VALUE}).")
+  String queue;
+
+  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m",
+      description = "Longest wait for all jobs to be processed (default: ${DEFAULT-VALUE}).")
+  String timeout;
+
+  @Option(names = "--json", description = "Prints one JSON document instead of the table.")
+  boolean json;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    RunnerConfig loaded = config.load();
+    Duration wait;
+    try {
+      wait = Durations.parse(timeout);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--timeout must be " + Durations.FORMAT + ", but was \"" + timeout + "\"");
+    }
+    String lane = priority != null ? priority : loaded.get(ConfigKeys.PRODUCER_DEFAULT_PRIORITY);
+    if (jobs < 1 || payloadSize < 0 || rate < 0 || (concurrency != null && concurrency < 1)
+        || !loaded.get(ConfigKeys.QUEUE_PRIORITIES).contains(lane)) {
+      throw new UsageException("--jobs must be at least 1, --payload-size and --rate at least 0, "
+          + "--concurrency at least 1 and --priority one of " + loaded.get(ConfigKeys.QUEUE_PRIORITIES));
+    }
+    Bench.Settings settings = new Bench.Settings(jobs, payloadSize, queue, lane, rate,
+        concurrency != null ? concurrency : loaded.get(ConfigKeys.WORKER_CONCURRENCY), wait);
+    Bench.Report report;
+    try (Components components = Components.create(loaded)) {
+      report = Bench.run(components, loaded, settings);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    out.print(json ? Json.write(report.toMap()) + System.lineSeparator() : report.toTable());
+    out.flush();
+    return report.processed() == report.jobs() ? ExitCodes.OK : ExitCodes.FAILURE;
+  }
+}

@@ -1,0 +1,15 @@
+package dev.workqueue.runner.internal.command;
+
+/** The runner's exit statuses. */
+public final class ExitCodes {
+  /** Done; or stopped gracefully by SIGTERM/SIGINT. */
+  public static final int OK = 0;
+  /** A runtime failure: backend unreachable, unknown queue, rejected input lines. */
+  public static final int FAILURE = 1;
+  /** Bad command line or invalid configuration; nothing was touched. */
+  public static final int USAGE = 2;
+  /** A destructive command was not confirmed; nothing was changed. */
+  public static final int REFUSED = 3;
+
+  private ExitCodes() {}
+}

@@ -1,0 +1,83 @@
+package dev.workqueue.runner.internal.command;
+
+import dev.workqueue.runner.internal.RunnerProcess;
+import dev.workqueue.runner.internal.ShutdownSignal;
+import dev.workqueue.runner.internal.config.ConfigKeys;
+import dev.workqueue.runner.internal.config.RunnerConfig;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** A long-running role: runs until SIGTERM/SIGINT (or, for a scan-once producer, its scan ends). */
+abstract class RoleCommand implements Callable<Integer> {
+  /** Time the shutdown hook allows beyond the drain timeout for closing everything else. */
+  private static final Duration SHUTDOWN_MARGIN = Duration.ofSeconds(30);
+
+  @Mixin
+  ConfigOption config;
+
+  abstract boolean worker();
+
+  abstract boolean producing();
+
+  @Override
+  public Integer call() throws Exception {
+    RunnerConfig loaded = config.load();
+    ShutdownSignal signal = ShutdownSignal.install(
+        loaded.get(ConfigKeys.WORKER_DRAIN_TIMEOUT).plus(SHUTDOWN_MARGIN));
+    int status = ExitCodes.FAILURE;
+    try (RunnerProcess process = RunnerProcess.start(loaded, worker(), producing(),
+        worker() ? () -> { } : signal::requestStop)) {
+      signal.awaitStopRequest();
+      status = ExitCodes.OK;
+    } finally {
+      signal.finished(status);
+    }
+    return status;
+  }
+
+  @Command(name = "worker", mixinStandardHelpOptions = true,
+      description = "Runs a consumer with the configured handler until SIGTERM/SIGINT.")
+  static final class Worker extends RoleCommand {
+    @Override
+    boolean worker() {
+      return true;
+    }
+
+    @Override
+    boolean producing() {
+      return false;
+    }
+  }
+
+  @Command(name = "producer", mixinStandardHelpOptions = true,
+      description = "Scans producer.source.dir and enqueues a job per new or changed file; "
+          + "with producer.source.rescan_interval 0 it exits after one scan.")
+  static final class ProducerRole extends RoleCommand {
+    @Override
+    boolean worker() {
+      return false;
+    }
+
+    @Override
+    boolean producing() {
+      return true;
+    }
+  }
+
+  @Command(name = "all", mixinStandardHelpOptions = true,
+      description = "Runs producer and worker in one process: with no configuration, the file "
+          + "processing demo on the in-memory backend.")
+  static final class All extends RoleCommand {
+    @Override
+    boolean worker() {
+      return true;
+    }
+
+    @Override
+    boolean producing() {
+      return true;
+    }
+  }
+}

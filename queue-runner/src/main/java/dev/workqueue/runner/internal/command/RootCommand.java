@@ -1,0 +1,69 @@
+package dev.workqueue.runner.internal.command;
+
+import dev.workqueue.BackendUnavailableException;
+import dev.workqueue.InvalidConfigurationException;
+import dev.workqueue.QueueException;
+import dev.workqueue.runner.internal.config.Redaction;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code queue-runner} command and its subcommands. */
+@Command(name = "queue-runner", mixinStandardHelpOptions = true,
+    versionProvider = RootCommand.Version.class,
+    description = "Runs workqueue producers and workers, and administers queues.",
+    subcommands = {RoleCommand.Worker.class, RoleCommand.ProducerRole.class, RoleCommand.All.class,
+        EnqueueCommand.class, AdminCommand.class, BenchCommand.class, ConfigCommand.class},
+    footer = {"", "Exit status: 0 done (or stopped by SIGTERM/SIGINT), 1 failure, 2 invalid usage or "
+        + "configuration, 3 not confirmed."})
+public final class RootCommand implements Runnable {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  /** A command line ready to execute, with the runner's exit statuses and error reporting. */
+  public static CommandLine commandLine() {
+    CommandLine commandLine = new CommandLine(new RootCommand());
+    commandLine.setExecutionExceptionHandler(RootCommand::report);
+    return commandLine;
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+  }
+
+  private static int report(Exception failure, CommandLine command, CommandLine.ParseResult parsed) {
+    PrintWriter err = command.getErr();
+    if (failure instanceof InvalidConfigurationException invalid) {
+      err.println("invalid configuration (" + invalid.problems().size() + " problem"
+          + (invalid.problems().size() == 1 ? "" : "s") + "):");
+      invalid.problems().forEach(problem -> err.println("  - " + problem));
+      err.flush();
+      return ExitCodes.USAGE;
+    }
+    if (failure instanceof UsageException) {
+      err.println("error: " + failure.getMessage());
+      err.flush();
+      return ExitCodes.USAGE;
+    }
+    if (failure instanceof BackendUnavailableException) {
+      err.println("backend unavailable: " + Redaction.redactUrl(failure.getMessage()));
+    } else if (failure instanceof QueueException || failure instanceof IllegalArgumentException) {
+      err.println("error: " + Redaction.redactUrl(failure.getMessage()));
+    } else {
+      err.println("error: " + Redaction.redactUrl(String.valueOf(failure)));
+    }
+    err.flush();
+    return ExitCodes.FAILURE;
+  }
+
+  /** The version from the jar's manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = RootCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"queue-runner " + (version == null ? "(development build)" : version),
+          "Java " + System.getProperty("java.version")};
+    }
+  }
+}

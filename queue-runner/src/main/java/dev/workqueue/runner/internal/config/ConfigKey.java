@@ -1,0 +1,96 @@
+package dev.workqueue.runner.internal.config;
+
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * One configuration key: its dotted path, the environment variable that overrides it, its
+ * default, how a raw YAML or environment value is read, and the rule shown when a value is
+ * invalid.
+ *
+ * @param <T> the type of the value once read
+ */
+public final class ConfigKey<T> {
+  /** Prefix of every environment variable that overrides a key. */
+  public static final String ENV_PREFIX = "WORKQUEUE_";
+
+  private final String path;
+  private final String rule;
+  private final T defaultValue;
+  private final Reader<T> reader;
+  private final Kind kind;
+  private final String description;
+
+  /** How a key's value is shaped, which decides how environment values are split. */
+  public enum Kind {
+    /** One value. */
+    SCALAR,
+    /** A list: comma-separated in an environment variable. */
+    LIST,
+    /** A mapping: {@code key=value} pairs, comma-separated, in an environment variable. */
+    MAP,
+    /** A password or token: never printed or logged. */
+    SECRET,
+    /** A URL whose user-info may hold credentials: printed with the password replaced. */
+    URL
+  }
+
+  /** Turns a raw YAML value (or an environment string, already split by {@link Kind}) into a value. */
+  @FunctionalInterface
+  public interface Reader<T> {
+    /**
+     * Reads {@code raw}.
+     *
+     * @throws IllegalArgumentException if the value breaks the key's rule
+     */
+    T read(Object raw);
+  }
+
+  ConfigKey(String path, Kind kind, String rule, T defaultValue, Reader<T> reader, String description) {
+    this.path = Objects.requireNonNull(path, "path");
+    this.kind = Objects.requireNonNull(kind, "kind");
+    this.rule = Objects.requireNonNull(rule, "rule");
+    this.defaultValue = defaultValue;
+    this.reader = Objects.requireNonNull(reader, "reader");
+    this.description = Objects.requireNonNull(description, "description");
+  }
+
+  /** The dotted path, for example {@code worker.concurrency}. */
+  public String path() {
+    return path;
+  }
+
+  /** The overriding environment variable: {@code WORKQUEUE_} + path upper-cased, dots as underscores. */
+  public String envName() {
+    return ENV_PREFIX + path.toUpperCase(Locale.ROOT).replace('.', '_');
+  }
+
+  /** What a valid value looks like, completing "must be ...". */
+  public String rule() {
+    return rule;
+  }
+
+  /** The value used when neither the file nor the environment sets the key; may be null. */
+  public T defaultValue() {
+    return defaultValue;
+  }
+
+  /** The shape of the value. */
+  public Kind kind() {
+    return kind;
+  }
+
+  /** One sentence saying what the key does, for docs and the printed config. */
+  public String description() {
+    return description;
+  }
+
+  T read(Object raw) {
+    return reader.read(raw);
+  }
+
+  @Override
+  public String toString() {
+    return path;
+  }
+}

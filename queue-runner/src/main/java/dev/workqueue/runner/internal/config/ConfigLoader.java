@@ -1,0 +1,220 @@
+package dev.workqueue.runner.internal.config;
+
+import dev.workqueue.InvalidConfigurationException;
+import dev.workqueue.internal.Problems;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/**
+ * Reads the runner's configuration from one YAML file and the environment, and validates all of
+ * it before anything is built. Every environment variable {@code WORKQUEUE_<PATH>} (the key's
+ * path upper-cased, dots as underscores) overrides the file. Every problem — unknown keys, bad
+ * values, contradictions — is collected and reported at once.
+ */
+public final class ConfigLoader {
+  /** Environment variables the exec handler sets for its commands; never configuration. */
+  public static final Set<String> JOB_ENVIRONMENT =
+      Set.of("WORKQUEUE_JOB_ID", "WORKQUEUE_QUEUE", "WORKQUEUE_PRIORITY", "WORKQUEUE_ATTEMPT");
+
+  private ConfigLoader() {}
+
+  /**
+   * Loads and validates.
+   *
+   * @param file the YAML file, or null to use only the environment and defaults
+   * @param environment the process environment
+   * @throws InvalidConfigurationException listing every problem, each with its key path
+   */
+  public static RunnerConfig load(Path file, Map<String, String> environment) {
+    Problems problems = new Problems("configuration");
+    Map<ConfigKey<?>, Setting> settings = new LinkedHashMap<>();
+    if (file != null) {
+      readFile(file, settings, problems);
+    }
+    readEnvironment(environment, settings, problems);
+
+    Map<ConfigKey<?>, Object> values = new LinkedHashMap<>();
+    for (ConfigKey<?> key : ConfigKeys.all()) {
+      Setting setting = settings.get(key);
+      if (setting == null) {
+        values.put(key, key.defaultValue());
+        continue;
+      }
+      try {
+        values.put(key, key.read(setting.raw()));
+      } catch (IllegalArgumentException e) {
+        problems.check(false, setting.where(key), key.rule(), shown(key, setting.raw()));
+      }
+    }
+    Set<ConfigKey<?>> explicit = new HashSet<>(settings.keySet());
+    checkTogether(values, settings, problems);
+    problems.throwIfAny();
+    return new RunnerConfig(values, explicit);
+  }
+
+  private record Setting(Object raw, String envName) {
+    String where(ConfigKey<?> key) {
+      return envName == null ? key.path() : key.path() + " (set by " + envName + ")";
+    }
+  }
+
+  private static void readFile(Path file, Map<ConfigKey<?>, Setting> settings, Problems problems) {
+    Object root;
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      LoaderOptions options = new LoaderOptions();
+      options.setAllowDuplicateKeys(false);
+      root = new Yaml(new SafeConstructor(options)).load(reader);
+    } catch (IOException e) {
+      problems.add("config file " + file + " cannot be read: " + e.getMessage());
+      return;
+    } catch (YAMLException e) {
+      problems.add("config file " + file + " is not valid YAML: " + oneLine(e.getMessage()));
+      return;
+    }
+    if (root == null) {
+      return;
+    }
+    if (!(root instanceof Map<?, ?> map)) {
+      problems.check(false, "config file " + file, "a mapping of keys such as worker: or redis:",
+          oneLine(String.valueOf(root)));
+      return;
+    }
+    walk("", map, settings, problems);
+  }
+
+  private static void walk(String prefix, Map<?, ?> node, Map<ConfigKey<?>, Setting> settings,
+      Problems problems) {
+    for (Map.Entry<?, ?> entry : node.entrySet()) {
+      String path = prefix + entry.getKey();
+      Object value = entry.getValue();
+      var key = ConfigKeys.byPath(path);
+      if (key.isPresent()) {
+        if (value != null) {
+          settings.put(key.get(), new Setting(value, null));
+        }
+      } else if (!childrenOf(path).isEmpty()) {
+        if (value instanceof Map<?, ?> child) {
+          walk(path + ".", child, settings, problems);
+        } else if (value != null) {
+          problems.check(false, path, "a section with keys " + childrenOf(path), oneLine(String.valueOf(value)));
+        }
+      } else {
+        String parent = prefix.isEmpty() ? "" : prefix.substring(0, prefix.length() - 1);
+        problems.add(path + " is not a known key; known keys " + (parent.isEmpty() ? "at the top level"
+            : "under " + parent) + ": " + String.join(", ", childrenOf(parent)));
+      }
+    }
+  }
+
+  /** The names one level below {@code path} ("" for the top level), sorted. */
+  private static Set<String> childrenOf(String path) {
+    String prefix = path.isEmpty() ? "" : path + ".";
+    Set<String> children = new TreeSet<>();
+    for (ConfigKey<?> key : ConfigKeys.all()) {
+      if (key.path().startsWith(prefix)) {
+        children.add(key.path().substring(prefix.length()).split("\\.")[0]);
+      }
+    }
+    return children;
+  }
+
+  private static void readEnvironment(Map<String, String> environment,
+      Map<ConfigKey<?>, Setting> settings, Problems problems) {
+    for (Map.Entry<String, String> variable : new TreeMap<>(environment).entrySet()) {
+      String name = variable.getKey();
+      if (!name.startsWith(ConfigKey.ENV_PREFIX) || JOB_ENVIRONMENT.contains(name)) {
+        continue;
+      }
+      var key = ConfigKeys.byEnvName(name);
+      if (key.isEmpty()) {
+        problems.add("environment variable " + name + " is not a known key; see docs/runner.md for "
+            + "the WORKQUEUE_* names");
+      } else if (!variable.getValue().isEmpty()) {
+        settings.put(key.get(), new Setting(variable.getValue(), name));
+      }
+    }
+  }
+
+  private static void checkTogether(Map<ConfigKey<?>, Object> values,
+      Map<ConfigKey<?>, Setting> settings, Problems problems) {
+    @SuppressWarnings("unchecked")
+    List<String> priorities = (List<String>) values.get(ConfigKeys.QUEUE_PRIORITIES);
+    if (priorities == null) {
+      return;
+    }
+    Object defaultPriority = values.get(ConfigKeys.PRODUCER_DEFAULT_PRIORITY);
+    if (defaultPriority != null && !priorities.contains(defaultPriority)) {
+      problems.check(false, where(ConfigKeys.PRODUCER_DEFAULT_PRIORITY, settings),
+          "one of queue.priorities " + priorities, defaultPriority);
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, String> byExtension = (Map<String, String>) values.get(ConfigKeys.PRODUCER_SOURCE_PRIORITY_BY_EXTENSION);
+    if (byExtension != null) {
+      byExtension.forEach((extension, priority) -> {
+        if (!priorities.contains(priority)) {
+          problems.check(false, where(ConfigKeys.PRODUCER_SOURCE_PRIORITY_BY_EXTENSION, settings)
+              + "." + extension, "one of queue.priorities " + priorities, priority);
+        }
+      });
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Integer> weights = (Map<String, Integer>) values.get(ConfigKeys.QUEUE_WEIGHTS);
+    if ("weighted".equals(values.get(ConfigKeys.QUEUE_PRIORITY_MODE)) && weights != null) {
+      for (String priority : priorities) {
+        if (!weights.containsKey(priority)) {
+          problems.check(false, where(ConfigKeys.QUEUE_WEIGHTS, settings) + "." + priority,
+              "a positive weight for every priority when queue.priority_mode is weighted", null);
+        }
+      }
+    }
+    if ("exec".equals(values.get(ConfigKeys.WORKER_HANDLER))
+        && values.get(ConfigKeys.WORKER_EXEC_COMMAND) == null
+        && !settings.containsKey(ConfigKeys.WORKER_EXEC_COMMAND)) {
+      problems.check(false, ConfigKeys.WORKER_EXEC_COMMAND.path(),
+          "set when worker.handler is exec: " + ConfigKeys.WORKER_EXEC_COMMAND.rule(), null);
+    }
+    Duration initial = (Duration) values.get(ConfigKeys.WORKER_RETRY_INITIAL_BACKOFF);
+    Duration max = (Duration) values.get(ConfigKeys.WORKER_RETRY_MAX_BACKOFF);
+    if (initial != null && max != null && max.compareTo(initial) < 0) {
+      problems.check(false, where(ConfigKeys.WORKER_RETRY_MAX_BACKOFF, settings),
+          "at least worker.retry.initial_backoff (" + Durations.format(initial) + ")",
+          Durations.format(max));
+    }
+    if ("redis".equals(values.get(ConfigKeys.PRODUCER_RATE_LIMITER))
+        && values.get(ConfigKeys.REDIS_URL) == null && !settings.containsKey(ConfigKeys.REDIS_URL)) {
+      problems.check(false, where(ConfigKeys.PRODUCER_RATE_LIMITER, settings),
+          "local when redis.url is not set", "redis");
+    }
+  }
+
+  private static String where(ConfigKey<?> key, Map<ConfigKey<?>, Setting> settings) {
+    Setting setting = settings.get(key);
+    return setting == null ? key.path() : setting.where(key);
+  }
+
+  private static Object shown(ConfigKey<?> key, Object raw) {
+    Object printable = key.kind() == ConfigKey.Kind.SECRET ? RunnerConfig.REDACTED
+        : key.kind() == ConfigKey.Kind.URL ? Redaction.redactUrl(String.valueOf(raw)) : raw;
+    return printable instanceof String text ? oneLine(text) : printable;
+  }
+
+  private static String oneLine(String text) {
+    String flat = text == null ? "null" : text.replaceAll("\\s*\\R\\s*", " ").trim();
+    return flat.length() > 200 ? flat.substring(0, 200) + "..." : flat;
+  }
+}

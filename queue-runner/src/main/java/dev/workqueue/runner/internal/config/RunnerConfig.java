@@ -1,0 +1,95 @@
+package dev.workqueue.runner.internal.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The runner's validated configuration: one value per {@link ConfigKey}, from the file, the
+ * environment or the key's default. Immutable.
+ */
+public final class RunnerConfig {
+  /** Shown in place of a secret. */
+  public static final String REDACTED = "******";
+
+  private final Map<ConfigKey<?>, Object> values;
+  private final Set<ConfigKey<?>> explicit;
+
+  RunnerConfig(Map<ConfigKey<?>, Object> values, Set<ConfigKey<?>> explicit) {
+    this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+    this.explicit = Set.copyOf(explicit);
+  }
+
+  /** A configuration with every key at its default. */
+  public static RunnerConfig defaults() {
+    return ConfigLoader.load(null, Map.of());
+  }
+
+  /** The value of {@code key}: as configured, else its default, which may be null. */
+  @SuppressWarnings("unchecked")
+  public <T> T get(ConfigKey<T> key) {
+    return (T) values.get(key);
+  }
+
+  /** Whether the file or the environment set {@code key}. */
+  public boolean isSet(ConfigKey<?> key) {
+    return explicit.contains(key);
+  }
+
+  /** Whether jobs live in Redis rather than in this process's memory. */
+  public boolean usesRedis() {
+    return get(ConfigKeys.REDIS_URL) != null;
+  }
+
+  /**
+   * The configuration as nested maps, ready to print as YAML: secrets replaced by
+   * {@value #REDACTED}, passwords in URLs too, durations and paths as text.
+   */
+  public Map<String, Object> redactedTree() {
+    Map<String, Object> root = new LinkedHashMap<>();
+    for (ConfigKey<?> key : ConfigKeys.all()) {
+      Object value = values.get(key);
+      if (value == null) {
+        continue;
+      }
+      String[] parts = key.path().split("\\.");
+      Map<String, Object> node = root;
+      for (int i = 0; i < parts.length - 1; i++) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> child = (Map<String, Object>) node.computeIfAbsent(parts[i],
+            ignored -> new LinkedHashMap<String, Object>());
+        node = child;
+      }
+      node.put(parts[parts.length - 1], printable(key, value));
+    }
+    return root;
+  }
+
+  /** How {@code value} of {@code key} may be shown to a person or a log. */
+  public static Object printable(ConfigKey<?> key, Object value) {
+    if (key.kind() == ConfigKey.Kind.SECRET) {
+      return REDACTED;
+    }
+    if (value instanceof URI uri) {
+      return Redaction.redactUrl(uri.toString());
+    }
+    if (key.kind() == ConfigKey.Kind.URL) {
+      return Redaction.redactUrl(String.valueOf(value));
+    }
+    if (value instanceof Duration duration) {
+      return Durations.format(duration);
+    }
+    if (value instanceof Path path) {
+      return path.toString();
+    }
+    if (value instanceof List<?> list) {
+      return List.copyOf(list);
+    }
+    return value;
+  }
+}

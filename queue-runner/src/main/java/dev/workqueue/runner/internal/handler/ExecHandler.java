@@ -1,0 +1,83 @@
+package dev.workqueue.runner.internal.handler;
+
+import dev.workqueue.Job;
+import dev.workqueue.JobHandler;
+import dev.workqueue.runner.internal.config.ConfigKey;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a command per job: the payload on its stdin, the job's id, queue, priority and attempt in
+ * {@code WORKQUEUE_JOB_ID}, {@code WORKQUEUE_QUEUE}, {@code WORKQUEUE_PRIORITY} and
+ * {@code WORKQUEUE_ATTEMPT}; its stdout and stderr go to the runner's. Exit code 0 succeeds,
+ * any other fails the attempt. A command past the timeout, or whose job is interrupted, is
+ * killed with all its descendants. The runner's own {@code WORKQUEUE_*} settings, which may hold
+ * credentials, are removed from the command's environment.
+ */
+final class ExecHandler implements JobHandler {
+  private final List<String> command;
+  private final Duration timeout;
+
+  ExecHandler(List<String> command, Duration timeout) {
+    this.command = List.copyOf(command);
+    this.timeout = timeout;
+  }
+
+  @Override
+  public void handle(Job job) throws IOException, InterruptedException, CommandFailedException {
+    ProcessBuilder builder = new ProcessBuilder(command)
+        .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+        .redirectError(ProcessBuilder.Redirect.INHERIT);
+    Map<String, String> environment = builder.environment();
+    environment.keySet().removeIf(name -> name.startsWith(ConfigKey.ENV_PREFIX));
+    environment.put("WORKQUEUE_JOB_ID", job.id());
+    environment.put("WORKQUEUE_QUEUE", job.queue());
+    environment.put("WORKQUEUE_PRIORITY", job.priority());
+    environment.put("WORKQUEUE_ATTEMPT", Integer.toString(job.attempt()));
+    Process process = builder.start();
+    Thread writer = new Thread(() -> writePayload(process, job), "workqueue-exec-stdin-" + job.id());
+    writer.setDaemon(true);
+    writer.start();
+    try {
+      if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+        killTree(process);
+        throw new CommandFailedException("command " + command.get(0) + " timed out after "
+            + timeout.toMillis() + "ms and was killed");
+      }
+    } catch (InterruptedException | RuntimeException e) {
+      killTree(process);
+      throw e;
+    }
+    int exitCode = process.exitValue();
+    if (exitCode != 0) {
+      throw new CommandFailedException("command " + command.get(0) + " failed with exit code " + exitCode);
+    }
+  }
+
+  /**
+   * Writes the payload and closes stdin, on its own thread so that a command that never reads
+   * a large payload cannot block the worker past the timeout. A command that exits without reading stdin closes the
+   * pipe, which is not a failure of the job; only its exit code counts.
+   */
+  private static void writePayload(Process process, Job job) {
+    try (OutputStream stdin = process.getOutputStream()) {
+      stdin.write(job.payload());
+    } catch (IOException brokenPipe) {
+      // the command did not read its input; its exit code decides the attempt
+    }
+  }
+
+  private static void killTree(Process process) {
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
+    try {
+      process.waitFor(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
