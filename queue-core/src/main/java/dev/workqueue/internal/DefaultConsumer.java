@@ -466,6 +466,9 @@ public final class DefaultConsumer implements Consumer {
       workers.shutdownNow();
       awaitWorkers(Duration.ofSeconds(1));
     }
+    // Maintenance may still queue a timed-out job's outcome; stop it before the last flush.
+    maintenance.shutdownNow();
+    awaitTermination(maintenance);
     settling = false;
     join(settler, settings.drainTimeout().plusSeconds(5));
     shutdownThreads();
@@ -487,6 +490,14 @@ public final class DefaultConsumer implements Consumer {
   private void breakerChanged(CircuitBreakerState from, CircuitBreakerState to) {
     log.warn("circuit breaker of consumer {} went from {} to {}", id, from, to);
     observer.onCircuitBreakerStateChanged(new CircuitBreakerStateChangedEvent(settings.name(), from, to));
+  }
+
+  private static void awaitTermination(ScheduledExecutorService executor) {
+    try {
+      executor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private boolean awaitWorkers(Duration timeout) {
