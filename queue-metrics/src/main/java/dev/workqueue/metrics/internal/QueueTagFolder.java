@@ -8,11 +8,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * name is folded into {@code other} or one of a fixed number of hash buckets.
  */
 public final class QueueTagFolder {
-  /** The tag value of folded names when there is a single bucket. */
-  public static final String FOLDED = "other";
+  private static final String FOLDED = "other";
 
   private final Set<String> kept;
-  private final boolean admitsFirstSeen;
   private final int firstSeenLimit;
   private final String[] buckets;
   // Set once the first-seen limit is reached, so that later misses skip the admission lock.
@@ -20,7 +18,6 @@ public final class QueueTagFolder {
 
   private QueueTagFolder(Set<String> kept, boolean admitsFirstSeen, int firstSeenLimit, int bucketCount) {
     this.kept = kept;
-    this.admitsFirstSeen = admitsFirstSeen;
     this.firstSeenLimit = firstSeenLimit;
     this.full = !admitsFirstSeen;
     this.buckets = new String[bucketCount];

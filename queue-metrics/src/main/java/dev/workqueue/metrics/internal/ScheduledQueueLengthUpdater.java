@@ -76,5 +76,11 @@ public final class ScheduledQueueLengthUpdater implements QueueLengthUpdater {
   @Override
   public void close() {
     scheduler.shutdownNow();
+    try {
+      // A refresh under way finishes first, so none reads the backend after close() returned.
+      scheduler.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

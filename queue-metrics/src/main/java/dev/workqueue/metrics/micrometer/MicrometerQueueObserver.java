@@ -233,7 +233,7 @@ public final class MicrometerQueueObserver implements QueueObserver {
           .positive(queueLengthInterval, "queueLengthInterval")
           .check(durationBuckets != null && !durationBuckets.isEmpty(), "durationBuckets",
               "a non-empty list", durationBuckets)
-          .check(durationBuckets == null || durationBuckets.stream().allMatch(bucket -> !bucket.isNegative() && !bucket.isZero()),
+          .check(durationBuckets == null || durationBuckets.stream().allMatch(Builder::isPositive),
               "durationBuckets", "positive durations", durationBuckets);
       if (queueTagLimit != null) {
         problems.atLeast(queueTagLimit, 0, "queueTagLimit");
@@ -243,6 +243,10 @@ public final class MicrometerQueueObserver implements QueueObserver {
       }
       problems.throwIfAny();
       return new MicrometerQueueObserver(this);
+    }
+
+    private static boolean isPositive(Duration duration) {
+      return !duration.isNegative() && !duration.isZero();
     }
 
     private int queueTagLimitOrDefault() {

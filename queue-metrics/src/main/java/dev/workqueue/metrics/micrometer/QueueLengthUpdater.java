@@ -13,7 +13,10 @@ public interface QueueLengthUpdater extends AutoCloseable {
    */
   void refresh();
 
-  /** Stops the background thread; the gauges keep their last values. Idempotent. */
+  /**
+   * Stops the background thread, waiting up to 5 seconds for a refresh under way; the gauges keep
+   * their last values. Does not close the backend. Idempotent.
+   */
   @Override
   void close();
 }
