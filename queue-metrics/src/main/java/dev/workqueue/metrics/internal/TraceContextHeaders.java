@@ -2,6 +2,7 @@ package dev.workqueue.metrics.internal;
 
 import dev.workqueue.Job;
 import dev.workqueue.NewJob;
+import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
@@ -32,6 +33,9 @@ public final class TraceContextHeaders {
    * added; {@code job} itself when the context holds no valid span.
    */
   public static NewJob inject(Context context, NewJob job) {
+    if (!Span.fromContext(context).getSpanContext().isValid()) {
+      return job;
+    }
     Map<String, String> headers = new HashMap<>(4);
     W3C.inject(context, headers, Map::put);
     NewJob traced = job;
