@@ -6,7 +6,10 @@ import dev.workqueue.RateLimiterConfig;
 import dev.workqueue.memory.InMemoryQueueBackend;
 import dev.workqueue.metrics.micrometer.MicrometerQueueObserver;
 import dev.workqueue.metrics.micrometer.QueueLengthUpdater;
+import dev.workqueue.redis.RedisQueueBackend;
+import dev.workqueue.redis.RedisRateLimiter;
 import dev.workqueue.runner.internal.config.ConfigKeys;
+import dev.workqueue.runner.internal.config.Redaction;
 import dev.workqueue.runner.internal.config.RunnerConfig;
 import dev.workqueue.spi.JobInterceptor;
 import dev.workqueue.spi.QueueBackend;
@@ -18,6 +21,8 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -70,7 +75,38 @@ public final class Components implements AutoCloseable {
       log.info("no redis.url configured: using the in-memory backend; jobs live only in this process");
       return InMemoryQueueBackend.create();
     }
-    throw new IllegalStateException("the Redis backend is not available in this build");
+    log.info("using the Redis backend at {}", Redaction.redactUrl(config.get(ConfigKeys.REDIS_URL).toString()));
+    RedisQueueBackend.Builder redis = RedisQueueBackend.builder()
+        .url(config.get(ConfigKeys.REDIS_URL).toString())
+        .connectTimeout(config.get(ConfigKeys.REDIS_CONNECT_TIMEOUT))
+        .socketTimeout(config.get(ConfigKeys.REDIS_SOCKET_TIMEOUT))
+        .poolSize(config.get(ConfigKeys.REDIS_POOL_SIZE));
+    if (config.get(ConfigKeys.REDIS_USERNAME) != null) {
+      redis.username(config.get(ConfigKeys.REDIS_USERNAME));
+    }
+    if (config.get(ConfigKeys.REDIS_PASSWORD) != null) {
+      redis.password(config.get(ConfigKeys.REDIS_PASSWORD));
+    }
+    return redis.build();
+  }
+
+  /** {@code redis.url} with {@code redis.username} and {@code redis.password} folded into it. */
+  private String redisUrlWithCredentials() {
+    URI url = config.get(ConfigKeys.REDIS_URL);
+    String username = config.get(ConfigKeys.REDIS_USERNAME);
+    String password = config.get(ConfigKeys.REDIS_PASSWORD);
+    if (username == null && password == null) {
+      return url.toString();
+    }
+    String[] given = url.getUserInfo() == null ? new String[0] : url.getUserInfo().split(":", 2);
+    String user = username != null ? username : given.length > 0 ? given[0] : "";
+    String secret = password != null ? password : given.length > 1 ? given[1] : null;
+    try {
+      return new URI(url.getScheme(), secret == null ? user : user + ":" + secret, url.getHost(),
+          url.getPort(), url.getPath(), url.getQuery(), null).toString();
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException("redis.url cannot carry the configured credentials", e);
+    }
   }
 
   /**
@@ -102,16 +138,29 @@ public final class Components implements AutoCloseable {
     return List.of();
   }
 
-  /** The producer's rate limiter, or null when {@code producer.rate_limit_per_sec} is 0. */
-  public RateLimiter producerRateLimiter() {
+  /**
+   * A new rate limiter for a producer, or null when {@code producer.rate_limit_per_sec} is 0: in
+   * process, or with {@code producer.rate_limiter: redis} shared through Redis by every producer of
+   * the queue (falling back to a local limit while Redis is unreachable).
+   */
+  public synchronized RateLimiter producerRateLimiter() {
     double rate = config.get(ConfigKeys.PRODUCER_RATE_LIMIT_PER_SEC);
     if (rate == 0) {
       return null;
     }
-    return RateLimiter.local(RateLimiterConfig.builder()
+    RateLimiterConfig limit = RateLimiterConfig.builder()
         .permitsPerSecond(rate)
         .burst(config.get(ConfigKeys.PRODUCER_BURST))
-        .build());
+        .build();
+    if (!"redis".equals(config.get(ConfigKeys.PRODUCER_RATE_LIMITER))) {
+      return RateLimiter.local(limit);
+    }
+    RedisRateLimiter shared = RedisRateLimiter.builder(redisUrlWithCredentials(),
+            "producer-" + config.get(ConfigKeys.QUEUE_NAME), limit)
+        .whenUnavailable(RedisRateLimiter.WhenUnavailable.FALLBACK_LOCAL)
+        .build();
+    owned.push(shared);
+    return shared;
   }
 
   /** Publishes the consumer's gauges and starts refreshing queue lengths, when metrics are on. */
