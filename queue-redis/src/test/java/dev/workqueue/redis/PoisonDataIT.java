@@ -1,0 +1,65 @@
+package dev.workqueue.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.workqueue.Consumer;
+import dev.workqueue.DeadLetter;
+import dev.workqueue.Producer;
+import dev.workqueue.redis.internal.QueueKeys;
+import dev.workqueue.testkit.redis.RedisServer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.RedisClient;
+
+/** Foreign data in a queue's keys goes to the dead-letter queue; the consumer keeps running. */
+class PoisonDataIT {
+  private static RedisServer redis;
+  private static RedisClient raw;
+
+  @BeforeAll
+  static void startRedis() {
+    redis = RedisServer.builder().start();
+    raw = RedisClient.create(redis.url());
+  }
+
+  @AfterAll
+  static void stopRedis() {
+    raw.close();
+    redis.close();
+  }
+
+  @Test
+  void foreignEntriesInALaneAndTheDelayedSetAreDeadLetteredAndGoodJobsStillRun() {
+    QueueKeys keys = QueueKeys.of("poison", "mixed");
+    raw.rpush(keys.lane("default"), "{\"legacy\":\"json job\"}".getBytes(StandardCharsets.UTF_8));
+    raw.zadd(keys.delayed(), 0, new byte[] {1, 2});
+    Set<String> ran = ConcurrentHashMap.newKeySet();
+    try (RedisQueueBackend backend = RedisQueueBackend.builder().url(redis.url()).namespace("poison").build();
+        Producer producer = Producer.builder(backend).defaultQueue("mixed").build();
+        Consumer consumer = Consumer.builder(backend, job -> ran.add(job.payloadAsString()))
+            .queue("mixed").fetchWait(Duration.ofMillis(200)).build()) {
+      producer.enqueue("good-1");
+      consumer.start();
+      await().atMost(Duration.ofSeconds(20)).until(() -> ran.contains("good-1"));
+      producer.enqueue("good-2");
+      await().atMost(Duration.ofSeconds(20)).until(() -> ran.contains("good-2"));
+
+      List<DeadLetter> dead = backend.peekDead("mixed", 10);
+      assertThat(dead).hasSize(2).allSatisfy(letter -> {
+        assertThat(letter.job()).isNull();
+        assertThat(letter.jobId()).startsWith("undecodable-");
+        assertThat(letter.error().type()).isEqualTo("undecodable");
+        assertThat(letter.error().message()).contains("not a job element of format 1");
+      });
+      assertThat(backend.requeueDead("mixed", 10)).as("undecodable entries stay dead").isZero();
+      assertThat(backend.stats("mixed").dead()).isEqualTo(2);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package dev.workqueue.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.workqueue.InvalidConfigurationException;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.RedisClient;
+
+class RedisQueueBackendBuilderTest {
+
+  @Test
+  void buildReportsEveryInvalidSettingAtOnce() {
+    RedisQueueBackend.Builder builder = RedisQueueBackend.builder().url("http://h:1").namespace("a{b}")
+        .database(-1).connectTimeout(Duration.ZERO).socketTimeout(Duration.ofSeconds(-1)).poolSize(0)
+        .completedHistorySize(-5).completedHistoryAge(Duration.ZERO);
+
+    assertThatThrownBy(builder::build)
+        .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.problems()).containsExactly(
+            "url must be a redis:// or rediss:// URL (the scheme is not redis or rediss), but was \"http://h:1\"",
+            "namespace must be 1 to 64 letters, digits, '.', '_' or '-', but was \"a{b}\"",
+            "database must be at least 0, but was -1",
+            "connectTimeout must be a positive duration, but was PT0S",
+            "socketTimeout must be a positive duration, but was PT-1S",
+            "poolSize must be at least 1, but was 0",
+            "completedHistorySize must be at least 0, but was -5",
+            "completedHistoryAge must be a positive duration, but was PT0S"));
+  }
+
+  @Test
+  void passwordInAnInvalidUrlIsNeverEchoed() {
+    assertThatThrownBy(() -> RedisQueueBackend.builder().url("redis://app:s3cret@/0").build())
+        .hasMessageContaining("redis://app:***@/0")
+        .hasMessageNotContaining("s3cret");
+  }
+
+  @Test
+  void callerOwnedClientCannotBeCombinedWithConnectionSettings() {
+    try (RedisClient client = RedisClient.create("redis://127.0.0.1:1")) {
+      assertThatThrownBy(() -> RedisQueueBackend.builder().client(client).url("redis://h").poolSize(3).build())
+          .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.problems())
+              .containsExactly("client cannot be combined with url", "client cannot be combined with poolSize"));
+    }
+  }
+
+  @Test
+  void closingTheBackendLeavesACallerOwnedClientOpen() {
+    try (RedisClient client = RedisClient.create("redis://127.0.0.1:1")) {
+      RedisQueueBackend backend = RedisQueueBackend.builder().client(client).build();
+      backend.close();
+
+      assertThat(client.getPool().isClosed()).isFalse();
+      assertThatThrownBy(() -> backend.stats("q")).isInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  @Test
+  void unreachableServerIsReportedAsTransient() {
+    try (RedisQueueBackend backend = RedisQueueBackend.builder().url("redis://127.0.0.1:1")
+        .connectTimeout(Duration.ofMillis(200)).build()) {
+      assertThatThrownBy(backend::ping).isInstanceOf(dev.workqueue.BackendUnavailableException.class)
+          .hasMessageStartingWith("redis unavailable during ping");
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package dev.workqueue.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.workqueue.Job;
+import dev.workqueue.JobError;
+import dev.workqueue.QueueStats;
+import dev.workqueue.spi.FetchRequest;
+import dev.workqueue.spi.Lease;
+import dev.workqueue.spi.LeasedJob;
+import dev.workqueue.spi.Settlement;
+import dev.workqueue.testkit.redis.RedisServer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A consumer whose lease expired and was handed on can no longer change the job. */
+class StaleLeaseIT {
+  private static RedisServer redis;
+
+  @BeforeAll
+  static void startRedis() {
+    redis = RedisServer.builder().start();
+  }
+
+  @AfterAll
+  static void stopRedis() {
+    redis.close();
+  }
+
+  @Test
+  void everyKindOfSettlementAndHeartbeatWithAStaleTokenIsRejected() throws InterruptedException {
+    try (RedisQueueBackend backend = RedisQueueBackend.builder().url(redis.url()).namespace("stale").build()) {
+      Instant now = Instant.now();
+      backend.enqueue(List.of(new Job("job-1", "q", "default", new byte[] {1}, 0, 0, now, now, Map.of(), null)),
+          Duration.ofHours(1));
+      LeasedJob slow = backend.fetch(new FetchRequest("slow", "q", List.of("default"), 1,
+          Duration.ofMillis(200), Duration.ZERO)).jobs().get(0);
+      await().atMost(Duration.ofSeconds(20)).until(() -> !backend.recoverExpired("q", 10).isEmpty());
+      LeasedJob fast = backend.fetch(new FetchRequest("fast", "q", List.of("default"), 1,
+          Duration.ofMinutes(5), Duration.ZERO)).jobs().get(0);
+      Lease stale = slow.lease();
+      JobError error = new JobError("x", "late", Instant.now());
+
+      List<Boolean> accepted = backend.settle(List.of(new Settlement.Ack(stale),
+          new Settlement.Retry(stale, Duration.ZERO, error), new Settlement.DeadLetter(stale, error),
+          new Settlement.Release(stale)));
+      assertThat(accepted).containsExactly(false, false, false, false);
+      assertThat(backend.heartbeat("slow", "q", List.of(stale), Duration.ofMinutes(5), Duration.ofSeconds(30)))
+          .isEmpty();
+
+      QueueStats stats = backend.stats("q");
+      assertThat(stats.inFlight()).isEqualTo(1);
+      assertThat(stats.pending()).isEqualTo(1);
+      assertThat(stats.dead() + stats.completed()).isZero();
+      assertThat(fast.job().attempt()).isEqualTo(2);
+      assertThat(backend.settle(List.of(new Settlement.Ack(fast.lease())))).containsExactly(true);
+    }
+  }
+
+  @Test
+  void tokenOfOneJobCannotSettleAnother() throws InterruptedException {
+    try (RedisQueueBackend backend = RedisQueueBackend.builder().url(redis.url()).namespace("forged").build()) {
+      Instant now = Instant.now();
+      backend.enqueue(List.of(new Job("a", "q", "default", new byte[0], 0, 0, now, now, Map.of(), null),
+          new Job("b", "q", "default", new byte[0], 0, 0, now, now, Map.of(), null)), Duration.ofHours(1));
+      List<LeasedJob> both = backend.fetch(new FetchRequest("c", "q", List.of("default"), 2,
+          Duration.ofMinutes(5), Duration.ZERO)).jobs();
+      Lease ofA = both.get(0).lease();
+
+      Lease forged = new Lease("b", "q", ofA.token(), ofA.deadline());
+      assertThat(backend.settle(List.of(new Settlement.Ack(forged)))).containsExactly(false);
+      assertThat(backend.stats("q").inFlight()).isEqualTo(2);
+    }
+  }
+}

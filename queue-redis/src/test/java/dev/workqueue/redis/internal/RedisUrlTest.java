@@ -1,0 +1,37 @@
+package dev.workqueue.redis.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class RedisUrlTest {
+
+  @Test
+  void fullUrlGivesEveryPart() {
+    RedisUrl url = RedisUrl.parse("rediss://app:p%40ss@redis.internal:6380/3");
+
+    assertThat(url).isEqualTo(new RedisUrl(true, "redis.internal", 6380, "app", "p@ss", 3));
+    assertThat(url.toString()).isEqualTo("rediss://app@redis.internal:6380/3");
+  }
+
+  @Test
+  void passwordOnlyAndDefaultsAreUnderstood() {
+    assertThat(RedisUrl.parse("redis://:secret@localhost"))
+        .isEqualTo(new RedisUrl(false, "localhost", 6379, null, "secret", 0));
+    assertThat(RedisUrl.parse("redis://127.0.0.1:7000"))
+        .isEqualTo(new RedisUrl(false, "127.0.0.1", 7000, null, null, 0));
+  }
+
+  @Test
+  void badUrlsAreRefusedWithAReason() {
+    assertThatThrownBy(() -> RedisUrl.parse("redis://h/x")).hasMessage("the path is not a database number");
+    assertThatThrownBy(() -> RedisUrl.parse("tcp://h")).hasMessage("the scheme is not redis or rediss");
+  }
+
+  @Test
+  void redactionHidesThePasswordOnly() {
+    assertThat(RedisUrl.redact("redis://app:secret@h:1/0")).isEqualTo("redis://app:***@h:1/0");
+    assertThat(RedisUrl.redact("redis://h:1")).isEqualTo("redis://h:1");
+  }
+}
