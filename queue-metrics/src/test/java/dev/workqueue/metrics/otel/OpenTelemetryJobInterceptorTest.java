@@ -19,6 +19,7 @@ import dev.workqueue.Producer;
 import dev.workqueue.RetryPolicy;
 import dev.workqueue.memory.InMemoryQueueBackend;
 import dev.workqueue.spi.JobInterceptor;
+import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
@@ -224,6 +225,20 @@ class OpenTelemetryJobInterceptorTest {
     assertThat(stored.headers()).isEmpty();
     assertThat(traceIdsSeen).containsExactly("null");
     assertThat(exporter.getFinishedSpanItems()).isEmpty();
+  }
+
+  @Test
+  void onTheBareApiWithoutAnSdkJobsGetNoHeadersAndTheMdcNoIds() throws Exception {
+    JobInterceptor apiOnly = OpenTelemetryJobInterceptor.builder(OpenTelemetry.noop()).defaultQueue(QUEUE).build();
+    List<String> traceIdsSeen = new CopyOnWriteArrayList<>();
+    try (Producer plain = Producer.builder(backend).defaultQueue(QUEUE).interceptor(apiOnly).build()) {
+      plain.enqueue("x");
+    }
+    Job stored = backend.peek(QUEUE, "default", 1).get(0);
+    apiOnly.aroundHandle(stored, job -> traceIdsSeen.add(String.valueOf(MDC.get("trace_id"))));
+
+    assertThat(stored.headers()).isEmpty();
+    assertThat(traceIdsSeen).containsExactly("null");
   }
 
   @Test
