@@ -71,9 +71,14 @@ final class ExecHandler implements JobHandler {
     }
   }
 
+  /**
+   * Kills the command first, so that a shell cannot go on to its next step once a child dies,
+   * then every descendant it had, which would otherwise live on as orphans.
+   */
   private static void killTree(Process process) {
-    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    List<ProcessHandle> descendants = process.descendants().toList();
     process.destroyForcibly();
+    descendants.forEach(ProcessHandle::destroyForcibly);
     try {
       process.waitFor(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

@@ -1,0 +1,109 @@
+package dev.workqueue.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.workqueue.testkit.redis.RedisServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ExecAndAdminIT {
+  private static RedisServer redis;
+
+  @TempDir
+  Path dir;
+
+  @BeforeAll
+  static void startRedis() {
+    Assumptions.assumeTrue(RedisServer.isAvailable(), "no redis-server binary");
+    redis = RedisServer.builder().start();
+  }
+
+  @AfterAll
+  static void stopRedis() {
+    if (redis != null) {
+      redis.close();
+    }
+  }
+
+  private Map<String, String> env(String queue) {
+    return Map.of("WORKQUEUE_REDIS_URL", redis.url(), "WORKQUEUE_QUEUE_NAME", queue,
+        "WORKQUEUE_HTTP_PORT", Integer.toString(RedisServer.freePort()));
+  }
+
+  @Test
+  void failingCommandIsRetriedThenDeadLetteredWithItsExitCodeAndPurgeNeedsYes() throws Exception {
+    Path config = Files.writeString(dir.resolve("exec.yaml"), """
+        worker:
+          handler: exec
+          exec:
+            command: 'echo "attempt $WORKQUEUE_ATTEMPT of $WORKQUEUE_JOB_ID on $WORKQUEUE_QUEUE: $(cat)"; exit 1'
+          retry:
+            max_attempts: 2
+            initial_backoff: 100ms
+        """);
+    Map<String, String> env = env("exec-fails");
+    RunnerJar.Child enqueue = RunnerJar.run(dir, env, "", "enqueue", "--payload", "report-42");
+    assertThat(enqueue.exitCode()).as(enqueue.stderr()).isZero();
+    String jobId = enqueue.stdout().trim();
+
+    try (RunnerJar.Child worker = RunnerJar.start(dir, env, "worker", "--config", config.toString())) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> dead(env, "exec-fails") == 1);
+      assertThat(worker.stdout())
+          .contains("attempt 1 of " + jobId + " on exec-fails: report-42")
+          .contains("attempt 2 of " + jobId + " on exec-fails: report-42");
+      worker.terminate();
+      assertThat(worker.awaitExit(Duration.ofSeconds(60))).isZero();
+    }
+    RunnerJar.Child peek = RunnerJar.run(dir, env, "", "admin", "peek", "exec-fails", "--json");
+    assertThat(peek.stdout()).contains("\"id\":\"" + jobId + "\"", "\"attempt\":2", "exit code 1");
+
+    RunnerJar.Child refused = RunnerJar.run(dir, env, "", "admin", "purge-dlq");
+    assertThat(refused.exitCode()).isEqualTo(3);
+    assertThat(refused.stderr()).contains("refused", "--yes", "Nothing was changed");
+    assertThat(dead(env, "exec-fails")).isEqualTo(1);
+
+    RunnerJar.Child purged = RunnerJar.run(dir, env, "", "admin", "purge-dlq", "--yes");
+    assertThat(purged.exitCode()).as(purged.stderr()).isZero();
+    assertThat(purged.stdout()).contains("removed 1 dead letters from exec-fails");
+    assertThat(dead(env, "exec-fails")).isZero();
+  }
+
+  @Test
+  void commandPastItsTimeoutIsKilledWithItsChildren() throws Exception {
+    Path pidFile = dir.resolve("sleeper.pid");
+    Path config = Files.writeString(dir.resolve("slow.yaml"), """
+        worker:
+          handler: exec
+          exec:
+            command: 'sleep 120 & echo $! > %s; wait'
+            timeout: 1s
+          retry:
+            max_attempts: 1
+        """.formatted(pidFile));
+    Map<String, String> env = env("exec-slow");
+    assertThat(RunnerJar.run(dir, env, "", "enqueue", "--payload", "x").exitCode()).isZero();
+
+    try (RunnerJar.Child worker = RunnerJar.start(dir, env, "worker", "--config", config.toString())) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> dead(env, "exec-slow") == 1);
+      long sleeper = Long.parseLong(Files.readString(pidFile).trim());
+      await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(sleeper).map(p -> !p.isAlive()).orElse(true));
+      worker.terminate();
+      assertThat(worker.awaitExit(Duration.ofSeconds(60))).isZero();
+    }
+    RunnerJar.Child peek = RunnerJar.run(dir, env, "", "admin", "peek", "exec-slow", "--json");
+    assertThat(peek.stdout()).contains("timed out after 1000ms and was killed");
+  }
+
+  private long dead(Map<String, String> env, String queue) throws Exception {
+    RunnerJar.Child stats = RunnerJar.run(dir, env, "", "admin", "stats", "--json");
+    return AdminJson.queueField(stats.stdout(), queue, "dead");
+  }
+}

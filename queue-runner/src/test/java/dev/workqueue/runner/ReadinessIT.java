@@ -1,0 +1,41 @@
+package dev.workqueue.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.workqueue.testkit.redis.RedisServer;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReadinessIT {
+  @TempDir
+  Path dir;
+
+  @Test
+  void readyOnlyWhileRedisAnswersAndRecoversWithoutRestart() throws Exception {
+    Assumptions.assumeTrue(RedisServer.isAvailable(), "no redis-server binary");
+    int httpPort = RedisServer.freePort();
+    try (RedisServer redis = RedisServer.builder().create()) {
+      Map<String, String> env = Map.of("WORKQUEUE_REDIS_URL", redis.url(),
+          "WORKQUEUE_HTTP_PORT", Integer.toString(httpPort), "WORKQUEUE_WORKER_HANDLER", "log");
+      try (RunnerJar.Child worker = RunnerJar.start(dir, env, "worker")) {
+        worker.awaitHealthy(httpPort);
+        HttpResponse<String> notReady = RunnerJar.get(httpPort, "/readyz");
+        assertThat(notReady.statusCode()).isEqualTo(503);
+        assertThat(notReady.body()).startsWith("backend unavailable").hasLineCount(1);
+        assertThat(RunnerJar.status(httpPort, "/healthz")).isEqualTo(200);
+
+        redis.startProcess();
+        await().atMost(Duration.ofSeconds(5)).until(() -> RunnerJar.status(httpPort, "/readyz") == 200);
+
+        worker.terminate();
+        assertThat(worker.awaitExit(Duration.ofSeconds(60))).as(worker.stderr()).isZero();
+      }
+    }
+  }
+}
