@@ -12,7 +12,7 @@ import dev.workqueue.internal.Ticker;
 import dev.workqueue.redis.internal.QueueKeys;
 import dev.workqueue.redis.internal.RedisFailures;
 import dev.workqueue.redis.internal.RedisUrl;
-import dev.workqueue.redis.internal.ratelimit.RateLimitScript;
+import dev.workqueue.redis.internal.ratelimit.RateLimitScripts;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
@@ -26,16 +26,19 @@ import redis.clients.jedis.UnifiedJedis;
  * A {@link RateLimiter} shared by every thread and process that uses the same Redis and the same
  * limiter name: together they are held to the configured rate.
  *
- * <p>Each attempt is one atomic Lua call ({@code rate-limit.lua}) that runs the generic cell rate
- * algorithm on the server's clock ({@code TIME}), so client clock skew does not matter. The state
- * is one string key, {@code wq:v1:{ratelimit:<name>}} (hash-tagged, so it works on a Cluster),
- * holding the theoretical arrival time in microseconds; it expires when the limiter goes idle.
- * When the permits are not due yet the script records nothing and answers how long to wait; the
- * caller parks that long plus up to {@link RateLimiterConfig#jitter()} of an interval, so callers
- * in many processes do not all retry at the same instant, and asks again. A request for more
- * permits than the burst could never fit at once, so the script reserves it and the caller waits
- * for it without asking again; <b>if such a caller is interrupted, its reserved permits stay
- * used</b>. For up to burst permits an interrupted or timed-out caller consumes nothing.
+ * <p>Each acquisition is one atomic Lua call ({@code rate-limit.lua}) that runs the generic cell
+ * rate algorithm on the server's clock ({@code TIME}), so client clock skew does not matter. The
+ * state is one string key, {@code wq:v1:{ratelimit:<name>}} (hash-tagged, so it works on a
+ * Cluster), holding the theoretical arrival time in microseconds; it expires when the limiter goes
+ * idle. Permits that are not due yet are booked by that same call, in the order callers ask, and
+ * the caller parks until they are due plus up to {@link RateLimiterConfig#jitter()} of an
+ * interval: no second call, and a caller that wakes late loses nothing to the others.
+ * {@code tryAcquire} books only what is due within its timeout and records nothing otherwise.
+ *
+ * <p>A caller interrupted while it waits for a booking gives it back
+ * ({@code rate-limit-release.lua}) and consumes nothing. If other callers have booked after it in
+ * the meantime, the booking cannot be taken out of the middle of the schedule: that stretch then
+ * goes unused (nobody gets the permits, the group loses them once).
  *
  * <p>When Redis cannot be reached (connection refused or reset, timeout, server loading or failing
  * over), the {@link WhenUnavailable} setting decides: {@link WhenUnavailable#FAIL} (the default)
@@ -57,7 +60,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(RedisRateLimiter.class);
   private static final long NANOS_PER_MICRO = 1_000;
-  /** A reservation the caller accepts whatever its length, as {@link #acquire(int)} does. */
+  /** A wait {@link #acquire(int)} accepts whatever its length. */
   private static final long ANY_WAIT = Long.MAX_VALUE / NANOS_PER_MICRO;
 
   private final UnifiedJedis client;
@@ -69,7 +72,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   private final long maxJitterNanos;
   private final WhenUnavailable whenUnavailable;
   private final long recheckNanos;
-  private final RateLimitScript script;
+  private final RateLimitScripts scripts;
   private final Ticker ticker = Ticker.SYSTEM;
   private final RateLimitedWarning unavailableWarning = new RateLimitedWarning(Duration.ofSeconds(30));
   private final LocalRateLimiter fallback;
@@ -87,7 +90,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     this.maxJitterNanos = (long) (config.jitter() * intervalMicros * NANOS_PER_MICRO);
     this.whenUnavailable = builder.whenUnavailable;
     this.recheckNanos = builder.recheckInterval.toNanos();
-    this.script = new RateLimitScript(client);
+    this.scripts = new RateLimitScripts(client);
     this.fallback = whenUnavailable == WhenUnavailable.FALLBACK_LOCAL ? new LocalRateLimiter(config) : null;
   }
 
@@ -144,7 +147,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     if (useFallback()) {
       return fallback.tryAcquire(permits);
     }
-    RateLimitScript.Decision decision = attempt(permits, 0);
+    RateLimitScripts.Decision decision = attempt(permits, 0);
     if (decision == null) {
       return fallback.tryAcquire(permits);
     }
@@ -169,34 +172,44 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     return acquire(permits, ticker.nanoTime() + timeoutNanos);
   }
 
-  /** Asks Redis until the permits are admitted or cannot be admitted by {@code deadline}. */
+  /** Takes the permits if they are due by {@code deadline}, waiting for them if need be. */
   private boolean acquire(int permits, long deadline) throws InterruptedException {
     checkUsable(permits);
+    if (Thread.interrupted()) {
+      throw new InterruptedException("interrupted while waiting for a rate-limit permit");
+    }
     boolean unbounded = deadline == Long.MAX_VALUE;
-    while (true) {
-      if (Thread.interrupted()) {
-        throw new InterruptedException("interrupted while waiting for a rate-limit permit");
+    long now = ticker.nanoTime();
+    long remainingNanos = unbounded ? Long.MAX_VALUE : Math.max(0, deadline - now);
+    if (useFallback()) {
+      return acquireLocally(permits, unbounded, remainingNanos);
+    }
+    RateLimitScripts.Decision decision =
+        attempt(permits, unbounded ? ANY_WAIT : remainingNanos / NANOS_PER_MICRO);
+    if (decision == null) {
+      return acquireLocally(permits, unbounded, remainingNanos);
+    }
+    if (!decision.admitted()) {
+      return false;
+    }
+    if (decision.waitMicros() > 0) {
+      long wakeAt = now + decision.waitMicros() * NANOS_PER_MICRO + jitterNanos();
+      try {
+        ticker.parkUntil(unbounded || wakeAt - deadline < 0 ? wakeAt : deadline);
+      } catch (InterruptedException e) {
+        giveBack(permits, decision.bookedUntil(), e);
+        throw e;
       }
-      long now = ticker.nanoTime();
-      long remainingNanos = unbounded ? Long.MAX_VALUE : Math.max(0, deadline - now);
-      if (useFallback()) {
-        return acquireLocally(permits, unbounded, remainingNanos);
-      }
-      RateLimitScript.Decision decision =
-          attempt(permits, unbounded ? ANY_WAIT : remainingNanos / NANOS_PER_MICRO);
-      if (decision == null) {
-        return acquireLocally(permits, unbounded, remainingNanos);
-      }
-      long dueAt = now + decision.waitMicros() * NANOS_PER_MICRO;
-      if (decision.admitted()) {
-        ticker.parkUntil(dueAt);
-        return true;
-      }
-      if (!unbounded && dueAt - deadline > 0) {
-        return false;
-      }
-      long wakeAt = dueAt + jitterNanos();
-      ticker.parkUntil(unbounded || wakeAt - deadline < 0 ? wakeAt : deadline);
+    }
+    return true;
+  }
+
+  /** Gives back the booking of an interrupted caller; a failure to do so stays with the interrupt. */
+  private void giveBack(int permits, String bookedUntil, InterruptedException interrupt) {
+    try {
+      scripts.release(key, intervalMicros, permits, bookedUntil);
+    } catch (RuntimeException e) {
+      interrupt.addSuppressed(e);
     }
   }
 
@@ -214,10 +227,10 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
    *
    * @throws BackendUnavailableException when Redis is unreachable and this limiter fails
    */
-  private RateLimitScript.Decision attempt(int permits, long longestReservationMicros) {
+  private RateLimitScripts.Decision attempt(int permits, long longestWaitMicros) {
     try {
-      RateLimitScript.Decision decision =
-          script.run(key, intervalMicros, config.burst(), permits, longestReservationMicros);
+      RateLimitScripts.Decision decision =
+          scripts.acquire(key, intervalMicros, config.burst(), permits, longestWaitMicros);
       if (fallingBack.compareAndSet(true, false)) {
         log.info("rate limiter {} reaches Redis again; limiting together with the other processes", name);
       }

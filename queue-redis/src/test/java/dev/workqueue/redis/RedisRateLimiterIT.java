@@ -143,7 +143,7 @@ class RedisRateLimiterIT {
   }
 
   @Test
-  void requestLargerThanBurstIsReservedAndWaitsForItsSurplus() throws InterruptedException {
+  void requestLargerThanBurstIsBookedAndWaitsForItsSurplus() throws InterruptedException {
     RedisRateLimiter limiter = limiter(first, "large-request", new RateLimiterConfig(10, 2, 0));
     long start = System.nanoTime();
 

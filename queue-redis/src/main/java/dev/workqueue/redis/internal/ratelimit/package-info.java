@@ -1,5 +1,5 @@
 /**
- * Implementation of the Redis rate limiter: its Lua script and the script's replies. Not API:
+ * Implementation of the Redis rate limiter: its Lua scripts and their replies. Not API:
  * may change in any release.
  */
 package dev.workqueue.redis.internal.ratelimit;
