@@ -95,7 +95,8 @@ public final class DirectorySource implements AutoCloseable {
   /**
    * Enqueues every matching file not enqueued before in its current version.
    *
-   * @return how many jobs were enqueued
+   * @return how many jobs were enqueued (files whose idempotency key the backend still knew are
+   *     not counted)
    */
   public int scanOnce() {
     List<Path> files;
@@ -122,9 +123,10 @@ public final class DirectorySource implements AutoCloseable {
         continue;
       }
       try {
-        producer.enqueue(job(file, version));
+        if (producer.enqueue(job(file, version)).created()) {
+          count++;
+        }
         enqueued.put(file, version);
-        count++;
       } catch (BackendUnavailableException e) {
         log.warn("backend unavailable, retrying the scan later: {}", e.getMessage());
         break;

@@ -1,0 +1,30 @@
+package dev.workqueue.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+  @Test
+  void helpAndVersionWorkOnEveryCommand() {
+    assertThat(Main.run("--help")).isZero();
+    assertThat(Main.run("--version")).isZero();
+    for (String[] command : new String[][] {{"worker"}, {"producer"}, {"all"}, {"enqueue"}, {"bench"},
+        {"config"}, {"admin"}, {"admin", "stats"}, {"admin", "peek"}, {"admin", "purge-dlq"},
+        {"admin", "requeue-dlq"}}) {
+      String[] help = java.util.Arrays.copyOf(command, command.length + 1);
+      help[command.length] = "--help";
+      assertThat(Main.run(help)).as(String.join(" ", help)).isZero();
+      help[command.length] = "--version";
+      assertThat(Main.run(help)).as(String.join(" ", help)).isZero();
+    }
+  }
+
+  @Test
+  void usageMistakesExitWithTwo() {
+    assertThat(Main.run()).isEqualTo(2);
+    assertThat(Main.run("frobnicate")).isEqualTo(2);
+    assertThat(Main.run("admin", "peek")).isEqualTo(2);
+    assertThat(Main.run("admin", "stats", "--config", "/nonexistent/config.yaml")).isEqualTo(2);
+  }
+}

@@ -1,0 +1,36 @@
+package dev.workqueue.runner.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.workqueue.runner.internal.config.RunnerConfig;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class BenchTest {
+  @Test
+  void percentilesUseTheNearestRank() {
+    long[] nanos = new long[100];
+    for (int i = 0; i < nanos.length; i++) {
+      nanos[i] = (100 - i) * 1_000_000L;
+    }
+
+    Map<String, Double> percentiles = Bench.percentiles(nanos, 100);
+
+    assertThat(percentiles).containsEntry("p50", 50.0).containsEntry("p95", 95.0)
+        .containsEntry("p99", 99.0).containsEntry("max", 100.0);
+  }
+
+  @Test
+  void runsOnTheInMemoryBackendAndProcessesEveryJob() throws Exception {
+    RunnerConfig config = RunnerConfig.defaults();
+    try (Components components = Components.create(config)) {
+      Bench.Report report = Bench.run(components, config,
+          new Bench.Settings(200, 16, "bench", "default", 0, 2, Duration.ofSeconds(60)));
+
+      assertThat(report.processed()).isEqualTo(200);
+      assertThat(report.toMap()).containsKeys("enqueue_rate_per_sec", "processing_rate_per_sec", "latency_ms");
+      assertThat(report.toTable()).contains("enqueue rate", "processing rate", "p50", "p95", "p99", "max");
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package dev.workqueue.runner.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.workqueue.Admin;
+import dev.workqueue.Job;
+import dev.workqueue.Producer;
+import dev.workqueue.memory.InMemoryQueueBackend;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DirectorySourceTest {
+  @TempDir
+  Path dir;
+
+  private final InMemoryQueueBackend backend = InMemoryQueueBackend.create();
+  private final Producer producer = Producer.builder(backend).defaultQueue("files").build();
+
+  @AfterEach
+  void close() {
+    producer.close();
+    backend.close();
+  }
+
+  private DirectorySource source(List<String> include, List<String> exclude) {
+    return new DirectorySource(dir, include, exclude, Map.of("pdf", "high", "log", "low"), producer,
+        Duration.ZERO, () -> { });
+  }
+
+  private List<String> waiting(String priority) {
+    return Admin.of(backend).peek("files", priority, 100).stream()
+        .map(job -> dir.relativize(Path.of(job.payloadAsString())).toString()).toList();
+  }
+
+  @Test
+  void enqueuesMatchingFilesWithThePriorityOfTheirExtension() throws Exception {
+    Files.createDirectories(dir.resolve("sub"));
+    Files.writeString(dir.resolve("a.pdf"), "a");
+    Files.writeString(dir.resolve("sub/b.LOG"), "b");
+    Files.writeString(dir.resolve("c.txt"), "c");
+    Files.writeString(dir.resolve("d.tmp"), "d");
+    Files.writeString(dir.resolve(".hidden.txt"), "e");
+
+    int enqueued = source(List.of("**"), List.of("**/*.tmp")).scanOnce();
+
+    assertThat(enqueued).isEqualTo(3);
+    assertThat(waiting("high")).containsExactly("a.pdf");
+    assertThat(waiting("low")).containsExactly("sub/b.LOG");
+    assertThat(waiting("default")).containsExactly("c.txt");
+  }
+
+  @Test
+  void includeGlobsStartingWithDoubleStarAlsoMatchAtTheTopLevel() throws Exception {
+    Files.createDirectories(dir.resolve("sub"));
+    Files.writeString(dir.resolve("top.csv"), "1");
+    Files.writeString(dir.resolve("sub/deep.csv"), "2");
+    Files.writeString(dir.resolve("other.txt"), "3");
+
+    source(List.of("**/*.csv"), List.of()).scanOnce();
+
+    assertThat(waiting("default")).containsExactlyInAnyOrder("top.csv", "sub/deep.csv");
+  }
+
+  @Test
+  void laterScansEnqueueOnlyNewOrChangedFiles() throws Exception {
+    Path file = Files.writeString(dir.resolve("a.txt"), "one");
+    DirectorySource source = source(List.of("**"), List.of());
+    assertThat(source.scanOnce()).isEqualTo(1);
+    assertThat(source.scanOnce()).isZero();
+
+    Files.writeString(file, "changed");
+    Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(5)));
+    Files.writeString(dir.resolve("b.txt"), "new");
+
+    assertThat(source.scanOnce()).isEqualTo(2);
+    assertThat(Admin.of(backend).stats("files").totalWaiting()).isEqualTo(3);
+  }
+
+  @Test
+  void aRestartedSourceDoesNotEnqueueUnchangedFilesTheBackendStillKnows() throws Exception {
+    Files.writeString(dir.resolve("a.txt"), "one");
+    source(List.of("**"), List.of()).scanOnce();
+
+    assertThat(source(List.of("**"), List.of()).scanOnce()).isZero();
+
+    List<Job> jobs = Admin.of(backend).peek("files", "default", 10);
+    assertThat(jobs).hasSize(1);
+  }
+}

@@ -1,0 +1,48 @@
+package dev.workqueue.runner.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.workqueue.NewJob;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class JobLinesTest {
+  @Test
+  void readsEveryField() {
+    NewJob job = JobLines.parse("{\"payload\": \"hi\", \"queue\": \"q\", \"priority\": \"high\", \"id\": \"j1\","
+        + " \"delay\": \"30s\", \"max_attempts\": 3, \"idempotency_key\": \"k\", \"headers\": {\"a\": \"b\"}}");
+
+    assertThat(new String(job.payload(), StandardCharsets.UTF_8)).isEqualTo("hi");
+    assertThat(job.queue()).isEqualTo("q");
+    assertThat(job.priority()).isEqualTo("high");
+    assertThat(job.id()).isEqualTo("j1");
+    assertThat(job.delay()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(job.maxAttempts()).isEqualTo(3);
+    assertThat(job.idempotencyKey()).isEqualTo("k");
+    assertThat(job.headers()).containsEntry("a", "b");
+  }
+
+  @Test
+  void nonStringPayloadBecomesItsCompactJson() {
+    NewJob job = JobLines.parse("{\"payload\": {\"to\": \"a@b.c\", \"n\": [1, 2]}, \"run_at\": \"2030-01-01T00:00:00Z\"}");
+
+    assertThat(new String(job.payload(), StandardCharsets.UTF_8)).isEqualTo("{\"to\":\"a@b.c\",\"n\":[1,2]}");
+    assertThat(job.runAt()).isEqualTo(Instant.parse("2030-01-01T00:00:00Z"));
+  }
+
+  @Test
+  void explainsWhatIsWrongWithALine() {
+    assertThatThrownBy(() -> JobLines.parse("[1, 2]")).hasMessageContaining("must be a JSON object");
+    assertThatThrownBy(() -> JobLines.parse("{\"queue\": \"q\"}")).hasMessage("payload must be set");
+    assertThatThrownBy(() -> JobLines.parse("{\"payload\": \"x\", \"prio\": 1}"))
+        .hasMessageStartingWith("unknown fields [prio]");
+    assertThatThrownBy(() -> JobLines.parse("{\"payload\": \"x\", \"max_attempts\": 0}"))
+        .hasMessage("max_attempts must be a positive integer, but was 0");
+    assertThatThrownBy(() -> JobLines.parse("{\"payload\": \"x\", \"run_at\": \"tomorrow\"}"))
+        .hasMessageStartingWith("run_at must be an ISO-8601 instant");
+    assertThatThrownBy(() -> JobLines.parse("{\"payload\": ")).hasMessageStartingWith("not valid JSON");
+  }
+}

@@ -1,0 +1,205 @@
+package dev.workqueue.runner.internal.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.workqueue.InvalidConfigurationException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  @TempDir
+  Path dir;
+
+  private Path yaml(String text) throws Exception {
+    return Files.writeString(dir.resolve("config.yaml"), text);
+  }
+
+  private static List<String> problems(Path file, Map<String, String> env) {
+    try {
+      ConfigLoader.load(file, env);
+    } catch (InvalidConfigurationException e) {
+      return e.problems();
+    }
+    throw new AssertionError("expected the configuration to be rejected");
+  }
+
+  @Test
+  void noFileAndNoEnvironmentGivesTheDocumentedDefaults() {
+    RunnerConfig config = ConfigLoader.load(null, Map.of());
+
+    assertThat(config.usesRedis()).isFalse();
+    assertThat(config.get(ConfigKeys.QUEUE_NAME)).isEqualTo("default");
+    assertThat(config.get(ConfigKeys.QUEUE_PRIORITIES)).containsExactly("high", "default", "low");
+    assertThat(config.get(ConfigKeys.WORKER_CONCURRENCY)).isEqualTo(4);
+    assertThat(config.get(ConfigKeys.WORKER_HANDLER)).isEqualTo("files");
+    assertThat(config.get(ConfigKeys.HTTP_BIND)).isEqualTo("127.0.0.1");
+    assertThat(config.get(ConfigKeys.HTTP_PORT)).isEqualTo(9090);
+    assertThat(config.get(ConfigKeys.WORKER_DRAIN_TIMEOUT)).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.isSet(ConfigKeys.QUEUE_NAME)).isFalse();
+  }
+
+  @Test
+  void fileValuesAreReadAndEnvironmentVariablesOverrideThem() throws Exception {
+    Path file = yaml("""
+        redis:
+          url: redis://cache:6380/2
+        queue:
+          name: emails
+          priorities: [urgent, bulk]
+        worker:
+          concurrency: 8
+          lease: 10s
+          exec:
+            command: [/usr/bin/env, python3, job.py]
+        producer:
+          default_priority: bulk
+          source:
+            priority_by_extension: {.pdf: urgent, csv: bulk}
+        """);
+    RunnerConfig config = ConfigLoader.load(file, Map.of(
+        "WORKQUEUE_WORKER_CONCURRENCY", "16",
+        "WORKQUEUE_PRODUCER_SOURCE_INCLUDE", "**/*.pdf, **/*.csv",
+        "PATH", "/usr/bin"));
+
+    assertThat(config.get(ConfigKeys.REDIS_URL)).isEqualTo(URI.create("redis://cache:6380/2"));
+    assertThat(config.get(ConfigKeys.QUEUE_NAME)).isEqualTo("emails");
+    assertThat(config.get(ConfigKeys.WORKER_CONCURRENCY)).isEqualTo(16);
+    assertThat(config.get(ConfigKeys.WORKER_LEASE)).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.get(ConfigKeys.WORKER_EXEC_COMMAND)).containsExactly("/usr/bin/env", "python3", "job.py");
+    assertThat(config.get(ConfigKeys.PRODUCER_SOURCE_INCLUDE)).containsExactly("**/*.pdf", "**/*.csv");
+    assertThat(config.get(ConfigKeys.PRODUCER_SOURCE_PRIORITY_BY_EXTENSION))
+        .containsOnly(Map.entry("pdf", "urgent"), Map.entry("csv", "bulk"));
+    assertThat(config.isSet(ConfigKeys.WORKER_CONCURRENCY)).isTrue();
+  }
+
+  @Test
+  void everyMistakeIsReportedAtOnceWithItsPathValueAndRule() throws Exception {
+    Path file = yaml("""
+        worker:
+          concurency: 4
+          concurrency: -3
+          job_timeout: 10 seconds
+        """);
+
+    assertThat(problems(file, Map.of())).containsExactlyInAnyOrder(
+        "worker.concurency is not a known key; known keys under worker: concurrency, drain_timeout, "
+            + "exec, files, handler, job_timeout, lease, name, retry",
+        "worker.concurrency must be an integer from 1 to 1024, but was -3",
+        "worker.job_timeout must be a positive duration such as 500ms, 30s, 5m or 1h, but was \"10 seconds\"");
+  }
+
+  @Test
+  void environmentProblemsNameTheVariableAndUnknownWorkqueueVariablesAreRejected() {
+    assertThat(problems(null, Map.of("WORKQUEUE_WORKER_CONCURRENCY", "many", "WORKQUEUE_REDIS_ULR", "x")))
+        .containsExactlyInAnyOrder(
+            "environment variable WORKQUEUE_REDIS_ULR is not a known key; see docs/runner.md for the "
+                + "WORKQUEUE_* names",
+            "worker.concurrency (set by WORKQUEUE_WORKER_CONCURRENCY) must be an integer from 1 to 1024, "
+                + "but was \"many\"");
+  }
+
+  @Test
+  void variablesTheExecHandlerSetsForItsCommandsAreNotConfiguration() {
+    RunnerConfig config = ConfigLoader.load(null, Map.of("WORKQUEUE_JOB_ID", "j1", "WORKQUEUE_QUEUE", "q",
+        "WORKQUEUE_PRIORITY", "high", "WORKQUEUE_ATTEMPT", "2"));
+
+    assertThat(config.get(ConfigKeys.QUEUE_NAME)).isEqualTo("default");
+  }
+
+  @Test
+  void secretsNeverAppearInProblems() {
+    List<String> problems = problems(null, Map.of(
+        "WORKQUEUE_REDIS_URL", "http://admin:hunter2@cache:6379",
+        "WORKQUEUE_REDIS_PASSWORD", " "));
+
+    assertThat(String.join("\n", problems)).doesNotContain("hunter2")
+        .contains("redis.url (set by WORKQUEUE_REDIS_URL) must be a URL such as redis://host:6379",
+            "but was \"http://admin:******@cache:6379\"")
+        .contains("redis.password (set by WORKQUEUE_REDIS_PASSWORD) must be a non-blank string, but was \"******\"");
+  }
+
+  @Test
+  void printedConfigurationRedactsPasswordsInKeysAndUrls() {
+    RunnerConfig config = ConfigLoader.load(null, Map.of(
+        "WORKQUEUE_REDIS_URL", "rediss://app:hunter2@cache:6380", "WORKQUEUE_REDIS_PASSWORD", "s3cret"));
+
+    @SuppressWarnings("unchecked")
+    Map<String, Object> redis = (Map<String, Object>) config.redactedTree().get("redis");
+    assertThat(redis).containsEntry("url", "rediss://app:******@cache:6380").containsEntry("password", "******");
+    assertThat(config.redactedTree().toString()).doesNotContain("hunter2", "s3cret");
+  }
+
+  @Test
+  void contradictoryValuesAreNamedTogether() throws Exception {
+    Path file = yaml("""
+        queue:
+          priorities: [high, low]
+          priority_mode: weighted
+          weights: {high: 3}
+        worker:
+          handler: exec
+          retry:
+            initial_backoff: 1m
+            max_backoff: 10s
+        producer:
+          rate_limiter: redis
+          source:
+            priority_by_extension: {pdf: urgent}
+        """);
+
+    assertThat(problems(file, Map.of())).containsExactlyInAnyOrder(
+        "producer.default_priority must be one of queue.priorities [high, low], but was \"default\"",
+        "producer.source.priority_by_extension.pdf must be one of queue.priorities [high, low], but was \"urgent\"",
+        "queue.weights.low must be a positive weight for every priority when queue.priority_mode is weighted, but was null",
+        "worker.exec.command must be set when worker.handler is exec: a non-empty list of arguments, or a "
+            + "string run by /bin/sh -c, but was null",
+        "worker.retry.max_backoff must be at least worker.retry.initial_backoff (1m), but was \"10s\"",
+        "producer.rate_limiter must be local when redis.url is not set, but was \"redis\"");
+  }
+
+  @Test
+  void handlerMayNameAJobHandlerClassOnTheClassPath() {
+    RunnerConfig config = ConfigLoader.load(null,
+        Map.of("WORKQUEUE_WORKER_HANDLER", CountingHandler.class.getName()));
+    assertThat(config.get(ConfigKeys.WORKER_HANDLER)).isEqualTo(CountingHandler.class.getName());
+
+    assertThat(problems(null, Map.of("WORKQUEUE_WORKER_HANDLER", "java.lang.String")))
+        .singleElement().asString().startsWith("worker.handler (set by WORKQUEUE_WORKER_HANDLER) must be one "
+            + "of log, exec, files, or the name of a public class implementing dev.workqueue.JobHandler");
+  }
+
+  @Test
+  void sectionGivenAsAScalarAndUnreadableYamlAreReported() throws Exception {
+    assertThat(problems(yaml("worker: 5\n"), Map.of())).singleElement().asString()
+        .startsWith("worker must be a section with keys [concurrency, drain_timeout");
+    assertThat(problems(yaml("worker:\n  concurrency: 1\n  concurrency: 2\n"), Map.of()))
+        .singleElement().asString().contains("is not valid YAML").contains("duplicate key");
+    assertThat(problems(dir.resolve("missing.yaml"), Map.of())).singleElement().asString()
+        .contains("cannot be read");
+  }
+
+  @Test
+  void everyKeyHasItsOwnEnvironmentVariableAndAValidDefault() {
+    Set<String> names = new HashSet<>();
+    for (ConfigKey<?> key : ConfigKeys.all()) {
+      assertThat(names.add(key.envName())).as(key.envName()).isTrue();
+      assertThat(key.envName()).matches("WORKQUEUE_[A-Z0-9_]+");
+    }
+    assertThat(ConfigKeys.WORKER_EXEC_TIMEOUT.envName()).isEqualTo("WORKQUEUE_WORKER_EXEC_TIMEOUT");
+    assertThat(ConfigKeys.REDIS_URL.envName()).isEqualTo("WORKQUEUE_REDIS_URL");
+  }
+
+  /** A handler class for the class-name test. */
+  public static final class CountingHandler implements dev.workqueue.JobHandler {
+    @Override
+    public void handle(dev.workqueue.Job job) {}
+  }
+}

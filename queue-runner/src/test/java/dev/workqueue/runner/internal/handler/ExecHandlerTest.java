@@ -1,0 +1,75 @@
+package dev.workqueue.runner.internal.handler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.workqueue.Job;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ExecHandlerTest {
+  @TempDir
+  Path dir;
+
+  private static Job job(String payload, int attempt) {
+    Instant now = Instant.now();
+    return new Job("job-1", "reports", "high", payload.getBytes(StandardCharsets.UTF_8), attempt, 0, now, now,
+        Map.of(), null);
+  }
+
+  private static ExecHandler shell(String script, Duration timeout) {
+    return new ExecHandler(List.of("/bin/sh", "-c", script), timeout);
+  }
+
+  @Test
+  void commandGetsThePayloadOnStdinAndTheJobInItsEnvironment() throws Exception {
+    Path out = dir.resolve("out.txt");
+    shell("{ cat; echo; echo \"$WORKQUEUE_JOB_ID $WORKQUEUE_QUEUE $WORKQUEUE_PRIORITY $WORKQUEUE_ATTEMPT\"; } > " + out,
+        Duration.ofSeconds(30)).handle(job("hello payload", 3));
+
+    assertThat(Files.readAllLines(out)).containsExactly("hello payload", "job-1 reports high 3");
+  }
+
+  @Test
+  void nonZeroExitFailsTheAttemptWithTheExitCodeInTheMessage() {
+    assertThatThrownBy(() -> shell("exit 7", Duration.ofSeconds(30)).handle(job("x", 1)))
+        .isInstanceOf(CommandFailedException.class)
+        .hasMessage("command /bin/sh failed with exit code 7");
+  }
+
+  @Test
+  void commandThatIgnoresALargePayloadIsJudgedByItsExitCodeOnly() throws Exception {
+    shell("exit 0", Duration.ofSeconds(30)).handle(job("x".repeat(1 << 20), 1));
+  }
+
+  @Test
+  void commandPastTheTimeoutIsKilledWithItsChildren() throws Exception {
+    Path pidFile = dir.resolve("child.pid");
+    ExecHandler handler = shell("sleep 120 & echo $! > " + pidFile + "; wait", Duration.ofMillis(500));
+
+    assertThatThrownBy(() -> handler.handle(job("x", 1)))
+        .isInstanceOf(CommandFailedException.class)
+        .hasMessage("command /bin/sh timed out after 500ms and was killed");
+    long child = Long.parseLong(Files.readString(pidFile).trim());
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> ProcessHandle.of(child).map(process -> !process.isAlive()).orElse(true));
+  }
+
+  @Test
+  void runnerSettingsAreNotPassedToCommands() throws Exception {
+    Path out = dir.resolve("env.txt");
+    shell("env > " + out, Duration.ofSeconds(30)).handle(job("x", 1));
+
+    assertThat(Files.readAllLines(out)).filteredOn(line -> line.startsWith("WORKQUEUE_"))
+        .extracting(line -> line.substring(0, line.indexOf('=')))
+        .containsExactlyInAnyOrder("WORKQUEUE_JOB_ID", "WORKQUEUE_QUEUE", "WORKQUEUE_PRIORITY", "WORKQUEUE_ATTEMPT");
+  }
+}
