@@ -231,7 +231,7 @@ public final class RedisQueueBackend implements QueueBackend {
       byte[] element = (byte[]) reply.get(5 + i);
       String token = Long.toString(firstToken + i);
       try {
-        Job job = JobCodec.decode(element, queue.queue());
+        Job job = JobCodec.decodeLeased(element, queue.queue());
         jobs.add(new LeasedJob(job, new Lease(job.id(), queue.queue(), token, deadline)));
       } catch (JobCodec.UndecodableException e) {
         String id = JobCodec.readId(element);
@@ -342,7 +342,7 @@ public final class RedisQueueBackend implements QueueBackend {
     List<?> reply = (List<?>) call("stats", () -> QueueScript.STATS.run(redis,
         List.of(queue.lanes(), queue.deadlines(), queue.delayed(), queue.dead(), queue.completed(),
             queue.consumers()),
-        List.of(queue.lanePrefix(), historyAgeMillis)));
+        List.of(queue.lanePrefix(), historyAgeMillis, historySize)));
     Map<String, Long> waiting = new LinkedHashMap<>();
     for (int i = 5; i + 1 < reply.size(); i += 2) {
       waiting.put(string(reply.get(i)), (Long) reply.get(i + 1));

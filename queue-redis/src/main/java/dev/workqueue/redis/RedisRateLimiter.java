@@ -60,6 +60,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(RedisRateLimiter.class);
   private static final long NANOS_PER_MICRO = 1_000;
+  /** The deadline of {@link #acquire(int)}, which waits as long as needed. */
+  private static final long NO_DEADLINE = Long.MAX_VALUE;
   /** A wait {@link #acquire(int)} accepts whatever its length. */
   private static final long ANY_WAIT = Long.MAX_VALUE / NANOS_PER_MICRO;
 
@@ -130,7 +132,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
    */
   @Override
   public void acquire(int permits) throws InterruptedException {
-    acquire(permits, Long.MAX_VALUE);
+    acquire(permits, NO_DEADLINE);
   }
 
   /**
@@ -164,12 +166,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
    */
   @Override
   public boolean tryAcquire(int permits, Duration timeout) throws InterruptedException {
-    if (timeout == null || timeout.isNegative()) {
-      throw new IllegalArgumentException("timeout must be zero or a positive duration, but was " + timeout);
-    }
-    long timeoutNanos = timeout.compareTo(Duration.ofDays(36_500)) > 0
-        ? Duration.ofDays(36_500).toNanos() : timeout.toNanos();
-    return acquire(permits, ticker.nanoTime() + timeoutNanos);
+    return acquire(permits, ticker.deadlineAfter(timeout));
   }
 
   /** Takes the permits if they are due by {@code deadline}, waiting for them if need be. */
@@ -178,7 +175,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     if (Thread.interrupted()) {
       throw new InterruptedException("interrupted while waiting for a rate-limit permit");
     }
-    boolean unbounded = deadline == Long.MAX_VALUE;
+    boolean unbounded = deadline == NO_DEADLINE;
     long now = ticker.nanoTime();
     long remainingNanos = unbounded ? Long.MAX_VALUE : Math.max(0, deadline - now);
     if (useFallback()) {

@@ -4,11 +4,15 @@
 -- Job element, format 1 (big-endian), as stored in lanes, the delayed set and the leases hash:
 --   B format (1) | I4 attempt | i8 runAt epoch ms | I2 + bytes priority | I2 + bytes id | rest
 -- The rest (max attempts, created-at, idempotency key, headers, payload) is read by Java only.
+-- In the leases hash an element keeps the attempt it had while waiting: the delivery it is
+-- leased for is added when the lease ends (retry, dead letter, recovery), and not at all when it
+-- is released. The hot path (fetch, ack) thus never rewrites an element.
 -- Dead-letter entry, format 1:
 --   B format (1) | i8 error at epoch ms | I2 + bytes job id | I2 + bytes error type
 --   | I4 + bytes error message | job element (or the undecodable data as found)
 
 local JOB_HEADER = '>BI4i8I2c0I2c0'
+local MIN_JOB_LENGTH = 17
 local DEAD_HEADER = '>Bi8I2c0I2c0I4c0'
 local CHUNK = 1000
 
@@ -28,6 +32,22 @@ local function read_job(element)
     return nil
   end
   return attempt, run_at, priority, id
+end
+
+-- Whether the data starts like a format-1 job element: cheap enough to check on every fetch.
+local function looks_like_job(element)
+  return string.byte(element, 1) == 1 and #element >= MIN_JOB_LENGTH
+end
+
+-- The id of an element that looks like a job, read without unpacking the rest.
+local function job_id(element)
+  local priority_length = struct.unpack('>I2', element, 14)
+  local id_at = 16 + priority_length
+  if #element < id_at + 1 then
+    return nil
+  end
+  local id_length = struct.unpack('>I2', element, id_at)
+  return string.sub(element, id_at + 2, id_at + 1 + id_length)
 end
 
 -- The element with its attempt and run-at rewritten; the rest is copied unchanged.
@@ -61,6 +81,24 @@ local function call_chunked(command, key, items)
   for i = 1, #items, CHUNK do
     redis.call(command, key, unpack(items, i, math.min(i + CHUNK - 1, #items)))
   end
+end
+
+-- Drops completed-history entries ('<ms>:<job id>', newest first) older than the age limit or
+-- beyond the size limit. Only the oldest end is looked at, so the cost is what is dropped.
+local function trim_completed(key, now, age_ms, size)
+  if size < 1 then
+    redis.call('DEL', key)
+    return
+  end
+  local cutoff = now - age_ms
+  while true do
+    local oldest = redis.call('LINDEX', key, -1)
+    if not oldest or (tonumber(string.match(oldest, '^%d+')) or 0) > cutoff then
+      break
+    end
+    redis.call('RPOP', key)
+  end
+  redis.call('LTRIM', key, 0, size - 1)
 end
 
 -- Leaves one wake-up token for consumers blocked on a lane; a token already there is enough.

@@ -1,6 +1,7 @@
 -- queue-fetch.lua: promotes due delayed jobs, then takes up to N jobs from the lanes in the
 -- order given (strict priority: a lane is served only when every earlier lane is empty), leasing
--- each to the caller with a new token and counting the delivery in its attempt.
+-- each to the caller with a new token. The element is stored unchanged; the caller counts this
+-- delivery in the attempt it reports (see queue-common.lua).
 -- KEYS[1] leases (hash: token -> element)
 -- KEYS[2] lease deadlines (zset: token by deadline ms)
 -- KEYS[3] delayed set (zset: element by run-at ms)
@@ -14,7 +15,8 @@
 -- ARGV[5] most delayed jobs to promote in this call
 -- ARGV[6..] the priorities of KEYS[6..], in the same order
 -- Returns { server now ms, lease deadline ms, next delayed run-at ms or -1, first token,
---           number taken, taken elements..., then per poisoned entry: id, reason }
+--           number taken, taken elements (attempt not yet counted)..., then per poisoned entry:
+--           id, reason }
 
 local now = now_ms()
 local poisoned = {}
@@ -53,9 +55,8 @@ for lane = 6, #KEYS do
       break
     end
     for _, element in ipairs(items) do
-      local attempt, run_at = read_job(element)
-      if attempt then
-        taken[#taken + 1] = rewrite_job(element, attempt + 1, run_at)
+      if looks_like_job(element) then
+        taken[#taken + 1] = element
       else
         poison(element, 'waiting entry is not a job element of format 1')
       end
@@ -69,11 +70,12 @@ if #taken > 0 then
   first_token = redis.call('INCRBY', KEYS[4], #taken) - #taken + 1
   local leases = {}
   local deadlines = {}
+  local score = string.format('%d', deadline)
   for i, element in ipairs(taken) do
     local token = string.format('%d', first_token + i - 1)
     leases[#leases + 1] = token
     leases[#leases + 1] = element
-    deadlines[#deadlines + 1] = deadline
+    deadlines[#deadlines + 1] = score
     deadlines[#deadlines + 1] = token
   end
   call_chunked('HSET', KEYS[1], leases)

@@ -1,5 +1,5 @@
--- queue-recover.lua: returns jobs whose lease expired to the head of their lanes, attempt kept
--- (it was counted when the job was taken). Reads only the deadline index, never the keyspace;
+-- queue-recover.lua: returns jobs whose lease expired to the head of their lanes with the lost
+-- delivery counted in their attempt. Reads only the deadline index, never the keyspace;
 -- atomic, so concurrent reapers recover each job once.
 -- KEYS[1] leases (hash: token -> element)
 -- KEYS[2] lease deadlines (zset: token by deadline ms)
@@ -19,10 +19,11 @@ local lanes = {}
 for _, token in ipairs(tokens) do
   local element = redis.call('HGET', KEYS[1], token)
   if element then
-    local _, _, priority = read_job(element)
+    local attempt, run_at, priority = read_job(element)
     if priority then
-      recovered[#recovered + 1] = element
-      redis.call('LPUSH', ARGV[1] .. priority, element)
+      local counted = rewrite_job(element, attempt + 1, run_at)
+      recovered[#recovered + 1] = counted
+      redis.call('LPUSH', ARGV[1] .. priority, counted)
       lanes[priority] = true
     else
       local id = undecodable_id(element)

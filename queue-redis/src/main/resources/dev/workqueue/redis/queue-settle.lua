@@ -1,10 +1,11 @@
 -- queue-settle.lua: applies a batch of settlements of one queue; each is accepted only while its
--- lease token is current and names the leased job's id.
+-- lease token is current and names the leased job's id. Retry and dead-letter count the delivery
+-- in the element's attempt; release puts the element back as it was (see queue-common.lua).
 -- KEYS[1] leases (hash: token -> element)
 -- KEYS[2] lease deadlines (zset: token by deadline ms)
 -- KEYS[3] delayed set (zset: element by run-at ms)
 -- KEYS[4] dead letters (list, oldest first)
--- KEYS[5] completed history (zset: job id by completion ms)
+-- KEYS[5] completed history (list of '<completion ms>:<job id>', newest first)
 -- ARGV[1] lane key prefix (lane key = prefix .. priority)
 -- ARGV[2] notify key prefix (notify key = prefix .. priority)
 -- ARGV[3] completed history size (most ids kept; 0 keeps none)
@@ -17,37 +18,57 @@
 -- Returns one integer per settlement: 1 accepted, 0 rejected (stale or unknown lease).
 
 local now = now_ms()
+local completed_prefix = string.format('%d:', now)
 local history_size = tonumber(ARGV[3])
 local results = {}
 local ended = {}
 local completed = {}
 local released = {}
 local retried = {}
+-- One HMGET for every token of the batch: far cheaper than one HGET each.
+local tokens = {}
 local i = 5
 while i <= #ARGV do
-  local kind, token, job_id = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  i = i + 3
-  local element = redis.call('HGET', KEYS[1], token)
-  local attempt, run_at, priority, id
-  if element then
-    attempt, run_at, priority, id = read_job(element)
+  tokens[#tokens + 1] = ARGV[i + 1]
+  local kind = ARGV[i]
+  i = i + (kind == 'R' and 4 or kind == 'D' and 6 or 3)
+end
+local elements = {}
+for first = 1, #tokens, CHUNK do
+  local chunk = redis.call('HMGET', KEYS[1], unpack(tokens, first, math.min(first + CHUNK - 1, #tokens)))
+  for _, element in ipairs(chunk) do
+    elements[#elements + 1] = element
   end
-  local accepted = id ~= nil and id == job_id
+end
+
+i = 5
+local n = 0
+while i <= #ARGV do
+  local kind, token, id = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  i = i + 3
+  n = n + 1
+  local element = elements[n]
+  local accepted = element and looks_like_job(element) and job_id(element) == id
   if accepted then
     ended[#ended + 1] = token
     if kind == 'A' then
       if history_size > 0 then
-        completed[#completed + 1] = now
-        completed[#completed + 1] = job_id
+        completed[#completed + 1] = completed_prefix .. id
       end
-    elseif kind == 'R' then
-      local due = now + tonumber(ARGV[i])
-      redis.call('ZADD', KEYS[3], due, rewrite_job(element, attempt, due))
-      retried[priority] = true
-    elseif kind == 'D' then
-      redis.call('RPUSH', KEYS[4], dead_entry(tonumber(ARGV[i + 2]), job_id, ARGV[i], ARGV[i + 1], element))
     else
-      add_to_group(released, priority, rewrite_job(element, attempt - 1, run_at))
+      local attempt, run_at, priority = read_job(element)
+      if kind == 'R' then
+        local due = now + tonumber(ARGV[i])
+        redis.call('ZADD', KEYS[3], due, rewrite_job(element, attempt + 1, due))
+        retried[priority] = true
+      elseif kind == 'D' then
+        if attempt then
+          element = rewrite_job(element, attempt + 1, run_at)
+        end
+        redis.call('RPUSH', KEYS[4], dead_entry(tonumber(ARGV[i + 2]), id, ARGV[i], ARGV[i + 1], element))
+      else
+        add_to_group(released, priority, element)
+      end
     end
   end
   if kind == 'R' then
@@ -63,9 +84,8 @@ if #ended > 0 then
   call_chunked('ZREM', KEYS[2], ended)
 end
 if #completed > 0 then
-  call_chunked('ZADD', KEYS[5], completed)
-  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - tonumber(ARGV[4]))
-  redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -history_size - 1)
+  call_chunked('LPUSH', KEYS[5], completed)
+  trim_completed(KEYS[5], now, tonumber(ARGV[4]), history_size)
 end
 for priority, items in pairs(released) do
   for j = #items, 1, -1 do

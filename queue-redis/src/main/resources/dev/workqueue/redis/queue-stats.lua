@@ -1,20 +1,23 @@
--- queue-stats.lua: counts every job state of one queue in one consistent read.
+-- queue-stats.lua: counts every job state of one queue in one consistent step; first drops
+-- completed-history entries past their age.
 -- KEYS[1] lane names (set of priorities ever used)
 -- KEYS[2] lease deadlines (zset)
 -- KEYS[3] delayed set (zset)
 -- KEYS[4] dead letters (list)
--- KEYS[5] completed history (zset: job id by completion ms)
+-- KEYS[5] completed history (list of '<completion ms>:<job id>', newest first)
 -- KEYS[6] live consumers (zset: consumer id by liveness expiry ms)
 -- ARGV[1] lane key prefix (lane key = prefix .. priority)
 -- ARGV[2] completed history age ms
+-- ARGV[3] completed history size
 -- Returns { in flight, delayed, dead, completed, live consumers, then per lane: priority, waiting }
 
 local now = now_ms()
+trim_completed(KEYS[5], now, tonumber(ARGV[2]), tonumber(ARGV[3]))
 local reply = {
   redis.call('ZCARD', KEYS[2]),
   redis.call('ZCARD', KEYS[3]),
   redis.call('LLEN', KEYS[4]),
-  redis.call('ZCOUNT', KEYS[5], string.format('(%d', now - tonumber(ARGV[2])), '+inf'),
+  redis.call('LLEN', KEYS[5]),
   redis.call('ZCOUNT', KEYS[6], string.format('(%d', now), '+inf'),
 }
 for _, priority in ipairs(redis.call('SMEMBERS', KEYS[1])) do

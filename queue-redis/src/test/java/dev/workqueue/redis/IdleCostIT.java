@@ -40,6 +40,8 @@ class IdleCostIT {
       Thread.sleep(WINDOW.toMillis()); // a measurement window, not a wait for a condition
       long commands = commandsSoFar() - before;
       double seconds = (System.nanoTime() - start) / 1e9;
+      System.out.printf("idle consumer with 16 workers: %d commands in %.1f s = %.1f/s%n", commands, seconds,
+          commands / seconds);
 
       assertThat(commands / seconds).as("commands per second, %d in %.1f s", commands, seconds)
           .isLessThanOrEqualTo(50);

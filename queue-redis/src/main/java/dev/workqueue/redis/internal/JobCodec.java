@@ -71,13 +71,27 @@ public final class JobCodec {
    * @throws UndecodableException if the data is not a complete format-1 element
    */
   public static Job decode(byte[] element, String queue) {
+    return decode(element, queue, 0);
+  }
+
+  /**
+   * The job stored as {@code element} in the leases hash, with the delivery it is leased for
+   * counted in its attempt (a leased element keeps the attempt it had while waiting).
+   *
+   * @throws UndecodableException if the data is not a complete format-1 element
+   */
+  public static Job decodeLeased(byte[] element, String queue) {
+    return decode(element, queue, 1);
+  }
+
+  private static Job decode(byte[] element, String queue, int deliveriesToCount) {
     try {
       ByteBuffer in = ByteBuffer.wrap(element);
       byte format = in.get();
       if (format != FORMAT) {
         throw new UndecodableException("unknown job format " + (format & 0xFF));
       }
-      int attempt = in.getInt();
+      int attempt = in.getInt() + deliveriesToCount;
       Instant runAt = Instant.ofEpochMilli(in.getLong());
       String priority = getString(in);
       String id = getString(in);

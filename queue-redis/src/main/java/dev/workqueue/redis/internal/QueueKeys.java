@@ -64,7 +64,7 @@ public final class QueueKeys {
     return key("dead");
   }
 
-  /** Sorted set of completed job ids by completion ms. */
+  /** List of completed jobs as {@code <completion ms>:<job id>}, newest first. */
   public byte[] completed() {
     return key("completed");
   }
