@@ -15,8 +15,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * caller leaves no trace, and nobody can slip in between a computed admission and its record.
  */
 public final class LocalRateLimiter implements RateLimiter {
-  private static final Duration LONGEST_TIMEOUT = Duration.ofDays(36_500);
-
   private final Gcra gcra;
   private final long maxJitterNanos;
   private final Ticker ticker;
@@ -72,12 +70,8 @@ public final class LocalRateLimiter implements RateLimiter {
   @Override
   public boolean tryAcquire(int permits, Duration timeout) throws InterruptedException {
     gcra.checkPermits(permits);
-    if (timeout == null || timeout.isNegative()) {
-      throw new IllegalArgumentException("timeout must be zero or a positive duration, but was " + timeout);
-    }
-    long timeoutNanos = saturatedNanos(timeout);
-    long deadline = ticker.nanoTime() + timeoutNanos;
-    if (!line.tryLock(timeoutNanos, TimeUnit.NANOSECONDS)) {
+    long deadline = ticker.deadlineAfter(timeout);
+    if (!line.tryLock(deadline - ticker.nanoTime(), TimeUnit.NANOSECONDS)) {
       return false;
     }
     try {
@@ -99,11 +93,6 @@ public final class LocalRateLimiter implements RateLimiter {
 
   private long jitterNanos() {
     return maxJitterNanos == 0 ? 0 : ThreadLocalRandom.current().nextLong(maxJitterNanos + 1);
-  }
-
-  /** A timeout in nanoseconds, capped so that adding it to a nano time cannot overflow. */
-  private static long saturatedNanos(Duration timeout) {
-    return timeout.compareTo(LONGEST_TIMEOUT) > 0 ? LONGEST_TIMEOUT.toNanos() : timeout.toNanos();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.workqueue.internal;
 
+import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 
 /** Monotonic time and parking for rate limiters; tests substitute a manual one. */
@@ -18,11 +19,26 @@ public interface Ticker {
     }
   };
 
+  /** Longest timeout honoured as given; longer ones are cut to it so deadlines cannot overflow. */
+  Duration LONGEST_TIMEOUT = Duration.ofDays(36_500);
+
   /** Current monotonic time in nanoseconds; only differences are meaningful. */
   long nanoTime();
 
   /** Parks the calling thread for up to {@code nanos}; may return earlier. */
   void park(long nanos);
+
+  /**
+   * The {@link #nanoTime()} at which {@code timeout} from now runs out.
+   *
+   * @throws IllegalArgumentException if {@code timeout} is null or negative
+   */
+  default long deadlineAfter(Duration timeout) {
+    if (timeout == null || timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout must be zero or a positive duration, but was " + timeout);
+    }
+    return nanoTime() + (timeout.compareTo(LONGEST_TIMEOUT) > 0 ? LONGEST_TIMEOUT : timeout).toNanos();
+  }
 
   /**
    * Parks until {@link #nanoTime()} reaches {@code deadline}, checking for interrupts after each
