@@ -29,6 +29,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * A complete backend in the JVM's memory: leases, strict priority, delayed jobs, retries, dead
@@ -70,10 +71,8 @@ public final class InMemoryQueueBackend implements QueueBackend {
 
   @Override
   public List<EnqueueResult> enqueue(List<Job> jobs, Duration idempotencyTtl) {
-    List<EnqueueResult> results = new ArrayList<>(jobs.size());
-    lock.lock();
-    try {
-      checkOpen();
+    return locked(() -> {
+      List<EnqueueResult> results = new ArrayList<>(jobs.size());
       long now = clock.millis();
       Set<QueueState> touched = new HashSet<>();
       for (Job job : jobs) {
@@ -93,10 +92,8 @@ public final class InMemoryQueueBackend implements QueueBackend {
         results.add(new EnqueueResult(job.id(), true));
       }
       touched.forEach(queue -> queue.ready.signalAll());
-    } finally {
-      lock.unlock();
-    }
-    return results;
+      return results;
+    });
   }
 
   @Override
@@ -141,18 +138,14 @@ public final class InMemoryQueueBackend implements QueueBackend {
 
   @Override
   public List<Boolean> settle(List<Settlement> settlements) {
-    List<Boolean> accepted = new ArrayList<>(settlements.size());
-    lock.lock();
-    try {
-      checkOpen();
+    return locked(() -> {
+      List<Boolean> accepted = new ArrayList<>(settlements.size());
       long now = clock.millis();
       for (Settlement settlement : settlements) {
         accepted.add(apply(settlement, now));
       }
-    } finally {
-      lock.unlock();
-    }
-    return accepted;
+      return accepted;
+    });
   }
 
   private boolean apply(Settlement settlement, long now) {
@@ -183,10 +176,8 @@ public final class InMemoryQueueBackend implements QueueBackend {
   @Override
   public Set<String> heartbeat(String consumerId, String queueName, Collection<Lease> leases,
       Duration leaseDuration, Duration consumerTtl) {
-    Set<String> kept = new HashSet<>();
-    lock.lock();
-    try {
-      checkOpen();
+    return locked(() -> {
+      Set<String> kept = new HashSet<>();
       long now = clock.millis();
       QueueState queue = queue(queueName);
       queue.consumers.put(consumerId, now + consumerTtl.toMillis());
@@ -197,18 +188,14 @@ public final class InMemoryQueueBackend implements QueueBackend {
           kept.add(lease.jobId());
         }
       }
-    } finally {
-      lock.unlock();
-    }
-    return kept;
+      return kept;
+    });
   }
 
   @Override
   public List<Job> recoverExpired(String queueName, int limit) {
-    List<Job> recovered = new ArrayList<>();
-    lock.lock();
-    try {
-      checkOpen();
+    return locked(() -> {
+      List<Job> recovered = new ArrayList<>();
       QueueState queue = queues.get(queueName);
       if (queue == null) {
         return recovered;
@@ -226,17 +213,13 @@ public final class InMemoryQueueBackend implements QueueBackend {
       if (!recovered.isEmpty()) {
         queue.ready.signalAll();
       }
-    } finally {
-      lock.unlock();
-    }
-    return recovered;
+      return recovered;
+    });
   }
 
   @Override
   public QueueStats stats(String queueName) {
-    lock.lock();
-    try {
-      checkOpen();
+    return locked(() -> {
       QueueState queue = queues.get(queueName);
       if (queue == null) {
         return new QueueStats(queueName, Map.of(), 0, 0, 0, 0, 0);
@@ -248,87 +231,59 @@ public final class InMemoryQueueBackend implements QueueBackend {
       queue.lanes.forEach((priority, lane) -> waiting.put(priority, (long) lane.size()));
       return new QueueStats(queueName, waiting, queue.leases.size(), queue.delayed.size(),
           queue.dead.size(), queue.completed.size(), queue.consumers.size());
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   @Override
   public List<String> queues() {
-    lock.lock();
-    try {
-      checkOpen();
-      return List.copyOf(queues.keySet());
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> List.copyOf(queues.keySet()));
   }
 
   @Override
   public List<Job> peek(String queueName, String priority, int limit) {
-    lock.lock();
-    try {
-      checkOpen();
+    return locked(() -> {
       QueueState queue = queues.get(queueName);
       ArrayDeque<Job> lane = queue == null ? null : queue.lanes.get(priority);
-      return lane == null ? List.of() : lane.stream().limit(limit).toList();
-    } finally {
-      lock.unlock();
-    }
+      return lane == null ? List.<Job>of() : lane.stream().limit(limit).toList();
+    });
   }
 
   @Override
   public List<Job> peekDelayed(String queueName, int limit) {
-    lock.lock();
-    try {
-      checkOpen();
+    return locked(() -> {
       QueueState queue = queues.get(queueName);
-      if (queue == null) {
-        return List.of();
-      }
-      return queue.delayed.stream().sorted().limit(limit).map(DelayedJob::job).toList();
-    } finally {
-      lock.unlock();
-    }
+      return queue == null ? List.<Job>of()
+          : queue.delayed.stream().sorted().limit(limit).map(DelayedJob::job).toList();
+    });
   }
 
   @Override
   public List<DeadLetter> peekDead(String queueName, int limit) {
-    lock.lock();
-    try {
-      checkOpen();
+    return locked(() -> {
       QueueState queue = queues.get(queueName);
-      return queue == null ? List.of() : queue.dead.values().stream().limit(limit).toList();
-    } finally {
-      lock.unlock();
-    }
+      return queue == null ? List.<DeadLetter>of() : queue.dead.values().stream().limit(limit).toList();
+    });
   }
 
   @Override
   public long purgeDead(String queueName) {
-    lock.lock();
-    try {
-      checkOpen();
+    return locked(() -> {
       QueueState queue = queues.get(queueName);
       if (queue == null) {
-        return 0;
+        return 0L;
       }
       long removed = queue.dead.size();
       queue.dead.clear();
       return removed;
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   @Override
   public long requeueDead(String queueName, int limit) {
-    lock.lock();
-    try {
-      checkOpen();
+    return locked(() -> {
       QueueState queue = queues.get(queueName);
       if (queue == null) {
-        return 0;
+        return 0L;
       }
       long moved = 0;
       Iterator<DeadLetter> letters = queue.dead.values().iterator();
@@ -342,16 +297,20 @@ public final class InMemoryQueueBackend implements QueueBackend {
         queue.ready.signalAll();
       }
       return moved;
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   @Override
   public void ping() {
+    locked(() -> null);
+  }
+
+  /** Runs {@code action} holding the lock, after checking that the backend is open. */
+  private <T> T locked(Supplier<T> action) {
     lock.lock();
     try {
       checkOpen();
+      return action.get();
     } finally {
       lock.unlock();
     }
