@@ -6,6 +6,7 @@ import dev.workqueue.RateLimiterConfig;
 import dev.workqueue.memory.InMemoryQueueBackend;
 import dev.workqueue.metrics.micrometer.MicrometerQueueObserver;
 import dev.workqueue.metrics.micrometer.QueueLengthUpdater;
+import dev.workqueue.metrics.otel.OpenTelemetryJobInterceptor;
 import dev.workqueue.redis.RedisQueueBackend;
 import dev.workqueue.redis.RedisRateLimiter;
 import dev.workqueue.runner.internal.config.ConfigKeys;
@@ -21,6 +22,15 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayDeque;
@@ -31,8 +41,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one place where the runner builds library objects from its configuration: the backend
- * (Redis or in-memory), the metrics registry and observer, the tracing interceptor and the
- * producer's rate limiter. Owns and closes what it built.
+ * (Redis or in-memory), the metrics registry and observer, the tracing interceptor (with an OTLP
+ * exporter, only when {@code tracing.enabled}) and the producer's rate limiter. Owns and closes what it built.
  */
 public final class Components implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Components.class);
@@ -41,6 +51,7 @@ public final class Components implements AutoCloseable {
   private final QueueBackend backend;
   private final PrometheusMeterRegistry registry;
   private final MicrometerQueueObserver metrics;
+  private final JobInterceptor tracing;
   private final Deque<AutoCloseable> owned = new ArrayDeque<>();
   private QueueLengthUpdater queueLengths;
 
@@ -57,6 +68,7 @@ public final class Components implements AutoCloseable {
     } else {
       this.metrics = null;
     }
+    this.tracing = withMetrics && config.get(ConfigKeys.TRACING_ENABLED) ? createTracing() : null;
     this.backend = createBackend();
   }
 
@@ -113,6 +125,25 @@ public final class Components implements AutoCloseable {
    * JVM metrics; not the processor binder, whose {@code system_cpu_count} and
    * {@code process_cpu_time_ns_total} names fail {@code promtool check metrics}.
    */
+  private JobInterceptor createTracing() {
+    String endpoint = config.get(ConfigKeys.TRACING_OTLP_ENDPOINT).toString();
+    log.info("exporting spans over OTLP/HTTP to {}", Redaction.redactUrl(endpoint));
+    SdkTracerProvider tracerProvider = SdkTracerProvider.builder()
+        .setResource(Resource.getDefault().merge(Resource.create(Attributes.of(
+            AttributeKey.stringKey("service.name"), config.get(ConfigKeys.TRACING_SERVICE_NAME)))))
+        .addSpanProcessor(BatchSpanProcessor.builder(
+            OtlpHttpSpanExporter.builder().setEndpoint(endpoint).build()).build())
+        .build();
+    OpenTelemetrySdk openTelemetry = OpenTelemetrySdk.builder()
+        .setTracerProvider(tracerProvider)
+        .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+        .build();
+    owned.push(openTelemetry);
+    return OpenTelemetryJobInterceptor.builder(openTelemetry)
+        .defaultQueue(config.get(ConfigKeys.QUEUE_NAME))
+        .build();
+  }
+
   private void bindJvmMetrics() {
     new ClassLoaderMetrics().bindTo(registry);
     new JvmMemoryMetrics().bindTo(registry);
@@ -135,7 +166,7 @@ public final class Components implements AutoCloseable {
 
   /** Interceptors for producers and consumers: the tracing interceptor when tracing is on. */
   public List<JobInterceptor> interceptors() {
-    return List.of();
+    return tracing == null ? List.of() : List.of(tracing);
   }
 
   /**
