@@ -14,12 +14,16 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
-/** The in-process limiter against real time and real threads; conditions with tolerance only. */
+/**
+ * The in-process limiter against real time and real threads; conditions with tolerance only. The
+ * 10 s test uses a burst of 20 (100 ms at 200/s) so that producer threads starved of CPU by a busy
+ * build machine for less than that lose no capacity.
+ */
 class LocalRateLimiterRateTest {
 
   @Test
   void burstyDemandIsHeldWithinTenPercentOfTheCapOverTenSeconds() throws InterruptedException {
-    RateLimiter limiter = RateLimiter.local(RateLimiterConfig.builder().permitsPerSecond(200).burst(10).build());
+    RateLimiter limiter = RateLimiter.local(RateLimiterConfig.builder().permitsPerSecond(200).burst(20).build());
     Duration window = Duration.ofSeconds(10);
     AtomicLong admitted = new AtomicLong();
     long deadline = System.nanoTime() + window.toNanos();
@@ -48,7 +52,9 @@ class LocalRateLimiterRateTest {
     long deadline = start + Duration.ofMillis(2_500).toNanos();
     ConcurrentLinkedQueue<Long> admittedAt = new ConcurrentLinkedQueue<>();
 
-    runProducers(4, deadline, () -> {
+    // Two producers: a permit is timed when its caller gets to record it, and a caller descheduled
+    // in between shifts its permit into a later slice; fewer callers, fewer such shifts.
+    runProducers(2, deadline, () -> {
       limiter.acquire();
       admittedAt.add(System.nanoTime());
     });

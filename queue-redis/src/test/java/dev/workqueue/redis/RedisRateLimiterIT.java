@@ -30,7 +30,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.RedisClient;
 
-/** The shared limiter against a real redis-server; timing checks are conditions with tolerance. */
+/**
+ * The shared limiter against a real redis-server; timing checks are conditions with tolerance. The
+ * 10 s test uses a burst of 20 (100 ms at 200/s) so that producer threads starved of CPU by a busy
+ * build machine for less than that lose no capacity.
+ */
 class RedisRateLimiterIT {
   private static RedisServer redis;
   private static RedisClient first;
@@ -69,7 +73,7 @@ class RedisRateLimiterIT {
   @Test
   void fourProducersOnTwoConnectionsAreHeldWithinTenPercentOfTheSharedCapOverTenSeconds()
       throws InterruptedException {
-    RateLimiterConfig config = RateLimiterConfig.builder().permitsPerSecond(200).burst(10).build();
+    RateLimiterConfig config = RateLimiterConfig.builder().permitsPerSecond(200).burst(20).build();
     RateLimiter onFirst = limiter(first, "shared-cap", config);
     RateLimiter onSecond = limiter(second, "shared-cap", config);
     Duration window = Duration.ofSeconds(10);
@@ -102,7 +106,9 @@ class RedisRateLimiterIT {
     long deadline = start + Duration.ofMillis(2_500).toNanos();
     ConcurrentLinkedQueue<Long> admittedAt = new ConcurrentLinkedQueue<>();
 
-    runProducers(List.of(onFirst, onFirst, onSecond, onSecond), deadline, limiter -> {
+    // One producer per connection: a permit is timed when its caller gets to record it, and a
+    // caller descheduled in between shifts its permit into a later slice.
+    runProducers(List.of(onFirst, onSecond), deadline, limiter -> {
       limiter.acquire();
       admittedAt.add(System.nanoTime());
     });
