@@ -143,7 +143,7 @@ public final class ConfigKeys {
       "metrics.queue_length_refresh", Kind.SCALAR, positiveDurationRule(), Duration.ofSeconds(2),
       positiveDuration(), "How often the queue_length gauge is read from the backend.");
   public static final ConfigKey<Boolean> METRICS_JVM = add("metrics.jvm", Kind.SCALAR,
-      "true or false", true, bool(), "Also export JVM memory, GC, thread and process metrics.");
+      "true or false", true, bool(), "Also export JVM memory, GC, thread, class-loading and uptime metrics.");
 
   public static final ConfigKey<Boolean> TRACING_ENABLED = add("tracing.enabled", Kind.SCALAR,
       "true or false", false, bool(), "Export a span per enqueue and per job attempt over OTLP.");
