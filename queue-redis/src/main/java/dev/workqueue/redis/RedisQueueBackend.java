@@ -84,6 +84,7 @@ public final class RedisQueueBackend implements QueueBackend {
   private static final byte[] PROMOTE_LIMIT = ascii(1_000);
   private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final byte[] EMPTY = new byte[0];
+  private static final byte[] IMMEDIATE = ascii(0);
   private static final byte[] KIND_ACK = ascii("A");
   private static final byte[] KIND_RETRY = ascii("R");
   private static final byte[] KIND_DEAD = ascii("D");
@@ -137,7 +138,8 @@ public final class RedisQueueBackend implements QueueBackend {
         args.add(utf8(job.priority()));
         args.add(utf8(job.id()));
         args.add(job.idempotencyKey() == null ? EMPTY : JobCodec.utf8(job.idempotencyKey(), "idempotencyKey"));
-        args.add(ascii(job.runAt().toEpochMilli()));
+        // Immediate jobs (runAt == createdAt) go to their lane whatever the server's clock says.
+        args.add(job.runAt().isAfter(job.createdAt()) ? ascii(job.runAt().toEpochMilli()) : IMMEDIATE);
         args.add(JobCodec.encode(job));
       }
       register(queue);

@@ -1,13 +1,14 @@
 -- queue-enqueue.lua: stores a batch of jobs of one queue, each in its lane or, when its run-at
 -- is in the future by the server's clock, in the delayed set; skips jobs whose idempotency key
--- is already known.
+-- is already known. Immediate jobs come with run-at 0, so clock skew never delays them.
 -- KEYS[1] delayed set (zset: element by run-at ms)
 -- KEYS[2] lane names (set of priorities ever used)
 -- ARGV[1] lane key prefix (lane key = prefix .. priority)
 -- ARGV[2] notify key prefix (notify key = prefix .. priority)
 -- ARGV[3] idempotency key prefix (key = prefix .. idempotency key)
 -- ARGV[4] idempotency ttl ms
--- ARGV[5..] per job, five values: priority, id, idempotency key or '', run-at ms, element
+-- ARGV[5..] per job, five values: priority, id, idempotency key or '', run-at ms (0 when
+--          immediate), element
 -- Returns one value per job: '' when stored, else the id of the job that holds its key.
 
 local now = now_ms()
