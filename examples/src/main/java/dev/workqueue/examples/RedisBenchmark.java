@@ -1,0 +1,300 @@
+package dev.workqueue.examples;
+
+import dev.workqueue.Consumer;
+import dev.workqueue.NewJob;
+import dev.workqueue.Producer;
+import dev.workqueue.redis.RedisQueueBackend;
+import dev.workqueue.testkit.redis.RedisServer;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import redis.clients.jedis.RedisClient;
+
+/**
+ * Measures the Redis backend end to end through the public API and prints: enqueue rate (single
+ * calls and batches), processing rate of a no-op handler at concurrency 1, 16 and 64 from a
+ * filled queue, idle pickup latency, end-to-end latency at an offered 1,000 jobs/s and at 80% of
+ * the measured maximum, and Redis calls and Redis CPU per job. Payloads are 1 to 100 bytes.
+ *
+ * <p>Run: {@code ./mvnw -q -pl examples exec:java -Dexec.mainClass=dev.workqueue.examples.RedisBenchmark}.
+ * It starts its own {@code redis-server} without persistence on a free loopback port, or uses the
+ * server at {@code REDIS_URL} (keys go to a fresh namespace there and are left behind).
+ */
+public final class RedisBenchmark {
+  private static final String QUEUE = "bench";
+  private static final int ENQUEUE_SINGLE_JOBS = 20_000;
+  private static final int ENQUEUE_BATCH_JOBS = 400_000;
+  private static final int BATCH = 1_000;
+  private static final int IDLE_PICKUP_JOBS = 1_000;
+  private static final Duration LATENCY_RUN = Duration.ofSeconds(5);
+
+  private final String url;
+  private final RedisClient admin;
+  private String namespace;
+
+  private RedisBenchmark(String url) {
+    this.url = url;
+    this.admin = RedisClient.create(url);
+  }
+
+  public static void main(String[] args) throws Exception {
+    String external = System.getenv("REDIS_URL");
+    RedisServer server = null;
+    if (external == null || external.isBlank()) {
+      server = RedisServer.builder().options("--appendonly", "no").start();
+    }
+    try {
+      new RedisBenchmark(server != null ? server.url() : external).run();
+    } finally {
+      if (server != null) {
+        server.close();
+      }
+    }
+  }
+
+  private void run() throws Exception {
+    System.out.printf("workqueue Redis benchmark: redis %s (%s), %d CPU cores seen by the JVM, "
+            + "no-op handler, payloads 1-100 bytes%n",
+        info("server", "redis_version"), System.getenv("REDIS_URL") != null ? "REDIS_URL" : "own redis-server,"
+            + " no persistence", Runtime.getRuntime().availableProcessors());
+    System.out.println("warming up ...");
+    fresh();
+    enqueueBatches(100_000);
+    process(100_000, 16);
+
+    fresh();
+    Usage before = usage();
+    double single = enqueueSingle(ENQUEUE_SINGLE_JOBS);
+    Usage singleUsage = usage().minus(before);
+    System.out.printf("enqueue, single calls (1 thread):     %,10.0f jobs/s   %s%n", single,
+        singleUsage.perJob(ENQUEUE_SINGLE_JOBS));
+    before = usage();
+    double batched = enqueueBatches(ENQUEUE_BATCH_JOBS);
+    System.out.printf("enqueue, batches of %,d (1 thread): %,10.0f jobs/s   %s%n", BATCH, batched,
+        usage().minus(before).perJob(ENQUEUE_BATCH_JOBS));
+
+    double max = 0;
+    for (int concurrency : new int[] {1, 16, 64}) {
+      int jobs = concurrency == 1 ? 30_000 : 300_000;
+      fresh();
+      enqueueBatches(jobs);
+      before = usage();
+      double rate = process(jobs, concurrency);
+      System.out.printf("processing, concurrency %2d:          %,10.0f jobs/s   %s%n", concurrency, rate,
+          usage().minus(before).perJob(jobs));
+      max = Math.max(max, rate);
+    }
+
+    fresh();
+    long[] pickup = idlePickup(IDLE_PICKUP_JOBS);
+    System.out.printf("idle pickup, %,d jobs one at a time:  %s%n", IDLE_PICKUP_JOBS, percentiles(pickup));
+
+    fresh();
+    System.out.printf("end-to-end at 1,000 jobs/s offered:   %s%n", percentiles(offered(1_000, 16)));
+    int eighty = (int) (max * 0.8);
+    fresh();
+    System.out.printf("end-to-end at %,d jobs/s offered (80%% of max): %s%n", eighty,
+        percentiles(offered(eighty, 64)));
+    System.out.println("latency is measured from the producer's enqueue call (or, when offered, the job's "
+        + "scheduled send time) to the handler's start, in the same JVM");
+  }
+
+  private void fresh() {
+    namespace = "bench-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private RedisQueueBackend backend() {
+    return RedisQueueBackend.builder().url(url).namespace(namespace).poolSize(32).build();
+  }
+
+  private static byte[] randomPayload() {
+    byte[] payload = new byte[1 + ThreadLocalRandom.current().nextInt(100)];
+    ThreadLocalRandom.current().nextBytes(payload);
+    return payload;
+  }
+
+  // ---- enqueue --------------------------------------------------------------------------
+
+  private double enqueueSingle(int jobs) {
+    try (RedisQueueBackend backend = backend(); Producer producer = producer(backend)) {
+      long start = System.nanoTime();
+      for (int i = 0; i < jobs; i++) {
+        producer.enqueue(NewJob.of(randomPayload()));
+      }
+      return jobs * 1e9 / (System.nanoTime() - start);
+    }
+  }
+
+  private double enqueueBatches(int jobs) {
+    try (RedisQueueBackend backend = backend(); Producer producer = producer(backend)) {
+      List<NewJob> batch = new ArrayList<>(BATCH);
+      long start = System.nanoTime();
+      for (int i = 0; i < jobs; i++) {
+        batch.add(NewJob.of(randomPayload()));
+        if (batch.size() == BATCH || i == jobs - 1) {
+          producer.enqueueAll(batch);
+          batch.clear();
+        }
+      }
+      return jobs * 1e9 / (System.nanoTime() - start);
+    }
+  }
+
+  private static Producer producer(RedisQueueBackend backend) {
+    return Producer.builder(backend).defaultQueue(QUEUE).build();
+  }
+
+  // ---- processing -----------------------------------------------------------------------
+
+  private double process(int jobs, int concurrency) throws InterruptedException {
+    CountDownLatch handled = new CountDownLatch(jobs);
+    try (RedisQueueBackend backend = backend();
+        Consumer consumer = Consumer.builder(backend, job -> handled.countDown())
+            .queue(QUEUE).concurrency(concurrency).build()) {
+      long start = System.nanoTime();
+      consumer.start();
+      if (!handled.await(5, TimeUnit.MINUTES)) {
+        throw new IllegalStateException("processing did not finish: " + handled.getCount() + " jobs left");
+      }
+      // The clock stops when the last outcome is recorded, not when the last handler returned.
+      while (backend.stats(QUEUE).inFlight() > 0) {
+        TimeUnit.MILLISECONDS.sleep(1);
+      }
+      return jobs * 1e9 / (System.nanoTime() - start);
+    }
+  }
+
+  // ---- latency --------------------------------------------------------------------------
+
+  private long[] idlePickup(int jobs) throws InterruptedException {
+    long[] latencies = new long[jobs];
+    Semaphore picked = new Semaphore(0);
+    try (RedisQueueBackend backend = backend(); Producer producer = producer(backend);
+        Consumer consumer = Consumer.builder(backend, job -> {
+              ByteBuffer payload = ByteBuffer.wrap(job.payload());
+              long sent = payload.getLong();
+              latencies[payload.getInt()] = System.nanoTime() - sent;
+              picked.release();
+            })
+            .queue(QUEUE).concurrency(16).build()) {
+      consumer.start();
+      for (int i = 0; i < jobs; i++) {
+        // Let the consumer go idle (blocked on the server) before each job.
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2 + ThreadLocalRandom.current().nextInt(3)));
+        producer.enqueue(NewJob.of(timed(System.nanoTime(), i)));
+        if (!picked.tryAcquire(30, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("job " + i + " was not picked up");
+        }
+      }
+    }
+    return latencies;
+  }
+
+  /** Offers {@code rate} jobs per second for a while, in batches of whatever is due each tick. */
+  private long[] offered(int rate, int concurrency) throws InterruptedException {
+    int jobs = (int) (rate * LATENCY_RUN.toSeconds());
+    long[] latencies = new long[jobs];
+    AtomicInteger done = new AtomicInteger();
+    try (RedisQueueBackend backend = backend(); Producer producer = producer(backend);
+        Consumer consumer = Consumer.builder(backend, job -> {
+              ByteBuffer payload = ByteBuffer.wrap(job.payload());
+              long scheduled = payload.getLong();
+              latencies[payload.getInt()] = System.nanoTime() - scheduled;
+              done.incrementAndGet();
+            })
+            .queue(QUEUE).concurrency(concurrency).build()) {
+      consumer.start();
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+      double interval = 1e9 / rate;
+      long start = System.nanoTime();
+      int sent = 0;
+      List<NewJob> due = new ArrayList<>();
+      while (sent < jobs) {
+        long now = System.nanoTime();
+        while (sent < jobs && start + (long) (sent * interval) <= now) {
+          due.add(NewJob.of(timed(start + (long) (sent * interval), sent)));
+          sent++;
+        }
+        if (!due.isEmpty()) {
+          producer.enqueueAll(due);
+          due.clear();
+        } else {
+          LockSupport.parkNanos(Math.max(1_000, start + (long) (sent * interval) - now));
+        }
+      }
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+      while (done.get() < jobs && System.nanoTime() < deadline) {
+        TimeUnit.MILLISECONDS.sleep(5);
+      }
+    }
+    return latencies;
+  }
+
+  private static byte[] timed(long nanos, int index) {
+    return ByteBuffer.allocate(12).putLong(nanos).putInt(index).array();
+  }
+
+  private static String percentiles(long[] nanos) {
+    long[] sorted = nanos.clone();
+    Arrays.sort(sorted);
+    return String.format("p50 %.3f ms, p95 %.3f ms, p99 %.3f ms, max %.3f ms", at(sorted, 0.50),
+        at(sorted, 0.95), at(sorted, 0.99), sorted[sorted.length - 1] / 1e6);
+  }
+
+  private static double at(long[] sorted, double quantile) {
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(quantile * sorted.length) - 1)] / 1e6;
+  }
+
+  // ---- Redis-side cost ------------------------------------------------------------------
+
+  /** Redis CPU seconds and client round trips (script calls and BLPOPs) at one moment, from INFO. */
+  private record Usage(double cpuSeconds, long scriptCalls, long blockingCalls) {
+    Usage minus(Usage earlier) {
+      return new Usage(cpuSeconds - earlier.cpuSeconds, scriptCalls - earlier.scriptCalls,
+          blockingCalls - earlier.blockingCalls);
+    }
+
+    String perJob(int jobs) {
+      return String.format("[redis: %.1f us CPU/job; round trips/job: %.4f EVALSHA + %.4f BLPOP]",
+          cpuSeconds * 1e6 / jobs, (double) scriptCalls / jobs, (double) blockingCalls / jobs);
+    }
+  }
+
+  private static final Pattern CALLS = Pattern.compile("cmdstat_(evalsha|eval|blpop):calls=(\\d+)");
+
+  private Usage usage() {
+    double cpu = Double.parseDouble(info("cpu", "used_cpu_user")) + Double.parseDouble(info("cpu", "used_cpu_sys"));
+    long scripts = 0;
+    long blocking = 0;
+    Matcher matcher = CALLS.matcher(admin.info("commandstats"));
+    while (matcher.find()) {
+      long calls = Long.parseLong(matcher.group(2));
+      if (matcher.group(1).equals("blpop")) {
+        blocking += calls;
+      } else {
+        scripts += calls;
+      }
+    }
+    return new Usage(cpu, scripts, blocking);
+  }
+
+  private String info(String section, String field) {
+    for (String line : admin.info(section).split("\r\n")) {
+      if (line.startsWith(field + ":")) {
+        return line.substring(field.length() + 1);
+      }
+    }
+    throw new IllegalStateException("INFO " + section + " has no " + field);
+  }
+}
