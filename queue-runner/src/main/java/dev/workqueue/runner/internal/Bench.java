@@ -112,7 +112,7 @@ public final class Bench {
     AtomicInteger processed = new AtomicInteger();
     CountDownLatch done = new CountDownLatch(settings.jobs());
     Clock clock = Clock.systemUTC();
-    Consumer consumer = RunnerProcess.consumerBuilder(components, config, job -> {
+    Consumer consumer = components.consumerBuilder(job -> {
       Duration latency = Duration.between(job.createdAt(), clock.instant());
       int index = processed.getAndIncrement();
       if (index < latencyNanos.length) {
@@ -124,11 +124,10 @@ public final class Bench {
     byte[] payload = new byte[settings.payloadBytes()];
     Arrays.fill(payload, (byte) 'x');
     consumer.start();
-    try (Producer producer = RunnerProcess.producerBuilder(components, config)
+    try (Producer producer = components.producerBuilder()
         .defaultQueue(settings.queue())
         .defaultPriority(settings.priority())
         .maxPayloadBytes(Math.max(Producer.DEFAULT_MAX_PAYLOAD_BYTES, settings.payloadBytes()))
-        .rateLimiter(null)
         .build()) {
       long start = System.nanoTime();
       enqueue(producer, payload, settings);

@@ -1,8 +1,12 @@
 package dev.workqueue.runner.internal;
 
 import dev.workqueue.Consumer;
+import dev.workqueue.JobHandler;
+import dev.workqueue.PriorityMode;
+import dev.workqueue.Producer;
 import dev.workqueue.RateLimiter;
 import dev.workqueue.RateLimiterConfig;
+import dev.workqueue.RetryPolicy;
 import dev.workqueue.memory.InMemoryQueueBackend;
 import dev.workqueue.metrics.micrometer.MicrometerQueueObserver;
 import dev.workqueue.metrics.micrometer.QueueLengthUpdater;
@@ -192,6 +196,43 @@ public final class Components implements AutoCloseable {
         .build();
     owned.push(shared);
     return shared;
+  }
+
+  /** A consumer of the configured queue with the configured retries, timeouts and observers. */
+  public Consumer.Builder consumerBuilder(JobHandler handler) {
+    Consumer.Builder builder = Consumer.builder(backend, handler)
+        .name(config.get(ConfigKeys.WORKER_NAME))
+        .queue(config.get(ConfigKeys.QUEUE_NAME))
+        .priorities(config.get(ConfigKeys.QUEUE_PRIORITIES))
+        .priorityMode("weighted".equals(config.get(ConfigKeys.QUEUE_PRIORITY_MODE))
+            ? PriorityMode.weighted(config.get(ConfigKeys.QUEUE_WEIGHTS)) : PriorityMode.strict())
+        .concurrency(config.get(ConfigKeys.WORKER_CONCURRENCY))
+        .jobTimeout(config.get(ConfigKeys.WORKER_JOB_TIMEOUT))
+        .leaseDuration(config.get(ConfigKeys.WORKER_LEASE))
+        .drainTimeout(config.get(ConfigKeys.WORKER_DRAIN_TIMEOUT))
+        .retryPolicy(RetryPolicy.builder()
+            .maxAttempts(config.get(ConfigKeys.WORKER_RETRY_MAX_ATTEMPTS))
+            .initialBackoff(config.get(ConfigKeys.WORKER_RETRY_INITIAL_BACKOFF))
+            .maxBackoff(config.get(ConfigKeys.WORKER_RETRY_MAX_BACKOFF))
+            .multiplier(config.get(ConfigKeys.WORKER_RETRY_MULTIPLIER))
+            .jitter(config.get(ConfigKeys.WORKER_RETRY_JITTER))
+            .build());
+    observers().forEach(builder::observer);
+    interceptors().forEach(builder::interceptor);
+    return builder;
+  }
+
+  /**
+   * A producer for the configured queue and default priority with the observers and
+   * interceptors; without a rate limiter (see {@link #producerRateLimiter()}).
+   */
+  public Producer.Builder producerBuilder() {
+    Producer.Builder builder = Producer.builder(backend)
+        .defaultQueue(config.get(ConfigKeys.QUEUE_NAME))
+        .defaultPriority(config.get(ConfigKeys.PRODUCER_DEFAULT_PRIORITY));
+    observers().forEach(builder::observer);
+    interceptors().forEach(builder::interceptor);
+    return builder;
   }
 
   /** Publishes the consumer's gauges and starts refreshing queue lengths, when metrics are on. */

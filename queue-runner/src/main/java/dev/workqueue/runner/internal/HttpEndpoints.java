@@ -47,7 +47,13 @@ public final class HttpEndpoints implements AutoCloseable {
    */
   public static HttpEndpoints start(String bind, int port, Readiness readiness,
       Supplier<String> metrics) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(bind, port), 0);
+    HttpServer server;
+    try {
+      server = HttpServer.create(new InetSocketAddress(bind, port), 0);
+    } catch (IOException e) {
+      throw new IOException("cannot listen on " + bind + ":" + port + " (http.bind, http.port): "
+          + e.getMessage(), e);
+    }
     ExecutorService executor = Executors.newFixedThreadPool(2, NamedThreads.numbered("runner", "http"));
     server.setExecutor(executor);
     server.createContext("/healthz", exchange -> respond(exchange, 200, TEXT, "ok\n"));

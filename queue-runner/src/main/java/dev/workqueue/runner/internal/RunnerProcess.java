@@ -2,15 +2,16 @@ package dev.workqueue.runner.internal;
 
 import dev.workqueue.Consumer;
 import dev.workqueue.JobHandler;
-import dev.workqueue.PriorityMode;
 import dev.workqueue.Producer;
 import dev.workqueue.QueueStats;
-import dev.workqueue.RetryPolicy;
 import dev.workqueue.runner.internal.config.ConfigKeys;
 import dev.workqueue.runner.internal.config.RunnerConfig;
 import dev.workqueue.runner.internal.handler.Handlers;
+import dev.workqueue.InvalidConfigurationException;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,9 +49,15 @@ public final class RunnerProcess implements AutoCloseable {
    *
    * @param onSourceFinished called when a producer that scans once has finished its scan
    * @throws IOException if the HTTP port cannot be bound or the demo directory cannot be made
+   * @throws InvalidConfigurationException if the producer's directory does not exist
    */
   public static RunnerProcess start(RunnerConfig config, boolean worker, boolean producing,
       Runnable onSourceFinished) throws IOException {
+    Path directory = config.get(ConfigKeys.PRODUCER_SOURCE_DIR);
+    if (producing && directory != null && !Files.isDirectory(directory)) {
+      throw new InvalidConfigurationException("configuration", List.of(
+          "producer.source.dir must be an existing directory, but was \"" + directory + "\""));
+    }
     RunnerProcess process = new RunnerProcess(config, worker, producing);
     try {
       process.startRoles(onSourceFinished);
@@ -71,13 +78,15 @@ public final class RunnerProcess implements AutoCloseable {
     }
     if (worker) {
       handler = Handlers.create(config);
-      consumer = consumerBuilder(components, config, handler).build();
+      consumer = components.consumerBuilder(handler).build();
       components.bind(consumer);
       consumer.start();
     }
     components.startQueueLengths();
     if (producing) {
-      producer = producerBuilder(components, config).build();
+      producer = components.producerBuilder()
+          .rateLimiter(components.producerRateLimiter())
+          .build();
       Path directory = config.get(ConfigKeys.PRODUCER_SOURCE_DIR);
       if (directory == null) {
         demoFiles = DemoFiles.create();
@@ -89,42 +98,6 @@ public final class RunnerProcess implements AutoCloseable {
           config.get(ConfigKeys.PRODUCER_SOURCE_RESCAN_INTERVAL), onSourceFinished);
       source.start();
     }
-  }
-
-  /** A consumer builder for the configured queue, handler, retries, timeouts and observers. */
-  public static Consumer.Builder consumerBuilder(Components components, RunnerConfig config,
-      JobHandler handler) {
-    Consumer.Builder builder = Consumer.builder(components.backend(), handler)
-        .name(config.get(ConfigKeys.WORKER_NAME))
-        .queue(config.get(ConfigKeys.QUEUE_NAME))
-        .priorities(config.get(ConfigKeys.QUEUE_PRIORITIES))
-        .priorityMode("weighted".equals(config.get(ConfigKeys.QUEUE_PRIORITY_MODE))
-            ? PriorityMode.weighted(config.get(ConfigKeys.QUEUE_WEIGHTS)) : PriorityMode.strict())
-        .concurrency(config.get(ConfigKeys.WORKER_CONCURRENCY))
-        .jobTimeout(config.get(ConfigKeys.WORKER_JOB_TIMEOUT))
-        .leaseDuration(config.get(ConfigKeys.WORKER_LEASE))
-        .drainTimeout(config.get(ConfigKeys.WORKER_DRAIN_TIMEOUT))
-        .retryPolicy(RetryPolicy.builder()
-            .maxAttempts(config.get(ConfigKeys.WORKER_RETRY_MAX_ATTEMPTS))
-            .initialBackoff(config.get(ConfigKeys.WORKER_RETRY_INITIAL_BACKOFF))
-            .maxBackoff(config.get(ConfigKeys.WORKER_RETRY_MAX_BACKOFF))
-            .multiplier(config.get(ConfigKeys.WORKER_RETRY_MULTIPLIER))
-            .jitter(config.get(ConfigKeys.WORKER_RETRY_JITTER))
-            .build());
-    components.observers().forEach(builder::observer);
-    components.interceptors().forEach(builder::interceptor);
-    return builder;
-  }
-
-  /** A producer builder for the configured queue, default priority, limiter and observers. */
-  public static Producer.Builder producerBuilder(Components components, RunnerConfig config) {
-    Producer.Builder builder = Producer.builder(components.backend())
-        .defaultQueue(config.get(ConfigKeys.QUEUE_NAME))
-        .defaultPriority(config.get(ConfigKeys.PRODUCER_DEFAULT_PRIORITY))
-        .rateLimiter(components.producerRateLimiter());
-    components.observers().forEach(builder::observer);
-    components.interceptors().forEach(builder::interceptor);
-    return builder;
   }
 
   /** Null while the process is ready to work, else why not. */

@@ -102,6 +102,13 @@ final class AdminCommand implements Runnable {
     }
   }
 
+  static Map<String, Object> result(String queue, String what, long count) {
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("queue", queue);
+    result.put(what, count);
+    return result;
+  }
+
   static Map<String, Object> statsJson(QueueStats stats) {
     Map<String, Object> queue = new LinkedHashMap<>();
     queue.put("queue", stats.queue());
@@ -226,7 +233,7 @@ final class AdminCommand implements Runnable {
       }
       long removed = admin.purgeDead(target);
       if (json) {
-        out.println(Json.write(Map.of("queue", target, "removed", removed)));
+        out.println(Json.write(result(target, "removed", removed)));
       } else {
         out.printf("removed %d dead letters from %s%n", removed, target);
       }
@@ -267,7 +274,7 @@ final class AdminCommand implements Runnable {
       String target = queueOrDefault(queue);
       long moved = admin.requeueDead(target, limit);
       if (json) {
-        out.println(Json.write(Map.of("queue", target, "requeued", moved)));
+        out.println(Json.write(result(target, "requeued", moved)));
       } else {
         out.printf("requeued %d dead letters of %s%n", moved, target);
       }

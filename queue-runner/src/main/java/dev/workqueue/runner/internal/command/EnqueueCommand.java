@@ -7,7 +7,6 @@ import dev.workqueue.Producer;
 import dev.workqueue.QueueException;
 import dev.workqueue.runner.internal.Components;
 import dev.workqueue.runner.internal.JobLines;
-import dev.workqueue.runner.internal.RunnerProcess;
 import dev.workqueue.runner.internal.config.ConfigKeys;
 import dev.workqueue.runner.internal.config.Durations;
 import dev.workqueue.runner.internal.config.RunnerConfig;
@@ -72,7 +71,7 @@ final class EnqueueCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try (Components components = Components.withoutMetrics(loaded);
-        Producer producer = RunnerProcess.producerBuilder(components, loaded)
+        Producer producer = components.producerBuilder()
             .defaultQueue(queue != null ? queue : loaded.get(ConfigKeys.QUEUE_NAME))
             .defaultPriority(priority != null ? priority : loaded.get(ConfigKeys.PRODUCER_DEFAULT_PRIORITY))
             .build()) {

@@ -121,7 +121,7 @@ public final class ConfigKeys {
       "Priority of jobs that name none; must be one of queue.priorities.");
   public static final ConfigKey<Double> PRODUCER_RATE_LIMIT_PER_SEC = add(
       "producer.rate_limit_per_sec", Kind.SCALAR, "a number from 0 to 1000000", 50.0,
-      decimal(0, 1_000_000), "Most jobs enqueued per second by the producer; 0: unlimited.");
+      decimal(0, 1_000_000), "Most jobs per second the producer role enqueues; 0: unlimited.");
   public static final ConfigKey<Integer> PRODUCER_BURST = add("producer.burst", Kind.SCALAR,
       "an integer from 1 to 1000000", 10, integer(1, 1_000_000),
       "Permits that may be taken at once after an idle spell.");

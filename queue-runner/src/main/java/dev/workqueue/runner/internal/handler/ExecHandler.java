@@ -59,9 +59,9 @@ final class ExecHandler implements JobHandler {
   }
 
   /**
-   * Writes the payload and closes stdin, on its own thread so that a command that never reads
-   * a large payload cannot block the worker past the timeout. A command that exits without reading stdin closes the
-   * pipe, which is not a failure of the job; only its exit code counts.
+   * Writes the payload and closes stdin, on its own thread so that a command that never reads a
+   * large payload cannot block the worker past the timeout. A command that exits without reading
+   * stdin closes the pipe, which is not a failure of the job; only its exit code counts.
    */
   private static void writePayload(Process process, Job job) {
     try (OutputStream stdin = process.getOutputStream()) {
