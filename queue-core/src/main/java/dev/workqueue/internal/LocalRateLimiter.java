@@ -4,7 +4,6 @@ import dev.workqueue.RateLimiter;
 import dev.workqueue.RateLimiterConfig;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -16,7 +15,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class LocalRateLimiter implements RateLimiter {
   private final Gcra gcra;
-  private final long maxJitterNanos;
+  private final Jitter jitter;
   private final Ticker ticker;
   private final ReentrantLock line = new ReentrantLock(true);
   private long theoreticalArrival;
@@ -27,7 +26,7 @@ public final class LocalRateLimiter implements RateLimiter {
 
   public LocalRateLimiter(RateLimiterConfig config, Ticker ticker) {
     this.gcra = Gcra.of(Objects.requireNonNull(config, "config"));
-    this.maxJitterNanos = (long) (config.jitter() * gcra.emissionIntervalNanos());
+    this.jitter = Jitter.of(config);
     this.ticker = Objects.requireNonNull(ticker, "ticker");
     this.theoreticalArrival = ticker.nanoTime();
   }
@@ -40,7 +39,7 @@ public final class LocalRateLimiter implements RateLimiter {
       long now = ticker.nanoTime();
       Gcra.Admission admission = gcra.admit(theoreticalArrival, now, permits);
       if (!admission.isImmediate(now)) {
-        ticker.parkUntil(admission.at() + jitterNanos());
+        ticker.parkUntil(admission.at() + jitter.nextNanos());
       }
       theoreticalArrival = admission.theoreticalArrival();
     } finally {
@@ -81,7 +80,7 @@ public final class LocalRateLimiter implements RateLimiter {
         if (admission.at() - deadline > 0) {
           return false;
         }
-        long wakeAt = admission.at() + jitterNanos();
+        long wakeAt = admission.at() + jitter.nextNanos();
         ticker.parkUntil(wakeAt - deadline > 0 ? deadline : wakeAt);
       }
       theoreticalArrival = admission.theoreticalArrival();
@@ -89,10 +88,6 @@ public final class LocalRateLimiter implements RateLimiter {
     } finally {
       line.unlock();
     }
-  }
-
-  private long jitterNanos() {
-    return maxJitterNanos == 0 ? 0 : ThreadLocalRandom.current().nextLong(maxJitterNanos + 1);
   }
 
   @Override
