@@ -1,5 +1,6 @@
 package dev.workqueue.runner.internal;
 
+import dev.workqueue.CircuitBreakerConfig;
 import dev.workqueue.Consumer;
 import dev.workqueue.JobHandler;
 import dev.workqueue.PriorityMode;
@@ -217,6 +218,14 @@ public final class Components implements AutoCloseable {
             .multiplier(config.get(ConfigKeys.WORKER_RETRY_MULTIPLIER))
             .jitter(config.get(ConfigKeys.WORKER_RETRY_JITTER))
             .build());
+    if (config.get(ConfigKeys.WORKER_CIRCUIT_BREAKER_ENABLED)) {
+      builder.circuitBreaker(CircuitBreakerConfig.builder()
+          .failureRateThreshold(config.get(ConfigKeys.WORKER_CIRCUIT_BREAKER_FAILURE_RATE))
+          .window(config.get(ConfigKeys.WORKER_CIRCUIT_BREAKER_WINDOW))
+          .minimumSamples(config.get(ConfigKeys.WORKER_CIRCUIT_BREAKER_MINIMUM_SAMPLES))
+          .cooldown(config.get(ConfigKeys.WORKER_CIRCUIT_BREAKER_COOLDOWN))
+          .build());
+    }
     observers().forEach(builder::observer);
     interceptors().forEach(builder::interceptor);
     return builder;

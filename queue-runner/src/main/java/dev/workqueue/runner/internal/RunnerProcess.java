@@ -5,6 +5,7 @@ import dev.workqueue.JobHandler;
 import dev.workqueue.Producer;
 import dev.workqueue.QueueStats;
 import dev.workqueue.runner.internal.config.ConfigKeys;
+import dev.workqueue.runner.internal.config.Redaction;
 import dev.workqueue.runner.internal.config.RunnerConfig;
 import dev.workqueue.runner.internal.handler.Handlers;
 import dev.workqueue.InvalidConfigurationException;
@@ -108,7 +109,7 @@ public final class RunnerProcess implements AutoCloseable {
     try {
       components.backend().ping();
     } catch (RuntimeException e) {
-      return "backend unavailable: " + e.getMessage();
+      return "backend unavailable: " + Redaction.redactUrl(e.getMessage());
     }
     if (config.get(ConfigKeys.METRICS_ENABLED)) {
       try {

@@ -1,5 +1,6 @@
 package dev.workqueue.runner.internal.config;
 
+import dev.workqueue.CircuitBreakerConfig;
 import dev.workqueue.JobHandler;
 import dev.workqueue.Producer;
 import dev.workqueue.internal.Names;
@@ -89,6 +90,25 @@ public final class ConfigKeys {
       Kind.SCALAR, "a number from 1 to 100", 2.0, decimal(1, 100), "Backoff growth per failure.");
   public static final ConfigKey<Double> WORKER_RETRY_JITTER = add("worker.retry.jitter", Kind.SCALAR,
       "a number from 0 to 1", 0.2, decimal(0, 1), "Share by which a backoff may be randomly shortened.");
+  public static final ConfigKey<Boolean> WORKER_CIRCUIT_BREAKER_ENABLED = add(
+      "worker.circuit_breaker.enabled", Kind.SCALAR, "true or false", false, bool(),
+      "Stop fetching while too many attempts fail, then probe with one job.");
+  public static final ConfigKey<Double> WORKER_CIRCUIT_BREAKER_FAILURE_RATE = add(
+      "worker.circuit_breaker.failure_rate", Kind.SCALAR, "a number greater than 0 and at most 1",
+      CircuitBreakerConfig.DEFAULT_FAILURE_RATE_THRESHOLD, decimal(Double.MIN_VALUE, 1),
+      "Share of failed attempts in the window that opens the breaker.");
+  public static final ConfigKey<Duration> WORKER_CIRCUIT_BREAKER_WINDOW = add(
+      "worker.circuit_breaker.window", Kind.SCALAR, "a duration of at least 10ms, such as 60s",
+      CircuitBreakerConfig.DEFAULT_WINDOW, duration(d -> d.toMillis() >= 10),
+      "Rolling window of attempt outcomes.");
+  public static final ConfigKey<Integer> WORKER_CIRCUIT_BREAKER_MINIMUM_SAMPLES = add(
+      "worker.circuit_breaker.minimum_samples", Kind.SCALAR, "an integer from 1 to 1000000",
+      CircuitBreakerConfig.DEFAULT_MINIMUM_SAMPLES, integer(1, 1_000_000),
+      "Outcomes needed in the window before the failure rate is judged.");
+  public static final ConfigKey<Duration> WORKER_CIRCUIT_BREAKER_COOLDOWN = add(
+      "worker.circuit_breaker.cooldown", Kind.SCALAR, positiveDurationRule(),
+      CircuitBreakerConfig.DEFAULT_COOLDOWN, positiveDuration(),
+      "How long the breaker stays open before a probe job.");
   public static final ConfigKey<List<String>> WORKER_EXEC_COMMAND = add("worker.exec.command",
       Kind.LIST, "a non-empty list of arguments, or a string run by /bin/sh -c", null, command(),
       "Command the exec handler runs per job (payload on stdin).");

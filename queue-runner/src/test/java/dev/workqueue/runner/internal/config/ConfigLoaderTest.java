@@ -90,8 +90,8 @@ class ConfigLoaderTest {
         """);
 
     assertThat(problems(file, Map.of())).containsExactlyInAnyOrder(
-        "worker.concurency is not a known key; known keys under worker: concurrency, drain_timeout, "
-            + "exec, files, handler, job_timeout, lease, name, retry",
+        "worker.concurency is not a known key; known keys under worker: circuit_breaker, concurrency, "
+            + "drain_timeout, exec, files, handler, job_timeout, lease, name, retry",
         "worker.concurrency must be an integer from 1 to 1024, but was -3",
         "worker.job_timeout must be a positive duration such as 500ms, 30s, 5m or 1h, but was \"10 seconds\"");
   }
@@ -179,7 +179,7 @@ class ConfigLoaderTest {
   @Test
   void sectionGivenAsAScalarAndUnreadableYamlAreReported() throws Exception {
     assertThat(problems(yaml("worker: 5\n"), Map.of())).singleElement().asString()
-        .startsWith("worker must be a section with keys [concurrency, drain_timeout");
+        .startsWith("worker must be a section with keys [circuit_breaker, concurrency");
     assertThat(problems(yaml("worker:\n  concurrency: 1\n  concurrency: 2\n"), Map.of()))
         .singleElement().asString().contains("is not valid YAML").contains("duplicate key");
     assertThat(problems(dir.resolve("missing.yaml"), Map.of())).singleElement().asString()

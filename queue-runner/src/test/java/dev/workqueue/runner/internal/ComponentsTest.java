@@ -1,0 +1,59 @@
+package dev.workqueue.runner.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.workqueue.CircuitBreakerState;
+import dev.workqueue.Consumer;
+import dev.workqueue.memory.InMemoryQueueBackend;
+import dev.workqueue.redis.RedisQueueBackend;
+import dev.workqueue.runner.internal.config.ConfigLoader;
+import dev.workqueue.runner.internal.config.RunnerConfig;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ComponentsTest {
+  private static RunnerConfig config(Map<String, String> env) {
+    return ConfigLoader.load(null, env);
+  }
+
+  @Test
+  void withoutRedisUrlTheBackendIsInMemoryAndMetricsAreServed() {
+    try (Components components = Components.create(RunnerConfig.defaults())) {
+      assertThat(components.backend()).isInstanceOf(InMemoryQueueBackend.class);
+      assertThat(components.observers()).hasSize(1);
+      assertThat(components.interceptors()).isEmpty();
+      assertThat(components.scrape()).contains("jvm_memory_used_bytes");
+    }
+  }
+
+  @Test
+  void redisUrlSelectsTheRedisBackendWithoutConnecting() {
+    try (Components components = Components.withoutMetrics(config(Map.of(
+        "WORKQUEUE_REDIS_URL", "redis://127.0.0.1:1", "WORKQUEUE_REDIS_PASSWORD", "secret")))) {
+      assertThat(components.backend()).isInstanceOf(RedisQueueBackend.class);
+      assertThat(components.observers()).isEmpty();
+      assertThat(components.scrape()).isEmpty();
+    }
+  }
+
+  @Test
+  void rateLimiterFollowsTheConfiguredRate() {
+    try (Components unlimited = Components.create(config(Map.of("WORKQUEUE_PRODUCER_RATE_LIMIT_PER_SEC", "0")));
+        Components limited = Components.create(RunnerConfig.defaults())) {
+      assertThat(unlimited.producerRateLimiter()).isNull();
+      assertThat(limited.producerRateLimiter()).isNotNull();
+    }
+  }
+
+  @Test
+  void tracingAndTheCircuitBreakerAreWiredWhenEnabled() {
+    try (Components components = Components.create(config(Map.of(
+        "WORKQUEUE_TRACING_ENABLED", "true", "WORKQUEUE_WORKER_CIRCUIT_BREAKER_ENABLED", "true")))) {
+      assertThat(components.interceptors()).hasSize(1);
+      Consumer consumer = components.consumerBuilder(job -> { }).build();
+      assertThat(consumer.circuitBreakerState()).isEqualTo(CircuitBreakerState.CLOSED);
+      assertThat(consumer.queue()).isEqualTo("default");
+      consumer.close();
+    }
+  }
+}
