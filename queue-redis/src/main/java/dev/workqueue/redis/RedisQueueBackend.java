@@ -89,6 +89,8 @@ public final class RedisQueueBackend implements QueueBackend {
   private static final byte[] KIND_RETRY = ascii("R");
   private static final byte[] KIND_DEAD = ascii("D");
   private static final byte[] KIND_RELEASE = ascii("L");
+  private static final byte[] KIND_POISON = ascii("P");
+  private static final byte[] UNDECODABLE = ascii("undecodable");
 
   private final UnifiedJedis redis;
   private final UnifiedJedis blocking;
@@ -228,7 +230,7 @@ public final class RedisQueueBackend implements QueueBackend {
     }
     List<LeasedJob> jobs = new ArrayList<>(count);
     List<PoisonedEntry> poisoned = new ArrayList<>();
-    List<Settlement> undecodable = new ArrayList<>();
+    List<byte[]> undecodable = settleArgs(queue);
     for (int i = 0; i < count; i++) {
       byte[] element = (byte[]) reply.get(5 + i);
       String token = Long.toString(firstToken + i);
@@ -236,17 +238,19 @@ public final class RedisQueueBackend implements QueueBackend {
         Job job = JobCodec.decodeLeased(element, queue.queue());
         jobs.add(new LeasedJob(job, new Lease(job.id(), queue.queue(), token, deadline)));
       } catch (JobCodec.UndecodableException e) {
+        // Dead-lettered by token alone: the id in data that does not decode cannot be trusted.
+        undecodable.addAll(List.of(KIND_POISON, utf8(token), EMPTY, UNDECODABLE, utf8(e.getMessage()),
+            ascii(System.currentTimeMillis())));
         String id = JobCodec.readId(element);
-        undecodable.add(new Settlement.DeadLetter(new Lease(id, queue.queue(), token, deadline),
-            new JobError("undecodable", e.getMessage(), Instant.now())));
-        poisoned.add(new PoisonedEntry(id, queue.queue(), e.getMessage()));
+        poisoned.add(new PoisonedEntry(id != null ? id : JobCodec.undecodableId(element), queue.queue(),
+            e.getMessage()));
       }
     }
     for (int i = 5 + count; i + 1 < reply.size(); i += 2) {
       poisoned.add(new PoisonedEntry(string(reply.get(i)), queue.queue(), string(reply.get(i + 1))));
     }
-    if (!undecodable.isEmpty()) {
-      settle(undecodable);
+    if (jobs.size() < count) {
+      runSettle(queue, undecodable);
     }
     if (!poisoned.isEmpty()) {
       log.error("moved {} undecodable entries of queue {} to the dead-letter queue", poisoned.size(),
@@ -264,21 +268,31 @@ public final class RedisQueueBackend implements QueueBackend {
     var groups = byQueue(settlements.size(), i -> settlements.get(i).lease().queue());
     for (Map.Entry<String, List<Integer>> group : groups.entrySet()) {
       QueueKeys queue = keys(group.getKey());
-      List<byte[]> args = new ArrayList<>(4 + group.getValue().size() * 4);
-      args.add(queue.lanePrefix());
-      args.add(queue.notifyPrefix());
-      args.add(historySize);
-      args.add(historyAgeMillis);
+      List<byte[]> args = settleArgs(queue);
       for (int index : group.getValue()) {
         addSettlement(args, settlements.get(index));
       }
-      List<?> reply = (List<?>) call("settle", () -> QueueScript.SETTLE.run(redis,
-          List.of(queue.leases(), queue.deadlines(), queue.delayed(), queue.dead(), queue.completed()), args));
+      List<?> reply = runSettle(queue, args);
       for (int i = 0; i < group.getValue().size(); i++) {
         accepted[group.getValue().get(i)] = (Long) reply.get(i) == 1L;
       }
     }
     return Arrays.asList(accepted);
+  }
+
+  /** The arguments every settle call starts with; settlements follow. */
+  private List<byte[]> settleArgs(QueueKeys queue) {
+    List<byte[]> args = new ArrayList<>();
+    args.add(queue.lanePrefix());
+    args.add(queue.notifyPrefix());
+    args.add(historySize);
+    args.add(historyAgeMillis);
+    return args;
+  }
+
+  private List<?> runSettle(QueueKeys queue, List<byte[]> args) {
+    return (List<?>) call("settle", () -> QueueScript.SETTLE.run(redis,
+        List.of(queue.leases(), queue.deadlines(), queue.delayed(), queue.dead(), queue.completed()), args));
   }
 
   private static void addSettlement(List<byte[]> args, Settlement settlement) {
@@ -555,8 +569,10 @@ public final class RedisQueueBackend implements QueueBackend {
     }
 
     /**
-     * Most connections for commands, and separately the most for blocked idle fetches;
-     * default {@value #DEFAULT_POOL_SIZE}.
+     * Most connections for commands, and separately the most for blocked idle fetches (one per
+     * consumer while it is idle, so at least the number of consumers sharing this backend);
+     * default {@value #DEFAULT_POOL_SIZE}. A call that finds no free connection within the
+     * socket timeout fails with {@link dev.workqueue.BackendUnavailableException}.
      */
     public Builder poolSize(int poolSize) {
       this.poolSize = poolSize;
@@ -690,6 +706,8 @@ public final class RedisQueueBackend implements QueueBackend {
       pool.setMaxIdle(size);
       pool.setMinIdle(0);
       pool.setJmxEnabled(false);
+      // A caller waits this long for a free connection, then gets a transient failure.
+      pool.setMaxWait(Duration.ofMillis(config.getSocketTimeoutMillis()));
       return RedisClient.builder().hostAndPort(parsed.host(), parsed.port()).clientConfig(config)
           .poolConfig(pool).build();
     }

@@ -4,6 +4,7 @@ import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.QueueException;
 import dev.workqueue.RateLimiter;
 import dev.workqueue.RateLimiterConfig;
+import dev.workqueue.internal.Jitter;
 import dev.workqueue.internal.LocalRateLimiter;
 import dev.workqueue.internal.Names;
 import dev.workqueue.internal.Problems;
@@ -15,7 +16,6 @@ import dev.workqueue.redis.internal.RedisUrl;
 import dev.workqueue.redis.internal.ratelimit.RateLimitScripts;
 import java.net.URI;
 import java.time.Duration;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,7 +71,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   private final String key;
   private final RateLimiterConfig config;
   private final double intervalMicros;
-  private final long maxJitterNanos;
+  private final Jitter jitter;
   private final WhenUnavailable whenUnavailable;
   private final long recheckNanos;
   private final RateLimitScripts scripts;
@@ -89,7 +89,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     this.key = key(builder.name);
     this.config = builder.config;
     this.intervalMicros = 1.0E6 / config.permitsPerSecond();
-    this.maxJitterNanos = (long) (config.jitter() * intervalMicros * NANOS_PER_MICRO);
+    this.jitter = Jitter.of(config);
     this.whenUnavailable = builder.whenUnavailable;
     this.recheckNanos = builder.recheckInterval.toNanos();
     this.scripts = new RateLimitScripts(client);
@@ -190,7 +190,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       return false;
     }
     if (decision.waitMicros() > 0) {
-      long wakeAt = now + decision.waitMicros() * NANOS_PER_MICRO + jitterNanos();
+      long wakeAt = now + decision.waitMicros() * NANOS_PER_MICRO + jitter.nextNanos();
       try {
         ticker.parkUntil(unbounded || wakeAt - deadline < 0 ? wakeAt : deadline);
       } catch (InterruptedException e) {
@@ -256,10 +256,6 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     if (closed.get()) {
       throw new IllegalStateException("rate limiter " + name + " is closed");
     }
-  }
-
-  private long jitterNanos() {
-    return maxJitterNanos == 0 ? 0 : ThreadLocalRandom.current().nextLong(maxJitterNanos + 1);
   }
 
   /** The limiter's name. */

@@ -15,6 +15,8 @@
 --   'R' retry: delay ms
 --   'D' dead-letter: error type, error message, error at ms
 --   'L' release: nothing more
+--   'P' poison (data the caller could not decode): error type, error message, error at ms; the
+--       job id is ignored and read from the data where possible
 -- Returns one integer per settlement: 1 accepted, 0 rejected (stale or unknown lease).
 
 local now = now_ms()
@@ -31,7 +33,7 @@ local i = 5
 while i <= #ARGV do
   tokens[#tokens + 1] = ARGV[i + 1]
   local kind = ARGV[i]
-  i = i + (kind == 'R' and 4 or kind == 'D' and 6 or 3)
+  i = i + (kind == 'R' and 4 or (kind == 'D' or kind == 'P') and 6 or 3)
 end
 local elements = {}
 for first = 1, #tokens, CHUNK do
@@ -48,7 +50,15 @@ while i <= #ARGV do
   i = i + 3
   n = n + 1
   local element = elements[n]
-  local accepted = element and looks_like_job(element) and job_id(element) == id
+  local accepted
+  if kind == 'P' then
+    accepted = element ~= false
+    if accepted then
+      id = (looks_like_job(element) and job_id(element)) or undecodable_id(element)
+    end
+  else
+    accepted = element and looks_like_job(element) and job_id(element) == id
+  end
   if accepted then
     ended[#ended + 1] = token
     if kind == 'A' then
@@ -61,7 +71,7 @@ while i <= #ARGV do
         local due = now + tonumber(ARGV[i])
         redis.call('ZADD', KEYS[3], due, rewrite_job(element, attempt + 1, due))
         retried[priority] = true
-      elseif kind == 'D' then
+      elseif kind == 'D' or kind == 'P' then
         if attempt then
           element = rewrite_job(element, attempt + 1, run_at)
         end
@@ -73,7 +83,7 @@ while i <= #ARGV do
   end
   if kind == 'R' then
     i = i + 1
-  elseif kind == 'D' then
+  elseif kind == 'D' or kind == 'P' then
     i = i + 3
   end
   results[#results + 1] = accepted and 1 or 0

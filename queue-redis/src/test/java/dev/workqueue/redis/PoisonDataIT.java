@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.workqueue.Consumer;
 import dev.workqueue.DeadLetter;
 import dev.workqueue.Producer;
+import dev.workqueue.QueueStats;
 import dev.workqueue.redis.internal.QueueKeys;
 import dev.workqueue.testkit.redis.RedisServer;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +41,12 @@ class PoisonDataIT {
     QueueKeys keys = QueueKeys.of("poison", "mixed");
     raw.rpush(keys.lane("default"), "{\"legacy\":\"json job\"}".getBytes(StandardCharsets.UTF_8));
     raw.zadd(keys.delayed(), 0, new byte[] {1, 2});
+    // Starts like a format-1 element, so only the Java decoder finds it broken: priority length 65535.
+    byte[] brokenHeader = new byte[20];
+    brokenHeader[0] = 1;
+    brokenHeader[13] = (byte) 0xFF;
+    brokenHeader[14] = (byte) 0xFF;
+    raw.rpush(keys.lane("default"), brokenHeader);
     Set<String> ran = ConcurrentHashMap.newKeySet();
     try (RedisQueueBackend backend = RedisQueueBackend.builder().url(redis.url()).namespace("poison").build();
         Producer producer = Producer.builder(backend).defaultQueue("mixed").build();
@@ -52,14 +59,18 @@ class PoisonDataIT {
       await().atMost(Duration.ofSeconds(20)).until(() -> ran.contains("good-2"));
 
       List<DeadLetter> dead = backend.peekDead("mixed", 10);
-      assertThat(dead).hasSize(2).allSatisfy(letter -> {
+      assertThat(dead).hasSize(3).allSatisfy(letter -> {
         assertThat(letter.job()).isNull();
         assertThat(letter.jobId()).startsWith("undecodable-");
         assertThat(letter.error().type()).isEqualTo("undecodable");
-        assertThat(letter.error().message()).contains("not a job element of format 1");
       });
+      assertThat(dead).extracting(letter -> letter.error().message()).containsExactlyInAnyOrder(
+          "delayed entry is not a job element of format 1", "waiting entry is not a job element of format 1",
+          "job element is truncated (20 bytes)");
       assertThat(backend.requeueDead("mixed", 10)).as("undecodable entries stay dead").isZero();
-      assertThat(backend.stats("mixed").dead()).isEqualTo(2);
+      QueueStats stats = backend.stats("mixed");
+      assertThat(stats.dead()).isEqualTo(3);
+      assertThat(stats.inFlight()).isZero();
     }
   }
 }

@@ -166,6 +166,14 @@ public final class JobCodec {
     }
   }
 
+  /**
+   * The id given to data whose own id cannot be read: {@code undecodable-} and the first 16 hex
+   * digits of its SHA-1, as the scripts compute it, so the same bytes always get the same id.
+   */
+  public static String undecodableId(byte[] data) {
+    return "undecodable-" + Sha1.hex(data).substring(0, 16);
+  }
+
   /** UTF-8 bytes of a string field, refusing what the 16-bit length cannot hold. */
   public static byte[] utf8(String value, String field) {
     byte[] bytes = value.getBytes(StandardCharsets.UTF_8);

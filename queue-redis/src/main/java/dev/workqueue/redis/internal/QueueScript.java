@@ -4,9 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
@@ -52,7 +49,7 @@ public enum QueueScript {
     if (script == null) {
       String text = read(COMMON) + "\n" + read(file);
       byte[] source = text.getBytes(StandardCharsets.UTF_8);
-      script = new Loaded(source, HexFormat.of().formatHex(sha1(source)).getBytes(StandardCharsets.US_ASCII));
+      script = new Loaded(source, Sha1.hex(source).getBytes(StandardCharsets.US_ASCII));
       loaded = script;
     }
     return script;
@@ -66,14 +63,6 @@ public enum QueueScript {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read script resource " + name, e);
-    }
-  }
-
-  private static byte[] sha1(byte[] source) {
-    try {
-      return MessageDigest.getInstance("SHA-1").digest(source);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JVM lacks SHA-1", e);
     }
   }
 }
