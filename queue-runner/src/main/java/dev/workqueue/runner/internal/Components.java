@@ -244,7 +244,7 @@ public final class Components implements AutoCloseable {
     return builder;
   }
 
-  /** Publishes the consumer's gauges and starts refreshing queue lengths, when metrics are on. */
+  /** Publishes the consumer's {@code worker_active} and {@code circuit_breaker_state} gauges, when metrics are on. */
   public void bind(Consumer consumer) {
     if (metrics != null) {
       metrics.bindConsumer(consumer);

@@ -1,6 +1,7 @@
 package dev.workqueue.runner.internal;
 
 import dev.workqueue.Consumer;
+import dev.workqueue.InvalidConfigurationException;
 import dev.workqueue.JobHandler;
 import dev.workqueue.Producer;
 import dev.workqueue.QueueStats;
@@ -8,7 +9,6 @@ import dev.workqueue.runner.internal.config.ConfigKeys;
 import dev.workqueue.runner.internal.config.Redaction;
 import dev.workqueue.runner.internal.config.RunnerConfig;
 import dev.workqueue.runner.internal.handler.Handlers;
-import dev.workqueue.InvalidConfigurationException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -17,10 +17,13 @@ public final class Durations {
   /**
    * Parses {@code text}.
    *
-   * @throws IllegalArgumentException if it is neither {@code <digits><unit>} nor ISO-8601
+   * @throws IllegalArgumentException if it is neither {@code 0}, {@code <digits><unit>} nor ISO-8601
    */
   public static Duration parse(String text) {
     String trimmed = text.trim();
+    if (trimmed.equals("0")) {
+      return Duration.ZERO;
+    }
     Matcher simple = SIMPLE.matcher(trimmed);
     if (simple.matches()) {
       long amount = Long.parseLong(simple.group(1));

@@ -17,6 +17,7 @@ class DurationsTest {
     assertThat(Durations.parse("1h")).isEqualTo(Duration.ofHours(1));
     assertThat(Durations.parse("2d")).isEqualTo(Duration.ofDays(2));
     assertThat(Durations.parse("PT1M30S")).isEqualTo(Duration.ofSeconds(90));
+    assertThat(Durations.parse("0")).isEqualTo(Duration.ZERO);
   }
 
   @Test
