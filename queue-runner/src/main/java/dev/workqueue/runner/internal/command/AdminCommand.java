@@ -8,12 +8,8 @@ import dev.workqueue.runner.internal.Components;
 import dev.workqueue.runner.internal.Json;
 import dev.workqueue.runner.internal.config.ConfigKeys;
 import dev.workqueue.runner.internal.config.RunnerConfig;
-import java.io.BufferedReader;
 import java.io.Console;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -68,7 +64,7 @@ final class AdminCommand implements Runnable {
       }
     }
 
-    abstract int run(Admin admin, PrintWriter out) throws IOException;
+    abstract int run(Admin admin, PrintWriter out);
 
     String queueOrDefault(String queue) {
       return queue != null ? queue : loaded.get(ConfigKeys.QUEUE_NAME);
@@ -222,7 +218,7 @@ final class AdminCommand implements Runnable {
     boolean yes;
 
     @Override
-    int run(Admin admin, PrintWriter out) throws IOException {
+    int run(Admin admin, PrintWriter out) {
       String target = queueOrDefault(queue);
       if (!yes && !confirmed(admin, target)) {
         PrintWriter err = spec.commandLine().getErr();
@@ -241,15 +237,14 @@ final class AdminCommand implements Runnable {
       return ExitCodes.OK;
     }
 
-    private boolean confirmed(Admin admin, String target) throws IOException {
+    /** Asks on the terminal; false without one (stdin or stdout redirected). */
+    private static boolean confirmed(Admin admin, String target) {
       Console console = System.console();
       if (console == null) {
         return false;
       }
       long dead = admin.stats(target).dead();
-      console.printf("Delete all %d dead letters of queue %s for good? [y/N] ", dead, target);
-      console.flush();
-      String answer = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+      String answer = console.readLine("Delete all %d dead letters of queue %s for good? [y/N] ", dead, target);
       return answer != null && List.of("y", "yes").contains(answer.trim().toLowerCase(Locale.ROOT));
     }
   }
