@@ -28,7 +28,8 @@ import redis.clients.jedis.RedisClient;
  * end-to-end latency at an offered 1,000 jobs/s and at 80% of the rate sustained together, and
  * Redis calls and Redis CPU per job. Payloads are 1 to 100 bytes (12 in the latency runs).
  *
- * <p>Run: {@code ./mvnw -q -pl examples exec:java -Dexec.mainClass=dev.workqueue.examples.RedisBenchmark}.
+ * <p>Run (after {@code ./mvnw -q install -DskipTests}):
+ * {@code ./mvnw -q -pl examples compile exec:java -Dexec.mainClass=dev.workqueue.examples.RedisBenchmark}.
  * It starts its own {@code redis-server} without persistence on a free loopback port, or uses the
  * server at {@code REDIS_URL} (keys go to a fresh namespace there and are left behind).
  */
