@@ -1,9 +1,11 @@
 package dev.workqueue.redis.internal;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The Redis key names of one queue: {@code <namespace>:v1:{<queue>}:<part>}. The braces make the
+ * The Redis key names of one queue, computed once (callers must not modify the arrays): {@code <namespace>:v1:{<queue>}:<part>}. The braces make the
  * queue name the hash tag, so every key of a queue lives in one Cluster slot and each script
  * touches one slot. Queue and priority names cannot contain braces (see
  * {@link dev.workqueue.internal.Names}).
@@ -14,10 +16,34 @@ public final class QueueKeys {
 
   private final String queue;
   private final String base;
+  private final byte[] lanes;
+  private final byte[] delayed;
+  private final byte[] leases;
+  private final byte[] deadlines;
+  private final byte[] sequence;
+  private final byte[] dead;
+  private final byte[] completed;
+  private final byte[] consumers;
+  private final byte[] lanePrefix;
+  private final byte[] notifyPrefix;
+  private final byte[] idempotencyPrefix;
+  private final Map<String, byte[]> laneKeys = new ConcurrentHashMap<>();
+  private final Map<String, byte[]> notifyKeys = new ConcurrentHashMap<>();
 
   private QueueKeys(String namespace, String queue) {
     this.queue = queue;
     this.base = namespace + ":" + SCHEMA + ":{" + queue + "}:";
+    this.lanes = key("lanes");
+    this.delayed = key("delayed");
+    this.leases = key("leases");
+    this.deadlines = key("deadlines");
+    this.sequence = key("seq");
+    this.dead = key("dead");
+    this.completed = key("completed");
+    this.consumers = key("consumers");
+    this.lanePrefix = key("lane:");
+    this.notifyPrefix = key("notify:");
+    this.idempotencyPrefix = key("idem:");
   }
 
   /** The keys of {@code queue} under {@code namespace}. */
@@ -36,67 +62,67 @@ public final class QueueKeys {
 
   /** Set of the priority names ever enqueued. */
   public byte[] lanes() {
-    return key("lanes");
+    return lanes;
   }
 
   /** Sorted set of delayed job elements by run-at ms. */
   public byte[] delayed() {
-    return key("delayed");
+    return delayed;
   }
 
   /** Hash of lease token to leased job element. */
   public byte[] leases() {
-    return key("leases");
+    return leases;
   }
 
   /** Sorted set of lease tokens by deadline ms. */
   public byte[] deadlines() {
-    return key("deadlines");
+    return deadlines;
   }
 
   /** Counter that lease tokens are drawn from. */
   public byte[] sequence() {
-    return key("seq");
+    return sequence;
   }
 
   /** List of dead-letter entries, oldest first. */
   public byte[] dead() {
-    return key("dead");
+    return dead;
   }
 
   /** List of completed jobs as {@code <completion ms>:<job id>}, newest first. */
   public byte[] completed() {
-    return key("completed");
+    return completed;
   }
 
   /** Sorted set of consumer ids by liveness expiry ms. */
   public byte[] consumers() {
-    return key("consumers");
+    return consumers;
   }
 
   /** Prefix of the lane lists; the priority follows. */
   public byte[] lanePrefix() {
-    return key("lane:");
+    return lanePrefix;
   }
 
   /** Prefix of the wake-up lists; the priority follows. */
   public byte[] notifyPrefix() {
-    return key("notify:");
+    return notifyPrefix;
   }
 
   /** Prefix of the idempotency keys; the producer's key follows. */
   public byte[] idempotencyPrefix() {
-    return key("idem:");
+    return idempotencyPrefix;
   }
 
   /** The waiting list of one priority lane. */
   public byte[] lane(String priority) {
-    return key("lane:" + priority);
+    return laneKeys.computeIfAbsent(priority, name -> key("lane:" + name));
   }
 
   /** The wake-up list that idle consumers of one lane block on. */
   public byte[] notify(String priority) {
-    return key("notify:" + priority);
+    return notifyKeys.computeIfAbsent(priority, name -> key("notify:" + name));
   }
 
   private byte[] key(String part) {
