@@ -87,13 +87,15 @@ public final class Bench {
     public String toTable() {
       StringBuilder table = new StringBuilder();
       table.append(String.format("backend            %s%n", backend));
-      table.append(String.format("jobs               %d enqueued, %d processed (payload %d bytes, priority %s, "
-          + "concurrency %d)%n", jobs, processed, settings.payloadBytes(), settings.priority(),
+      table.append(String.format("jobs               %d enqueued, %d processed (payload %d bytes, "
+          + "priority %s, concurrency %d)%n", jobs, processed, settings.payloadBytes(), settings.priority(),
           settings.concurrency()));
       table.append(String.format("offered rate       %s%n",
           settings.offeredRate() == 0 ? "unlimited" : settings.offeredRate() + " jobs/s"));
-      table.append(String.format("enqueue rate       %,.0f jobs/s (%.2f s)%n", enqueueRate(), enqueueSeconds));
-      table.append(String.format("processing rate    %,.0f jobs/s (%.2f s)%n", processingRate(), totalSeconds));
+      table.append(String.format("enqueue rate       %,.0f jobs/s (%.2f s)%n", enqueueRate(),
+          enqueueSeconds));
+      table.append(String.format("processing rate    %,.0f jobs/s (%.2f s)%n", processingRate(),
+          totalSeconds));
       table.append(String.format("latency ms         p50 %.2f  p95 %.2f  p99 %.2f  max %.2f%n",
           latencyMillis.get("p50"), latencyMillis.get("p95"), latencyMillis.get("p99"),
           latencyMillis.get("max")));

@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The one place where the runner builds library objects from its configuration: the backend
  * (Redis or in-memory), the metrics registry and observer, the tracing interceptor (with an OTLP
- * exporter, only when {@code tracing.enabled}) and the producer's rate limiter. Owns and closes what it built.
+ * exporter, only when {@code tracing.enabled}), the producer's rate limiter, and consumer and
+ * producer builders set up from the configuration. Owns and closes what it built.
  */
 public final class Components implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Components.class);
@@ -92,7 +93,8 @@ public final class Components implements AutoCloseable {
       log.info("no redis.url configured: using the in-memory backend; jobs live only in this process");
       return InMemoryQueueBackend.create();
     }
-    log.info("using the Redis backend at {}", Redaction.redactUrl(config.get(ConfigKeys.REDIS_URL).toString()));
+    log.info("using the Redis backend at {}",
+        Redaction.redactUrl(config.get(ConfigKeys.REDIS_URL).toString()));
     RedisQueueBackend.Builder redis = RedisQueueBackend.builder()
         .url(config.get(ConfigKeys.REDIS_URL).toString())
         .connectTimeout(config.get(ConfigKeys.REDIS_CONNECT_TIMEOUT))
@@ -244,7 +246,10 @@ public final class Components implements AutoCloseable {
     return builder;
   }
 
-  /** Publishes the consumer's {@code worker_active} and {@code circuit_breaker_state} gauges, when metrics are on. */
+  /**
+   * Publishes the consumer's {@code worker_active} and {@code circuit_breaker_state} gauges, when
+   * metrics are on.
+   */
   public void bind(Consumer consumer) {
     if (metrics != null) {
       metrics.bindConsumer(consumer);

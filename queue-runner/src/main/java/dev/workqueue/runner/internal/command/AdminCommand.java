@@ -166,7 +166,8 @@ final class AdminCommand implements Runnable {
         delayed.forEach(job -> out.println("  " + jobLine(job) + " run_at=" + job.runAt()));
         out.printf("%ndead (%d):%n", stats.dead());
         for (DeadLetter letter : dead) {
-          out.println("  " + (letter.job() == null ? letter.jobId() + " (undecodable)" : jobLine(letter.job()))
+          String job = letter.job() == null ? letter.jobId() + " (undecodable)" : jobLine(letter.job());
+          out.println("  " + job
               + " error=" + letter.error().type() + ": " + letter.error().message()
               + " at=" + letter.error().at());
         }
@@ -244,7 +245,8 @@ final class AdminCommand implements Runnable {
         return false;
       }
       long dead = admin.stats(target).dead();
-      String answer = console.readLine("Delete all %d dead letters of queue %s for good? [y/N] ", dead, target);
+      String answer = console.readLine("Delete all %d dead letters of queue %s for good? [y/N] ",
+          dead, target);
       return answer != null && List.of("y", "yes").contains(answer.trim().toLowerCase(Locale.ROOT));
     }
   }

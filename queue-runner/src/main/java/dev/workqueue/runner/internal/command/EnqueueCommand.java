@@ -44,7 +44,8 @@ final class EnqueueCommand implements Callable<Integer> {
   @Option(names = "--payload", paramLabel = "TEXT", description = "The payload, as UTF-8 text.")
   String payload;
 
-  @Option(names = "--delay", paramLabel = "DURATION", description = "Runs the job after this delay, such as 30s.")
+  @Option(names = "--delay", paramLabel = "DURATION",
+      description = "Runs the job after this delay, such as 30s.")
   String delay;
 
   @Option(names = "--id", paramLabel = "ID", description = "Job id; default generated.")
@@ -117,7 +118,8 @@ final class EnqueueCommand implements Callable<Integer> {
       try {
         NewJob job = JobLines.parse(line);
         String jobQueue = job.queue() != null ? job.queue() : queue != null ? queue : configuredQueue;
-        if (jobQueue.equals(configuredQueue) && job.priority() != null && !priorities.contains(job.priority())) {
+        if (jobQueue.equals(configuredQueue) && job.priority() != null
+            && !priorities.contains(job.priority())) {
           throw new IllegalArgumentException("priority must be one of queue.priorities " + priorities
               + ", but was \"" + job.priority() + "\"");
         }
@@ -140,6 +142,7 @@ final class EnqueueCommand implements Callable<Integer> {
   }
 
   private static String describe(EnqueueResult result) {
-    return result.created() ? result.jobId() : result.jobId() + " (duplicate idempotency key: not enqueued again)";
+    return result.created() ? result.jobId()
+        : result.jobId() + " (duplicate idempotency key: not enqueued again)";
   }
 }

@@ -18,24 +18,13 @@ public final class ConfigKey<T> {
   private final String rule;
   private final T defaultValue;
   private final Reader<T> reader;
-  private final Kind kind;
+  private final boolean secret;
   private final String description;
 
-  /** How a key's value is shaped, which decides how environment values are split. */
-  public enum Kind {
-    /** One value. */
-    SCALAR,
-    /** A list: comma-separated in an environment variable. */
-    LIST,
-    /** A mapping: {@code key=value} pairs, comma-separated, in an environment variable. */
-    MAP,
-    /** A password or token: never printed or logged. */
-    SECRET,
-    /** A URL whose user-info may hold credentials: printed with the password replaced. */
-    URL
-  }
-
-  /** Turns a raw YAML value (or an environment string, already split by {@link Kind}) into a value. */
+  /**
+   * Turns a raw YAML value (a scalar, list or mapping) or an environment string (lists
+   * comma-separated, mappings as comma-separated {@code key=value}) into a value.
+   */
   @FunctionalInterface
   public interface Reader<T> {
     /**
@@ -46,9 +35,9 @@ public final class ConfigKey<T> {
     T read(Object raw);
   }
 
-  ConfigKey(String path, Kind kind, String rule, T defaultValue, Reader<T> reader, String description) {
+  ConfigKey(String path, boolean secret, String rule, T defaultValue, Reader<T> reader, String description) {
     this.path = Objects.requireNonNull(path, "path");
-    this.kind = Objects.requireNonNull(kind, "kind");
+    this.secret = secret;
     this.rule = Objects.requireNonNull(rule, "rule");
     this.defaultValue = defaultValue;
     this.reader = Objects.requireNonNull(reader, "reader");
@@ -75,9 +64,9 @@ public final class ConfigKey<T> {
     return defaultValue;
   }
 
-  /** The shape of the value. */
-  public Kind kind() {
-    return kind;
+  /** Whether the value is a password or token, never to be printed or logged. */
+  public boolean secret() {
+    return secret;
   }
 
   /** One sentence saying what the key does, for docs and the printed config. */

@@ -4,7 +4,6 @@ import dev.workqueue.CircuitBreakerConfig;
 import dev.workqueue.JobHandler;
 import dev.workqueue.Producer;
 import dev.workqueue.internal.Names;
-import dev.workqueue.runner.internal.config.ConfigKey.Kind;
 import dev.workqueue.runner.internal.config.ConfigKey.Reader;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Modifier;
@@ -14,7 +13,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +21,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.function.Predicate;
 
 /** Every key the runner's configuration accepts, with its default and rule. */
@@ -32,150 +30,153 @@ public final class ConfigKeys {
 
   private static final List<ConfigKey<?>> KEYS = new ArrayList<>();
 
-  public static final ConfigKey<URI> REDIS_URL = add("redis.url", Kind.URL,
+  public static final ConfigKey<URI> REDIS_URL = add("redis.url",
       "a URL such as redis://host:6379 or rediss://host:6380/0", null, url("redis", "rediss"),
       "Redis server; when unset the runner uses the in-memory backend (one process only).");
-  public static final ConfigKey<String> REDIS_USERNAME = add("redis.username", Kind.SCALAR,
+  public static final ConfigKey<String> REDIS_USERNAME = add("redis.username",
       "a non-blank string", null, text(), "Redis ACL user; overrides a user in redis.url.");
-  public static final ConfigKey<String> REDIS_PASSWORD = add("redis.password", Kind.SECRET,
-      "a non-blank string", null, text(), "Redis password; overrides one in redis.url. Never printed.");
+  public static final ConfigKey<String> REDIS_PASSWORD = secret("redis.password",
+      "Redis password; overrides one in redis.url. Never printed.");
   public static final ConfigKey<Duration> REDIS_CONNECT_TIMEOUT = add("redis.connect_timeout",
-      Kind.SCALAR, positiveDurationRule(), Duration.ofSeconds(2), positiveDuration(),
+      positiveDurationRule(), Duration.ofSeconds(2), positiveDuration(),
       "Longest wait for a TCP connection to Redis.");
   public static final ConfigKey<Duration> REDIS_SOCKET_TIMEOUT = add("redis.socket_timeout",
-      Kind.SCALAR, positiveDurationRule(), Duration.ofSeconds(5), positiveDuration(),
+      positiveDurationRule(), Duration.ofSeconds(5), positiveDuration(),
       "Longest wait for a Redis reply (blocking fetches add their own wait to it).");
-  public static final ConfigKey<Integer> REDIS_POOL_SIZE = add("redis.pool_size", Kind.SCALAR,
-      "an integer from 1 to 1024", 16, integer(1, 1024), "Most Redis connections the process opens.");
+  public static final ConfigKey<Integer> REDIS_POOL_SIZE = add("redis.pool_size",
+      "an integer from 1 to 1024", 16, integer(1, 1024),
+      "Most Redis connections the process opens.");
 
-  public static final ConfigKey<String> QUEUE_NAME = add("queue.name", Kind.SCALAR, Names.RULE,
-      Producer.DEFAULT_QUEUE, name(), "Queue that workers serve and producers fill.");
-  public static final ConfigKey<List<String>> QUEUE_PRIORITIES = add("queue.priorities", Kind.LIST,
+  public static final ConfigKey<String> QUEUE_NAME = add("queue.name",
+      Names.RULE, Producer.DEFAULT_QUEUE, name(), "Queue that workers serve and producers fill.");
+  public static final ConfigKey<List<String>> QUEUE_PRIORITIES = add("queue.priorities",
       "a non-empty list of distinct names of " + Names.RULE, List.of("high", "default", "low"),
       names(), "Priority lanes, highest first.");
-  public static final ConfigKey<String> QUEUE_PRIORITY_MODE = add("queue.priority_mode", Kind.SCALAR,
+  public static final ConfigKey<String> QUEUE_PRIORITY_MODE = add("queue.priority_mode",
       "one of strict, weighted", "strict", oneOf("strict", "weighted"),
       "strict: a waiting higher lane always goes first; weighted: lanes share fetches by weight.");
-  public static final ConfigKey<Map<String, Integer>> QUEUE_WEIGHTS = add("queue.weights", Kind.MAP,
+  public static final ConfigKey<Map<String, Integer>> QUEUE_WEIGHTS = add("queue.weights",
       "a mapping of priority name to a positive integer", Map.of(), weights(),
       "Weight per priority lane when queue.priority_mode is weighted.");
 
-  public static final ConfigKey<String> WORKER_NAME = add("worker.name", Kind.SCALAR, Names.RULE,
-      "worker", name(), "Consumer name used in thread names, logs and events.");
-  public static final ConfigKey<Integer> WORKER_CONCURRENCY = add("worker.concurrency", Kind.SCALAR,
+  public static final ConfigKey<String> WORKER_NAME = add("worker.name",
+      Names.RULE, "worker", name(), "Consumer name used in thread names, logs and events.");
+  public static final ConfigKey<Integer> WORKER_CONCURRENCY = add("worker.concurrency",
       "an integer from 1 to 1024", 4, integer(1, 1024), "Worker threads: the most jobs in flight.");
-  public static final ConfigKey<String> WORKER_HANDLER = add("worker.handler", Kind.SCALAR,
+  public static final ConfigKey<String> WORKER_HANDLER = add("worker.handler",
       "one of log, exec, files, or the name of a public class implementing "
           + JobHandler.class.getName() + " with a public no-argument constructor",
       "files", handler(), "What processes each job.");
-  public static final ConfigKey<Duration> WORKER_JOB_TIMEOUT = add("worker.job_timeout", Kind.SCALAR,
+  public static final ConfigKey<Duration> WORKER_JOB_TIMEOUT = add("worker.job_timeout",
       positiveDurationRule(), Duration.ofMinutes(5), positiveDuration(),
       "Longest a handler may run before it is interrupted and the attempt fails.");
-  public static final ConfigKey<Duration> WORKER_LEASE = add("worker.lease", Kind.SCALAR,
+  public static final ConfigKey<Duration> WORKER_LEASE = add("worker.lease",
       "a duration of at least 100ms, such as 30s", Duration.ofSeconds(30),
       duration(d -> d.toMillis() >= 100), "How long a taken job stays leased without a heartbeat.");
   public static final ConfigKey<Duration> WORKER_DRAIN_TIMEOUT = add("worker.drain_timeout",
-      Kind.SCALAR, nonNegativeDurationRule(), Duration.ofSeconds(30), duration(d -> !d.isNegative()),
+      nonNegativeDurationRule(), Duration.ofSeconds(30), duration(d -> !d.isNegative()),
       "On shutdown, how long in-flight jobs may finish before they are returned to the queue.");
-  public static final ConfigKey<Integer> WORKER_RETRY_MAX_ATTEMPTS = add("worker.retry.max_attempts",
-      Kind.SCALAR, "an integer from 1 to 1000", 5, integer(1, 1000),
+  public static final ConfigKey<Integer> WORKER_RETRY_MAX_ATTEMPTS = add(
+      "worker.retry.max_attempts", "an integer from 1 to 1000", 5, integer(1, 1000),
       "Deliveries before a failing job goes to the dead-letter queue.");
   public static final ConfigKey<Duration> WORKER_RETRY_INITIAL_BACKOFF = add(
-      "worker.retry.initial_backoff", Kind.SCALAR, positiveDurationRule(), Duration.ofSeconds(1),
+      "worker.retry.initial_backoff", positiveDurationRule(), Duration.ofSeconds(1),
       positiveDuration(), "Delay before the first retry.");
   public static final ConfigKey<Duration> WORKER_RETRY_MAX_BACKOFF = add("worker.retry.max_backoff",
-      Kind.SCALAR, positiveDurationRule(), Duration.ofMinutes(10), positiveDuration(),
+      positiveDurationRule(), Duration.ofMinutes(10), positiveDuration(),
       "Longest delay between retries.");
   public static final ConfigKey<Double> WORKER_RETRY_MULTIPLIER = add("worker.retry.multiplier",
-      Kind.SCALAR, "a number from 1 to 100", 2.0, decimal(1, 100), "Backoff growth per failure.");
-  public static final ConfigKey<Double> WORKER_RETRY_JITTER = add("worker.retry.jitter", Kind.SCALAR,
-      "a number from 0 to 1", 0.2, decimal(0, 1), "Share by which a backoff may be randomly shortened.");
+      "a number from 1 to 100", 2.0, decimal(1, 100), "Backoff growth per failure.");
+  public static final ConfigKey<Double> WORKER_RETRY_JITTER = add("worker.retry.jitter",
+      "a number from 0 to 1", 0.2, decimal(0, 1),
+      "Share by which a backoff may be randomly shortened.");
   public static final ConfigKey<Boolean> WORKER_CIRCUIT_BREAKER_ENABLED = add(
-      "worker.circuit_breaker.enabled", Kind.SCALAR, "true or false", false, bool(),
+      "worker.circuit_breaker.enabled", "true or false", false, bool(),
       "Stop fetching while too many attempts fail, then probe with one job.");
   public static final ConfigKey<Double> WORKER_CIRCUIT_BREAKER_FAILURE_RATE = add(
-      "worker.circuit_breaker.failure_rate", Kind.SCALAR, "a number greater than 0 and at most 1",
+      "worker.circuit_breaker.failure_rate", "a number greater than 0 and at most 1",
       CircuitBreakerConfig.DEFAULT_FAILURE_RATE_THRESHOLD, decimal(Double.MIN_VALUE, 1),
       "Share of failed attempts in the window that opens the breaker.");
   public static final ConfigKey<Duration> WORKER_CIRCUIT_BREAKER_WINDOW = add(
-      "worker.circuit_breaker.window", Kind.SCALAR, "a duration of at least 10ms, such as 60s",
-      CircuitBreakerConfig.DEFAULT_WINDOW, duration(d -> d.toMillis() >= 10),
-      "Rolling window of attempt outcomes.");
+      "worker.circuit_breaker.window", "a duration of at least 10ms, such as 60s",
+      CircuitBreakerConfig.DEFAULT_WINDOW,
+      duration(d -> d.toMillis() >= 10), "Rolling window of attempt outcomes.");
   public static final ConfigKey<Integer> WORKER_CIRCUIT_BREAKER_MINIMUM_SAMPLES = add(
-      "worker.circuit_breaker.minimum_samples", Kind.SCALAR, "an integer from 1 to 1000000",
+      "worker.circuit_breaker.minimum_samples", "an integer from 1 to 1000000",
       CircuitBreakerConfig.DEFAULT_MINIMUM_SAMPLES, integer(1, 1_000_000),
       "Outcomes needed in the window before the failure rate is judged.");
   public static final ConfigKey<Duration> WORKER_CIRCUIT_BREAKER_COOLDOWN = add(
-      "worker.circuit_breaker.cooldown", Kind.SCALAR, positiveDurationRule(),
+      "worker.circuit_breaker.cooldown", positiveDurationRule(),
       CircuitBreakerConfig.DEFAULT_COOLDOWN, positiveDuration(),
       "How long the breaker stays open before a probe job.");
   public static final ConfigKey<List<String>> WORKER_EXEC_COMMAND = add("worker.exec.command",
-      Kind.LIST, "a non-empty list of arguments, or a string run by /bin/sh -c", null, command(),
+      "a non-empty list of arguments, or a string run by /bin/sh -c", null, command(),
       "Command the exec handler runs per job (payload on stdin).");
-  public static final ConfigKey<Duration> WORKER_EXEC_TIMEOUT = add("worker.exec.timeout", Kind.SCALAR,
+  public static final ConfigKey<Duration> WORKER_EXEC_TIMEOUT = add("worker.exec.timeout",
       positiveDurationRule(), Duration.ofMinutes(1), positiveDuration(),
       "Longest one command may run; then it and its children are killed and the attempt fails.");
-  public static final ConfigKey<Duration> WORKER_FILES_WORK_PER_KIB = add("worker.files.work_per_kib",
-      Kind.SCALAR, nonNegativeDurationRule(), Duration.ofMillis(2), duration(d -> !d.isNegative()),
-      "Simulated work per KiB of file for the files handler.");
+  public static final ConfigKey<Duration> WORKER_FILES_WORK_PER_KIB = add(
+      "worker.files.work_per_kib", nonNegativeDurationRule(), Duration.ofMillis(2),
+      duration(d -> !d.isNegative()), "Simulated work per KiB of file for the files handler.");
 
-  public static final ConfigKey<Path> PRODUCER_SOURCE_DIR = add("producer.source.dir", Kind.SCALAR,
+  public static final ConfigKey<Path> PRODUCER_SOURCE_DIR = add("producer.source.dir",
       "a directory path", null, path(),
       "Directory the producer scans; unset: a temporary directory with generated sample files.");
-  public static final ConfigKey<List<String>> PRODUCER_SOURCE_INCLUDE = add("producer.source.include",
-      Kind.LIST, "a list of glob patterns such as **/*.csv", List.of("**"), globs(),
+  public static final ConfigKey<List<String>> PRODUCER_SOURCE_INCLUDE = add(
+      "producer.source.include", "a list of glob patterns such as **/*.csv", List.of("**"), globs(),
       "Files to enqueue, as globs relative to the directory.");
-  public static final ConfigKey<List<String>> PRODUCER_SOURCE_EXCLUDE = add("producer.source.exclude",
-      Kind.LIST, "a list of glob patterns such as **/*.tmp", List.of(), globs(),
+  public static final ConfigKey<List<String>> PRODUCER_SOURCE_EXCLUDE = add(
+      "producer.source.exclude", "a list of glob patterns such as **/*.tmp", List.of(), globs(),
       "Files to skip, as globs relative to the directory; exclusion wins.");
   public static final ConfigKey<Map<String, String>> PRODUCER_SOURCE_PRIORITY_BY_EXTENSION = add(
-      "producer.source.priority_by_extension", Kind.MAP,
-      "a mapping of file extension to priority name", Map.of(), extensionPriorities(),
+      "producer.source.priority_by_extension", "a mapping of file extension to priority name",
+      Map.of(), extensionPriorities(),
       "Priority per file extension (without dot); others get producer.default_priority.");
   public static final ConfigKey<Duration> PRODUCER_SOURCE_RESCAN_INTERVAL = add(
-      "producer.source.rescan_interval", Kind.SCALAR, nonNegativeDurationRule(),
-      Duration.ofSeconds(2), duration(d -> !d.isNegative()),
+      "producer.source.rescan_interval", nonNegativeDurationRule(), Duration.ofSeconds(2),
+      duration(d -> !d.isNegative()),
       "Pause between scans; new or changed files are enqueued. 0: scan once.");
   public static final ConfigKey<String> PRODUCER_DEFAULT_PRIORITY = add("producer.default_priority",
-      Kind.SCALAR, Names.RULE, Producer.DEFAULT_PRIORITY, name(),
+      Names.RULE, Producer.DEFAULT_PRIORITY, name(),
       "Priority of jobs that name none; must be one of queue.priorities.");
   public static final ConfigKey<Double> PRODUCER_RATE_LIMIT_PER_SEC = add(
-      "producer.rate_limit_per_sec", Kind.SCALAR, "a number from 0 to 1000000", 50.0,
-      decimal(0, 1_000_000), "Most jobs per second the producer role enqueues; 0: unlimited.");
-  public static final ConfigKey<Integer> PRODUCER_BURST = add("producer.burst", Kind.SCALAR,
+      "producer.rate_limit_per_sec", "a number from 0 to 1000000", 50.0, decimal(0, 1_000_000),
+      "Most jobs per second the producer role enqueues; 0: unlimited.");
+  public static final ConfigKey<Integer> PRODUCER_BURST = add("producer.burst",
       "an integer from 1 to 1000000", 10, integer(1, 1_000_000),
       "Permits that may be taken at once after an idle spell.");
   public static final ConfigKey<String> PRODUCER_RATE_LIMITER = add("producer.rate_limiter",
-      Kind.SCALAR, "one of local, redis", "local", oneOf("local", "redis"),
+      "one of local, redis", "local", oneOf("local", "redis"),
       "local: per process; redis: one budget shared by every producer of the queue.");
 
-  public static final ConfigKey<Boolean> HTTP_ENABLED = add("http.enabled", Kind.SCALAR,
+  public static final ConfigKey<Boolean> HTTP_ENABLED = add("http.enabled",
       "true or false", true, bool(), "Serve /healthz, /readyz and /metrics.");
-  public static final ConfigKey<String> HTTP_BIND = add("http.bind", Kind.SCALAR,
+  public static final ConfigKey<String> HTTP_BIND = add("http.bind",
       "a host name or IP address", "127.0.0.1", text(), "Address the HTTP endpoints listen on.");
-  public static final ConfigKey<Integer> HTTP_PORT = add("http.port", Kind.SCALAR,
+  public static final ConfigKey<Integer> HTTP_PORT = add("http.port",
       "an integer from 0 to 65535", 9090, integer(0, 65_535),
       "Port of the HTTP endpoints; 0 picks a free one (logged).");
 
-  public static final ConfigKey<Boolean> METRICS_ENABLED = add("metrics.enabled", Kind.SCALAR,
+  public static final ConfigKey<Boolean> METRICS_ENABLED = add("metrics.enabled",
       "true or false", true, bool(), "Record job metrics and serve them on /metrics.");
   public static final ConfigKey<Duration> METRICS_QUEUE_LENGTH_REFRESH = add(
-      "metrics.queue_length_refresh", Kind.SCALAR, positiveDurationRule(), Duration.ofSeconds(2),
+      "metrics.queue_length_refresh", positiveDurationRule(), Duration.ofSeconds(2),
       positiveDuration(), "How often the queue_length gauge is read from the backend.");
-  public static final ConfigKey<Boolean> METRICS_JVM = add("metrics.jvm", Kind.SCALAR,
-      "true or false", true, bool(), "Also export JVM memory, GC, thread, class-loading and uptime metrics.");
+  public static final ConfigKey<Boolean> METRICS_JVM = add("metrics.jvm",
+      "true or false", true, bool(),
+      "Also export JVM memory, GC, thread, class-loading and uptime metrics.");
 
-  public static final ConfigKey<Boolean> TRACING_ENABLED = add("tracing.enabled", Kind.SCALAR,
+  public static final ConfigKey<Boolean> TRACING_ENABLED = add("tracing.enabled",
       "true or false", false, bool(), "Export a span per enqueue and per job attempt over OTLP.");
-  public static final ConfigKey<URI> TRACING_OTLP_ENDPOINT = add("tracing.otlp_endpoint", Kind.URL,
+  public static final ConfigKey<URI> TRACING_OTLP_ENDPOINT = add("tracing.otlp_endpoint",
       "an http or https URL", URI.create("http://127.0.0.1:4318/v1/traces"), url("http", "https"),
       "OTLP/HTTP traces endpoint.");
   public static final ConfigKey<String> TRACING_SERVICE_NAME = add("tracing.service_name",
-      Kind.SCALAR, "a non-blank string", "workqueue-runner", text(), "service.name of exported spans.");
+      "a non-blank string", "workqueue-runner", text(), "service.name of exported spans.");
 
-  public static final ConfigKey<String> LOG_LEVEL = add("log.level", Kind.SCALAR,
-      "one of error, warn, info, debug, trace", "info", oneOf("error", "warn", "info", "debug", "trace"),
-      "Level of the runner's log on stderr.");
+  public static final ConfigKey<String> LOG_LEVEL = add("log.level",
+      "one of error, warn, info, debug, trace", "info",
+      oneOf("error", "warn", "info", "debug", "trace"), "Level of the runner's log on stderr.");
 
   private ConfigKeys() {}
 
@@ -194,9 +195,17 @@ public final class ConfigKeys {
     return KEYS.stream().filter(key -> key.envName().equals(name)).findFirst();
   }
 
-  private static <T> ConfigKey<T> add(String path, Kind kind, String rule, T defaultValue,
-      Reader<T> reader, String description) {
-    ConfigKey<T> key = new ConfigKey<>(path, kind, rule, defaultValue, reader, description);
+  private static <T> ConfigKey<T> add(String path, String rule, T defaultValue, Reader<T> reader,
+      String description) {
+    ConfigKey<T> key = new ConfigKey<>(path, false, rule, defaultValue, reader, description);
+    KEYS.add(key);
+    return key;
+  }
+
+  /** A key whose value is never shown: a password or token, without default. */
+  private static ConfigKey<String> secret(String path, String description) {
+    ConfigKey<String> key =
+        new ConfigKey<>(path, true, "a non-blank string", null, text(), description);
     KEYS.add(key);
     return key;
   }
@@ -307,8 +316,8 @@ public final class ConfigKeys {
       } catch (URISyntaxException e) {
         throw new IllegalArgumentException(e);
       }
-      require(uri.getScheme() != null && List.of(schemes).contains(uri.getScheme().toLowerCase(Locale.ROOT))
-          && uri.getHost() != null);
+      require(uri.getScheme() != null && uri.getHost() != null
+          && List.of(schemes).contains(uri.getScheme().toLowerCase(Locale.ROOT)));
       return uri;
     };
   }
@@ -323,7 +332,7 @@ public final class ConfigKeys {
 
   private static Reader<List<String>> names() {
     return raw -> {
-      List<String> names = list(raw, Function.identity());
+      List<String> names = list(raw);
       require(!names.isEmpty() && names.stream().allMatch(Names::isValid)
           && new HashSet<>(names).size() == names.size());
       return names;
@@ -332,7 +341,7 @@ public final class ConfigKeys {
 
   private static Reader<List<String>> globs() {
     return raw -> {
-      List<String> globs = list(raw, Function.identity());
+      List<String> globs = list(raw);
       for (String glob : globs) {
         require(!glob.isBlank());
         FileSystems.getDefault().getPathMatcher("glob:" + glob);
@@ -347,7 +356,7 @@ public final class ConfigKeys {
         require(!text.isBlank());
         return List.of("/bin/sh", "-c", text);
       }
-      List<String> arguments = list(raw, Function.identity());
+      List<String> arguments = list(raw);
       require(!arguments.isEmpty() && !arguments.get(0).isBlank());
       return arguments;
     };
@@ -366,7 +375,8 @@ public final class ConfigKeys {
 
   private static boolean isHandlerClass(String className) {
     try {
-      Class<?> type = Class.forName(className, false, Thread.currentThread().getContextClassLoader());
+      Class<?> type =
+          Class.forName(className, false, Thread.currentThread().getContextClassLoader());
       if (!JobHandler.class.isAssignableFrom(type) || !Modifier.isPublic(type.getModifiers())
           || Modifier.isAbstract(type.getModifiers())) {
         return false;
@@ -408,18 +418,16 @@ public final class ConfigKeys {
     return raw.toString();
   }
 
-  private static <T> List<T> list(Object raw, Function<String, T> element) {
-    Collection<?> items;
+  /** A YAML list of scalars, or a comma-separated string (from the environment). */
+  private static List<String> list(Object raw) {
     if (raw instanceof String text) {
-      items = text.isBlank() ? List.of() : List.of(text.split(","));
-      items = items.stream().map(item -> ((String) item).trim()).toList();
-    } else {
-      require(raw instanceof List<?>);
-      items = (List<?>) raw;
+      return text.isBlank() ? List.of()
+          : Arrays.stream(text.split(",")).map(String::trim).toList();
     }
-    List<T> values = new ArrayList<>();
-    for (Object item : items) {
-      values.add(element.apply(scalar(item)));
+    require(raw instanceof List<?>);
+    List<String> values = new ArrayList<>();
+    for (Object item : (List<?>) raw) {
+      values.add(scalar(item));
     }
     return List.copyOf(values);
   }

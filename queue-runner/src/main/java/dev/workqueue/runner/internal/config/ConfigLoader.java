@@ -111,7 +111,8 @@ public final class ConfigLoader {
         if (value instanceof Map<?, ?> child) {
           walk(path + ".", child, settings, problems);
         } else if (value != null) {
-          problems.check(false, path, "a section with keys " + childrenOf(path), oneLine(String.valueOf(value)));
+          problems.check(false, path, "a section with keys " + childrenOf(path),
+              oneLine(String.valueOf(value)));
         }
       } else {
         String parent = prefix.isEmpty() ? "" : prefix.substring(0, prefix.length() - 1);
@@ -163,7 +164,8 @@ public final class ConfigLoader {
           "one of queue.priorities " + priorities, defaultPriority);
     }
     @SuppressWarnings("unchecked")
-    Map<String, String> byExtension = (Map<String, String>) values.get(ConfigKeys.PRODUCER_SOURCE_PRIORITY_BY_EXTENSION);
+    Map<String, String> byExtension =
+        (Map<String, String>) values.get(ConfigKeys.PRODUCER_SOURCE_PRIORITY_BY_EXTENSION);
     if (byExtension != null) {
       byExtension.forEach((extension, priority) -> {
         if (!priorities.contains(priority)) {
@@ -208,9 +210,10 @@ public final class ConfigLoader {
   }
 
   private static Object shown(ConfigKey<?> key, Object raw) {
-    Object printable = key.kind() == ConfigKey.Kind.SECRET ? RunnerConfig.REDACTED
-        : key.kind() == ConfigKey.Kind.URL ? Redaction.redactUrl(String.valueOf(raw)) : raw;
-    return printable instanceof String text ? oneLine(text) : printable;
+    if (key.secret()) {
+      return RunnerConfig.REDACTED;
+    }
+    return raw instanceof String text ? oneLine(Redaction.redactUrl(text)) : raw;
   }
 
   private static String oneLine(String text) {

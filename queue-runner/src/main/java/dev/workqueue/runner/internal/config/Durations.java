@@ -5,7 +5,10 @@ import java.time.format.DateTimeParseException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Reads and writes durations the way config files spell them: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 2d} or ISO-8601. */
+/**
+ * Reads and writes durations the way config files spell them: {@code 500ms}, {@code 30s},
+ * {@code 5m}, {@code 1h}, {@code 2d} or ISO-8601.
+ */
 public final class Durations {
   /** How a valid duration looks, for validation messages. */
   public static final String FORMAT = "a duration such as 500ms, 30s, 5m, 1h or PT30S";

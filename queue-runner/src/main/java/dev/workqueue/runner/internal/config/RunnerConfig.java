@@ -72,14 +72,11 @@ public final class RunnerConfig {
 
   /** How {@code value} of {@code key} may be shown to a person or a log. */
   public static Object printable(ConfigKey<?> key, Object value) {
-    if (key.kind() == ConfigKey.Kind.SECRET) {
+    if (key.secret()) {
       return REDACTED;
     }
     if (value instanceof URI uri) {
       return Redaction.redactUrl(uri.toString());
-    }
-    if (key.kind() == ConfigKey.Kind.URL) {
-      return Redaction.redactUrl(String.valueOf(value));
     }
     if (value instanceof Duration duration) {
       return Durations.format(duration);

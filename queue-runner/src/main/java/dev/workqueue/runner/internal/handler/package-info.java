@@ -1,2 +1,5 @@
-/** The worker's built-in job handlers ({@code log}, {@code exec}, {@code files}) and the loader of user handler classes. */
+/**
+ * The worker's built-in job handlers ({@code log}, {@code exec}, {@code files}) and the loader of
+ * user handler classes.
+ */
 package dev.workqueue.runner.internal.handler;
