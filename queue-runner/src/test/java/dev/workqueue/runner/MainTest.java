@@ -2,7 +2,10 @@ package dev.workqueue.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MainTest {
   @Test
@@ -18,6 +21,16 @@ class MainTest {
       help[command.length] = "--version";
       assertThat(Main.run(help)).as(String.join(" ", help)).isZero();
     }
+  }
+
+  @Test
+  void enqueueRejectsAPriorityNoWorkerServesBeforeConnecting(@TempDir Path dir) throws Exception {
+    Path config = Files.writeString(dir.resolve("c.yaml"), "redis:\n  url: redis://127.0.0.1:1\n");
+
+    assertThat(Main.run("enqueue", "--config", config.toString(), "--payload", "x", "--priority", "nope"))
+        .isEqualTo(2);
+    assertThat(Main.run("enqueue", "--config", config.toString(), "--payload", "x", "--queue", "a b"))
+        .isEqualTo(2);
   }
 
   @Test

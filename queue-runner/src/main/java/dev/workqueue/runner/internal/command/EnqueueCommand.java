@@ -5,6 +5,7 @@ import dev.workqueue.EnqueueResult;
 import dev.workqueue.NewJob;
 import dev.workqueue.Producer;
 import dev.workqueue.QueueException;
+import dev.workqueue.internal.Names;
 import dev.workqueue.runner.internal.Components;
 import dev.workqueue.runner.internal.JobLines;
 import dev.workqueue.runner.internal.config.ConfigKeys;
@@ -68,21 +69,33 @@ final class EnqueueCommand implements Callable<Integer> {
       throw new UsageException("enqueue needs redis.url (or WORKQUEUE_REDIS_URL): jobs put into the "
           + "in-memory backend of this short-lived process would be lost");
     }
+    String configuredQueue = loaded.get(ConfigKeys.QUEUE_NAME);
+    List<String> priorities = loaded.get(ConfigKeys.QUEUE_PRIORITIES);
+    String targetQueue = queue != null ? queue : configuredQueue;
+    String targetPriority =
+        priority != null ? priority : loaded.get(ConfigKeys.PRODUCER_DEFAULT_PRIORITY);
+    if (!Names.isValid(targetQueue) || !Names.isValid(targetPriority)) {
+      throw new UsageException("--queue and --priority must be " + Names.RULE + ", but were \""
+          + targetQueue + "\" and \"" + targetPriority + "\"");
+    }
+    if (targetQueue.equals(configuredQueue) && !priorities.contains(targetPriority)) {
+      throw new UsageException("--priority must be one of queue.priorities " + priorities
+          + ", but was \"" + targetPriority + "\"");
+    }
     NewJob single = payload == null ? null : singleJob();
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try (Components components = Components.withoutMetrics(loaded);
         Producer producer = components.producerBuilder()
-            .defaultQueue(queue != null ? queue : loaded.get(ConfigKeys.QUEUE_NAME))
-            .defaultPriority(priority != null ? priority : loaded.get(ConfigKeys.PRODUCER_DEFAULT_PRIORITY))
+            .defaultQueue(targetQueue)
+            .defaultPriority(targetPriority)
             .build()) {
       if (single != null) {
         out.println(describe(producer.enqueue(single)));
         out.flush();
         return ExitCodes.OK;
       }
-      return enqueueLines(producer, loaded.get(ConfigKeys.QUEUE_NAME),
-          loaded.get(ConfigKeys.QUEUE_PRIORITIES), out, err);
+      return enqueueLines(producer, configuredQueue, priorities, out, err);
     }
   }
 
