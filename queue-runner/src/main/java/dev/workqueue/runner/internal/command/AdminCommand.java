@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -66,6 +67,10 @@ final class AdminCommand implements Runnable {
 
     abstract int run(Admin admin, PrintWriter out);
 
+    List<String> lanes() {
+      return loaded.get(ConfigKeys.QUEUE_PRIORITIES);
+    }
+
     String queueOrDefault(String queue) {
       return queue != null ? queue : loaded.get(ConfigKeys.QUEUE_NAME);
     }
@@ -80,7 +85,7 @@ final class AdminCommand implements Runnable {
       List<QueueStats> all = admin.stats();
       if (json) {
         List<Object> queues = new ArrayList<>();
-        all.forEach(stats -> queues.add(statsJson(stats)));
+        all.forEach(stats -> queues.add(statsJson(stats, lanes())));
         out.println(Json.write(Map.of("queues", queues)));
       } else if (all.isEmpty()) {
         out.println("no queues");
@@ -90,7 +95,7 @@ final class AdminCommand implements Runnable {
         for (QueueStats stats : all) {
           out.printf("%-24s %10d %10d %10d %10d %10d %10d  %s%n", stats.queue(), stats.totalWaiting(),
               stats.inFlight(), stats.delayed(), stats.dead(), stats.completed(), stats.consumers(),
-              stats.waiting());
+              byLane(stats, lanes()));
         }
       }
       out.flush();
@@ -105,11 +110,20 @@ final class AdminCommand implements Runnable {
     return result;
   }
 
-  static Map<String, Object> statsJson(QueueStats stats) {
+  /** Waiting counts in the configured priority order, then any other lanes by name. */
+  static Map<String, Long> byLane(QueueStats stats, List<String> configured) {
+    Map<String, Long> ordered = new LinkedHashMap<>();
+    configured.stream().filter(stats.waiting()::containsKey)
+        .forEach(lane -> ordered.put(lane, stats.waiting().get(lane)));
+    new TreeMap<>(stats.waiting()).forEach(ordered::putIfAbsent);
+    return ordered;
+  }
+
+  static Map<String, Object> statsJson(QueueStats stats, List<String> configured) {
     Map<String, Object> queue = new LinkedHashMap<>();
     queue.put("queue", stats.queue());
     queue.put("waiting", stats.totalWaiting());
-    queue.put("waiting_by_priority", stats.waiting());
+    queue.put("waiting_by_priority", byLane(stats, configured));
     queue.put("in_flight", stats.inFlight());
     queue.put("delayed", stats.delayed());
     queue.put("dead", stats.dead());
@@ -148,7 +162,7 @@ final class AdminCommand implements Runnable {
       List<DeadLetter> dead = admin.peekDead(queue, limit);
       if (json) {
         Map<String, Object> document = new LinkedHashMap<>();
-        document.put("stats", statsJson(stats));
+        document.put("stats", statsJson(stats, lanes()));
         Map<String, Object> waitingJson = new LinkedHashMap<>();
         waiting.forEach((lane, jobs) -> waitingJson.put(lane, jobs.stream().map(this::jobJson).toList()));
         document.put("waiting", waitingJson);
