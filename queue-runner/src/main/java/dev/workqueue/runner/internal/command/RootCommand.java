@@ -37,7 +37,7 @@ public final class RootCommand implements Runnable {
     if (failure instanceof InvalidConfigurationException invalid) {
       err.println("invalid configuration (" + invalid.problems().size() + " problem"
           + (invalid.problems().size() == 1 ? "" : "s") + "):");
-      invalid.problems().forEach(problem -> err.println("  - " + problem));
+      invalid.problems().forEach(problem -> err.println("  - " + Redaction.redactUrl(problem)));
       err.flush();
       return ExitCodes.USAGE;
     }
