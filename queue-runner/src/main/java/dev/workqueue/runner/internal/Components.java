@@ -61,10 +61,10 @@ public final class Components implements AutoCloseable {
   private final Deque<AutoCloseable> owned = new ArrayDeque<>();
   private QueueLengthUpdater queueLengths;
 
-  private Components(RunnerConfig config, boolean withMetrics) {
+  private Components(RunnerConfig config, boolean instrumented) {
     this.config = config;
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    if (withMetrics && config.get(ConfigKeys.METRICS_ENABLED)) {
+    if (instrumented && config.get(ConfigKeys.METRICS_ENABLED)) {
       this.metrics = MicrometerQueueObserver.builder(registry)
           .queueLengthInterval(config.get(ConfigKeys.METRICS_QUEUE_LENGTH_REFRESH))
           .build();
@@ -74,7 +74,7 @@ public final class Components implements AutoCloseable {
     } else {
       this.metrics = null;
     }
-    this.tracing = withMetrics && config.get(ConfigKeys.TRACING_ENABLED) ? createTracing() : null;
+    this.tracing = instrumented && config.get(ConfigKeys.TRACING_ENABLED) ? createTracing() : null;
     this.backend = createBackend();
   }
 
@@ -83,7 +83,7 @@ public final class Components implements AutoCloseable {
     return new Components(config, true);
   }
 
-  /** Only the backend, for one-shot commands that publish no metrics. */
+  /** The backend without metrics or tracing, for one-shot commands (admin, enqueue). */
   public static Components withoutMetrics(RunnerConfig config) {
     return new Components(config, false);
   }
