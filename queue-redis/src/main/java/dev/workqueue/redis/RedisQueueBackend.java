@@ -37,11 +37,13 @@ import java.util.regex.Pattern;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
-import redis.clients.jedis.util.KeyValue;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
  * A {@link QueueBackend} on Redis through Jedis: every state transition is one Lua script run
@@ -190,18 +192,16 @@ public final class RedisQueueBackend implements QueueBackend {
       notifyKeys[i] = queue.notify(priorities.get(i));
     }
     long waitUntil = System.nanoTime() + request.maxWait().toNanos();
+    List<?> reply = (List<?>) call("fetch", () -> QueueScript.FETCH.run(redis, scriptKeys, args));
     while (true) {
-      List<?> reply = (List<?>) call("fetch", () -> QueueScript.FETCH.run(redis, scriptKeys, args));
       FetchResult result = taken(queue, request, reply);
       if (!result.isEmpty()) {
         return result;
       }
       long now = (Long) reply.get(0);
       long nextDue = (Long) reply.get(2);
-      long left = (waitUntil - System.nanoTime()) / 1_000_000;
-      long block = Math.min(left, MAX_BLOCK_MILLIS);
-      boolean dueFirst = nextDue >= 0 && nextDue - now <= block;
-      if (dueFirst) {
+      long block = Math.min((waitUntil - System.nanoTime()) / 1_000_000, MAX_BLOCK_MILLIS);
+      if (nextDue >= 0 && nextDue - now < block) {
         block = Math.max(1, nextDue - now);
       }
       if (block < 1) {
@@ -210,15 +210,33 @@ public final class RedisQueueBackend implements QueueBackend {
       if (Thread.interrupted()) {
         throw new InterruptedException("interrupted before blocking for jobs of queue " + queue.queue());
       }
-      double seconds = block / 1000.0;
-      KeyValue<byte[], byte[]> woken = call("fetch", () -> blocking.blpop(seconds, notifyKeys));
-      if (Thread.interrupted()) {
-        throw new InterruptedException("interrupted while blocked for jobs of queue " + queue.queue());
-      }
-      if (woken == null && !dueFirst && System.nanoTime() >= waitUntil) {
-        return FetchResult.empty();
-      }
+      reply = blockThenFetch(block / 1000.0, notifyKeys, scriptKeys, args);
     }
+  }
+
+  /**
+   * Waits for a wake-up token (or the timeout), then runs the fetch script. On connections this
+   * backend owns both go in one pipeline: Redis runs the script the moment BLPOP returns, without
+   * a round trip to the client in between. The blocking pool's read timeout covers the wait.
+   */
+  private List<?> blockThenFetch(double seconds, byte[][] notifyKeys, List<byte[]> keys, List<byte[]> args) {
+    if (!ownsClients) {
+      call("fetch", () -> blocking.blpop(seconds, notifyKeys));
+      return (List<?>) call("fetch", () -> QueueScript.FETCH.run(redis, keys, args));
+    }
+    return (List<?>) call("fetch", () -> {
+      Response<Object> fetched;
+      try (AbstractPipeline pipeline = blocking.pipelined()) {
+        pipeline.blpop(seconds, notifyKeys);
+        fetched = pipeline.evalsha(QueueScript.FETCH.sha(), keys, args);
+        pipeline.sync();
+      }
+      try {
+        return fetched.get();
+      } catch (JedisNoScriptException e) {
+        return QueueScript.FETCH.run(redis, keys, args);
+      }
+    });
   }
 
   private FetchResult taken(QueueKeys queue, FetchRequest request, List<?> reply) {
@@ -678,26 +696,33 @@ public final class RedisQueueBackend implements QueueBackend {
     private RedisQueueBackend connect(RedisUrl parsed) {
       int connectMillis = (int) (connectTimeout == null ? DEFAULT_CONNECT_TIMEOUT : connectTimeout).toMillis();
       int socketMillis = (int) (socketTimeout == null ? DEFAULT_SOCKET_TIMEOUT : socketTimeout).toMillis();
+      String user = username != null ? username : parsed.username();
+      String secret = password != null ? password : parsed.password();
+      int db = database != null ? database : parsed.database();
+      int size = poolSize != null ? poolSize : DEFAULT_POOL_SIZE;
+      RedisClient commands = client(parsed, config(parsed, user, secret, db, connectMillis, socketMillis), size);
+      // Blocked fetches read their reply after up to MAX_BLOCK_MILLIS of waiting.
+      int blockedMillis = socketMillis + (int) MAX_BLOCK_MILLIS;
+      RedisClient blocked = client(parsed, config(parsed, user, secret, db, connectMillis, blockedMillis), size);
+      return new RedisQueueBackend(commands, blocked, true, this);
+    }
+
+    private static DefaultJedisClientConfig config(RedisUrl parsed, String user, String secret, int database,
+        int connectMillis, int socketMillis) {
       DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
           .connectionTimeoutMillis(connectMillis)
           .socketTimeoutMillis(socketMillis)
-          .blockingSocketTimeoutMillis(socketMillis + (int) MAX_BLOCK_MILLIS)
-          .database(database != null ? database : parsed.database())
+          .blockingSocketTimeoutMillis(socketMillis)
+          .database(database)
           .ssl(parsed.tls())
           .clientName("workqueue");
-      String user = username != null ? username : parsed.username();
-      String secret = password != null ? password : parsed.password();
       if (user != null) {
         config.user(user);
       }
       if (secret != null) {
         config.password(secret);
       }
-      DefaultJedisClientConfig clientConfig = config.build();
-      int size = poolSize != null ? poolSize : DEFAULT_POOL_SIZE;
-      RedisClient commands = client(parsed, clientConfig, size);
-      RedisClient blocked = client(parsed, clientConfig, size);
-      return new RedisQueueBackend(commands, blocked, true, this);
+      return config.build();
     }
 
     private static RedisClient client(RedisUrl parsed, DefaultJedisClientConfig config, int size) {

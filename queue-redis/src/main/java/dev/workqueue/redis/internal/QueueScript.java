@@ -44,6 +44,11 @@ public enum QueueScript {
     }
   }
 
+  /** The SHA-1 that EVALSHA names the script by, for callers that pipeline it. */
+  public byte[] sha() {
+    return load().sha;
+  }
+
   private Loaded load() {
     Loaded script = loaded;
     if (script == null) {
