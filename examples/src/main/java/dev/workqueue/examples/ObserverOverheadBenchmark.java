@@ -22,6 +22,7 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,14 +36,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Measures what the observers cost: processes no-op jobs on the in-memory backend (enqueued with
- * {@code enqueueAll}, then consumed) without observers, with the Micrometer observer, and with the
- * observer plus tracing on the bare OpenTelemetry API (what a host without an SDK, or with tracing
- * switched off in its SDK, pays). With the argument {@code sdk} it also measures tracing into an
- * SDK that samples every span, which is the price of tracing itself rather than of this library.
- * Variants run in rotating order within each round; the first round is a warm-up; the median and
- * the best of the other rounds are reported, the best being the run least disturbed by other
- * processes on a shared machine.
+ * Measures what the observers cost. Each run enqueues no-op jobs into the in-memory backend with
+ * {@code enqueueAll}, then consumes them, and records jobs per second (enqueue, process, overall)
+ * and the CPU time the whole process spent per job. Variants: no observers; the Micrometer
+ * observer; the observer plus tracing on the bare OpenTelemetry API (what a host without an SDK
+ * pays); with the argument {@code sdk} also the observer plus tracing into an SDK that samples
+ * every span, which is the price of tracing itself rather than of this library.
+ *
+ * <p>Variants run in rotating order within each round; the first round is a warm-up; the median
+ * and the best of the other rounds are reported. On a shared machine wall-clock throughput
+ * swings more than the observers cost, so CPU per job (less sensitive to other processes) and the
+ * observers' own work per job, timed alone, are printed too.
  *
  * <p>Run: {@code ./mvnw -q -pl examples exec:java -Dexec.mainClass=dev.workqueue.examples.ObserverOverheadBenchmark
  * [-Dexec.args="JOBS CONCURRENCY ROUNDS [sdk]"]} (defaults 200000 8 8).
@@ -66,16 +70,38 @@ public final class ObserverOverheadBenchmark {
     }
   }
 
-  /** Jobs per second while enqueueing, while processing, and over both (first enqueue to last job). */
-  private record Result(double enqueuePerSecond, double processPerSecond, double overallPerSecond) {}
+  /**
+   * One run: jobs per second while enqueueing, while processing and over both, and the process's
+   * CPU time per job over both.
+   */
+  private record Result(double enqueuePerSecond, double processPerSecond, double overallPerSecond,
+      double cpuNanosPerJob) {}
+
+  /** How the measured rounds of a variant are summarized: throughputs take the higher, costs the lower. */
+  private enum Statistic {
+    MEDIAN, BEST;
+
+    double throughput(double[] sorted) {
+      return this == BEST ? sorted[sorted.length - 1] : median(sorted);
+    }
+
+    double cost(double[] sorted) {
+      return this == BEST ? sorted[0] : median(sorted);
+    }
+
+    private static double median(double[] sorted) {
+      int middle = sorted.length / 2;
+      return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     int jobs = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
     int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 8;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 8;
     boolean withSdk = args.length > 3 && args[3].equals("sdk");
-    System.out.printf("observer overhead: %,d no-op jobs, concurrency %d, %d rounds (first is warm-up)%n",
-        jobs, concurrency, rounds);
+    System.out.printf("observer overhead: %,d no-op jobs, concurrency %d, %d rounds (first is warm-up), %d cores%n",
+        jobs, concurrency, rounds, Runtime.getRuntime().availableProcessors());
     Variant[] variants = Arrays.stream(Variant.values())
         .filter(variant -> withSdk || variant != Variant.METRICS_AND_SDK_TRACING)
         .toArray(Variant[]::new);
@@ -86,81 +112,32 @@ public final class ObserverOverheadBenchmark {
         // Collect the previous run's garbage now rather than during this one.
         System.gc();
         Result result = run(variant, jobs, concurrency);
-        System.out.printf("round %d %-42s enqueue %,10.0f  process %,9.0f  overall %,9.0f jobs/s%n", round,
-            variant.label, result.enqueuePerSecond(), result.processPerSecond(), result.overallPerSecond());
+        System.out.printf("round %2d %-40s enqueue %,10.0f  process %,9.0f  overall %,9.0f jobs/s  cpu %,6.0f ns/job%n",
+            round, variant.label, result.enqueuePerSecond(), result.processPerSecond(),
+            result.overallPerSecond(), result.cpuNanosPerJob());
         if (round > 0) {
           results.computeIfAbsent(variant, v -> new ArrayList<>()).add(result);
         }
       }
     }
-    summarize("median", variants, results, ObserverOverheadBenchmark::median);
-    summarize("best", variants, results, ObserverOverheadBenchmark::best);
-    reportObserverCostPerJob(reduce(results.get(Variant.NONE), ObserverOverheadBenchmark::best));
-  }
-
-  /**
-   * Whole-run figures on a busy machine vary more than the observers cost, so this also times the
-   * observers' own work per job on one thread, as the engine calls them: the Micrometer observer's
-   * enqueued, started and succeeded events through the guarding composite, and the tracing
-   * interceptor around one enqueue and one handler call on the bare API. It sets each against the
-   * CPU time a job takes in the fastest run without observers.
-   */
-  private static void reportObserverCostPerJob(Result baseline) throws Exception {
-    QueueObserver metrics = QueueObserver.composite(List.of(
-        MicrometerQueueObserver.builder(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).build()));
-    JobInterceptor tracing = OpenTelemetryJobInterceptor.builder(OpenTelemetry.noop()).defaultQueue(QUEUE).build();
-    Instant now = Instant.now();
-    Job job = new Job("job-1", QUEUE, "default", new byte[1], 1, 0, now, now, Map.of(), null);
-    List<NewJob> toEnqueue = List.of(NewJob.of(new byte[1]));
-    List<EnqueueResult> enqueued = List.of(new EnqueueResult(job.id(), true));
-    double metricsNanos = bestNanosPerCall(() -> {
-      metrics.onEnqueued(new JobEnqueuedEvent(job, true));
-      metrics.onStarted(new JobStartedEvent(job, "bench"));
-      metrics.onSucceeded(new JobSucceededEvent(job, "bench", Duration.ofNanos(1_000)));
-    });
-    double tracingNanos = bestNanosPerCall(() -> {
-      tracing.aroundEnqueue(toEnqueue, jobs -> enqueued);
-      tracing.aroundHandle(job, handled -> {});
-    });
-    int cores = Runtime.getRuntime().availableProcessors();
-    double cpuNanosPerJob = cores * 1e9 / baseline.overallPerSecond();
-    System.out.printf("a job takes %.0f ns of CPU in the best run without observers (%d cores); per job,%n",
-        cpuNanosPerJob, cores);
-    System.out.printf("  the Micrometer observer adds %.0f ns (%.1f%%)%n", metricsNanos,
-        metricsNanos * 100 / cpuNanosPerJob);
-    System.out.printf("  tracing on the API without an SDK adds %.0f ns (%.1f%%)%n", tracingNanos,
-        tracingNanos * 100 / cpuNanosPerJob);
-  }
-
-  @FunctionalInterface
-  private interface Work {
-    void run() throws Exception;
-  }
-
-  private static double bestNanosPerCall(Work work) throws Exception {
-    int calls = 1_000_000;
-    double best = Double.MAX_VALUE;
-    for (int round = 0; round < 10; round++) {
-      long start = System.nanoTime();
-      for (int i = 0; i < calls; i++) {
-        work.run();
-      }
-      best = Math.min(best, (System.nanoTime() - start) / (double) calls);
+    for (Statistic statistic : Statistic.values()) {
+      summarize(statistic, variants, results);
     }
-    return best;
+    reportObserverWorkPerJob(summary(results.get(Variant.NONE), Statistic.MEDIAN).cpuNanosPerJob());
   }
 
-  private static void summarize(String statistic, Variant[] variants, Map<Variant, List<Result>> results,
-      ToDoubleFunction<double[]> reduce) {
-    System.out.println(statistic + " of the measured rounds (change against no observers):");
-    Result baseline = reduce(results.get(Variant.NONE), reduce);
+  private static void summarize(Statistic statistic, Variant[] variants, Map<Variant, List<Result>> results) {
+    System.out.println(statistic.name().toLowerCase() + " of the measured rounds (change against no observers):");
+    Result baseline = summary(results.get(Variant.NONE), statistic);
     for (Variant variant : variants) {
-      Result result = reduce(results.get(variant), reduce);
-      System.out.printf("  %-42s enqueue %,10.0f (%+6.1f%%)  process %,9.0f (%+6.1f%%)  overall %,9.0f (%+6.1f%%) jobs/s%n",
+      Result result = summary(results.get(variant), statistic);
+      System.out.printf("  %-40s enqueue %,10.0f (%+6.1f%%)  process %,9.0f (%+6.1f%%)  overall %,9.0f (%+6.1f%%)"
+              + "  cpu %,6.0f ns/job (%+6.1f%%)%n",
           variant.label,
           result.enqueuePerSecond(), change(result.enqueuePerSecond(), baseline.enqueuePerSecond()),
           result.processPerSecond(), change(result.processPerSecond(), baseline.processPerSecond()),
-          result.overallPerSecond(), change(result.overallPerSecond(), baseline.overallPerSecond()));
+          result.overallPerSecond(), change(result.overallPerSecond(), baseline.overallPerSecond()),
+          result.cpuNanosPerJob(), change(result.cpuNanosPerJob(), baseline.cpuNanosPerJob()));
     }
   }
 
@@ -188,6 +165,7 @@ public final class ObserverOverheadBenchmark {
         if (metrics != null) {
           metrics.bindConsumer(consumer);
         }
+        long cpuStart = processCpuNanos();
         long enqueueStart = System.nanoTime();
         enqueue(producer, jobs);
         long enqueueNanos = System.nanoTime() - enqueueStart;
@@ -198,8 +176,9 @@ public final class ObserverOverheadBenchmark {
           throw new IllegalStateException("jobs did not finish: " + done.getCount() + " left");
         }
         long processNanos = System.nanoTime() - processStart;
+        long cpuNanos = processCpuNanos() - cpuStart;
         return new Result(jobs * 1e9 / enqueueNanos, jobs * 1e9 / processNanos,
-            jobs * 1e9 / (enqueueNanos + processNanos));
+            jobs * 1e9 / (enqueueNanos + processNanos), cpuNanos / (double) jobs);
       }
     } finally {
       if (sdk != null) {
@@ -207,6 +186,58 @@ public final class ObserverOverheadBenchmark {
       }
       registry.close();
     }
+  }
+
+  /**
+   * Times the observers' own work per job on one thread, as the engine calls them: the Micrometer
+   * observer's enqueued, started and succeeded events through the guarding composite, and the
+   * tracing interceptor around one enqueue and one handler call on the bare API; and sets each
+   * against the CPU time a job takes without observers.
+   */
+  private static void reportObserverWorkPerJob(double cpuNanosPerJob) throws Exception {
+    QueueObserver metrics = QueueObserver.composite(List.of(
+        MicrometerQueueObserver.builder(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).build()));
+    JobInterceptor tracing = OpenTelemetryJobInterceptor.builder(OpenTelemetry.noop()).defaultQueue(QUEUE).build();
+    Instant now = Instant.now();
+    Job job = new Job("job-1", QUEUE, "default", new byte[1], 1, 0, now, now, Map.of(), null);
+    List<NewJob> toEnqueue = List.of(NewJob.of(new byte[1]));
+    List<EnqueueResult> enqueued = List.of(new EnqueueResult(job.id(), true));
+    double metricsNanos = bestNanosPerCall(() -> {
+      metrics.onEnqueued(new JobEnqueuedEvent(job, true));
+      metrics.onStarted(new JobStartedEvent(job, "bench"));
+      metrics.onSucceeded(new JobSucceededEvent(job, "bench", Duration.ofNanos(1_000)));
+    });
+    double tracingNanos = bestNanosPerCall(() -> {
+      tracing.aroundEnqueue(toEnqueue, jobs -> enqueued);
+      tracing.aroundHandle(job, handled -> {});
+    });
+    System.out.printf("observer work per job, timed alone, against %,.0f ns of CPU per job without observers (median):%n",
+        cpuNanosPerJob);
+    System.out.printf("  Micrometer observer %,6.0f ns (%.1f%%)%n", metricsNanos, metricsNanos * 100 / cpuNanosPerJob);
+    System.out.printf("  tracing on the API  %,6.0f ns (%.1f%%)%n", tracingNanos, tracingNanos * 100 / cpuNanosPerJob);
+  }
+
+  @FunctionalInterface
+  private interface Work {
+    void run() throws Exception;
+  }
+
+  private static double bestNanosPerCall(Work work) throws Exception {
+    int calls = 1_000_000;
+    double best = Double.MAX_VALUE;
+    for (int round = 0; round < 10; round++) {
+      long start = System.nanoTime();
+      for (int i = 0; i < calls; i++) {
+        work.run();
+      }
+      best = Math.min(best, (System.nanoTime() - start) / (double) calls);
+    }
+    return best;
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   private static void enqueue(Producer producer, int jobs) {
@@ -245,20 +276,16 @@ public final class ObserverOverheadBenchmark {
         .build();
   }
 
-  private static Result reduce(List<Result> results, ToDoubleFunction<double[]> reduce) {
-    double[] enqueue = results.stream().mapToDouble(Result::enqueuePerSecond).sorted().toArray();
-    double[] process = results.stream().mapToDouble(Result::processPerSecond).sorted().toArray();
-    double[] overall = results.stream().mapToDouble(Result::overallPerSecond).sorted().toArray();
-    return new Result(reduce.applyAsDouble(enqueue), reduce.applyAsDouble(process), reduce.applyAsDouble(overall));
+  private static Result summary(List<Result> results, Statistic statistic) {
+    return new Result(
+        statistic.throughput(sorted(results, Result::enqueuePerSecond)),
+        statistic.throughput(sorted(results, Result::processPerSecond)),
+        statistic.throughput(sorted(results, Result::overallPerSecond)),
+        statistic.cost(sorted(results, Result::cpuNanosPerJob)));
   }
 
-  private static double best(double[] sorted) {
-    return sorted[sorted.length - 1];
-  }
-
-  private static double median(double[] sorted) {
-    int middle = sorted.length / 2;
-    return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  private static double[] sorted(List<Result> results, ToDoubleFunction<Result> figure) {
+    return results.stream().mapToDouble(figure).sorted().toArray();
   }
 
   private static double change(double value, double baseline) {
