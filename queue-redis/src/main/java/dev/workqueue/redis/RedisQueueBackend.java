@@ -248,7 +248,7 @@ public final class RedisQueueBackend implements QueueBackend {
     }
     List<LeasedJob> jobs = new ArrayList<>(count);
     List<PoisonedEntry> poisoned = new ArrayList<>();
-    List<byte[]> undecodable = settleArgs(queue);
+    List<byte[]> undecodable = settleArgs(queue, 0);
     for (int i = 0; i < count; i++) {
       byte[] element = (byte[]) reply.get(5 + i);
       String token = Long.toString(firstToken + i);
@@ -286,7 +286,7 @@ public final class RedisQueueBackend implements QueueBackend {
     var groups = byQueue(settlements.size(), i -> settlements.get(i).lease().queue());
     for (Map.Entry<String, List<Integer>> group : groups.entrySet()) {
       QueueKeys queue = keys(group.getKey());
-      List<byte[]> args = settleArgs(queue);
+      List<byte[]> args = settleArgs(queue, group.getValue().size());
       for (int index : group.getValue()) {
         addSettlement(args, settlements.get(index));
       }
@@ -298,9 +298,9 @@ public final class RedisQueueBackend implements QueueBackend {
     return Arrays.asList(accepted);
   }
 
-  /** The arguments every settle call starts with; settlements follow. */
-  private List<byte[]> settleArgs(QueueKeys queue) {
-    List<byte[]> args = new ArrayList<>();
+  /** The arguments every settle call starts with; room for {@code settlements} more follows. */
+  private List<byte[]> settleArgs(QueueKeys queue, int settlements) {
+    List<byte[]> args = new ArrayList<>(4 + settlements * 4);
     args.add(queue.lanePrefix());
     args.add(queue.notifyPrefix());
     args.add(historySize);
@@ -315,18 +315,20 @@ public final class RedisQueueBackend implements QueueBackend {
 
   private static void addSettlement(List<byte[]> args, Settlement settlement) {
     Lease lease = settlement.lease();
-    byte[] token = utf8(lease.token());
-    byte[] jobId = utf8(lease.jobId());
-    if (settlement instanceof Settlement.Ack) {
-      args.addAll(List.of(KIND_ACK, token, jobId));
-    } else if (settlement instanceof Settlement.Retry retry) {
-      args.addAll(List.of(KIND_RETRY, token, jobId, ascii(Math.max(0, retry.delay().toMillis()))));
+    byte[] kind = settlement instanceof Settlement.Ack ? KIND_ACK
+        : settlement instanceof Settlement.Retry ? KIND_RETRY
+        : settlement instanceof Settlement.DeadLetter ? KIND_DEAD
+        : KIND_RELEASE;
+    args.add(kind);
+    args.add(utf8(lease.token()));
+    args.add(utf8(lease.jobId()));
+    if (settlement instanceof Settlement.Retry retry) {
+      args.add(ascii(Math.max(0, retry.delay().toMillis())));
     } else if (settlement instanceof Settlement.DeadLetter dead) {
       JobError error = dead.error();
-      args.addAll(List.of(KIND_DEAD, token, jobId, JobCodec.utf8(error.type(), "error type"),
-          JobCodec.utf8(error.message(), "error message"), ascii(error.at().toEpochMilli())));
-    } else {
-      args.addAll(List.of(KIND_RELEASE, token, jobId));
+      args.add(JobCodec.utf8(error.type(), "error type"));
+      args.add(JobCodec.utf8(error.message(), "error message"));
+      args.add(ascii(error.at().toEpochMilli()));
     }
   }
 
