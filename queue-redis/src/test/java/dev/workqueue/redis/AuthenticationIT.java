@@ -1,0 +1,55 @@
+package dev.workqueue.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.workqueue.BackendUnavailableException;
+import dev.workqueue.QueueException;
+import dev.workqueue.testkit.redis.RedisServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Credentials from the URL or the builder, ACL users, and what a wrong password looks like. */
+class AuthenticationIT {
+  private static final String PASSWORD = "default-secret";
+  private static RedisServer redis;
+
+  @BeforeAll
+  static void startRedis() throws Exception {
+    redis = RedisServer.builder().password(PASSWORD).start();
+    redis.command("ACL", "SETUSER", "app", "on", ">app-secret", "~wq:*", "&*", "+@all");
+  }
+
+  @AfterAll
+  static void stopRedis() {
+    redis.close();
+  }
+
+  @Test
+  void passwordInTheUrlIsUsed() {
+    try (RedisQueueBackend backend = RedisQueueBackend.builder().url(redis.url()).build()) {
+      backend.ping();
+    }
+  }
+
+  @Test
+  void aclUserFromTheBuilderOverridesTheUrl() {
+    try (RedisQueueBackend backend = RedisQueueBackend.builder().url("redis://nobody:wrong@127.0.0.1:" + redis.port())
+        .username("app").password("app-secret").build()) {
+      backend.ping();
+      assertThat(backend.stats("q").pending()).isZero();
+    }
+  }
+
+  @Test
+  void wrongPasswordIsAPermanentErrorThatNeverShowsThePassword() {
+    try (RedisQueueBackend backend = RedisQueueBackend.builder().url("redis://127.0.0.1:" + redis.port())
+        .username("app").password("not-the-secret").build()) {
+      assertThatThrownBy(backend::ping)
+          .isInstanceOf(QueueException.class)
+          .isNotInstanceOf(BackendUnavailableException.class)
+          .hasMessageNotContaining("not-the-secret");
+    }
+  }
+}
