@@ -34,6 +34,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLSocketFactory;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -541,6 +542,7 @@ public final class RedisQueueBackend implements QueueBackend {
     private Duration connectTimeout;
     private Duration socketTimeout;
     private Integer poolSize;
+    private SSLSocketFactory sslSocketFactory;
     private UnifiedJedis client;
     private String namespace = DEFAULT_NAMESPACE;
     private int completedHistorySize = DEFAULT_COMPLETED_HISTORY_SIZE;
@@ -596,6 +598,15 @@ public final class RedisQueueBackend implements QueueBackend {
      */
     public Builder poolSize(int poolSize) {
       this.poolSize = poolSize;
+      return this;
+    }
+
+    /**
+     * Opens the TLS connections of a {@code rediss://} URL, for example to trust a private CA;
+     * default the JVM's default factory.
+     */
+    public Builder sslSocketFactory(SSLSocketFactory sslSocketFactory) {
+      this.sslSocketFactory = sslSocketFactory;
       return this;
     }
 
@@ -692,6 +703,9 @@ public final class RedisQueueBackend implements QueueBackend {
       if (poolSize != null) {
         set.add("poolSize");
       }
+      if (sslSocketFactory != null) {
+        set.add("sslSocketFactory");
+      }
       return set;
     }
 
@@ -709,7 +723,7 @@ public final class RedisQueueBackend implements QueueBackend {
       return new RedisQueueBackend(commands, blocked, true, this);
     }
 
-    private static DefaultJedisClientConfig config(RedisUrl parsed, String user, String secret, int database,
+    private DefaultJedisClientConfig config(RedisUrl parsed, String user, String secret, int database,
         int connectMillis, int socketMillis) {
       DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
           .connectionTimeoutMillis(connectMillis)
@@ -723,6 +737,9 @@ public final class RedisQueueBackend implements QueueBackend {
       }
       if (secret != null) {
         config.password(secret);
+      }
+      if (parsed.tls() && sslSocketFactory != null) {
+        config.sslSocketFactory(sslSocketFactory);
       }
       return config.build();
     }
