@@ -58,7 +58,6 @@ public final class MetricsExample {
         .build();
     JobInterceptor tracing = OpenTelemetryJobInterceptor.builder(openTelemetry)
         .enabled(true)
-        .defaultQueue(QUEUE)
         .build();
 
     int jobs = 10;

@@ -157,7 +157,7 @@ public final class ObserverOverheadBenchmark {
       }
       if (variant == Variant.METRICS_AND_API_TRACING || variant == Variant.METRICS_AND_SDK_TRACING) {
         JobInterceptor tracing = OpenTelemetryJobInterceptor.builder(sdk != null ? sdk : OpenTelemetry.noop())
-            .defaultQueue(QUEUE).build();
+            .build();
         producerBuilder.interceptor(tracing);
         consumerBuilder.interceptor(tracing);
       }
@@ -197,7 +197,7 @@ public final class ObserverOverheadBenchmark {
   private static void reportObserverWorkPerJob(double cpuNanosPerJob) throws Exception {
     QueueObserver metrics = QueueObserver.composite(List.of(
         MicrometerQueueObserver.builder(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).build()));
-    JobInterceptor tracing = OpenTelemetryJobInterceptor.builder(OpenTelemetry.noop()).defaultQueue(QUEUE).build();
+    JobInterceptor tracing = OpenTelemetryJobInterceptor.builder(OpenTelemetry.noop()).build();
     Instant now = Instant.now();
     Job job = new Job("job-1", QUEUE, "default", new byte[1], 1, 0, now, now, Map.of(), null);
     List<NewJob> toEnqueue = List.of(NewJob.of(new byte[1]));

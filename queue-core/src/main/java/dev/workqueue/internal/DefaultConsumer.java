@@ -70,7 +70,8 @@ public final class DefaultConsumer implements Consumer {
   private final Settings settings;
   private final QueueBackend backend;
   private final QueueObserver observer;
-  private final JobInterceptor.HandleChain handle;
+  private final JobHandler handler;
+  private final List<JobInterceptor> interceptors;
   private final String id;
   private final PrioritySelector selector;
   private final CircuitBreaker breaker;
@@ -104,13 +105,8 @@ public final class DefaultConsumer implements Consumer {
     this.selector = new PrioritySelector(settings.priorities(), settings.priorityMode());
     this.breaker = settings.circuitBreaker() == null ? null
         : CircuitBreaker.create(settings.circuitBreaker(), clock, this::breakerChanged);
-    JobInterceptor.HandleChain chain = handler::handle;
-    for (int i = interceptors.size() - 1; i >= 0; i--) {
-      JobInterceptor interceptor = interceptors.get(i);
-      JobInterceptor.HandleChain next = chain;
-      chain = job -> interceptor.aroundHandle(job, next);
-    }
-    this.handle = chain;
+    this.handler = handler;
+    this.interceptors = List.copyOf(interceptors);
     this.freeSlots = new Slots(settings.concurrency() + settings.prefetch());
     this.refillThreshold = Math.max(1, Math.min(settings.fetchBatchSize(), settings.prefetch() / 2));
     this.workers = new ThreadPoolExecutor(settings.concurrency(), settings.concurrency(), 0,
@@ -256,7 +252,7 @@ public final class DefaultConsumer implements Consumer {
       observer.onStarted(new JobStartedEvent(job, settings.name()));
       Throwable failure = null;
       try {
-        handle.proceed(job);
+        chainAround(flight).proceed(job);
       } catch (Throwable thrown) {
         failure = thrown;
       }
@@ -271,7 +267,9 @@ public final class DefaultConsumer implements Consumer {
         observer.onSucceeded(new JobSucceededEvent(job, settings.name(), took));
         settle(new Settlement.Ack(flight.leased.lease()), job);
       } else {
-        failed(flight.leased, JobError.of(failure, clock.instant()), took);
+        // An interceptor that failed around a successful handler has no plan yet.
+        FailurePlan plan = flight.plan != null ? flight.plan : plan(job, JobError.of(failure, clock.instant()));
+        failed(flight.leased, plan, took);
       }
     } finally {
       Thread.interrupted();
@@ -284,23 +282,58 @@ public final class DefaultConsumer implements Consumer {
     }
   }
 
-  private void failed(LeasedJob leased, JobError error, Duration took) {
-    Job job = leased.job();
-    observer.onFailed(new JobFailedEvent(job, settings.name(), error, took));
-    if (breaker != null) {
-      breaker.onFailure();
+  /**
+   * The interceptors around the handler for one delivery. A handler failure is planned and logged
+   * innermost, while every interceptor's log context (such as trace ids) is still in place.
+   */
+  private JobInterceptor.HandleChain chainAround(InFlight flight) {
+    JobInterceptor.HandleChain chain = job -> {
+      try {
+        handler.handle(job);
+      } catch (Throwable failure) {
+        if (!flight.isDone()) { // a timed-out attempt was already planned by the watchdog
+          flight.plan = plan(job, JobError.of(failure, clock.instant()));
+        }
+        throw failure;
+      }
+    };
+    for (int i = interceptors.size() - 1; i >= 0; i--) {
+      JobInterceptor interceptor = interceptors.get(i);
+      JobInterceptor.HandleChain next = chain;
+      chain = job -> interceptor.aroundHandle(job, next);
     }
+    return chain;
+  }
+
+  /** What happens after a failed attempt: a retry after a backoff, or the dead-letter queue. */
+  private record FailurePlan(JobError error, Duration retryDelay) {
+    boolean retries() {
+      return retryDelay != null;
+    }
+  }
+
+  /** Decides the fate of a failed attempt and logs it (WARN for a retry, ERROR for a dead letter). */
+  private FailurePlan plan(Job job, JobError error) {
     int maxAttempts = maxAttempts(job);
     if (job.attempt() < maxAttempts) {
       Duration delay = settings.retryPolicy().backoff(job.attempt(), ThreadLocalRandom.current().nextDouble());
       log.warn("job {} of queue {} failed attempt {}/{} with {}: {}; retrying in {} ms", job.id(),
           job.queue(), job.attempt(), maxAttempts, error.type(), error.message(), delay.toMillis());
-      settle(new Settlement.Retry(leased.lease(), delay, error), job);
-    } else {
-      log.error("job {} of queue {} failed its last attempt {}/{} with {}: {}; moving it to the dead-letter queue",
-          job.id(), job.queue(), job.attempt(), maxAttempts, error.type(), error.message());
-      settle(new Settlement.DeadLetter(leased.lease(), error), job);
+      return new FailurePlan(error, delay);
     }
+    log.error("job {} of queue {} failed its last attempt {}/{} with {}: {}; moving it to the dead-letter queue",
+        job.id(), job.queue(), job.attempt(), maxAttempts, error.type(), error.message());
+    return new FailurePlan(error, null);
+  }
+
+  private void failed(LeasedJob leased, FailurePlan plan, Duration took) {
+    Job job = leased.job();
+    observer.onFailed(new JobFailedEvent(job, settings.name(), plan.error(), took));
+    if (breaker != null) {
+      breaker.onFailure();
+    }
+    settle(plan.retries() ? new Settlement.Retry(leased.lease(), plan.retryDelay(), plan.error())
+        : new Settlement.DeadLetter(leased.lease(), plan.error()), job);
   }
 
   private int maxAttempts(Job job) {
@@ -315,8 +348,9 @@ public final class DefaultConsumer implements Consumer {
     for (InFlight flight : inFlight.values()) {
       long took = flight.runningFor(now);
       if (took > limit && flight.abandon()) {
-        failed(flight.leased, new JobError("timeout", "handler ran longer than jobTimeout "
-            + settings.jobTimeout(), clock.instant()), Duration.ofNanos(took));
+        JobError error = new JobError("timeout", "handler ran longer than jobTimeout "
+            + settings.jobTimeout(), clock.instant());
+        failed(flight.leased, plan(flight.leased.job(), error), Duration.ofNanos(took));
       }
     }
   }
@@ -596,6 +630,8 @@ public final class DefaultConsumer implements Consumer {
     final LeasedJob leased;
     private Thread thread;
     volatile long startNanos;
+    /** Set on the worker thread when the handler itself failed. */
+    FailurePlan plan;
     private boolean done;
 
     InFlight(LeasedJob leased) {

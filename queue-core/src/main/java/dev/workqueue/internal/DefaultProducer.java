@@ -65,8 +65,10 @@ public final class DefaultProducer implements Producer {
     if (jobs.isEmpty()) {
       return List.of();
     }
+    List<NewJob> defaulted = new ArrayList<>(jobs.size());
     for (NewJob job : jobs) {
       validate(job);
+      defaulted.add(withDefaults(job));
     }
     if (rateLimiter != null) {
       try {
@@ -76,7 +78,7 @@ public final class DefaultProducer implements Producer {
         throw new QueueException("interrupted while waiting for a rate-limit permit", e);
       }
     }
-    return chain.proceed(jobs);
+    return chain.proceed(defaulted);
   }
 
   private void validate(NewJob job) {
@@ -96,6 +98,16 @@ public final class DefaultProducer implements Producer {
     }
   }
 
+  /** Fills in the default queue and priority, so interceptors see where each job goes. */
+  private NewJob withDefaults(NewJob job) {
+    if (job.queue() != null && job.priority() != null) {
+      return job;
+    }
+    return new NewJob(job.payload(), job.queue() != null ? job.queue() : defaultQueue,
+        job.priority() != null ? job.priority() : defaultPriority, job.id(), job.runAt(), job.delay(),
+        job.maxAttempts(), job.idempotencyKey(), job.headers());
+  }
+
   private List<EnqueueResult> store(List<NewJob> requests) {
     Instant now = clock.instant();
     long nowMillis = now.toEpochMilli();
@@ -105,8 +117,8 @@ public final class DefaultProducer implements Producer {
           : request.delay() != null ? now.plus(request.delay()) : now;
       jobs.add(new Job(
           request.id() != null ? request.id() : JobIds.next(nowMillis),
-          request.queue() != null ? request.queue() : defaultQueue,
-          request.priority() != null ? request.priority() : defaultPriority,
+          request.queue(),
+          request.priority(),
           request.payload(),
           0,
           request.maxAttempts(),

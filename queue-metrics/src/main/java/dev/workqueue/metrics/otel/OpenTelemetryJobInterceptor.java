@@ -21,7 +21,6 @@ import dev.workqueue.InvalidConfigurationException;
 import dev.workqueue.Job;
 import dev.workqueue.NewJob;
 import dev.workqueue.Producer;
-import dev.workqueue.internal.Names;
 import dev.workqueue.internal.Problems;
 import dev.workqueue.metrics.internal.TraceContextHeaders;
 import dev.workqueue.spi.JobInterceptor;
@@ -79,11 +78,9 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
   private static final JobInterceptor DISABLED = new JobInterceptor() {};
 
   private final Tracer tracer;
-  private final String defaultQueue;
 
-  private OpenTelemetryJobInterceptor(Tracer tracer, String defaultQueue) {
+  private OpenTelemetryJobInterceptor(Tracer tracer) {
     this.tracer = tracer;
-    this.defaultQueue = defaultQueue;
   }
 
   /** Starts an interceptor tracing through {@code openTelemetry}. */
@@ -125,7 +122,7 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
   }
 
   private Span startProducerSpan(Context parent, NewJob job, int batchSize) {
-    String queue = job.queue() != null ? job.queue() : defaultQueue;
+    String queue = job.queue(); // the producer fills in its default before interceptors run
     SpanBuilder builder = tracer.spanBuilder(SEND + " " + queue)
         .setSpanKind(SpanKind.PRODUCER)
         .setParent(parent)
@@ -196,7 +193,6 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
   public static final class Builder {
     private final OpenTelemetry openTelemetry;
     private boolean enabled = true;
-    private String defaultQueue = Producer.DEFAULT_QUEUE;
 
     private Builder(OpenTelemetry openTelemetry) {
       this.openTelemetry = openTelemetry;
@@ -212,16 +208,6 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
     }
 
     /**
-     * The queue named in producer spans of jobs that name none: set it to the producer's {@link
-     * Producer.Builder#defaultQueue(String)} if that is not the default. Default {@value
-     * Producer#DEFAULT_QUEUE}.
-     */
-    public Builder defaultQueue(String defaultQueue) {
-      this.defaultQueue = defaultQueue;
-      return this;
-    }
-
-    /**
      * The interceptor: an {@link OpenTelemetryJobInterceptor} when enabled, a pass-through one
      * otherwise.
      *
@@ -230,13 +216,11 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
     public JobInterceptor build() {
       new Problems("opentelemetry job interceptor")
           .notNull(openTelemetry, "openTelemetry")
-          .check(Names.isValid(defaultQueue), "defaultQueue", Names.RULE, defaultQueue)
           .throwIfAny();
       if (!enabled) {
         return DISABLED;
       }
-      return new OpenTelemetryJobInterceptor(
-          openTelemetry.getTracer(INSTRUMENTATION_NAME), defaultQueue);
+      return new OpenTelemetryJobInterceptor(openTelemetry.getTracer(INSTRUMENTATION_NAME));
     }
   }
 }

@@ -49,8 +49,7 @@ class OpenTelemetryJobInterceptorTest {
   private final OpenTelemetrySdk openTelemetry = OpenTelemetrySdk.builder()
       .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(exporter)).build())
       .build();
-  private final JobInterceptor tracing = OpenTelemetryJobInterceptor.builder(openTelemetry)
-      .defaultQueue(QUEUE).build();
+  private final JobInterceptor tracing = OpenTelemetryJobInterceptor.builder(openTelemetry).build();
   private final InMemoryQueueBackend backend = InMemoryQueueBackend.create();
   private final Producer producer = Producer.builder(backend).defaultQueue(QUEUE).interceptor(tracing).build();
   private final List<Consumer> consumers = new ArrayList<>();
@@ -167,6 +166,28 @@ class OpenTelemetryJobInterceptorTest {
   }
 
   @Test
+  void theLibrarysOwnRetryWarningCarriesTheFailedAttemptsSpanIds() {
+    ListAppender<ILoggingEvent> captured = captureLog("dev.workqueue.internal.DefaultConsumer");
+    producer.enqueue("flaky");
+    startConsumer(job -> {
+      if (job.attempt() == 1) {
+        throw new IllegalStateException("first attempt fails");
+      }
+    });
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> exporter.getFinishedSpanItems().size() == 3);
+    SpanData failed = consumerSpansByAttempt().get(0);
+
+    assertThat(captured.list)
+        .filteredOn(line -> line.getLevel() == Level.WARN && line.getFormattedMessage().contains("retrying"))
+        .singleElement()
+        .satisfies(line -> assertThat(line.getMDCPropertyMap())
+            .containsEntry("trace_id", failed.getTraceId())
+            .containsEntry("span_id", failed.getSpanId())
+            .containsEntry("attempt", "1"));
+  }
+
+  @Test
   void enqueueAllGivesEachJobItsOwnProducerSpanUnderTheCallersSpan() {
     Span caller = openTelemetry.getTracer("test").spanBuilder("import").startSpan();
     List<EnqueueResult> results;
@@ -229,7 +250,7 @@ class OpenTelemetryJobInterceptorTest {
 
   @Test
   void onTheBareApiWithoutAnSdkJobsGetNoHeadersAndTheMdcNoIds() throws Exception {
-    JobInterceptor apiOnly = OpenTelemetryJobInterceptor.builder(OpenTelemetry.noop()).defaultQueue(QUEUE).build();
+    JobInterceptor apiOnly = OpenTelemetryJobInterceptor.builder(OpenTelemetry.noop()).build();
     List<String> traceIdsSeen = new CopyOnWriteArrayList<>();
     try (Producer plain = Producer.builder(backend).defaultQueue(QUEUE).interceptor(apiOnly).build()) {
       plain.enqueue("x");
@@ -243,10 +264,9 @@ class OpenTelemetryJobInterceptorTest {
 
   @Test
   void buildReportsEveryInvalidSetting() {
-    assertThatThrownBy(() -> OpenTelemetryJobInterceptor.builder(null).defaultQueue("no spaces").build())
+    assertThatThrownBy(() -> OpenTelemetryJobInterceptor.builder(null).build())
         .isInstanceOf(InvalidConfigurationException.class)
-        .hasMessageContaining("openTelemetry must be set, but was null")
-        .hasMessageContaining("defaultQueue must be 1 to 128 characters");
+        .hasMessage("invalid opentelemetry job interceptor: openTelemetry must be set, but was null");
   }
 
   private void startConsumer(JobHandler handler) {
@@ -278,7 +298,11 @@ class OpenTelemetryJobInterceptorTest {
   }
 
   private static ListAppender<ILoggingEvent> captureLog() {
-    Logger logger = (Logger) LoggerFactory.getLogger("test.handler");
+    return captureLog("test.handler");
+  }
+
+  private static ListAppender<ILoggingEvent> captureLog(String loggerName) {
+    Logger logger = (Logger) LoggerFactory.getLogger(loggerName);
     logger.setLevel(Level.INFO);
     logger.setAdditive(false);
     ListAppender<ILoggingEvent> appender = new ListAppender<>() {

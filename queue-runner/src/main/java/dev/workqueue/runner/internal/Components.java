@@ -146,9 +146,7 @@ public final class Components implements AutoCloseable {
         .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
         .build();
     owned.push(openTelemetry);
-    return OpenTelemetryJobInterceptor.builder(openTelemetry)
-        .defaultQueue(config.get(ConfigKeys.QUEUE_NAME))
-        .build();
+    return OpenTelemetryJobInterceptor.builder(openTelemetry).build();
   }
 
   private void bindJvmMetrics() {
