@@ -101,7 +101,6 @@ public final class RedisQueueBackend implements QueueBackend {
   private final String namespace;
   private final byte[] historySize;
   private final byte[] historyAgeMillis;
-  private final Map<String, QueueKeys> keys = new ConcurrentHashMap<>();
   private final Set<String> registered = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -474,8 +473,9 @@ public final class RedisQueueBackend implements QueueBackend {
 
   // ---- helpers --------------------------------------------------------------------------
 
+  /** Built per call, not cached: a host with unbounded queue names must not grow a cache. */
   private QueueKeys keys(String queue) {
-    return keys.computeIfAbsent(queue, name -> QueueKeys.of(namespace, name));
+    return QueueKeys.of(namespace, queue);
   }
 
   private List<Job> decodeAll(QueueKeys queue, List<?> elements) {

@@ -1,14 +1,12 @@
 package dev.workqueue.redis.internal;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The Redis key names of one queue, computed once (callers must not modify the arrays): {@code <namespace>:v1:{<queue>}:<part>}. The braces make the
+ * The Redis key names of one queue: {@code <namespace>:v1:{<queue>}:<part>}. The braces make the
  * queue name the hash tag, so every key of a queue lives in one Cluster slot and each script
  * touches one slot. Queue and priority names cannot contain braces (see
- * {@link dev.workqueue.internal.Names}).
+ * {@link dev.workqueue.internal.Names}). Callers must not modify the returned arrays.
  */
 public final class QueueKeys {
   /** The schema version in every key; a new layout takes a new one. */
@@ -27,8 +25,6 @@ public final class QueueKeys {
   private final byte[] lanePrefix;
   private final byte[] notifyPrefix;
   private final byte[] idempotencyPrefix;
-  private final Map<String, byte[]> laneKeys = new ConcurrentHashMap<>();
-  private final Map<String, byte[]> notifyKeys = new ConcurrentHashMap<>();
 
   private QueueKeys(String namespace, String queue) {
     this.queue = queue;
@@ -117,12 +113,12 @@ public final class QueueKeys {
 
   /** The waiting list of one priority lane. */
   public byte[] lane(String priority) {
-    return laneKeys.computeIfAbsent(priority, name -> key("lane:" + name));
+    return key("lane:" + priority);
   }
 
   /** The wake-up list that idle consumers of one lane block on. */
   public byte[] notify(String priority) {
-    return notifyKeys.computeIfAbsent(priority, name -> key("notify:" + name));
+    return key("notify:" + priority);
   }
 
   private byte[] key(String part) {
