@@ -155,14 +155,33 @@ public final class RedisQueueBackend implements QueueBackend {
         results[indexes.get(i)] = earlier.length == 0 ? new EnqueueResult(job.id(), true)
             : new EnqueueResult(new String(earlier, StandardCharsets.UTF_8), false);
       }
+      if ((Long) reply.get(indexes.size()) == 1L) {
+        reregister(queue);
+      }
     }
     return Arrays.asList(results);
   }
 
+  /** Adds the queue to the registry before its first enqueue through this backend. */
   private void register(QueueKeys queue) {
     if (!registered.contains(queue.queue())) {
       call("enqueue", () -> redis.sadd(QueueKeys.registry(namespace), utf8(queue.queue())));
       registered.add(queue.queue());
+    }
+  }
+
+  /**
+   * A lane was new to the queue, so the registry may have lost the queue too (Redis restarted
+   * without persistence): add it again. The jobs are stored already, so a failure here must not
+   * fail the enqueue; the next enqueue registers the queue first instead.
+   */
+  private void reregister(QueueKeys queue) {
+    try {
+      redis.sadd(QueueKeys.registry(namespace), utf8(queue.queue()));
+    } catch (RuntimeException e) {
+      registered.remove(queue.queue());
+      log.warn("could not record queue {} in the registry ({}); the next enqueue will", queue.queue(),
+          e.getMessage());
     }
   }
 

@@ -9,7 +9,8 @@
 -- ARGV[4] idempotency ttl ms
 -- ARGV[5..] per job, five values: priority, id, idempotency key or '', run-at ms (0 when
 --          immediate), element
--- Returns one value per job: '' when stored, else the id of the job that holds its key.
+-- Returns one value per job: '' when stored, else the id of the job that holds its key; then 1
+-- if a lane name was new to the queue (first enqueue, or its data was lost), else 0.
 
 local now = now_ms()
 local idempotency_ttl = tonumber(ARGV[4])
@@ -39,8 +40,10 @@ for i = 5, #ARGV, 5 do
 end
 push_grouped(ARGV[1], lanes)
 call_chunked('ZADD', KEYS[1], due_later)
+local new_lane = 0
 for priority in pairs(woken) do
-  redis.call('SADD', KEYS[2], priority)
+  new_lane = math.max(new_lane, redis.call('SADD', KEYS[2], priority))
   wake(ARGV[2] .. priority)
 end
+results[#results + 1] = new_lane
 return results

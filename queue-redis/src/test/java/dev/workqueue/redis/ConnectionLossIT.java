@@ -1,5 +1,6 @@
 package dev.workqueue.redis;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
@@ -54,6 +55,7 @@ class ConnectionLossIT {
       await().atMost(Duration.ofSeconds(30)).ignoreException(BackendUnavailableException.class)
           .until(() -> producer.enqueue("after") != null);
       await().atMost(Duration.ofSeconds(30)).until(() -> ran.contains("after"));
+      assertThat(backend.queues()).as("registry rebuilt after the data loss").containsExactly("q");
     }
   }
 }
