@@ -5,9 +5,10 @@ import dev.workqueue.Consumer;
 import dev.workqueue.ConsumerState;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.List;
+import io.micrometer.core.instrument.Tags;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 
 /**
  * Pull-style gauges of bound consumers, one series per consumer name and queue tag. Consumers
@@ -34,14 +35,15 @@ public final class ConsumerGauges {
 
   private Group register(Key key) {
     Group group = new Group(new CopyOnWriteArrayList<>());
+    Tags tags = Tags.of("consumer", key.consumer(), QueueMeters.QUEUE_TAG, key.queueTag());
     Gauge.builder("worker.active", group, Group::activeWorkers)
         .description("Worker threads of the consumer running a handler right now")
-        .tags("consumer", key.consumer(), QueueMeters.QUEUE_TAG, key.queueTag())
+        .tags(tags)
         .strongReference(true)
         .register(registry);
     Gauge.builder("circuit.breaker.state", group, Group::breakerCode)
         .description("Circuit breaker of the consumer: 0 closed, 1 half-open, 2 open")
-        .tags("consumer", key.consumer(), QueueMeters.QUEUE_TAG, key.queueTag())
+        .tags(tags)
         .strongReference(true)
         .register(registry);
     return group;
@@ -51,23 +53,16 @@ public final class ConsumerGauges {
 
   private record Group(CopyOnWriteArrayList<Consumer> consumers) {
     double activeWorkers() {
-      int sum = 0;
-      for (Consumer consumer : live()) {
-        sum += consumer.activeWorkers();
-      }
-      return sum;
+      return live().mapToInt(Consumer::activeWorkers).sum();
     }
 
     double breakerCode() {
-      int worst = CircuitBreakerState.CLOSED.code();
-      for (Consumer consumer : live()) {
-        worst = Math.max(worst, consumer.circuitBreakerState().code());
-      }
-      return worst;
+      return live().mapToInt(consumer -> consumer.circuitBreakerState().code())
+          .max().orElse(CircuitBreakerState.CLOSED.code());
     }
 
-    private List<Consumer> live() {
-      return consumers.stream().filter(consumer -> consumer.state() != ConsumerState.STOPPED).toList();
+    private Stream<Consumer> live() {
+      return consumers.stream().filter(consumer -> consumer.state() != ConsumerState.STOPPED);
     }
   }
 }

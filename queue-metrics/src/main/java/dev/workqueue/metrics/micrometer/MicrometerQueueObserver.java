@@ -45,8 +45,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Queue names become tag values only through a bounded mapping: names on the allow-list (or,
  * without one, the first {@link Builder#queueTagLimit(int)} names seen) are kept; every other
  * name is folded into {@code other}, or into {@code other-0} … {@code other-<n-1>} by a stable
- * hash of the name. Meters are registered once per tag value and cached, so an event costs two
- * hash lookups and a meter update. Register one instance with both the producer and the consumer:
+ * hash of the name. Meters are registered once per tag value and cached, so an event of a queue
+ * published under its own name costs one hash lookup and a meter update. Register one instance
+ * with both the producer and the consumer:
  *
  * <pre>{@code
  * MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry)
@@ -81,6 +82,8 @@ public final class MicrometerQueueObserver implements QueueObserver {
   private final List<Duration> durationBuckets;
   private final Duration queueLengthInterval;
   private final ConcurrentHashMap<String, QueueMeters> metersByTag = new ConcurrentHashMap<>();
+  // Queues published under their own name: one lookup per event instead of folding, then looking up.
+  private final ConcurrentHashMap<String, QueueMeters> metersByUnfoldedQueue = new ConcurrentHashMap<>();
   private final ConsumerGauges consumerGauges;
 
   private MicrometerQueueObserver(Builder builder) {
@@ -161,10 +164,20 @@ public final class MicrometerQueueObserver implements QueueObserver {
   }
 
   private QueueMeters meters(String queue) {
+    QueueMeters meters = metersByUnfoldedQueue.get(queue);
+    return meters != null ? meters : metersOfNewOrFoldedQueue(queue);
+  }
+
+  private QueueMeters metersOfNewOrFoldedQueue(String queue) {
     String tag = folder.tagFor(queue);
-    QueueMeters meters = metersByTag.get(tag);
-    return meters != null ? meters
-        : metersByTag.computeIfAbsent(tag, newTag -> QueueMeters.register(registry, newTag, durationBuckets));
+    QueueMeters meters =
+        metersByTag.computeIfAbsent(tag, newTag -> QueueMeters.register(registry, newTag, durationBuckets));
+    if (tag.equals(queue)) {
+      // The folder never changes its answer for a name, and at most queueTagLimit (or the
+      // allow-list) plus the bucket names map to themselves, so this cache stays bounded.
+      metersByUnfoldedQueue.putIfAbsent(queue, meters);
+    }
+    return meters;
   }
 
   /** Builds a {@link MicrometerQueueObserver}; {@link #build()} validates and leaves the builder reusable. */

@@ -72,6 +72,23 @@ class QueueTagCardinalityTest {
   }
 
   @Test
+  void aFoldedQueueNamedLikeABucketIsCountedInTheBucketItsHashPicks() {
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry)
+        .queueTagAllowList(Set.of()).foldedQueueBuckets(16).build();
+    String lookalike = IntStream.range(0, 16).mapToObj(i -> "other-" + i)
+        .filter(name -> !name.equals(hashBucket(name, 16)))
+        .findFirst().orElseThrow();
+
+    produceOneJobInEach(metrics, Stream.of(lookalike, lookalike, lookalike));
+
+    assertThat(producedByQueueTag()).containsOnly(Map.entry(hashBucket(lookalike, 16), 3.0));
+  }
+
+  private static String hashBucket(String queue, int buckets) {
+    return "other-" + Math.floorMod(queue.hashCode(), buckets);
+  }
+
+  @Test
   void withoutAllowListTheFirstNamesSeenUpToTheLimitAreKept() {
     MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry).queueTagLimit(2).build();
 
