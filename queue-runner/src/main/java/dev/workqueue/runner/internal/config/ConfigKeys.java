@@ -29,6 +29,9 @@ public final class ConfigKeys {
   public static final List<String> BUILT_IN_HANDLERS = List.of("log", "exec", "files");
 
   private static final List<ConfigKey<?>> KEYS = new ArrayList<>();
+  private static final String POSITIVE_DURATION = "a positive duration such as 500ms, 30s, 5m or 1h";
+  private static final String NON_NEGATIVE_DURATION =
+      "zero or a positive duration such as 0, 500ms, 30s or 5m";
 
   public static final ConfigKey<URI> REDIS_URL = add("redis.url",
       "a URL such as redis://host:6379 or rediss://host:6380/0", null, url("redis", "rediss"),
@@ -38,10 +41,10 @@ public final class ConfigKeys {
   public static final ConfigKey<String> REDIS_PASSWORD = secret("redis.password",
       "Redis password; overrides one in redis.url. Never printed.");
   public static final ConfigKey<Duration> REDIS_CONNECT_TIMEOUT = add("redis.connect_timeout",
-      positiveDurationRule(), Duration.ofSeconds(2), positiveDuration(),
+      POSITIVE_DURATION, Duration.ofSeconds(2), positiveDuration(),
       "Longest wait for a TCP connection to Redis.");
   public static final ConfigKey<Duration> REDIS_SOCKET_TIMEOUT = add("redis.socket_timeout",
-      positiveDurationRule(), Duration.ofSeconds(5), positiveDuration(),
+      POSITIVE_DURATION, Duration.ofSeconds(5), positiveDuration(),
       "Longest wait for a Redis reply (blocking fetches add their own wait to it).");
   public static final ConfigKey<Integer> REDIS_POOL_SIZE = add("redis.pool_size",
       "an integer from 1 to 1024", 16, integer(1, 1024),
@@ -68,22 +71,22 @@ public final class ConfigKeys {
           + JobHandler.class.getName() + " with a public no-argument constructor",
       "files", handler(), "What processes each job.");
   public static final ConfigKey<Duration> WORKER_JOB_TIMEOUT = add("worker.job_timeout",
-      positiveDurationRule(), Duration.ofMinutes(5), positiveDuration(),
+      POSITIVE_DURATION, Duration.ofMinutes(5), positiveDuration(),
       "Longest a handler may run before it is interrupted and the attempt fails.");
   public static final ConfigKey<Duration> WORKER_LEASE = add("worker.lease",
       "a duration of at least 100ms, such as 30s", Duration.ofSeconds(30),
       duration(d -> d.toMillis() >= 100), "How long a taken job stays leased without a heartbeat.");
   public static final ConfigKey<Duration> WORKER_DRAIN_TIMEOUT = add("worker.drain_timeout",
-      nonNegativeDurationRule(), Duration.ofSeconds(30), duration(d -> !d.isNegative()),
+      NON_NEGATIVE_DURATION, Duration.ofSeconds(30), nonNegativeDuration(),
       "On shutdown, how long in-flight jobs may finish before they are returned to the queue.");
   public static final ConfigKey<Integer> WORKER_RETRY_MAX_ATTEMPTS = add(
       "worker.retry.max_attempts", "an integer from 1 to 1000", 5, integer(1, 1000),
       "Deliveries before a failing job goes to the dead-letter queue.");
   public static final ConfigKey<Duration> WORKER_RETRY_INITIAL_BACKOFF = add(
-      "worker.retry.initial_backoff", positiveDurationRule(), Duration.ofSeconds(1),
+      "worker.retry.initial_backoff", POSITIVE_DURATION, Duration.ofSeconds(1),
       positiveDuration(), "Delay before the first retry.");
   public static final ConfigKey<Duration> WORKER_RETRY_MAX_BACKOFF = add("worker.retry.max_backoff",
-      positiveDurationRule(), Duration.ofMinutes(10), positiveDuration(),
+      POSITIVE_DURATION, Duration.ofMinutes(10), positiveDuration(),
       "Longest delay between retries.");
   public static final ConfigKey<Double> WORKER_RETRY_MULTIPLIER = add("worker.retry.multiplier",
       "a number from 1 to 100", 2.0, decimal(1, 100), "Backoff growth per failure.");
@@ -106,18 +109,18 @@ public final class ConfigKeys {
       CircuitBreakerConfig.DEFAULT_MINIMUM_SAMPLES, integer(1, 1_000_000),
       "Outcomes needed in the window before the failure rate is judged.");
   public static final ConfigKey<Duration> WORKER_CIRCUIT_BREAKER_COOLDOWN = add(
-      "worker.circuit_breaker.cooldown", positiveDurationRule(),
+      "worker.circuit_breaker.cooldown", POSITIVE_DURATION,
       CircuitBreakerConfig.DEFAULT_COOLDOWN, positiveDuration(),
       "How long the breaker stays open before a probe job.");
   public static final ConfigKey<List<String>> WORKER_EXEC_COMMAND = add("worker.exec.command",
       "a non-empty list of arguments, or a string run by /bin/sh -c", null, command(),
       "Command the exec handler runs per job (payload on stdin).");
   public static final ConfigKey<Duration> WORKER_EXEC_TIMEOUT = add("worker.exec.timeout",
-      positiveDurationRule(), Duration.ofMinutes(1), positiveDuration(),
+      POSITIVE_DURATION, Duration.ofMinutes(1), positiveDuration(),
       "Longest one command may run; then it and its children are killed and the attempt fails.");
   public static final ConfigKey<Duration> WORKER_FILES_WORK_PER_KIB = add(
-      "worker.files.work_per_kib", nonNegativeDurationRule(), Duration.ofMillis(2),
-      duration(d -> !d.isNegative()), "Simulated work per KiB of file for the files handler.");
+      "worker.files.work_per_kib", NON_NEGATIVE_DURATION, Duration.ofMillis(2),
+      nonNegativeDuration(), "Simulated work per KiB of file for the files handler.");
 
   public static final ConfigKey<Path> PRODUCER_SOURCE_DIR = add("producer.source.dir",
       "a directory path", null, path(),
@@ -133,8 +136,8 @@ public final class ConfigKeys {
       Map.of(), extensionPriorities(),
       "Priority per file extension (without dot); others get producer.default_priority.");
   public static final ConfigKey<Duration> PRODUCER_SOURCE_RESCAN_INTERVAL = add(
-      "producer.source.rescan_interval", nonNegativeDurationRule(), Duration.ofSeconds(2),
-      duration(d -> !d.isNegative()),
+      "producer.source.rescan_interval", NON_NEGATIVE_DURATION, Duration.ofSeconds(2),
+      nonNegativeDuration(),
       "Pause between scans; new or changed files are enqueued. 0: scan once.");
   public static final ConfigKey<String> PRODUCER_DEFAULT_PRIORITY = add("producer.default_priority",
       Names.RULE, Producer.DEFAULT_PRIORITY, name(),
@@ -160,7 +163,7 @@ public final class ConfigKeys {
   public static final ConfigKey<Boolean> METRICS_ENABLED = add("metrics.enabled",
       "true or false", true, bool(), "Record job metrics and serve them on /metrics.");
   public static final ConfigKey<Duration> METRICS_QUEUE_LENGTH_REFRESH = add(
-      "metrics.queue_length_refresh", positiveDurationRule(), Duration.ofSeconds(2),
+      "metrics.queue_length_refresh", POSITIVE_DURATION, Duration.ofSeconds(2),
       positiveDuration(), "How often the queue_length gauge is read from the backend.");
   public static final ConfigKey<Boolean> METRICS_JVM = add("metrics.jvm",
       "true or false", true, bool(),
@@ -197,25 +200,17 @@ public final class ConfigKeys {
 
   private static <T> ConfigKey<T> add(String path, String rule, T defaultValue, Reader<T> reader,
       String description) {
-    ConfigKey<T> key = new ConfigKey<>(path, false, rule, defaultValue, reader, description);
-    KEYS.add(key);
-    return key;
+    return register(new ConfigKey<>(path, false, rule, defaultValue, reader, description));
   }
 
   /** A key whose value is never shown: a password or token, without default. */
   private static ConfigKey<String> secret(String path, String description) {
-    ConfigKey<String> key =
-        new ConfigKey<>(path, true, "a non-blank string", null, text(), description);
+    return register(new ConfigKey<>(path, true, "a non-blank string", null, text(), description));
+  }
+
+  private static <T> ConfigKey<T> register(ConfigKey<T> key) {
     KEYS.add(key);
     return key;
-  }
-
-  private static String positiveDurationRule() {
-    return "a positive duration such as 500ms, 30s, 5m or 1h";
-  }
-
-  private static String nonNegativeDurationRule() {
-    return "zero or a positive duration such as 0, 500ms, 30s or 5m";
   }
 
   private static Reader<String> text() {
@@ -291,6 +286,10 @@ public final class ConfigKeys {
 
   private static Reader<Duration> positiveDuration() {
     return duration(d -> !d.isNegative() && !d.isZero());
+  }
+
+  private static Reader<Duration> nonNegativeDuration() {
+    return duration(d -> !d.isNegative());
   }
 
   private static Reader<Duration> duration(Predicate<Duration> valid) {

@@ -71,7 +71,7 @@ public final class RunnerConfig {
   }
 
   /** How {@code value} of {@code key} may be shown to a person or a log. */
-  public static Object printable(ConfigKey<?> key, Object value) {
+  private static Object printable(ConfigKey<?> key, Object value) {
     if (key.secret()) {
       return REDACTED;
     }
