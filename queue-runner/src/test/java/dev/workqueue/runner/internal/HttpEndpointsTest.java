@@ -35,4 +35,17 @@ class HttpEndpointsTest {
       assertThat(metrics.body()).isEqualTo("# empty\n");
     }
   }
+
+  @Test
+  void closeReleasesThePortAndASecondCloseDoesNothing() throws Exception {
+    HttpEndpoints http = HttpEndpoints.start("127.0.0.1", 0, () -> null, () -> "");
+    int port = http.port();
+
+    http.close();
+    http.close();
+
+    try (HttpEndpoints again = HttpEndpoints.start("127.0.0.1", port, () -> null, () -> "")) {
+      assertThat(get(again.port(), "/healthz").statusCode()).isEqualTo(200);
+    }
+  }
 }
