@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -63,8 +64,7 @@ public final class DemoFiles implements AutoCloseable {
     Path file = directory.resolve(String.format("sample-%02d.%s", index, extension));
     Path partial = directory.resolve(".partial-" + index);
     Files.writeString(partial, content, StandardCharsets.UTF_8);
-    Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   private void writeNextQuietly() {

@@ -6,6 +6,7 @@ import dev.workqueue.Producer;
 import dev.workqueue.QueueException;
 import dev.workqueue.internal.NamedThreads;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,7 +103,7 @@ public final class DirectorySource implements AutoCloseable {
     List<Path> files;
     try (Stream<Path> walk = Files.walk(directory)) {
       files = walk.filter(Files::isRegularFile).filter(this::matches).sorted().toList();
-    } catch (IOException | java.io.UncheckedIOException e) {
+    } catch (IOException | UncheckedIOException e) {
       log.warn("cannot scan {}: {}", directory, e.getMessage());
       return 0;
     }
