@@ -34,6 +34,18 @@ class MainTest {
   }
 
   @Test
+  void badOptionValuesExitWithTwoBeforeConnecting(@TempDir Path dir) throws Exception {
+    Path config = Files.writeString(dir.resolve("c.yaml"), "redis:\n  url: redis://127.0.0.1:1\n");
+
+    assertThat(Main.run("bench", "--jobs", "0", "--rate", "-1", "--timeout", "soon")).isEqualTo(2);
+    assertThat(Main.run("enqueue", "--config", config.toString(), "--payload", "x", "--delay", "soon"))
+        .isEqualTo(2);
+    assertThat(Main.run("admin", "peek", "q", "--config", config.toString(), "--limit", "0")).isEqualTo(2);
+    assertThat(Main.run("admin", "requeue-dlq", "--config", config.toString(), "--limit", "0"))
+        .isEqualTo(2);
+  }
+
+  @Test
   void usageMistakesExitWithTwo() {
     assertThat(Main.run()).isEqualTo(2);
     assertThat(Main.run("frobnicate")).isEqualTo(2);

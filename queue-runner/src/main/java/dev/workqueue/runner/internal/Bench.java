@@ -44,18 +44,24 @@ public final class Bench {
   /**
    * What was measured.
    *
-   * @param jobs jobs enqueued
+   * @param backend which backend ran the bench: {@code redis} or {@code in-memory}
+   * @param settings what was run
    * @param processed jobs processed before the timeout
    * @param enqueueSeconds time spent enqueueing
    * @param totalSeconds time from the first enqueue to the last job processed
    * @param latencyMillis end-to-end latency percentiles: p50, p95, p99 and max
    */
-  public record Report(String backend, Settings settings, int jobs, int processed, double enqueueSeconds,
+  public record Report(String backend, Settings settings, int processed, double enqueueSeconds,
       double totalSeconds, Map<String, Double> latencyMillis) {
+
+    /** Jobs enqueued. */
+    public int jobs() {
+      return settings.jobs();
+    }
 
     /** Jobs enqueued per second. */
     public double enqueueRate() {
-      return jobs / Math.max(enqueueSeconds, 1e-9);
+      return jobs() / Math.max(enqueueSeconds, 1e-9);
     }
 
     /** Jobs processed per second, first enqueue to last completion. */
@@ -67,7 +73,7 @@ public final class Bench {
     public Map<String, Object> toMap() {
       Map<String, Object> map = new LinkedHashMap<>();
       map.put("backend", backend);
-      map.put("jobs", jobs);
+      map.put("jobs", jobs());
       map.put("processed", processed);
       map.put("payload_bytes", settings.payloadBytes());
       map.put("priority", settings.priority());
@@ -88,7 +94,7 @@ public final class Bench {
       StringBuilder table = new StringBuilder();
       table.append(String.format("backend            %s%n", backend));
       table.append(String.format("jobs               %d enqueued, %d processed (payload %d bytes, "
-          + "priority %s, concurrency %d)%n", jobs, processed, settings.payloadBytes(), settings.priority(),
+          + "priority %s, concurrency %d)%n", jobs(), processed, settings.payloadBytes(), settings.priority(),
           settings.concurrency()));
       table.append(String.format("offered rate       %s%n",
           settings.offeredRate() == 0 ? "unlimited" : settings.offeredRate() + " jobs/s"));
@@ -122,7 +128,7 @@ public final class Bench {
       }
       done.countDown();
     }).name("bench").queue(settings.queue()).concurrency(settings.concurrency()).build();
-    components.bind(consumer);
+    components.bindGauges(consumer);
     byte[] payload = new byte[settings.payloadBytes()];
     Arrays.fill(payload, (byte) 'x');
     consumer.start();
@@ -137,7 +143,7 @@ public final class Bench {
       done.await(settings.timeout().toNanos(), TimeUnit.NANOSECONDS);
       long finished = System.nanoTime();
       int count = Math.min(processed.get(), settings.jobs());
-      return new Report(config.usesRedis() ? "redis" : "in-memory", settings, settings.jobs(), count,
+      return new Report(config.usesRedis() ? "redis" : "in-memory", settings, count,
           (enqueued - start) / 1e9, (finished - start) / 1e9, percentiles(latencyNanos, count));
     } finally {
       consumer.close();

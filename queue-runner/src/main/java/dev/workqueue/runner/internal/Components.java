@@ -1,5 +1,7 @@
 package dev.workqueue.runner.internal;
 
+import static dev.workqueue.runner.internal.Closeables.closeQuietly;
+
 import dev.workqueue.CircuitBreakerConfig;
 import dev.workqueue.Consumer;
 import dev.workqueue.JobHandler;
@@ -60,6 +62,7 @@ public final class Components implements AutoCloseable {
   private final JobInterceptor tracing;
   private final Deque<AutoCloseable> owned = new ArrayDeque<>();
   private QueueLengthUpdater queueLengths;
+  private boolean closed;
 
   private Components(RunnerConfig config, boolean instrumented) {
     this.config = config;
@@ -84,7 +87,7 @@ public final class Components implements AutoCloseable {
   }
 
   /** The backend without metrics or tracing, for one-shot commands (admin, enqueue). */
-  public static Components withoutMetrics(RunnerConfig config) {
+  public static Components uninstrumented(RunnerConfig config) {
     return new Components(config, false);
   }
 
@@ -128,10 +131,7 @@ public final class Components implements AutoCloseable {
     }
   }
 
-  /**
-   * JVM metrics; not the processor binder, whose {@code system_cpu_count} and
-   * {@code process_cpu_time_ns_total} names fail {@code promtool check metrics}.
-   */
+  /** The tracing interceptor, exporting through an SDK that this object owns and closes. */
   private JobInterceptor createTracing() {
     String endpoint = config.get(ConfigKeys.TRACING_OTLP_ENDPOINT).toString();
     log.info("exporting spans over OTLP/HTTP to {}", Redaction.redactUrl(endpoint));
@@ -149,6 +149,10 @@ public final class Components implements AutoCloseable {
     return OpenTelemetryJobInterceptor.builder(openTelemetry).build();
   }
 
+  /**
+   * JVM metrics; not the processor binder, whose {@code system_cpu_count} and
+   * {@code process_cpu_time_ns_total} names fail {@code promtool check metrics}.
+   */
   private void bindJvmMetrics() {
     new ClassLoaderMetrics().bindTo(registry);
     new JvmMemoryMetrics().bindTo(registry);
@@ -248,7 +252,7 @@ public final class Components implements AutoCloseable {
    * Publishes the consumer's {@code worker_active} and {@code circuit_breaker_state} gauges, when
    * metrics are on.
    */
-  public void bind(Consumer consumer) {
+  public void bindGauges(Consumer consumer) {
     if (metrics != null) {
       metrics.bindConsumer(consumer);
     }
@@ -266,24 +270,18 @@ public final class Components implements AutoCloseable {
     return registry.scrape();
   }
 
-  /** Closes, in reverse order of creation, what was built here, the backend last. */
+  /** Closes, in reverse order of creation, what was built here, the backend last. Idempotent. */
   @Override
   public synchronized void close() {
-    if (queueLengths != null) {
-      queueLengths.close();
+    if (closed) {
+      return;
     }
+    closed = true;
+    closeQuietly(queueLengths);
     for (AutoCloseable closeable : owned) {
       closeQuietly(closeable);
     }
     registry.close();
     backend.close();
-  }
-
-  private static void closeQuietly(AutoCloseable closeable) {
-    try {
-      closeable.close();
-    } catch (Exception e) {
-      log.warn("closing {} failed: {}", closeable.getClass().getSimpleName(), e.toString());
-    }
   }
 }

@@ -1,10 +1,13 @@
 package dev.workqueue.runner.internal;
 
+import static dev.workqueue.runner.internal.Closeables.closeQuietly;
+
 import dev.workqueue.Consumer;
 import dev.workqueue.InvalidConfigurationException;
 import dev.workqueue.JobHandler;
 import dev.workqueue.Producer;
 import dev.workqueue.QueueStats;
+import dev.workqueue.internal.Problems;
 import dev.workqueue.runner.internal.config.ConfigKeys;
 import dev.workqueue.runner.internal.config.Redaction;
 import dev.workqueue.runner.internal.config.RunnerConfig;
@@ -12,7 +15,6 @@ import dev.workqueue.runner.internal.handler.Handlers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,9 +57,11 @@ public final class RunnerProcess implements AutoCloseable {
   public static RunnerProcess start(RunnerConfig config, boolean worker, boolean producing,
       Runnable onSourceFinished) throws IOException {
     Path directory = config.get(ConfigKeys.PRODUCER_SOURCE_DIR);
-    if (producing && directory != null && !Files.isDirectory(directory)) {
-      throw new InvalidConfigurationException("configuration", List.of(
-          "producer.source.dir must be an existing directory, but was \"" + directory + "\""));
+    if (producing && directory != null) {
+      new Problems("configuration")
+          .check(Files.isDirectory(directory), ConfigKeys.PRODUCER_SOURCE_DIR.path(), "an existing directory",
+              directory.toString())
+          .throwIfAny();
     }
     RunnerProcess process = new RunnerProcess(config, worker, producing);
     try {
@@ -80,7 +84,7 @@ public final class RunnerProcess implements AutoCloseable {
     if (worker) {
       handler = Handlers.create(config);
       consumer = components.consumerBuilder(handler).build();
-      components.bind(consumer);
+      components.bindGauges(consumer);
       consumer.start();
     }
     components.startQueueLengths();
@@ -159,21 +163,10 @@ public final class RunnerProcess implements AutoCloseable {
           .map(queue -> components.backend().stats(queue))
           .mapToLong(QueueStats::pending).sum();
       if (pending > 0) {
-        log.warn("{} jobs were still pending in the in-memory backend and are discarded", pending);
+        log.error("{} jobs were still pending in the in-memory backend and are lost", pending);
       }
     } catch (RuntimeException e) {
       log.debug("could not count pending jobs: {}", e.toString());
-    }
-  }
-
-  private static void closeQuietly(AutoCloseable closeable) {
-    if (closeable == null) {
-      return;
-    }
-    try {
-      closeable.close();
-    } catch (Exception e) {
-      log.warn("closing {} failed: {}", closeable.getClass().getSimpleName(), e.toString());
     }
   }
 }

@@ -28,7 +28,7 @@ class ComponentsTest {
 
   @Test
   void redisUrlSelectsTheRedisBackendWithoutConnecting() {
-    try (Components components = Components.withoutMetrics(config(Map.of(
+    try (Components components = Components.uninstrumented(config(Map.of(
         "WORKQUEUE_REDIS_URL", "redis://127.0.0.1:1", "WORKQUEUE_REDIS_PASSWORD", "secret")))) {
       assertThat(components.backend()).isInstanceOf(RedisQueueBackend.class);
       assertThat(components.observers()).isEmpty();

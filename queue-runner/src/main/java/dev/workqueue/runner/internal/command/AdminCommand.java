@@ -4,6 +4,7 @@ import dev.workqueue.Admin;
 import dev.workqueue.DeadLetter;
 import dev.workqueue.Job;
 import dev.workqueue.QueueStats;
+import dev.workqueue.internal.Problems;
 import dev.workqueue.runner.internal.Components;
 import dev.workqueue.runner.internal.Json;
 import dev.workqueue.runner.internal.config.ConfigKeys;
@@ -60,19 +61,44 @@ final class AdminCommand implements Runnable {
         throw new UsageException("admin commands need redis.url (or WORKQUEUE_REDIS_URL): the "
             + "in-memory backend lives inside one runner process");
       }
-      try (Components components = Components.withoutMetrics(loaded)) {
+      try (Components components = Components.uninstrumented(loaded)) {
         return run(Admin.of(components.backend()), spec.commandLine().getOut());
       }
     }
 
     abstract int run(Admin admin, PrintWriter out);
 
-    List<String> lanes() {
+    List<String> configuredPriorities() {
       return loaded.get(ConfigKeys.QUEUE_PRIORITIES);
     }
 
-    String queueOrDefault(String queue) {
+    static void requireLimit(int limit) {
+      OptionChecks.throwIfAny(new Problems("admin options").atLeast(limit, 1, "--limit"));
+    }
+  }
+
+  /** A command on the dead letters of one queue, which defaults to the configured one. */
+  abstract static class DeadLetterCommand extends AdminBase {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "QUEUE",
+        description = "The queue; default the configured queue.name.")
+    String queue;
+
+    String target() {
       return queue != null ? queue : loaded.get(ConfigKeys.QUEUE_NAME);
+    }
+
+    /** Prints how many dead letters of {@code target} the command handled. */
+    int printCount(PrintWriter out, String target, String jsonKey, long count, String textFormat) {
+      if (json) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("queue", target);
+        result.put(jsonKey, count);
+        out.println(Json.write(result));
+      } else {
+        out.printf(textFormat, count, target);
+      }
+      out.flush();
+      return ExitCodes.OK;
     }
   }
 
@@ -85,7 +111,7 @@ final class AdminCommand implements Runnable {
       List<QueueStats> all = admin.stats();
       if (json) {
         List<Object> queues = new ArrayList<>();
-        all.forEach(stats -> queues.add(statsJson(stats, lanes())));
+        all.forEach(stats -> queues.add(statsJson(stats, configuredPriorities())));
         out.println(Json.write(Map.of("queues", queues)));
       } else if (all.isEmpty()) {
         out.println("no queues");
@@ -95,19 +121,12 @@ final class AdminCommand implements Runnable {
         for (QueueStats stats : all) {
           out.printf("%-24s %10d %10d %10d %10d %10d %10d  %s%n", stats.queue(), stats.totalWaiting(),
               stats.inFlight(), stats.delayed(), stats.dead(), stats.completed(), stats.consumers(),
-              byLane(stats, lanes()));
+              byLane(stats, configuredPriorities()));
         }
       }
       out.flush();
       return ExitCodes.OK;
     }
-  }
-
-  static Map<String, Object> result(String queue, String what, long count) {
-    Map<String, Object> result = new LinkedHashMap<>();
-    result.put("queue", queue);
-    result.put(what, count);
-    return result;
   }
 
   /** Waiting counts in the configured priority order, then any other lanes by name. */
@@ -148,11 +167,9 @@ final class AdminCommand implements Runnable {
 
     @Override
     int run(Admin admin, PrintWriter out) {
-      if (limit < 1) {
-        throw new UsageException("--limit must be at least 1, but was " + limit);
-      }
+      requireLimit(limit);
       QueueStats stats = admin.stats(queue);
-      Set<String> lanes = new LinkedHashSet<>(loaded.get(ConfigKeys.QUEUE_PRIORITIES));
+      Set<String> lanes = new LinkedHashSet<>(configuredPriorities());
       lanes.addAll(stats.waiting().keySet());
       Map<String, List<Job>> waiting = new LinkedHashMap<>();
       for (String lane : lanes) {
@@ -162,7 +179,7 @@ final class AdminCommand implements Runnable {
       List<DeadLetter> dead = admin.peekDead(queue, limit);
       if (json) {
         Map<String, Object> document = new LinkedHashMap<>();
-        document.put("stats", statsJson(stats, lanes()));
+        document.put("stats", statsJson(stats, configuredPriorities()));
         Map<String, Object> waitingJson = new LinkedHashMap<>();
         waiting.forEach((lane, jobs) -> waitingJson.put(lane, jobs.stream().map(this::jobJson).toList()));
         document.put("waiting", waitingJson);
@@ -224,17 +241,13 @@ final class AdminCommand implements Runnable {
   @Command(name = "purge-dlq", mixinStandardHelpOptions = true,
       description = "Deletes every dead letter of QUEUE (default queue.name). Asks for confirmation "
           + "on a terminal; without one it refuses unless --yes is given.")
-  static final class PurgeDlq extends AdminBase {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "QUEUE",
-        description = "The queue; default the configured queue.name.")
-    String queue;
-
+  static final class PurgeDlq extends DeadLetterCommand {
     @Option(names = {"-y", "--yes"}, description = "Purges without asking.")
     boolean yes;
 
     @Override
     int run(Admin admin, PrintWriter out) {
-      String target = queueOrDefault(queue);
+      String target = target();
       if (!yes && !confirmed(admin, target)) {
         PrintWriter err = spec.commandLine().getErr();
         err.println("refused: purge-dlq deletes dead letters for good; confirm on a terminal or "
@@ -242,14 +255,8 @@ final class AdminCommand implements Runnable {
         err.flush();
         return ExitCodes.REFUSED;
       }
-      long removed = admin.purgeDead(target);
-      if (json) {
-        out.println(Json.write(result(target, "removed", removed)));
-      } else {
-        out.printf("removed %d dead letters from %s%n", removed, target);
-      }
-      out.flush();
-      return ExitCodes.OK;
+      return printCount(out, target, "removed", admin.purgeDead(target),
+          "removed %d dead letters from %s%n");
     }
 
     /** Asks on the terminal; false without one (stdin or stdout redirected). */
@@ -268,29 +275,17 @@ final class AdminCommand implements Runnable {
   @Command(name = "requeue-dlq", mixinStandardHelpOptions = true,
       description = "Moves up to N dead letters of QUEUE (default queue.name), oldest first, back to "
           + "their priority lanes with a fresh attempt count.")
-  static final class RequeueDlq extends AdminBase {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "QUEUE",
-        description = "The queue; default the configured queue.name.")
-    String queue;
-
+  static final class RequeueDlq extends DeadLetterCommand {
     @Option(names = {"-n", "--limit"}, paramLabel = "N", defaultValue = "1000",
         description = "Most dead letters moved (default: ${DEFAULT-VALUE}).")
     int limit;
 
     @Override
     int run(Admin admin, PrintWriter out) {
-      if (limit < 1) {
-        throw new UsageException("--limit must be at least 1, but was " + limit);
-      }
-      String target = queueOrDefault(queue);
-      long moved = admin.requeueDead(target, limit);
-      if (json) {
-        out.println(Json.write(result(target, "requeued", moved)));
-      } else {
-        out.printf("requeued %d dead letters of %s%n", moved, target);
-      }
-      out.flush();
-      return ExitCodes.OK;
+      requireLimit(limit);
+      String target = target();
+      return printCount(out, target, "requeued", admin.requeueDead(target, limit),
+          "requeued %d dead letters of %s%n");
     }
   }
 }

@@ -1,13 +1,14 @@
 package dev.workqueue.runner.internal.command;
 
+import dev.workqueue.internal.Problems;
 import dev.workqueue.runner.internal.Bench;
 import dev.workqueue.runner.internal.Components;
 import dev.workqueue.runner.internal.Json;
 import dev.workqueue.runner.internal.config.ConfigKeys;
-import dev.workqueue.runner.internal.config.Durations;
 import dev.workqueue.runner.internal.config.RunnerConfig;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -60,18 +61,16 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     RunnerConfig loaded = config.load();
-    Duration wait;
-    try {
-      wait = Durations.parse(timeout);
-    } catch (IllegalArgumentException e) {
-      throw new UsageException("--timeout must be " + Durations.FORMAT + ", but was \"" + timeout + "\"");
-    }
     String lane = priority != null ? priority : loaded.get(ConfigKeys.PRODUCER_DEFAULT_PRIORITY);
-    if (jobs < 1 || payloadSize < 0 || rate < 0 || (concurrency != null && concurrency < 1)
-        || !loaded.get(ConfigKeys.QUEUE_PRIORITIES).contains(lane)) {
-      throw new UsageException("--jobs must be at least 1, --payload-size and --rate at least 0, "
-          + "--concurrency at least 1 and --priority one of " + loaded.get(ConfigKeys.QUEUE_PRIORITIES));
-    }
+    List<String> priorities = loaded.get(ConfigKeys.QUEUE_PRIORITIES);
+    Problems problems = new Problems("bench options")
+        .atLeast(jobs, 1, "--jobs")
+        .atLeast(payloadSize, 0, "--payload-size")
+        .check(rate >= 0, "--rate", "at least 0", rate)
+        .check(concurrency == null || concurrency >= 1, "--concurrency", "at least 1", concurrency)
+        .check(priorities.contains(lane), "--priority", "one of queue.priorities " + priorities, lane);
+    Duration wait = OptionChecks.duration(problems, "--timeout", timeout);
+    OptionChecks.throwIfAny(problems);
     Bench.Settings settings = new Bench.Settings(jobs, payloadSize, queue, lane, rate,
         concurrency != null ? concurrency : loaded.get(ConfigKeys.WORKER_CONCURRENCY), wait);
     Bench.Report report;

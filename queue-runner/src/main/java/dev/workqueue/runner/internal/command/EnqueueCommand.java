@@ -6,16 +6,17 @@ import dev.workqueue.NewJob;
 import dev.workqueue.Producer;
 import dev.workqueue.QueueException;
 import dev.workqueue.internal.Names;
+import dev.workqueue.internal.Problems;
 import dev.workqueue.runner.internal.Components;
 import dev.workqueue.runner.internal.JobLines;
 import dev.workqueue.runner.internal.config.ConfigKeys;
-import dev.workqueue.runner.internal.config.Durations;
 import dev.workqueue.runner.internal.config.RunnerConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -69,23 +70,21 @@ final class EnqueueCommand implements Callable<Integer> {
       throw new UsageException("enqueue needs redis.url (or WORKQUEUE_REDIS_URL): jobs put into the "
           + "in-memory backend of this short-lived process would be lost");
     }
-    String configuredQueue = loaded.get(ConfigKeys.QUEUE_NAME);
-    List<String> priorities = loaded.get(ConfigKeys.QUEUE_PRIORITIES);
-    String targetQueue = queue != null ? queue : configuredQueue;
+    Lanes served = new Lanes(loaded.get(ConfigKeys.QUEUE_NAME), loaded.get(ConfigKeys.QUEUE_PRIORITIES));
+    String targetQueue = queue != null ? queue : served.queue();
     String targetPriority =
         priority != null ? priority : loaded.get(ConfigKeys.PRODUCER_DEFAULT_PRIORITY);
-    if (!Names.isValid(targetQueue) || !Names.isValid(targetPriority)) {
-      throw new UsageException("--queue and --priority must be " + Names.RULE + ", but were \""
-          + targetQueue + "\" and \"" + targetPriority + "\"");
+    Problems problems = new Problems("enqueue options")
+        .check(Names.isValid(targetQueue), "--queue", Names.RULE, targetQueue)
+        .check(Names.isValid(targetPriority), "--priority", Names.RULE, targetPriority);
+    if (Names.isValid(targetPriority) && !served.includes(targetQueue, targetPriority)) {
+      problems.check(false, "--priority", served.rule(), targetPriority);
     }
-    if (targetQueue.equals(configuredQueue) && !priorities.contains(targetPriority)) {
-      throw new UsageException("--priority must be one of queue.priorities " + priorities
-          + ", but was \"" + targetPriority + "\"");
-    }
+    OptionChecks.throwIfAny(problems);
     NewJob single = payload == null ? null : singleJob();
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try (Components components = Components.withoutMetrics(loaded);
+    try (Components components = Components.uninstrumented(loaded);
         Producer producer = components.producerBuilder()
             .defaultQueue(targetQueue)
             .defaultPriority(targetPriority)
@@ -95,30 +94,43 @@ final class EnqueueCommand implements Callable<Integer> {
         out.flush();
         return ExitCodes.OK;
       }
-      return enqueueLines(producer, configuredQueue, priorities, out, err);
+      return enqueueLines(producer, served, out, err);
+    }
+  }
+
+  /**
+   * The queue and priorities the configured workers serve: a job for that queue must name one of
+   * them, or no worker would ever take it. Other queues are served by workers configured elsewhere.
+   */
+  private record Lanes(String queue, List<String> priorities) {
+    boolean includes(String jobQueue, String jobPriority) {
+      return !jobQueue.equals(queue) || priorities.contains(jobPriority);
+    }
+
+    String rule() {
+      return "one of queue.priorities " + priorities;
     }
   }
 
   private NewJob singleJob() {
+    Problems problems = new Problems("enqueue options");
+    Duration after = delay == null ? null : OptionChecks.duration(problems, "--delay", delay);
+    if (maxAttempts != null) {
+      problems.atLeast(maxAttempts, 1, "--max-attempts");
+    }
+    OptionChecks.throwIfAny(problems);
     NewJob.Builder job = NewJob.builder(payload).id(id).idempotencyKey(idempotencyKey);
-    if (delay != null) {
-      try {
-        job.delay(Durations.parse(delay));
-      } catch (IllegalArgumentException e) {
-        throw new UsageException("--delay must be " + Durations.FORMAT + ", but was \"" + delay + "\"");
-      }
+    if (after != null) {
+      job.delay(after);
     }
     if (maxAttempts != null) {
-      if (maxAttempts < 1) {
-        throw new UsageException("--max-attempts must be at least 1, but was " + maxAttempts);
-      }
       job.maxAttempts(maxAttempts);
     }
     return job.build();
   }
 
-  private int enqueueLines(Producer producer, String configuredQueue, List<String> priorities,
-      PrintWriter out, PrintWriter err) throws IOException {
+  private int enqueueLines(Producer producer, Lanes served, PrintWriter out, PrintWriter err)
+      throws IOException {
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     int number = 0;
     int enqueued = 0;
@@ -130,11 +142,10 @@ final class EnqueueCommand implements Callable<Integer> {
       }
       try {
         NewJob job = JobLines.parse(line);
-        String jobQueue = job.queue() != null ? job.queue() : queue != null ? queue : configuredQueue;
-        if (jobQueue.equals(configuredQueue) && job.priority() != null
-            && !priorities.contains(job.priority())) {
-          throw new IllegalArgumentException("priority must be one of queue.priorities " + priorities
-              + ", but was \"" + job.priority() + "\"");
+        String jobQueue = job.queue() != null ? job.queue() : queue != null ? queue : served.queue();
+        if (job.priority() != null && !served.includes(jobQueue, job.priority())) {
+          throw new IllegalArgumentException("priority must be " + served.rule() + ", but was \""
+              + job.priority() + "\"");
         }
         out.println(describe(producer.enqueue(job)));
         enqueued++;

@@ -17,9 +17,13 @@ abstract class RoleCommand implements Callable<Integer> {
   @Mixin
   ConfigOption config;
 
-  abstract boolean worker();
+  private final boolean worker;
+  private final boolean producing;
 
-  abstract boolean producing();
+  RoleCommand(boolean worker, boolean producing) {
+    this.worker = worker;
+    this.producing = producing;
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -27,8 +31,8 @@ abstract class RoleCommand implements Callable<Integer> {
     ShutdownSignal signal = ShutdownSignal.install(
         loaded.get(ConfigKeys.WORKER_DRAIN_TIMEOUT).plus(SHUTDOWN_MARGIN));
     int status = ExitCodes.FAILURE;
-    try (RunnerProcess process = RunnerProcess.start(loaded, worker(), producing(),
-        worker() ? () -> { } : signal::requestStop)) {
+    try (RunnerProcess process = RunnerProcess.start(loaded, worker, producing,
+        worker ? () -> { } : signal::requestStop)) {
       signal.awaitStopRequest();
       status = ExitCodes.OK;
     } finally {
@@ -40,14 +44,8 @@ abstract class RoleCommand implements Callable<Integer> {
   @Command(name = "worker", mixinStandardHelpOptions = true,
       description = "Runs a consumer with the configured handler until SIGTERM/SIGINT.")
   static final class Worker extends RoleCommand {
-    @Override
-    boolean worker() {
-      return true;
-    }
-
-    @Override
-    boolean producing() {
-      return false;
+    Worker() {
+      super(true, false);
     }
   }
 
@@ -55,14 +53,8 @@ abstract class RoleCommand implements Callable<Integer> {
       description = "Scans producer.source.dir and enqueues a job per new or changed file; "
           + "with producer.source.rescan_interval 0 it exits after one scan.")
   static final class ProducerRole extends RoleCommand {
-    @Override
-    boolean worker() {
-      return false;
-    }
-
-    @Override
-    boolean producing() {
-      return true;
+    ProducerRole() {
+      super(false, true);
     }
   }
 
@@ -70,14 +62,8 @@ abstract class RoleCommand implements Callable<Integer> {
       description = "Runs producer and worker in one process: with no configuration, the file "
           + "processing demo on the in-memory backend.")
   static final class All extends RoleCommand {
-    @Override
-    boolean worker() {
-      return true;
-    }
-
-    @Override
-    boolean producing() {
-      return true;
+    All() {
+      super(true, true);
     }
   }
 }
