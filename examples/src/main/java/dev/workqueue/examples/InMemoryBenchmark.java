@@ -4,8 +4,6 @@ import dev.workqueue.Consumer;
 import dev.workqueue.NewJob;
 import dev.workqueue.Producer;
 import dev.workqueue.memory.InMemoryQueueBackend;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -19,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 public final class InMemoryBenchmark {
   private InMemoryBenchmark() {}
 
+  /** Runs the benchmark; arguments: jobs, concurrency and rounds, each optional. */
   public static void main(String[] args) throws InterruptedException {
     int jobs = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
     int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 8;
@@ -37,15 +36,8 @@ public final class InMemoryBenchmark {
   private static Result run(int jobs, int concurrency) throws InterruptedException {
     try (InMemoryQueueBackend backend = InMemoryQueueBackend.create();
         Producer producer = Producer.builder(backend).defaultQueue("bench").build()) {
-      List<NewJob> batch = new ArrayList<>(1_000);
       long enqueueStart = System.nanoTime();
-      for (int i = 0; i < jobs; i++) {
-        batch.add(NewJob.of(new byte[] {(byte) i}));
-        if (batch.size() == 1_000 || i == jobs - 1) {
-          producer.enqueueAll(batch);
-          batch.clear();
-        }
-      }
+      Batches.enqueue(producer, jobs, i -> NewJob.of(new byte[] {(byte) i}));
       long enqueueNanos = System.nanoTime() - enqueueStart;
 
       CountDownLatch done = new CountDownLatch(jobs);

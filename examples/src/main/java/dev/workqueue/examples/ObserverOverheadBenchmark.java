@@ -30,6 +30,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +54,6 @@ import java.util.function.ToDoubleFunction;
  */
 public final class ObserverOverheadBenchmark {
   private static final String QUEUE = "bench";
-  private static final int BATCH = 1_000;
 
   private ObserverOverheadBenchmark() {}
 
@@ -95,6 +95,7 @@ public final class ObserverOverheadBenchmark {
     }
   }
 
+  /** Runs the benchmark; arguments: jobs, concurrency, rounds and {@code sdk}, each optional. */
   public static void main(String[] args) throws Exception {
     int jobs = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
     int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 8;
@@ -127,7 +128,8 @@ public final class ObserverOverheadBenchmark {
   }
 
   private static void summarize(Statistic statistic, Variant[] variants, Map<Variant, List<Result>> results) {
-    System.out.println(statistic.name().toLowerCase() + " of the measured rounds (change against no observers):");
+    System.out.println(statistic.name().toLowerCase(Locale.ROOT)
+        + " of the measured rounds (change against no observers):");
     Result baseline = summary(results.get(Variant.NONE), statistic);
     for (Variant variant : variants) {
       Result result = summary(results.get(variant), statistic);
@@ -167,7 +169,7 @@ public final class ObserverOverheadBenchmark {
         }
         long cpuStart = processCpuNanos();
         long enqueueStart = System.nanoTime();
-        enqueue(producer, jobs);
+        Batches.enqueue(producer, jobs, i -> NewJob.of(new byte[] {(byte) i}));
         long enqueueNanos = System.nanoTime() - enqueueStart;
 
         long processStart = System.nanoTime();
@@ -238,17 +240,6 @@ public final class ObserverOverheadBenchmark {
   private static long processCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
-  }
-
-  private static void enqueue(Producer producer, int jobs) {
-    List<NewJob> batch = new ArrayList<>(BATCH);
-    for (int i = 0; i < jobs; i++) {
-      batch.add(NewJob.of(new byte[] {(byte) i}));
-      if (batch.size() == BATCH || i == jobs - 1) {
-        producer.enqueueAll(batch);
-        batch.clear();
-      }
-    }
   }
 
   /** An SDK that records every span and hands them to an exporter that drops them. */

@@ -3,7 +3,6 @@ package dev.workqueue.examples;
 import dev.workqueue.RateLimiter;
 import dev.workqueue.RateLimiterConfig;
 import dev.workqueue.redis.RedisRateLimiter;
-import dev.workqueue.testkit.redis.RedisServer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -28,6 +27,7 @@ public final class RateLimiterBenchmark {
 
   private RateLimiterBenchmark() {}
 
+  /** Runs the benchmark; arguments: rate, burst, seconds and producers, each optional. */
   public static void main(String[] args) throws InterruptedException {
     double rate = args.length > 0 ? Double.parseDouble(args[0]) : 200;
     int burst = args.length > 1 ? Integer.parseInt(args[1]) : 10;
@@ -46,14 +46,13 @@ public final class RateLimiterBenchmark {
     System.out.printf("in-process tryAcquire, uncontended: %.0f ns per call%n",
         nanosPerTryAcquire(unlimited, 5_000_000));
 
-    String external = System.getenv("REDIS_URL");
-    if ((external == null || external.isBlank()) && !RedisServer.isAvailable()) {
+    if (!BenchmarkRedis.available()) {
       System.out.println("redis: skipped (no REDIS_URL and no redis-server binary)");
       return;
     }
-    RedisServer server = external == null || external.isBlank() ? RedisServer.builder().start() : null;
-    String url = server != null ? server.url() : external;
-    try (UnifiedJedis first = RedisClient.create(url); UnifiedJedis second = RedisClient.create(url)) {
+    try (BenchmarkRedis redis = BenchmarkRedis.start();
+        UnifiedJedis first = RedisClient.create(redis.url());
+        UnifiedJedis second = RedisClient.create(redis.url())) {
       for (int threads : List.of(1, producers)) {
         String name = "bench-" + UUID.randomUUID();
         RateLimiter onFirst = RedisRateLimiter.builder(first, name, config).build();
@@ -64,10 +63,6 @@ public final class RateLimiterBenchmark {
           RedisRateLimiter.builder(first, "bench-" + UUID.randomUUID(), unlimitedConfig).build();
       System.out.printf("redis tryAcquire, uncontended: %.1f µs per call (one script round trip)%n",
           nanosPerTryAcquire(unlimitedShared, 20_000) / 1_000);
-    } finally {
-      if (server != null) {
-        server.close();
-      }
     }
   }
 

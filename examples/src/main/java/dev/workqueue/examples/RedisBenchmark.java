@@ -1,10 +1,10 @@
 package dev.workqueue.examples;
 
 import dev.workqueue.Consumer;
+import dev.workqueue.Job;
 import dev.workqueue.NewJob;
 import dev.workqueue.Producer;
 import dev.workqueue.redis.RedisQueueBackend;
-import dev.workqueue.testkit.redis.RedisServer;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,7 +37,6 @@ public final class RedisBenchmark {
   private static final String QUEUE = "bench";
   private static final int ENQUEUE_SINGLE_JOBS = 20_000;
   private static final int ENQUEUE_BATCH_JOBS = 400_000;
-  private static final int BATCH = 1_000;
   private static final int IDLE_PICKUP_JOBS = 1_000;
   private static final int TOGETHER_JOBS = 300_000;
   private static final Duration LATENCY_RUN = Duration.ofSeconds(5);
@@ -51,26 +50,17 @@ public final class RedisBenchmark {
     this.admin = RedisClient.create(url);
   }
 
+  /** Runs the benchmark; takes no arguments. */
   public static void main(String[] args) throws Exception {
-    String external = System.getenv("REDIS_URL");
-    RedisServer server = null;
-    if (external == null || external.isBlank()) {
-      server = RedisServer.builder().options("--appendonly", "no").start();
-    }
-    try {
-      new RedisBenchmark(server != null ? server.url() : external).run();
-    } finally {
-      if (server != null) {
-        server.close();
-      }
+    try (BenchmarkRedis redis = BenchmarkRedis.start("--appendonly", "no")) {
+      new RedisBenchmark(redis.url()).run(redis.isOwn() ? "own redis-server, no persistence" : "REDIS_URL");
     }
   }
 
-  private void run() throws Exception {
+  private void run(String server) throws Exception {
     System.out.printf("workqueue Redis benchmark: redis %s (%s), %d CPU cores seen by the JVM, "
             + "no-op handler, payloads 1-100 bytes%n",
-        info("server", "redis_version"), System.getenv("REDIS_URL") != null ? "REDIS_URL" : "own redis-server,"
-            + " no persistence", Runtime.getRuntime().availableProcessors());
+        info("server", "redis_version"), server, Runtime.getRuntime().availableProcessors());
     System.out.println("warming up ...");
     fresh();
     enqueueBatches(100_000);
@@ -84,7 +74,7 @@ public final class RedisBenchmark {
         singleUsage.perJob(ENQUEUE_SINGLE_JOBS));
     before = usage();
     double batched = enqueueBatches(ENQUEUE_BATCH_JOBS);
-    System.out.printf("enqueue, batches of %,d (1 thread): %,10.0f jobs/s   %s%n", BATCH, batched,
+    System.out.printf("enqueue, batches of %,d (1 thread): %,10.0f jobs/s   %s%n", Batches.SIZE, batched,
         usage().minus(before).perJob(ENQUEUE_BATCH_JOBS));
 
     double max = 0;
@@ -102,7 +92,7 @@ public final class RedisBenchmark {
     fresh();
     double together = produceWhileProcessing(TOGETHER_JOBS, 64);
     System.out.printf("producer and consumer together:      %,10.0f jobs/s   (batches of %,d; concurrency 64; "
-        + "max of the filled-queue runs: %,.0f)%n", together, BATCH, max);
+        + "max of the filled-queue runs: %,.0f)%n", together, Batches.SIZE, max);
 
     fresh();
     long[] pickup = idlePickup(IDLE_PICKUP_JOBS);
@@ -148,15 +138,8 @@ public final class RedisBenchmark {
 
   private double enqueueBatches(int jobs) {
     try (RedisQueueBackend backend = backend(); Producer producer = producer(backend)) {
-      List<NewJob> batch = new ArrayList<>(BATCH);
       long start = System.nanoTime();
-      for (int i = 0; i < jobs; i++) {
-        batch.add(NewJob.of(randomPayload()));
-        if (batch.size() == BATCH || i == jobs - 1) {
-          producer.enqueueAll(batch);
-          batch.clear();
-        }
-      }
+      Batches.enqueue(producer, jobs, i -> NewJob.of(randomPayload()));
       return jobs * 1e9 / (System.nanoTime() - start);
     }
   }
@@ -193,14 +176,7 @@ public final class RedisBenchmark {
             .queue(QUEUE).concurrency(concurrency).build()) {
       consumer.start();
       long start = System.nanoTime();
-      List<NewJob> batch = new ArrayList<>(BATCH);
-      for (int i = 0; i < jobs; i++) {
-        batch.add(NewJob.of(randomPayload()));
-        if (batch.size() == BATCH) {
-          producer.enqueueAll(batch);
-          batch.clear();
-        }
-      }
+      Batches.enqueue(producer, jobs, i -> NewJob.of(randomPayload()));
       if (!handled.await(5, TimeUnit.MINUTES)) {
         throw new IllegalStateException("processing did not finish: " + handled.getCount() + " jobs left");
       }
@@ -215,9 +191,7 @@ public final class RedisBenchmark {
     Semaphore picked = new Semaphore(0);
     try (RedisQueueBackend backend = backend(); Producer producer = producer(backend);
         Consumer consumer = Consumer.builder(backend, job -> {
-              ByteBuffer payload = ByteBuffer.wrap(job.payload());
-              long sent = payload.getLong();
-              latencies[payload.getInt()] = System.nanoTime() - sent;
+              recordLatency(job, latencies);
               picked.release();
             })
             .queue(QUEUE).concurrency(16).build()) {
@@ -241,9 +215,7 @@ public final class RedisBenchmark {
     AtomicInteger done = new AtomicInteger();
     try (RedisQueueBackend backend = backend(); Producer producer = producer(backend);
         Consumer consumer = Consumer.builder(backend, job -> {
-              ByteBuffer payload = ByteBuffer.wrap(job.payload());
-              long scheduled = payload.getLong();
-              latencies[payload.getInt()] = System.nanoTime() - scheduled;
+              recordLatency(job, latencies);
               done.incrementAndGet();
             })
             .queue(QUEUE).concurrency(concurrency).build()) {
@@ -274,8 +246,16 @@ public final class RedisBenchmark {
     return latencies;
   }
 
+  /** A payload carrying when the job was sent (or was due to be sent) and its index. */
   private static byte[] timed(long nanos, int index) {
     return ByteBuffer.allocate(12).putLong(nanos).putInt(index).array();
+  }
+
+  /** Stores, at the index a {@link #timed} payload carries, the time since it was sent. */
+  private static void recordLatency(Job job, long[] latencies) {
+    ByteBuffer payload = ByteBuffer.wrap(job.payload());
+    long sent = payload.getLong();
+    latencies[payload.getInt()] = System.nanoTime() - sent;
   }
 
   private static String percentiles(long[] nanos) {
