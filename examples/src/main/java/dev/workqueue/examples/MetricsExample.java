@@ -43,6 +43,7 @@ public final class MetricsExample {
 
   private MetricsExample() {}
 
+  /** Runs the example; takes no arguments. */
   public static void main(String[] args) throws InterruptedException {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     OpenTelemetrySdk openTelemetry = OpenTelemetrySdk.builder()
@@ -112,7 +113,8 @@ public final class MetricsExample {
     // The consumer span is current here, and the MDC holds job_id, queue, attempt, trace_id and
     // span_id. slf4j-simple ignores the MDC; with Logback a pattern such as
     // "%X{trace_id} %X{span_id} %X{job_id}" prints them on every line the handler logs.
-    log.info("sending {} (attempt {}, trace {})", job.payloadAsString(), job.attempt(),
+    // Payloads may hold personal data: log the job id, never the payload.
+    log.info("sending job {} (attempt {}, trace {})", job.id(), job.attempt(),
         Span.current().getSpanContext().getTraceId());
     String payload = job.payloadAsString();
     if (payload.equals("bounce") || (payload.equals("greylisted") && job.attempt() == 1)) {

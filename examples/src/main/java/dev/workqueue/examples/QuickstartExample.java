@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 public final class QuickstartExample {
   private QuickstartExample() {}
 
+  /** Runs the example; takes no arguments. */
   public static void main(String[] args) throws InterruptedException {
     try (InMemoryQueueBackend backend = InMemoryQueueBackend.create();
         Producer producer = Producer.builder(backend).defaultQueue("demo").defaultPriority("low").build()) {
