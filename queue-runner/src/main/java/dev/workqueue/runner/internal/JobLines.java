@@ -2,15 +2,13 @@ package dev.workqueue.runner.internal;
 
 import dev.workqueue.NewJob;
 import dev.workqueue.runner.internal.config.Durations;
+import dev.workqueue.runner.internal.config.StrictYaml;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.YAMLException;
 
 /**
@@ -35,9 +33,7 @@ public final class JobLines {
   public static NewJob parse(String line) {
     Object parsed;
     try {
-      LoaderOptions options = new LoaderOptions();
-      options.setAllowDuplicateKeys(false);
-      parsed = new Yaml(new SafeConstructor(options)).load(line);
+      parsed = StrictYaml.create().load(line);
     } catch (YAMLException e) {
       throw new IllegalArgumentException("not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
     }

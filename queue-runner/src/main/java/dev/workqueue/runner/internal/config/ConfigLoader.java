@@ -8,16 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.YAMLException;
 
 /**
@@ -61,10 +57,9 @@ public final class ConfigLoader {
         problems.check(false, setting.where(key), key.rule(), shown(key, setting.raw()));
       }
     }
-    Set<ConfigKey<?>> explicit = new HashSet<>(settings.keySet());
     checkTogether(values, settings, problems);
     problems.throwIfAny();
-    return new RunnerConfig(values, explicit);
+    return new RunnerConfig(values, settings.keySet());
   }
 
   private record Setting(Object raw, String envName) {
@@ -76,9 +71,7 @@ public final class ConfigLoader {
   private static void readFile(Path file, Map<ConfigKey<?>, Setting> settings, Problems problems) {
     Object root;
     try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      LoaderOptions options = new LoaderOptions();
-      options.setAllowDuplicateKeys(false);
-      root = new Yaml(new SafeConstructor(options)).load(reader);
+      root = StrictYaml.create().load(reader);
     } catch (IOException e) {
       problems.add("config file " + file + " cannot be read: " + e.getMessage());
       return;
@@ -107,17 +100,17 @@ public final class ConfigLoader {
         if (value != null) {
           settings.put(key.get(), new Setting(value, null));
         }
-      } else if (!childrenOf(path).isEmpty()) {
-        if (value instanceof Map<?, ?> child) {
-          walk(path + ".", child, settings, problems);
-        } else if (value != null) {
-          problems.check(false, path, "a section with keys " + childrenOf(path),
-              oneLine(String.valueOf(value)));
-        }
-      } else {
+        continue;
+      }
+      Set<String> children = childrenOf(path);
+      if (children.isEmpty()) {
         String parent = prefix.isEmpty() ? "" : prefix.substring(0, prefix.length() - 1);
         problems.add(path + " is not a known key; known keys " + (parent.isEmpty() ? "at the top level"
             : "under " + parent) + ": " + String.join(", ", childrenOf(parent)));
+      } else if (value instanceof Map<?, ?> child) {
+        walk(path + ".", child, settings, problems);
+      } else if (value != null) {
+        problems.check(false, path, "a section with keys " + children, oneLine(String.valueOf(value)));
       }
     }
   }
