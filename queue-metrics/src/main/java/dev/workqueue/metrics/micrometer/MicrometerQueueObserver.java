@@ -238,7 +238,12 @@ public final class MicrometerQueueObserver implements QueueObserver {
       return this;
     }
 
-    /** @throws InvalidConfigurationException naming every invalid argument */
+    /**
+     * A new observer with this builder's settings; the builder stays usable.
+     *
+     * @throws InvalidConfigurationException naming every invalid argument, and an allow-list given
+     *     together with a tag limit
+     */
     public MicrometerQueueObserver build() {
       Problems problems = new Problems("micrometer queue observer")
           .notNull(registry, "registry")
