@@ -28,7 +28,7 @@ import java.util.Objects;
  * consumer.close(); // graceful: drains in-flight jobs, returns the rest
  * }</pre>
  *
- * <p>Threads are named {@code workqueue-<name>-worker-<n>}, {@code workqueue-<name>-fetcher},
+ * <p>Threads are named {@code workqueue-<name>-worker-<n>} (the workers take turns fetching),
  * {@code workqueue-<name>-settler} and {@code workqueue-<name>-maintenance}.
  */
 public interface Consumer extends AutoCloseable {
@@ -206,7 +206,7 @@ public interface Consumer extends AutoCloseable {
 
     /**
      * Longest a fetch blocks on the backend when the queue is empty; default 2 seconds. Bounds how
-     * long {@link Consumer#close()} waits for the fetcher and the idle request rate.
+     * long {@link Consumer#close()} may wait for a fetch in progress and the idle request rate.
      */
     public Builder fetchWait(Duration fetchWait) {
       this.fetchWait = fetchWait;

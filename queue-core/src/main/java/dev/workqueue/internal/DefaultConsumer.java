@@ -40,7 +40,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,8 +49,9 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * The consumer engine. One fetcher thread takes as many jobs as there are free slots (workers
- * plus prefetch, up to the batch size) per backend call; workers run the handler; a settler thread writes outcomes
+ * The consumer engine. Worker threads take turns as the fetcher, taking as many jobs as there
+ * are free slots (workers plus prefetch, up to the batch size) per backend call, and run the
+ * handler; a settler thread writes outcomes
  * back in batches; a maintenance thread extends leases, recovers expired ones and enforces
  * job timeouts.
  */
@@ -59,7 +59,12 @@ public final class DefaultConsumer implements Consumer {
   private static final Logger log = LoggerFactory.getLogger(DefaultConsumer.class);
   private static final int SETTLE_BATCH = 512;
   private static final int RECOVER_BATCH = 1_000;
+  private static final Duration INITIAL_RETRY_PAUSE = Duration.ofMillis(100);
   private static final Duration MAX_RETRY_PAUSE = Duration.ofSeconds(5);
+  /** How long an idle worker waits for work before looking for a fetcher turn again. */
+  private static final Duration IDLE_POLL = Duration.ofMillis(500);
+  /** Tells an idle worker that the fetcher role is free. */
+  private static final InFlight TAKE_TURN = new InFlight(null);
 
   /** Validated consumer settings, as the builder produced them. */
   public record Settings(String name, String queue, List<String> priorities, PriorityMode priorityMode,
@@ -81,15 +86,21 @@ public final class DefaultConsumer implements Consumer {
   private final AtomicBoolean closing = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
   /** Jobs this consumer may still take: running plus prefetched ones stay within the cap. */
-  private final Slots freeSlots;
-  /** Free slots to wait for while prefetched jobs still wait for a worker, so fetches batch up. */
+  private final AtomicInteger freeSlots;
+  /** Below this many prefetched jobs, a worker fetches ahead before running the next one. */
   private final int refillThreshold;
+  /** Fetched jobs waiting for a worker, and {@link #TAKE_TURN} markers. */
+  private final LinkedBlockingQueue<InFlight> buffer = new LinkedBlockingQueue<>();
+  /** Held by the one worker that is fetching. */
+  private final AtomicBoolean fetcherTurn = new AtomicBoolean();
+  private final Object fetchingThreadLock = new Object();
+  private Thread fetchingThread;
+  private Duration fetchPause = INITIAL_RETRY_PAUSE;
   private final ConcurrentHashMap<String, InFlight> inFlight = new ConcurrentHashMap<>();
   private final AtomicInteger active = new AtomicInteger();
   private final LinkedBlockingQueue<Pending> settlements = new LinkedBlockingQueue<>();
-  private final ThreadPoolExecutor workers;
+  private final List<Thread> workers = new ArrayList<>();
   private final ScheduledExecutorService maintenance;
-  private final Thread fetcher;
   private final Thread settler;
   private final RateLimitedWarning backendWarning = new RateLimitedWarning(Duration.ofSeconds(10));
   private volatile boolean fetching = true;
@@ -107,14 +118,14 @@ public final class DefaultConsumer implements Consumer {
         : CircuitBreaker.create(settings.circuitBreaker(), clock, this::breakerChanged);
     this.handler = handler;
     this.interceptors = List.copyOf(interceptors);
-    this.freeSlots = new Slots(settings.concurrency() + settings.prefetch());
+    this.freeSlots = new AtomicInteger(settings.concurrency() + settings.prefetch());
     this.refillThreshold = Math.max(1, Math.min(settings.fetchBatchSize(), settings.prefetch() / 2));
-    this.workers = new ThreadPoolExecutor(settings.concurrency(), settings.concurrency(), 0,
-        TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
-        NamedThreads.numbered(settings.name(), "worker"));
+    NamedThreads workerThreads = NamedThreads.numbered(settings.name(), "worker");
+    for (int i = 0; i < settings.concurrency(); i++) {
+      workers.add(workerThreads.newThread(this::workLoop));
+    }
     this.maintenance = Executors.newSingleThreadScheduledExecutor(
         NamedThreads.single(settings.name(), "maintenance"));
-    this.fetcher = NamedThreads.single(settings.name(), "fetcher").newThread(this::fetchLoop);
     this.settler = NamedThreads.single(settings.name(), "settler").newThread(this::settleLoop);
   }
 
@@ -134,81 +145,161 @@ public final class DefaultConsumer implements Consumer {
     maintenance.scheduleWithFixedDelay(this::enforceTimeouts, sweepMillis, sweepMillis,
         TimeUnit.MILLISECONDS);
     settler.start();
-    fetcher.start();
+    workers.forEach(Thread::start);
     log.info("consumer {} started on queue {} with priorities {} and {} workers", id,
         settings.queue(), settings.priorities(), settings.concurrency());
   }
 
-  // ---- fetching -------------------------------------------------------------------------
+  // ---- fetching: workers take turns as the fetcher --------------------------------------
 
-  private void fetchLoop() {
-    Duration pause = Duration.ofMillis(100);
-    while (fetching) {
-      int wanted;
-      try {
-        int atLeast = workers.getQueue().isEmpty() ? 1 : refillThreshold;
-        wanted = freeSlots.take(atLeast, settings.fetchBatchSize());
-      } catch (InterruptedException e) {
-        break;
-      }
-      boolean probe = false;
-      if (breaker != null) {
-        if (!breaker.tryAcquirePermission()) {
-          freeSlots.release(wanted);
-          if (!sleep(Duration.ofMillis(Math.min(100, settings.circuitBreaker().cooldown().toMillis())))) {
-            break;
-          }
-          continue;
-        }
-        if (breaker.state() == CircuitBreakerState.HALF_OPEN) {
-          freeSlots.release(wanted - 1);
-          wanted = 1;
-          probe = true;
-        }
-      }
-      FetchResult result;
-      try {
-        result = backend.fetch(new FetchRequest(id, settings.queue(),
-            selector.order(() -> ThreadLocalRandom.current().nextDouble()), wanted,
-            settings.leaseDuration(), settings.fetchWait()));
-        pause = Duration.ofMillis(100);
-      } catch (InterruptedException e) {
-        giveBack(wanted, probe);
-        break;
-      } catch (RuntimeException e) {
-        giveBack(wanted, probe);
-        warnBackend("fetch", e);
-        if (!sleep(pause)) {
-          break;
-        }
-        pause = min(pause.multipliedBy(2), MAX_RETRY_PAUSE);
+  /**
+   * What every worker thread runs. A worker with nothing to do becomes the fetcher if no other
+   * worker is; it keeps one fetched job to run itself (no hand-over to another thread, so a lone
+   * job starts as soon as the fetch returns) and passes the rest, and the fetcher role, to the
+   * other workers through the buffer. A worker also fetches ahead, without blocking, when the
+   * buffer of prefetched jobs runs low.
+   */
+  private void workLoop() {
+    while (true) {
+      InFlight next = buffer.poll();
+      if (next == TAKE_TURN) {
         continue;
       }
-      int taken = result.jobs().size();
-      freeSlots.release(wanted - taken);
-      if (probe && taken == 0) {
-        breaker.releasePermission();
+      if (fetching && (next == null || buffer.size() < refillThreshold) && freeSlots.get() > 0
+          && fetcherTurn.compareAndSet(false, true)) {
+        List<InFlight> fetched;
+        try {
+          fetched = fetchTurn(next == null);
+        } finally {
+          fetcherTurn.set(false);
+        }
+        if (next == null && !fetched.isEmpty()) {
+          next = fetched.remove(0);
+        }
+        buffer.addAll(fetched);
+        if (next != null) {
+          buffer.add(TAKE_TURN); // another idle worker fetches while this one runs a job
+        }
       }
-      result.poisoned().forEach(this::reportPoisoned);
-      for (LeasedJob leased : result.jobs()) {
-        dispatch(leased);
+      if (next == null) {
+        if (!fetching && buffer.isEmpty()) {
+          return;
+        }
+        try {
+          next = buffer.poll(IDLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          continue; // only close() interrupts, and the loop checks for that
+        }
+        if (next == null || next == TAKE_TURN) {
+          continue;
+        }
+      }
+      run(next);
+    }
+  }
+
+  /**
+   * One turn as the fetcher: takes up to the free slots, blocking on the backend up to the fetch
+   * wait only when this worker has nothing else to run. Returns the jobs to run, registered as in
+   * flight; the free slots they use are already taken.
+   */
+  private List<InFlight> fetchTurn(boolean mayBlock) {
+    int wanted = takeSlots(settings.fetchBatchSize());
+    if (wanted == 0) {
+      return new ArrayList<>();
+    }
+    boolean probe = false;
+    if (breaker != null) {
+      if (!breaker.tryAcquirePermission()) {
+        freeSlots.addAndGet(wanted);
+        if (mayBlock) {
+          sleep(Duration.ofMillis(Math.min(100, settings.circuitBreaker().cooldown().toMillis())));
+        }
+        return new ArrayList<>();
+      }
+      if (breaker.state() == CircuitBreakerState.HALF_OPEN) {
+        freeSlots.addAndGet(wanted - 1);
+        wanted = 1;
+        probe = true;
+      }
+    }
+    FetchResult result;
+    try {
+      result = fetchInterruptibly(wanted, mayBlock ? settings.fetchWait() : Duration.ZERO);
+      fetchPause = INITIAL_RETRY_PAUSE;
+    } catch (InterruptedException e) {
+      giveBack(wanted, probe);
+      return new ArrayList<>();
+    } catch (RuntimeException e) {
+      giveBack(wanted, probe);
+      warnBackend("fetch", e);
+      if (mayBlock) {
+        sleep(fetchPause);
+        fetchPause = min(fetchPause.multipliedBy(2), MAX_RETRY_PAUSE);
+      }
+      return new ArrayList<>();
+    }
+    int taken = result.jobs().size();
+    freeSlots.addAndGet(wanted - taken);
+    if (probe && taken == 0) {
+      breaker.releasePermission();
+    }
+    result.poisoned().forEach(this::reportPoisoned);
+    List<InFlight> runnable = new ArrayList<>(taken);
+    for (LeasedJob leased : result.jobs()) {
+      InFlight flight = admit(leased);
+      if (flight != null) {
+        runnable.add(flight);
+      }
+    }
+    return runnable;
+  }
+
+  /** Fetches on this thread; {@link #close()} interrupts only while the thread is in here. */
+  private FetchResult fetchInterruptibly(int wanted, Duration wait) throws InterruptedException {
+    synchronized (fetchingThreadLock) {
+      if (!fetching) {
+        return FetchResult.empty();
+      }
+      fetchingThread = Thread.currentThread();
+    }
+    try {
+      return backend.fetch(new FetchRequest(id, settings.queue(),
+          selector.order(() -> ThreadLocalRandom.current().nextDouble()), wanted,
+          settings.leaseDuration(), wait));
+    } finally {
+      synchronized (fetchingThreadLock) {
+        fetchingThread = null;
+        Thread.interrupted(); // an interrupt meant for the fetch must not reach a handler
       }
     }
   }
 
-  private void giveBack(int workersHeld, boolean probe) {
-    freeSlots.release(workersHeld);
+  /** Takes up to {@code most} free slots; returns how many. */
+  private int takeSlots(int most) {
+    while (true) {
+      int free = freeSlots.get();
+      int taken = Math.min(free, most);
+      if (taken == 0 || freeSlots.compareAndSet(free, free - taken)) {
+        return taken;
+      }
+    }
+  }
+
+  private void giveBack(int slotsHeld, boolean probe) {
+    freeSlots.addAndGet(slotsHeld);
     if (probe) {
       breaker.releasePermission();
     }
   }
 
-  private void dispatch(LeasedJob leased) {
+  /** Registers a fetched job as in flight, or settles it at once; null when it must not run. */
+  private InFlight admit(LeasedJob leased) {
     Job job = leased.job();
     if (!fetching) {
       settle(new Settlement.Release(leased.lease()), job);
-      freeSlots.release(1);
-      return;
+      freeSlots.incrementAndGet();
+      return null;
     }
     int maxAttempts = maxAttempts(job);
     if (job.attempt() > maxAttempts) {
@@ -217,12 +308,12 @@ public final class DefaultConsumer implements Consumer {
       log.error("job {} of queue {} exceeded its {} attempts after lost leases; moving it to the dead-letter queue",
           job.id(), job.queue(), maxAttempts);
       settle(new Settlement.DeadLetter(leased.lease(), error), job);
-      freeSlots.release(1);
-      return;
+      freeSlots.incrementAndGet();
+      return null;
     }
     InFlight flight = new InFlight(leased);
     inFlight.put(leased.lease().token(), flight);
-    workers.execute(() -> run(flight));
+    return flight;
   }
 
   private void reportPoisoned(PoisonedEntry entry) {
@@ -278,7 +369,7 @@ public final class DefaultConsumer implements Consumer {
       MDC.remove("attempt");
       active.decrementAndGet();
       inFlight.remove(flight.leased.lease().token());
-      freeSlots.release(1);
+      freeSlots.incrementAndGet();
     }
   }
 
@@ -484,9 +575,12 @@ public final class DefaultConsumer implements Consumer {
     }
     transition(ConsumerState.RUNNING, ConsumerState.DRAINING);
     fetching = false;
-    fetcher.interrupt();
-    join(fetcher, settings.fetchWait().plusSeconds(5));
-    workers.shutdown();
+    synchronized (fetchingThreadLock) {
+      if (fetchingThread != null) {
+        fetchingThread.interrupt();
+      }
+    }
+    workers.forEach(worker -> buffer.add(TAKE_TURN)); // wake idle workers so they see the stop
     if (!awaitWorkers(settings.drainTimeout())) {
       int returned = 0;
       for (InFlight flight : inFlight.values()) {
@@ -497,7 +591,6 @@ public final class DefaultConsumer implements Consumer {
       }
       log.warn("consumer {} returned {} unfinished jobs to queue {} after the drain timeout of {}",
           id, returned, settings.queue(), settings.drainTimeout());
-      workers.shutdownNow();
       awaitWorkers(Duration.ofSeconds(1));
     }
     // Maintenance may still queue a timed-out job's outcome; stop it before the last flush.
@@ -513,7 +606,6 @@ public final class DefaultConsumer implements Consumer {
 
   private void shutdownThreads() {
     maintenance.shutdownNow();
-    workers.shutdownNow();
   }
 
   private void transition(ConsumerState from, ConsumerState to) {
@@ -534,13 +626,20 @@ public final class DefaultConsumer implements Consumer {
     }
   }
 
+  /** Waits for every worker thread to end, at most {@code timeout} in all. */
   private boolean awaitWorkers(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
     try {
-      return workers.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      for (Thread worker : workers) {
+        long left = deadline - System.nanoTime();
+        if (left > 0) {
+          TimeUnit.NANOSECONDS.timedJoin(worker, left);
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return false;
     }
+    return workers.stream().noneMatch(Thread::isAlive);
   }
 
   private void awaitStopped() {
@@ -596,12 +695,11 @@ public final class DefaultConsumer implements Consumer {
     return a.compareTo(b) <= 0 ? a : b;
   }
 
-  private static boolean sleep(Duration duration) {
+  private static void sleep(Duration duration) {
     try {
       Thread.sleep(duration.toMillis());
-      return true;
     } catch (InterruptedException e) {
-      return false;
+      // only close() interrupts a worker here, and the work loop checks for that
     }
   }
 
