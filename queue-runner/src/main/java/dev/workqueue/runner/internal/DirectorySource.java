@@ -5,6 +5,7 @@ import dev.workqueue.NewJob;
 import dev.workqueue.Producer;
 import dev.workqueue.QueueException;
 import dev.workqueue.internal.NamedThreads;
+import dev.workqueue.internal.RateLimitedWarning;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystems;
@@ -44,6 +45,8 @@ public final class DirectorySource implements AutoCloseable {
   private final Runnable onFinished;
   private final Map<Path, FileVersion> enqueued = new HashMap<>();
   private final CountDownLatch stop = new CountDownLatch(1);
+  // An outage fails every rescan; one warning per half minute says as much without flooding the log.
+  private final RateLimitedWarning unavailableWarning = new RateLimitedWarning(Duration.ofSeconds(30));
   private Thread thread;
 
   private record FileVersion(long size, long modifiedMillis) {}
@@ -129,7 +132,7 @@ public final class DirectorySource implements AutoCloseable {
         }
         enqueued.put(file, version);
       } catch (BackendUnavailableException e) {
-        log.warn("backend unavailable, retrying the scan later: {}", e.getMessage());
+        unavailableWarning.warn(log, "backend unavailable, retrying the scan later: {}", e.getMessage());
         break;
       } catch (QueueException e) {
         log.warn("could not enqueue {}: {}", directory.relativize(file), e.getMessage());
