@@ -56,10 +56,11 @@ public final class QuickstartExample {
       }
       consumer.close();
 
-      QueueStats stats = Admin.of(backend).stats("demo");
+      Admin admin = Admin.of(backend);
+      QueueStats stats = admin.stats("demo");
       System.out.printf("stats: waiting=%d in-flight=%d delayed=%d dead=%d completed=%d%n",
           stats.totalWaiting(), stats.inFlight(), stats.delayed(), stats.dead(), stats.completed());
-      Admin.of(backend).peekDead("demo", 10).forEach(dead -> System.out.printf(
+      admin.peekDead("demo", 10).forEach(dead -> System.out.printf(
           "dead letter %s: %s: %s%n", dead.jobId(), dead.error().type(), dead.error().message()));
     }
   }
