@@ -6,7 +6,7 @@ import dev.workqueue.Job;
 import dev.workqueue.spi.FetchRequest;
 import dev.workqueue.spi.FetchResult;
 import dev.workqueue.spi.LeasedJob;
-import dev.workqueue.testkit.redis.RedisServer;
+import dev.workqueue.testkit.redis.RedisServerExtension;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,11 +18,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Idle fetches block on the server and are woken by wake-up tokens: no wake-up is lost when
@@ -32,19 +31,10 @@ import org.junit.jupiter.api.Test;
 class BlockingFetchIT {
   private static final Duration LONG_WAIT = Duration.ofMinutes(2);
   private static final long PATIENCE_SECONDS = 20;
-  private static RedisServer redis;
+  @RegisterExtension
+  static final RedisServerExtension redis = new RedisServerExtension();
   private RedisQueueBackend backend;
   private ExecutorService fetchers;
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServer.builder().start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    redis.close();
-  }
 
   @BeforeEach
   void open() {

@@ -4,30 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.workqueue.Consumer;
-import dev.workqueue.testkit.redis.RedisServer;
+import dev.workqueue.testkit.redis.RedisServerExtension;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** An idle consumer blocks on the server instead of polling it. */
 class IdleCostIT {
   private static final Pattern CALLS = Pattern.compile("cmdstat_([a-z_|]+):calls=(\\d+)");
   private static final Duration WINDOW = Duration.ofSeconds(6);
-  private static RedisServer redis;
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServer.builder().start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    redis.close();
-  }
+  @RegisterExtension
+  static final RedisServerExtension redis = new RedisServerExtension();
 
   @Test
   void consumerWithSixteenIdleThreadsIssuesAtMostFiftyCommandsPerSecond() throws Exception {
@@ -50,7 +40,7 @@ class IdleCostIT {
 
   /** Every command the server ran, those inside scripts included, except our own INFO calls. */
   private static long commandsSoFar() throws IOException {
-    Matcher matcher = CALLS.matcher(redis.command("INFO", "commandstats"));
+    Matcher matcher = CALLS.matcher(redis.server().command("INFO", "commandstats"));
     long total = 0;
     while (matcher.find()) {
       if (!matcher.group(1).equals("info")) {

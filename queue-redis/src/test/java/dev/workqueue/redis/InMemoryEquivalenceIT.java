@@ -13,7 +13,7 @@ import dev.workqueue.spi.FetchRequest;
 import dev.workqueue.spi.LeasedJob;
 import dev.workqueue.spi.QueueBackend;
 import dev.workqueue.spi.Settlement;
-import dev.workqueue.testkit.redis.RedisServer;
+import dev.workqueue.testkit.redis.RedisServerExtension;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,9 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Random sequences of enqueues, strict-priority fetches and settlements give the same jobs, in the
@@ -36,17 +35,8 @@ class InMemoryEquivalenceIT {
       List.of("high", "mid", "low"), List.of("high", "low", "mid"), List.of("mid", "high", "low"),
       List.of("mid", "low", "high"), List.of("low", "high", "mid"), List.of("low", "mid", "high"));
   private static final Duration LEASE = Duration.ofMinutes(10);
-  private static RedisServer redis;
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServer.builder().start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    redis.close();
-  }
+  @RegisterExtension
+  static final RedisServerExtension redis = new RedisServerExtension();
 
   @Test
   void redisBehavesLikeTheInMemoryBackend() {

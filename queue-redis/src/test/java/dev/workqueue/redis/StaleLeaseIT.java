@@ -10,28 +10,18 @@ import dev.workqueue.spi.FetchRequest;
 import dev.workqueue.spi.Lease;
 import dev.workqueue.spi.LeasedJob;
 import dev.workqueue.spi.Settlement;
-import dev.workqueue.testkit.redis.RedisServer;
+import dev.workqueue.testkit.redis.RedisServerExtension;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A consumer whose lease expired and was handed on can no longer change the job. */
 class StaleLeaseIT {
-  private static RedisServer redis;
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServer.builder().start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    redis.close();
-  }
+  @RegisterExtension
+  static final RedisServerExtension redis = new RedisServerExtension();
 
   @Test
   void everyKindOfSettlementAndHeartbeatWithAStaleTokenIsRejected() throws InterruptedException {

@@ -6,28 +6,18 @@ import static org.awaitility.Awaitility.await;
 import dev.workqueue.Consumer;
 import dev.workqueue.NewJob;
 import dev.workqueue.Producer;
-import dev.workqueue.testkit.redis.RedisServer;
+import dev.workqueue.testkit.redis.RedisServerExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Strict priority through the whole stack: producer, Redis, consumer engine. */
 class StrictPriorityIT {
-  private static RedisServer redis;
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServer.builder().start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    redis.close();
-  }
+  @RegisterExtension
+  static final RedisServerExtension redis = new RedisServerExtension();
 
   /** Without prefetch no low job is leased ahead, so the order is exact. */
   @Test

@@ -9,7 +9,7 @@ import dev.workqueue.Producer;
 import dev.workqueue.event.JobRecoveredEvent;
 import dev.workqueue.redis.RedisQueueBackend;
 import dev.workqueue.spi.QueueObserver;
-import dev.workqueue.testkit.redis.RedisServer;
+import dev.workqueue.testkit.redis.RedisServerExtension;
 import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,10 +21,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A consumer in a child JVM is killed with SIGKILL while it holds 100 leased jobs; a second
@@ -32,20 +30,8 @@ import org.junit.jupiter.api.Test;
  */
 class ConsumerCrashIT {
   private static final Duration PATIENCE = Duration.ofMinutes(2);
-  private static RedisServer redis;
-
-  @BeforeAll
-  static void startRedis() {
-    Assumptions.assumeTrue(RedisServer.isAvailable(), "redis-server is not installed");
-    redis = RedisServer.builder().start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    if (redis != null) {
-      redis.close();
-    }
-  }
+  @RegisterExtension
+  static final RedisServerExtension redis = new RedisServerExtension();
 
   @Test
   void jobsLeasedByAKilledConsumerAreAllCompletedByAnother() throws Exception {
