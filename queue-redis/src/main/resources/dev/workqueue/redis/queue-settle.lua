@@ -17,7 +17,8 @@
 --   'L' release: nothing more
 --   'P' poison (data the caller could not decode): error type, error message, error at ms; the
 --       job id is ignored and read from the data where possible
--- Returns one integer per settlement: 1 accepted, 0 rejected (stale or unknown lease).
+-- Returns one integer per settlement: 1 accepted, 0 rejected (stale or unknown lease, or a lease
+-- that an earlier settlement of the same batch ended).
 
 local now = now_ms()
 local completed_prefix = string.format('%d:', now)
@@ -36,6 +37,7 @@ while i <= #ARGV do
   i = i + (kind == 'R' and 4 or (kind == 'D' or kind == 'P') and 6 or 3)
 end
 local elements = {}
+local ended_in_batch = {}
 for first = 1, #tokens, CHUNK do
   local chunk = redis.call('HMGET', KEYS[1], unpack(tokens, first, math.min(first + CHUNK - 1, #tokens)))
   for _, element in ipairs(chunk) do
@@ -50,6 +52,10 @@ while i <= #ARGV do
   i = i + 3
   n = n + 1
   local element = elements[n]
+  if ended_in_batch[token] then
+    -- The HMGET above ran before this batch ended the lease: it is no longer current.
+    element = false
+  end
   local accepted
   if kind == 'P' then
     accepted = element ~= false
@@ -61,6 +67,7 @@ while i <= #ARGV do
   end
   if accepted then
     ended[#ended + 1] = token
+    ended_in_batch[token] = true
     if kind == 'A' then
       if history_size > 0 then
         completed[#completed + 1] = completed_prefix .. id

@@ -68,4 +68,23 @@ class StaleLeaseIT {
       assertThat(backend.stats("q").inFlight()).isEqualTo(2);
     }
   }
+
+  @Test
+  void aLeaseSettledTwiceInOneBatchIsAcceptedOnlyOnce() throws InterruptedException {
+    try (RedisQueueBackend backend = RedisQueueBackend.builder().url(redis.url()).namespace("twice").build()) {
+      Instant now = Instant.now();
+      backend.enqueue(List.of(new Job("job-1", "q", "default", new byte[0], 0, 0, now, now, Map.of(), null)),
+          Duration.ofHours(1));
+      Lease lease = backend.fetch(new FetchRequest("c", "q", List.of("default"), 1,
+          Duration.ofMinutes(5), Duration.ZERO)).jobs().get(0).lease();
+
+      List<Boolean> accepted = backend.settle(List.of(new Settlement.Release(lease),
+          new Settlement.Release(lease), new Settlement.Ack(lease)));
+
+      assertThat(accepted).containsExactly(true, false, false);
+      QueueStats stats = backend.stats("q");
+      assertThat(stats.pending()).as("one copy of the job waits").isEqualTo(1);
+      assertThat(stats.inFlight() + stats.completed()).isZero();
+    }
+  }
 }
