@@ -149,7 +149,12 @@ public final class JobCodec {
       Instant at = Instant.ofEpochMilli(in.getLong());
       String id = getString(in);
       String type = getString(in);
-      byte[] message = new byte[in.getInt()];
+      int messageLength = in.getInt();
+      // Checked before allocating: a corrupted length must not ask for up to 2 GB.
+      if (messageLength < 0 || messageLength > in.remaining()) {
+        throw new BufferUnderflowException();
+      }
+      byte[] message = new byte[messageLength];
       in.get(message);
       byte[] element = new byte[in.remaining()];
       in.get(element);
@@ -161,7 +166,7 @@ public final class JobCodec {
       }
       return new DeadLetter(id, queue, job,
           new JobError(type, new String(message, StandardCharsets.UTF_8), at));
-    } catch (BufferUnderflowException | NegativeArraySizeException e) {
+    } catch (BufferUnderflowException e) {
       throw new UndecodableException("dead-letter entry is truncated (" + entry.length + " bytes)");
     }
   }

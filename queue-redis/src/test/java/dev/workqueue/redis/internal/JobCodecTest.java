@@ -8,6 +8,8 @@ import static org.quicktheories.generators.SourceDSL.strings;
 
 import dev.workqueue.InvalidJobException;
 import dev.workqueue.Job;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
@@ -72,5 +74,19 @@ class JobCodecTest {
     assertThatThrownBy(() -> JobCodec.encode(job("id", "p", new byte[0], 0, Map.of("h", huge), null)))
         .isInstanceOf(InvalidJobException.class)
         .hasMessage("header value must be at most 65534 bytes in UTF-8, but was 70000 bytes");
+  }
+
+  @Test
+  void deadLetterEntryClaimingAHugeMessageIsUndecodableWithoutAllocatingIt() {
+    byte[] entry = ByteBuffer.allocate(1 + 8 + 3 + 3 + 4 + 3).put(JobCodec.FORMAT).putLong(0)
+        .putShort((short) 1).put((byte) 'j').putShort((short) 1).put((byte) 't')
+        .putInt(Integer.MAX_VALUE - 8).put(new byte[3]).array();
+    var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+
+    assertThatThrownBy(() -> JobCodec.decodeDead(entry, "q"))
+        .isInstanceOf(JobCodec.UndecodableException.class)
+        .hasMessageContaining("truncated");
+    assertThat(threads.getCurrentThreadAllocatedBytes() - before).isLessThan(64L << 20);
   }
 }
