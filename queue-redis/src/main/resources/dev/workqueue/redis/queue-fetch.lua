@@ -1,7 +1,8 @@
 -- queue-fetch.lua: promotes due delayed jobs, then takes up to N jobs from the lanes in the
 -- order given (strict priority: a lane is served only when every earlier lane is empty), leasing
 -- each to the caller with a new token. The element is stored unchanged; the caller counts this
--- delivery in the attempt it reports (see queue-common.lua).
+-- delivery in the attempt it reports (see queue-common.lua). Entries that are not job elements
+-- are dead-lettered on the way, at most MAX_POISONED per call.
 -- KEYS[1] leases (hash: token -> element)
 -- KEYS[2] lease deadlines (zset: token by deadline ms)
 -- KEYS[3] delayed set (zset: element by run-at ms)
@@ -18,14 +19,20 @@
 --           number taken, taken elements (attempt not yet counted)..., then per poisoned entry:
 --           id, reason }
 
+-- Most foreign entries one fetch dead-letters from the lanes: a lane full of them is cleared over
+-- several fetches instead of by one script that blocks Redis for as long as the lane is.
+local MAX_POISONED = 1000
+
 local now = now_ms()
 local poisoned = {}
+local poisoned_count = 0
 
 local function poison(element, reason)
   local id = undecodable_id(element)
   redis.call('RPUSH', KEYS[5], dead_entry(now, id, 'undecodable', reason, element))
   poisoned[#poisoned + 1] = id
   poisoned[#poisoned + 1] = reason
+  poisoned_count = poisoned_count + 1
 end
 
 local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, tonumber(ARGV[5]))
@@ -49,7 +56,7 @@ end
 local wanted = tonumber(ARGV[1])
 local taken = {}
 for lane = 6, #KEYS do
-  while #taken < wanted do
+  while #taken < wanted and poisoned_count < MAX_POISONED do
     local items = redis.call('LPOP', KEYS[lane], wanted - #taken)
     if not items then
       break
@@ -83,7 +90,7 @@ if #taken > 0 then
 end
 
 local next_due = -1
-if #taken == wanted then
+if #taken == wanted or poisoned_count >= MAX_POISONED then
   -- Jobs may remain: pass the wake-up on so another idle consumer takes them.
   for lane = 6, #KEYS do
     if redis.call('LLEN', KEYS[lane]) > 0 then

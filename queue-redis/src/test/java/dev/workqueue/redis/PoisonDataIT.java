@@ -5,13 +5,19 @@ import static org.awaitility.Awaitility.await;
 
 import dev.workqueue.Consumer;
 import dev.workqueue.DeadLetter;
+import dev.workqueue.Job;
 import dev.workqueue.Producer;
 import dev.workqueue.QueueStats;
 import dev.workqueue.redis.internal.QueueKeys;
+import dev.workqueue.spi.FetchRequest;
+import dev.workqueue.spi.FetchResult;
 import dev.workqueue.testkit.redis.RedisServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
@@ -71,6 +77,36 @@ class PoisonDataIT {
       QueueStats stats = backend.stats("mixed");
       assertThat(stats.dead()).isEqualTo(3);
       assertThat(stats.inFlight()).isZero();
+    }
+  }
+
+  @Test
+  void aLaneFullOfForeignEntriesIsClearedOverSeveralFetchesWithoutLosingTheJobBehindThem()
+      throws InterruptedException {
+    QueueKeys keys = QueueKeys.of("poison", "flooded");
+    byte[][] foreign = new byte[2_500][];
+    for (int i = 0; i < foreign.length; i++) {
+      foreign[i] = ("foreign-" + i).getBytes(StandardCharsets.UTF_8);
+    }
+    raw.rpush(keys.lane("default"), foreign);
+    try (RedisQueueBackend backend = RedisQueueBackend.builder().url(redis.url()).namespace("poison").build()) {
+      Instant now = Instant.now();
+      backend.enqueue(List.of(new Job("behind", "flooded", "default", new byte[0], 0, 0, now, now, Map.of(), null)),
+          Duration.ofHours(1));
+      FetchRequest request = new FetchRequest("c", "flooded", List.of("default"), 10, Duration.ofMinutes(1),
+          Duration.ZERO);
+
+      List<FetchResult> results = new ArrayList<>();
+      FetchResult result;
+      do {
+        result = backend.fetch(request);
+        results.add(result);
+      } while (result.jobs().isEmpty() && results.size() < 10);
+
+      assertThat(results).allSatisfy(each -> assertThat(each.poisoned()).hasSizeLessThanOrEqualTo(1_000));
+      assertThat(result.jobs()).extracting(leased -> leased.job().id()).containsExactly("behind");
+      assertThat(results).flatExtracting(FetchResult::poisoned).hasSize(2_500);
+      assertThat(backend.stats("flooded").dead()).isEqualTo(2_500);
     }
   }
 }
