@@ -6,6 +6,7 @@ import java.util.NoSuchElementException;
 import java.util.Set;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisRedirectionException;
 
 /**
  * Turns Jedis exceptions into the library's: unreachable or not-yet-ready servers become the
@@ -33,7 +34,9 @@ public final class RedisFailures {
 
   private static boolean isTransient(Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-      if (cause instanceof JedisConnectionException || cause instanceof NoSuchElementException) {
+      // A redirection that outlived the cluster client's retries: slots are moving between nodes.
+      if (cause instanceof JedisConnectionException || cause instanceof NoSuchElementException
+          || cause instanceof JedisRedirectionException) {
         return true;
       }
       if (cause instanceof JedisDataException && cause.getMessage() != null) {

@@ -1,0 +1,45 @@
+package dev.workqueue.redis.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.workqueue.BackendUnavailableException;
+import dev.workqueue.QueueException;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.exceptions.JedisAccessControlException;
+import redis.clients.jedis.exceptions.JedisClusterOperationException;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisMovedDataException;
+
+class RedisFailuresTest {
+  private static final HostAndPort NODE = new HostAndPort("127.0.0.1", 7000);
+
+  @Test
+  void clusterGivingUpAfterRedirectionsIsTransient() {
+    var failure = new JedisClusterOperationException("No more cluster attempts left.",
+        new JedisMovedDataException("MOVED 3999 127.0.0.1:7001", NODE, 3999), NODE);
+
+    assertThat(RedisFailures.translate("fetch", failure)).isInstanceOf(BackendUnavailableException.class)
+        .hasCause(failure);
+  }
+
+  @Test
+  void clusterGivingUpAfterConnectionFailuresIsTransient() {
+    var failure = new JedisClusterOperationException("No more cluster attempts left.",
+        new JedisConnectionException("Failed to connect to 127.0.0.1:7000"), NODE);
+
+    assertThat(RedisFailures.translate("fetch", failure)).isInstanceOf(BackendUnavailableException.class);
+  }
+
+  @Test
+  void loadingReplyIsTransientAndOtherErrorRepliesArePermanent() {
+    assertThat(RedisFailures.translate("stats", new JedisDataException("LOADING Redis is loading")))
+        .isInstanceOf(BackendUnavailableException.class);
+    assertThat(RedisFailures.translate("stats", new JedisAccessControlException("WRONGPASS invalid password")))
+        .isExactlyInstanceOf(QueueException.class);
+    assertThat(RedisFailures.translate("stats", new JedisDataException("ERR unknown command")))
+        .isExactlyInstanceOf(QueueException.class)
+        .hasMessage("redis stats failed: ERR unknown command");
+  }
+}
