@@ -485,8 +485,11 @@ public final class RedisQueueBackend implements QueueBackend {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true) && ownsClients) {
-      blocking.close();
-      redis.close();
+      try {
+        blocking.close();
+      } finally {
+        redis.close();
+      }
     }
   }
 
