@@ -129,23 +129,16 @@ public final class RedisQueueBackend implements QueueBackend {
   public List<EnqueueResult> enqueue(List<Job> jobs, Duration idempotencyTtl) {
     checkOpen();
     EnqueueResult[] results = new EnqueueResult[jobs.size()];
-    for (Map.Entry<String, List<Integer>> group : byQueue(jobs.size(), i -> jobs.get(i).queue()).entrySet()) {
+    Map<String, List<Integer>> groups = byQueue(jobs.size(), i -> jobs.get(i).queue());
+    // Every job is encoded before the first queue's script runs: an invalid job stores nothing.
+    Map<String, List<byte[]>> argsByQueue = new LinkedHashMap<>();
+    for (Map.Entry<String, List<Integer>> group : groups.entrySet()) {
+      argsByQueue.put(group.getKey(), enqueueArgs(keys(group.getKey()), jobs, group.getValue(), idempotencyTtl));
+    }
+    for (Map.Entry<String, List<Integer>> group : groups.entrySet()) {
       QueueKeys queue = keys(group.getKey());
       List<Integer> indexes = group.getValue();
-      List<byte[]> args = new ArrayList<>(4 + indexes.size() * 5);
-      args.add(queue.lanePrefix());
-      args.add(queue.notifyPrefix());
-      args.add(queue.idempotencyPrefix());
-      args.add(ascii(Math.max(1, idempotencyTtl.toMillis())));
-      for (int index : indexes) {
-        Job job = jobs.get(index);
-        args.add(utf8(job.priority()));
-        args.add(utf8(job.id()));
-        args.add(job.idempotencyKey() == null ? EMPTY : JobCodec.utf8(job.idempotencyKey(), "idempotencyKey"));
-        // Immediate jobs (runAt == createdAt) go to their lane whatever the server's clock says.
-        args.add(job.runAt().isAfter(job.createdAt()) ? ascii(job.runAt().toEpochMilli()) : IMMEDIATE);
-        args.add(JobCodec.encode(job));
-      }
+      List<byte[]> args = argsByQueue.get(group.getKey());
       register(queue);
       List<?> reply = (List<?>) call("enqueue", () ->
           QueueScript.ENQUEUE.run(redis, List.of(queue.delayed(), queue.lanes()), args));
@@ -160,6 +153,25 @@ public final class RedisQueueBackend implements QueueBackend {
       }
     }
     return Arrays.asList(results);
+  }
+
+  private static List<byte[]> enqueueArgs(QueueKeys queue, List<Job> jobs, List<Integer> indexes,
+      Duration idempotencyTtl) {
+    List<byte[]> args = new ArrayList<>(4 + indexes.size() * 5);
+    args.add(queue.lanePrefix());
+    args.add(queue.notifyPrefix());
+    args.add(queue.idempotencyPrefix());
+    args.add(ascii(Math.max(1, idempotencyTtl.toMillis())));
+    for (int index : indexes) {
+      Job job = jobs.get(index);
+      args.add(utf8(job.priority()));
+      args.add(utf8(job.id()));
+      args.add(job.idempotencyKey() == null ? EMPTY : JobCodec.utf8(job.idempotencyKey(), "idempotencyKey"));
+      // Immediate jobs (runAt == createdAt) go to their lane whatever the server's clock says.
+      args.add(job.runAt().isAfter(job.createdAt()) ? ascii(job.runAt().toEpochMilli()) : IMMEDIATE);
+      args.add(JobCodec.encode(job));
+    }
+    return args;
   }
 
   /** Adds the queue to the registry before its first enqueue through this backend. */
