@@ -5,23 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.workqueue.BackendUnavailableException;
-import dev.workqueue.RateLimiter;
 import dev.workqueue.RateLimiterConfig;
 import dev.workqueue.redis.RedisRateLimiter.WhenUnavailable;
 import dev.workqueue.testkit.redis.RedisServer;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -70,57 +60,6 @@ class RedisRateLimiterIT {
   }
 
   @Test
-  void fourProducersOnTwoConnectionsAreHeldWithinTenPercentOfTheSharedCapOverTenSeconds()
-      throws InterruptedException {
-    RateLimiterConfig config = RateLimiterConfig.builder().permitsPerSecond(200).burst(20).build();
-    RateLimiter onFirst = limiter(first, "shared-cap", config);
-    RateLimiter onSecond = limiter(second, "shared-cap", config);
-    Duration window = Duration.ofSeconds(10);
-    AtomicLong admitted = new AtomicLong();
-    long deadline = System.nanoTime() + window.toNanos();
-
-    runProducers(List.of(onFirst, onFirst, onSecond, onSecond), deadline, limiter -> {
-      ThreadLocalRandom random = ThreadLocalRandom.current();
-      int permits = random.nextInt(1, 9);
-      limiter.acquire(permits);
-      if (System.nanoTime() - deadline < 0) {
-        admitted.addAndGet(permits);
-      }
-      if (random.nextInt(10) == 0) {
-        LockSupport.parkNanos(random.nextLong(Duration.ofMillis(50).toNanos()));
-      }
-    });
-
-    double rate = admitted.get() / (double) window.toSeconds();
-    assertThat(rate).as("permits per second over %s", window).isBetween(180.0, 220.0);
-  }
-
-  @Test
-  void noHundredMillisecondSliceAdmitsMoreThanBurstPlusOneSlicesWorth() throws InterruptedException {
-    int burst = 5;
-    RateLimiterConfig config = RateLimiterConfig.builder().permitsPerSecond(100).burst(burst).build();
-    RateLimiter onFirst = limiter(first, "slices", config);
-    RateLimiter onSecond = limiter(second, "slices", config);
-    long start = System.nanoTime();
-    long deadline = start + Duration.ofMillis(2_500).toNanos();
-    ConcurrentLinkedQueue<Long> admittedAt = new ConcurrentLinkedQueue<>();
-
-    // One producer per connection: a permit is timed when its caller gets to record it, and a
-    // caller descheduled in between shifts its permit into a later slice.
-    runProducers(List.of(onFirst, onSecond), deadline, limiter -> {
-      limiter.acquire();
-      admittedAt.add(System.nanoTime());
-    });
-
-    long slice = Duration.ofMillis(100).toNanos();
-    int[] perSlice = new int[(int) ((deadline - start) / slice) + 20];
-    admittedAt.forEach(at -> perSlice[(int) ((at - start) / slice)]++);
-    assertThat(admittedAt).hasSizeGreaterThan(200);
-    assertThat(Arrays.stream(perSlice).max().orElseThrow()).as("most permits in one 100 ms slice")
-        .isLessThanOrEqualTo(burst + 10 + 1);
-  }
-
-  @Test
   void limitersOfTheSameNameShareTheirPermitsAndFailedAttemptsConsumeNone() {
     RateLimiterConfig config = new RateLimiterConfig(1, 2, 0);
     RedisRateLimiter onFirst = limiter(first, "shared-permits", config);
@@ -165,32 +104,6 @@ class RedisRateLimiterIT {
 
     assertThat(limiter.tryAcquire(1, Duration.ofMillis(10))).isFalse();
     assertThat(limiter.tryAcquire(1, Duration.ofSeconds(2))).isTrue();
-  }
-
-  @Test
-  void interruptingABlockedAcquireThrowsPromptlyAndConsumesNoPermit() throws Exception {
-    RedisRateLimiter limiter = limiter(first, "interrupt", new RateLimiterConfig(1, 1, 0));
-    limiter.acquire();
-    AtomicReference<Thread> waiter = new AtomicReference<>();
-    CompletableFuture<Void> blocked = CompletableFuture.runAsync(() -> {
-      waiter.set(Thread.currentThread());
-      try {
-        limiter.acquire();
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
-    await().atMost(Duration.ofSeconds(5)).until(
-        () -> waiter.get() != null && waiter.get().getState() == Thread.State.TIMED_WAITING);
-
-    waiter.get().interrupt();
-
-    assertThatThrownBy(() -> blocked.get(300, TimeUnit.MILLISECONDS))
-        .isInstanceOf(ExecutionException.class)
-        .hasRootCauseInstanceOf(InterruptedException.class);
-    // Had the interrupted caller taken the permit due within a second, the next would be two
-    // seconds away and this would return false.
-    assertThat(limiter.tryAcquire(1, Duration.ofSeconds(1))).isTrue();
   }
 
   @Test
@@ -243,32 +156,5 @@ class RedisRateLimiterIT {
     assertThatThrownBy(() -> limiter.tryAcquire(1)).isInstanceOf(IllegalStateException.class)
         .hasMessage("rate limiter closed is closed");
     assertThat(first.ping()).isEqualTo("PONG");
-  }
-
-  interface Demand {
-    void next(RateLimiter limiter) throws InterruptedException;
-  }
-
-  /** Runs {@code demand} on one thread per limiter until {@code deadline}, then joins them. */
-  private static void runProducers(List<RateLimiter> limiters, long deadline, Demand demand)
-      throws InterruptedException {
-    List<Thread> producers = new ArrayList<>();
-    for (int i = 0; i < limiters.size(); i++) {
-      RateLimiter limiter = limiters.get(i);
-      Thread producer = new Thread(() -> {
-        try {
-          while (System.nanoTime() - deadline < 0) {
-            demand.next(limiter);
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }, "producer-" + i);
-      producer.start();
-      producers.add(producer);
-    }
-    for (Thread producer : producers) {
-      producer.join();
-    }
   }
 }
