@@ -4,6 +4,7 @@ import dev.workqueue.DeadLetter;
 import dev.workqueue.EnqueueResult;
 import dev.workqueue.Job;
 import dev.workqueue.JobError;
+import dev.workqueue.QueueException;
 import dev.workqueue.QueueStats;
 import dev.workqueue.internal.Problems;
 import dev.workqueue.redis.internal.JobCodec;
@@ -295,17 +296,33 @@ public final class RedisQueueBackend implements QueueBackend {
             e.getMessage()));
       }
     }
+    if (jobs.size() < count && !deadLetterUndecodable(queue, undecodable)) {
+      poisoned.clear();
+    }
     for (int i = 5 + count; i + 1 < reply.size(); i += 2) {
       poisoned.add(new PoisonedEntry(string(reply.get(i)), queue.queue(), string(reply.get(i + 1))));
-    }
-    if (jobs.size() < count) {
-      runSettle(queue, undecodable);
     }
     if (!poisoned.isEmpty()) {
       log.error("moved {} undecodable entries of queue {} to the dead-letter queue", poisoned.size(),
           request.queue());
     }
     return new FetchResult(jobs, poisoned);
+  }
+
+  /**
+   * Dead-letters the leased entries that did not decode; false when that failed. The jobs taken
+   * with them are leased already, so the fetch must hand them out anyway: the undecodable
+   * entries keep their leases, which expire, and recovery dead-letters or offers them again.
+   */
+  private boolean deadLetterUndecodable(QueueKeys queue, List<byte[]> settleArgs) {
+    try {
+      runSettle(queue, settleArgs);
+      return true;
+    } catch (QueueException e) {
+      log.warn("could not dead-letter undecodable entries of queue {} ({}); they are retried when their "
+          + "leases expire", queue.queue(), e.getMessage());
+      return false;
+    }
   }
 
   // ---- settle and leases ----------------------------------------------------------------

@@ -109,4 +109,31 @@ class PoisonDataIT {
       assertThat(backend.stats("flooded").dead()).isEqualTo(2_500);
     }
   }
+
+  @Test
+  void jobsTakenWithAnUndecodableEntryAreHandedOutEvenWhenDeadLetteringItFails()
+      throws InterruptedException {
+    QueueKeys keys = QueueKeys.of("poison", "unsettled");
+    // Starts like a format-1 element, so only the Java decoder finds it broken.
+    byte[] brokenHeader = new byte[20];
+    brokenHeader[0] = 1;
+    brokenHeader[13] = (byte) 0xFF;
+    brokenHeader[14] = (byte) 0xFF;
+    raw.rpush(keys.lane("default"), brokenHeader);
+    // A dead-letter key of the wrong type makes the script that dead-letters it fail.
+    raw.set(keys.dead(), "not a list".getBytes(StandardCharsets.UTF_8));
+    try (RedisQueueBackend backend = RedisQueueBackend.builder().url(redis.url()).namespace("poison").build()) {
+      Instant now = Instant.now();
+      backend.enqueue(List.of(new Job("good", "unsettled", "default", new byte[0], 0, 0, now, now, Map.of(), null)),
+          Duration.ofHours(1));
+
+      FetchResult result = backend.fetch(new FetchRequest("c", "unsettled", List.of("default"), 2,
+          Duration.ofMinutes(1), Duration.ZERO));
+
+      assertThat(result.jobs()).extracting(leased -> leased.job().id()).containsExactly("good");
+      assertThat(result.poisoned()).as("not dead-lettered, so not reported as such").isEmpty();
+      raw.del(keys.dead());
+      assertThat(backend.stats("unsettled").inFlight()).as("the broken entry keeps its lease").isEqualTo(2);
+    }
+  }
 }
