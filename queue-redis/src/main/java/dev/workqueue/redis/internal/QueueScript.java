@@ -1,8 +1,5 @@
 package dev.workqueue.redis.internal;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import redis.clients.jedis.UnifiedJedis;
@@ -52,22 +49,11 @@ public enum QueueScript {
   private Loaded load() {
     Loaded script = loaded;
     if (script == null) {
-      String text = read(COMMON) + "\n" + read(file);
+      String text = LuaResources.read(COMMON) + "\n" + LuaResources.read(file);
       byte[] source = text.getBytes(StandardCharsets.UTF_8);
       script = new Loaded(source, Sha1.hex(source).getBytes(StandardCharsets.US_ASCII));
       loaded = script;
     }
     return script;
-  }
-
-  private static String read(String name) {
-    try (InputStream in = QueueScript.class.getResourceAsStream("/dev/workqueue/redis/" + name)) {
-      if (in == null) {
-        throw new IllegalStateException("missing script resource " + name);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read script resource " + name, e);
-    }
   }
 }

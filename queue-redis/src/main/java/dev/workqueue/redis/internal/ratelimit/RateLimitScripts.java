@@ -1,9 +1,6 @@
 package dev.workqueue.redis.internal.ratelimit;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import dev.workqueue.redis.internal.LuaResources;
 import java.util.List;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
@@ -65,24 +62,13 @@ public final class RateLimitScripts {
     private volatile String sha;
 
     Script(String file) {
-      this.source = read("/dev/workqueue/redis/" + file);
+      this.source = LuaResources.read(file);
     }
 
     String load(UnifiedJedis redis, String key) {
       String loaded = redis.scriptLoad(source, key);
       sha = loaded;
       return loaded;
-    }
-
-    private static String read(String resource) {
-      try (InputStream in = RateLimitScripts.class.getResourceAsStream(resource)) {
-        if (in == null) {
-          throw new IllegalStateException("missing script resource " + resource);
-        }
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read script resource " + resource, e);
-      }
     }
   }
 }
