@@ -6,7 +6,7 @@
 -- KEYS[1] leases (hash: token -> element)
 -- KEYS[2] lease deadlines (zset: token by deadline ms)
 -- KEYS[3] delayed set (zset: element by run-at ms)
--- KEYS[4] lease token sequence (string counter)
+-- KEYS[4] lease token sequence (string counter, started at server ms * 1000)
 -- KEYS[5] dead letters (list, oldest first)
 -- KEYS[6..] lanes to serve, in order
 -- ARGV[1] most jobs to take
@@ -74,7 +74,14 @@ end
 local deadline = now + tonumber(ARGV[2])
 local first_token = 0
 if #taken > 0 then
-  first_token = redis.call('INCRBY', KEYS[4], #taken) - #taken + 1
+  local last_token = redis.call('INCRBY', KEYS[4], #taken)
+  if last_token == #taken then
+    -- A new sequence (first fetch, or Redis lost its data): start it past every token handed out
+    -- before, so a consumer still holding an old lease cannot heartbeat someone else's.
+    last_token = now * 1000 + #taken
+    redis.call('SET', KEYS[4], string.format('%d', last_token))
+  end
+  first_token = last_token - #taken + 1
   local leases = {}
   local deadlines = {}
   local score = string.format('%d', deadline)

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.RedisClient;
 
 /** A consumer whose lease expired and was handed on can no longer change the job. */
 class StaleLeaseIT {
@@ -85,6 +86,28 @@ class StaleLeaseIT {
       QueueStats stats = backend.stats("q");
       assertThat(stats.pending()).as("one copy of the job waits").isEqualTo(1);
       assertThat(stats.inFlight() + stats.completed()).isZero();
+    }
+  }
+
+  @Test
+  void leaseHandedOutBeforeRedisLostItsDataCannotHeartbeatALaterOne() throws InterruptedException {
+    try (RedisQueueBackend backend = RedisQueueBackend.builder().url(redis.url()).namespace("lost").build();
+        RedisClient raw = RedisClient.create(redis.url())) {
+      Instant now = Instant.now();
+      FetchRequest request = new FetchRequest("c", "q", List.of("default"), 1, Duration.ofMinutes(5),
+          Duration.ZERO);
+      backend.enqueue(List.of(new Job("before", "q", "default", new byte[0], 0, 0, now, now, Map.of(), null)),
+          Duration.ofHours(1));
+      Lease old = backend.fetch(request).jobs().get(0).lease();
+      // Redis restarted without persistence: every key of the queue is gone.
+      raw.del(raw.keys("lost:*").toArray(String[]::new));
+      backend.enqueue(List.of(new Job("after", "q", "default", new byte[0], 0, 0, now, now, Map.of(), null)),
+          Duration.ofHours(1));
+      Lease current = backend.fetch(request).jobs().get(0).lease();
+
+      assertThat(current.token()).isNotEqualTo(old.token());
+      assertThat(backend.heartbeat("c", "q", List.of(old), Duration.ofMinutes(5), Duration.ofSeconds(30)))
+          .isEmpty();
     }
   }
 }
