@@ -165,11 +165,13 @@ public final class DefaultConsumer implements Consumer {
       if (next == TAKE_TURN) {
         continue;
       }
+      boolean waitedForWork = false;
       if (fetching && (next == null || buffer.size() < refillThreshold) && freeSlots.get() > 0
           && fetcherTurn.compareAndSet(false, true)) {
+        waitedForWork = next == null;
         List<InFlight> fetched;
         try {
-          fetched = fetchTurn(next == null);
+          fetched = fetchTurn(waitedForWork);
         } finally {
           fetcherTurn.set(false);
         }
@@ -184,6 +186,9 @@ public final class DefaultConsumer implements Consumer {
       if (next == null) {
         if (!fetching && buffer.isEmpty()) {
           return;
+        }
+        if (waitedForWork) {
+          continue; // the fetch already waited on the backend: fetch again, leaving no gap
         }
         try {
           next = buffer.poll(IDLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
