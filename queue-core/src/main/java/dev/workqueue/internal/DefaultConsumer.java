@@ -360,8 +360,7 @@ public final class DefaultConsumer implements Consumer {
         if (breaker != null) {
           breaker.onSuccess();
         }
-        observer.onSucceeded(new JobSucceededEvent(job, settings.name(), took));
-        settle(new Settlement.Ack(flight.leased.lease()), job);
+        settlements.add(new Pending(new Settlement.Ack(flight.leased.lease()), job, took));
       } else {
         // An interceptor that failed around a successful handler has no plan yet.
         FailurePlan plan = flight.plan != null ? flight.plan : plan(job, JobError.of(failure, clock.instant()));
@@ -452,17 +451,21 @@ public final class DefaultConsumer implements Consumer {
   }
 
   private void heartbeat() {
+    List<InFlight> running = new ArrayList<>();
     List<Lease> leases = new ArrayList<>();
     for (InFlight flight : inFlight.values()) {
       if (!flight.isDone()) {
+        running.add(flight);
         leases.add(flight.leased.lease());
       }
     }
     try {
       Set<String> kept = backend.heartbeat(id, settings.queue(), leases, settings.leaseDuration(),
           settings.heartbeatInterval().multipliedBy(3));
-      for (Lease lease : leases) {
-        if (!kept.contains(lease.jobId())) {
+      for (InFlight flight : running) {
+        Lease lease = flight.leased.lease();
+        // A job that finished meanwhile may have been acked already, which ends its lease.
+        if (!kept.contains(lease.jobId()) && !flight.isDone()) {
           log.warn("lease on job {} of queue {} was lost (it expired or another consumer took the job); "
               + "its outcome will be discarded", lease.jobId(), lease.queue());
         }
@@ -486,10 +489,15 @@ public final class DefaultConsumer implements Consumer {
 
   // ---- settling -------------------------------------------------------------------------
 
-  private record Pending(Settlement settlement, Job job) {}
+  /**
+   * An outcome waiting for the settler. For an ack, {@code handlerTime} is how long the handler
+   * ran: the settler publishes the success event, so observers update their meters from one
+   * thread instead of contending for them from every worker.
+   */
+  private record Pending(Settlement settlement, Job job, Duration handlerTime) {}
 
   private void settle(Settlement settlement, Job job) {
-    settlements.add(new Pending(settlement, job));
+    settlements.add(new Pending(settlement, job, null));
   }
 
   private void settleLoop() {
@@ -518,6 +526,9 @@ public final class DefaultConsumer implements Consumer {
     List<Settlement> list = new ArrayList<>(batch.size());
     for (Pending pending : batch) {
       list.add(pending.settlement());
+      if (pending.handlerTime() != null) {
+        observer.onSucceeded(new JobSucceededEvent(pending.job(), settings.name(), pending.handlerTime()));
+      }
     }
     Duration pause = Duration.ofMillis(100);
     long giveUpAt = Long.MAX_VALUE;

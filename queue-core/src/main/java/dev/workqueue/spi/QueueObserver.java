@@ -15,8 +15,8 @@ import java.util.List;
 /**
  * Receives job and consumer events. Every method defaults to doing nothing, so an observer
  * overrides only what it needs. Methods are called on the thread where the event happened
- * (producer thread, worker thread, consumer maintenance thread) and must be quick and
- * thread-safe. The library always calls observers through a guard: whatever an observer throws
+ * (producer thread, worker thread, the consumer's settler or maintenance thread) and must be
+ * quick and thread-safe. The library always calls observers through a guard: whatever an observer throws
  * is logged once and never disturbs job processing.
  */
 public interface QueueObserver {
@@ -29,7 +29,11 @@ public interface QueueObserver {
   /** Called on the worker thread just before the handler runs. */
   default void onStarted(JobStartedEvent event) {}
 
-  /** Called on the worker thread after the handler returned normally. */
+  /**
+   * Called after the handler returned normally, on the consumer's settler thread just before the
+   * outcome is written to the backend (one thread for all workers, so that meters updated here
+   * are not contended).
+   */
   default void onSucceeded(JobSucceededEvent event) {}
 
   /** Called after an attempt failed; a retried or dead-lettered event follows. */
