@@ -115,16 +115,12 @@ public final class MicrometerQueueObserver implements QueueObserver {
 
   @Override
   public void onSucceeded(JobSucceededEvent event) {
-    QueueMeters meters = meters(event.job().queue());
-    meters.completed().increment();
-    meters.succeededDuration().record(event.duration());
+    meters(event.job().queue()).succeededDuration().record(event.duration());
   }
 
   @Override
   public void onFailed(JobFailedEvent event) {
-    QueueMeters meters = meters(event.job().queue());
-    meters.failed().increment();
-    meters.failedDuration().record(event.duration());
+    meters(event.job().queue()).failedDuration().record(event.duration());
   }
 
   @Override

@@ -214,8 +214,9 @@ class MicrometerQueueObserverTest {
     }
   }
 
+  /** The count of a counter or function counter of queue {@code QUEUE}. */
   private double counter(String name) {
-    return registry.get(name).tag("queue", QUEUE).counter().count();
+    return registry.get(name).tag("queue", QUEUE).meter().measure().iterator().next().getValue();
   }
 
   private double queueLength(String queue) {
