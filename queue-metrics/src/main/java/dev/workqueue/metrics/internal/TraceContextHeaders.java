@@ -29,15 +29,15 @@ public final class TraceContextHeaders {
   private TraceContextHeaders() {}
 
   /**
-   * {@code job} with the {@code traceparent} (and {@code tracestate}, if any) of {@code context}
-   * added; {@code job} itself when the context holds no valid span.
+   * {@code job} with the {@code traceparent} (and {@code tracestate}, if any) of {@code span}
+   * under {@code parent} added; {@code job} itself when the span is not valid (no SDK installed).
    */
-  public static NewJob inject(Context context, NewJob job) {
-    if (!Span.fromContext(context).getSpanContext().isValid()) {
+  public static NewJob inject(Context parent, Span span, NewJob job) {
+    if (!span.getSpanContext().isValid()) {
       return job;
     }
     Map<String, String> headers = new HashMap<>(4);
-    W3C.inject(context, headers, Map::put);
+    W3C.inject(parent.with(span), headers, Map::put);
     NewJob traced = job;
     for (Map.Entry<String, String> header : headers.entrySet()) {
       traced = traced.withHeader(header.getKey(), header.getValue());

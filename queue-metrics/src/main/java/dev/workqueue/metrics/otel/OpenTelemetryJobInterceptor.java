@@ -97,7 +97,7 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
     for (NewJob job : jobs) {
       Span span = startProducerSpan(parent, job, count);
       spans.add(span);
-      traced.add(TraceContextHeaders.inject(parent.with(span), job));
+      traced.add(TraceContextHeaders.inject(parent, span, job));
     }
     List<EnqueueResult> results;
     try {
@@ -155,10 +155,12 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
         .setAttribute(JOB_ATTEMPT, (long) job.attempt())
         .startSpan();
     SpanContext spanContext = span.getSpanContext();
-    String previousTraceId = MDC.get(TRACE_ID_MDC_KEY);
-    String previousSpanId = MDC.get(SPAN_ID_MDC_KEY);
+    // Without an SDK spans are not valid and there are no ids to log, so the MDC is left alone.
+    boolean logsIds = spanContext.isValid();
+    String previousTraceId = logsIds ? MDC.get(TRACE_ID_MDC_KEY) : null;
+    String previousSpanId = logsIds ? MDC.get(SPAN_ID_MDC_KEY) : null;
     try (Scope ignored = span.makeCurrent()) {
-      if (spanContext.isValid()) {
+      if (logsIds) {
         MDC.put(TRACE_ID_MDC_KEY, spanContext.getTraceId());
         MDC.put(SPAN_ID_MDC_KEY, spanContext.getSpanId());
       }
@@ -169,8 +171,10 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
       recordFailure(span, failure);
       throw failure;
     } finally {
-      restore(TRACE_ID_MDC_KEY, previousTraceId);
-      restore(SPAN_ID_MDC_KEY, previousSpanId);
+      if (logsIds) {
+        restore(TRACE_ID_MDC_KEY, previousTraceId);
+        restore(SPAN_ID_MDC_KEY, previousSpanId);
+      }
       span.end();
     }
   }
