@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.workqueue.Consumer;
-import dev.workqueue.DeadLetter;
 import dev.workqueue.NewJob;
 import dev.workqueue.Producer;
 import dev.workqueue.RetryPolicy;
@@ -12,12 +11,7 @@ import dev.workqueue.redis.RedisQueueBackend;
 import dev.workqueue.testkit.redis.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -38,20 +32,19 @@ class RedisRestartIT {
         RedisQueueBackend backend = RedisQueueBackend.builder().url(redis.url()).namespace("restart")
             .connectTimeout(Duration.ofMillis(500)).socketTimeout(Duration.ofSeconds(1)).build();
         Producer producer = Producer.builder(backend).defaultQueue(queue).build()) {
-      Set<String> enqueued = new HashSet<>();
+      JobLedger ledger = new JobLedger();
       List<NewJob> batch = new ArrayList<>();
       for (int i = 0; i < JOBS; i++) {
         batch.add(NewJob.of("job-" + i));
         if (batch.size() == 1_000) {
-          producer.enqueueAll(batch).forEach(result -> enqueued.add(result.jobId()));
+          ledger.enqueued(producer.enqueueAll(batch));
           batch.clear();
         }
       }
-      assertThat(enqueued).hasSize(JOBS);
+      assertThat(ledger.enqueuedCount()).isEqualTo(JOBS);
 
-      Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
       try (Consumer consumer = Consumer.builder(backend, job -> {
-            runs.computeIfAbsent(job.id(), id -> new AtomicInteger()).incrementAndGet();
+            ledger.ran(job);
             Thread.sleep(0, 200_000);
           })
           .name("restart").queue(queue).concurrency(16)
@@ -61,10 +54,10 @@ class RedisRestartIT {
               .maxBackoff(Duration.ofMillis(500)).build())
           .build()) {
         consumer.start();
-        await().atMost(PATIENCE).until(() -> runs.size() >= JOBS / 3);
+        await().atMost(PATIENCE).until(() -> ledger.ranCount() >= JOBS / 3);
 
         redis.kill();
-        int ranBeforeRestart = runs.size();
+        int ranBeforeRestart = ledger.ranCount();
         Thread.sleep(1_000);
         redis.startProcess();
 
@@ -72,23 +65,7 @@ class RedisRestartIT {
             .until(() -> backend.stats(queue).pending() == 0);
         System.out.printf("restart: killed Redis after %,d of %,d jobs had run%n", ranBeforeRestart, JOBS);
       }
-
-      Set<String> dead = new HashSet<>();
-      for (DeadLetter letter : backend.peekDead(queue, JOBS)) {
-        dead.add(letter.jobId());
-      }
-      Set<String> accounted = new HashSet<>(runs.keySet());
-      accounted.addAll(dead);
-      Set<String> lost = new HashSet<>(enqueued);
-      lost.removeAll(accounted);
-      long duplicates = runs.values().stream().mapToInt(AtomicInteger::get).filter(count -> count > 1)
-          .mapToLong(count -> count - 1).sum();
-      System.out.printf("restart ledger: enqueued=%d ran=%d dead=%d lost=%d duplicate-runs=%d%n",
-          enqueued.size(), runs.size(), dead.size(), lost.size(), duplicates);
-
-      assertThat(lost).isEmpty();
-      assertThat(runs.keySet()).isSubsetOf(enqueued);
-      assertThat(backend.stats(queue).inFlight()).isZero();
+      ledger.assertNoneLost("restart", backend, queue);
     }
   }
 }
