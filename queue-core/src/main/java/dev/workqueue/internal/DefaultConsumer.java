@@ -360,7 +360,7 @@ public final class DefaultConsumer implements Consumer {
         if (breaker != null) {
           breaker.onSuccess();
         }
-        settlements.add(new Pending(new Settlement.Ack(flight.leased.lease()), job, took));
+        settleSuccess(flight.leased, took);
       } else {
         // An interceptor that failed around a successful handler has no plan yet.
         FailurePlan plan = flight.plan != null ? flight.plan : plan(job, JobError.of(failure, clock.instant()));
@@ -498,6 +498,10 @@ public final class DefaultConsumer implements Consumer {
 
   private void settle(Settlement settlement, Job job) {
     settlements.add(new Pending(settlement, job, null));
+  }
+
+  private void settleSuccess(LeasedJob leased, Duration handlerTime) {
+    settlements.add(new Pending(new Settlement.Ack(leased.lease()), leased.job(), handlerTime));
   }
 
   private void settleLoop() {

@@ -16,8 +16,8 @@ import java.util.List;
  * Receives job and consumer events. Every method defaults to doing nothing, so an observer
  * overrides only what it needs. Methods are called on the thread where the event happened
  * (producer thread, worker thread, the consumer's settler or maintenance thread) and must be
- * quick and thread-safe. The library always calls observers through a guard: whatever an observer throws
- * is logged once and never disturbs job processing.
+ * quick and thread-safe. The library always calls observers through a guard: whatever an
+ * observer throws is logged once and never disturbs job processing.
  */
 public interface QueueObserver {
   /** A do-nothing observer. */
