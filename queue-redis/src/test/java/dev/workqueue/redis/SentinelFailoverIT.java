@@ -1,29 +1,22 @@
 package dev.workqueue.redis;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.workqueue.Consumer;
 import dev.workqueue.NewJob;
 import dev.workqueue.Producer;
 import dev.workqueue.QueueException;
+import dev.workqueue.testkit.redis.RedisSentinel;
 import dev.workqueue.testkit.redis.RedisServer;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.HostAndPort;
-import redis.clients.jedis.Jedis;
 import redis.clients.jedis.RedisSentinelClient;
 
 /**
@@ -35,48 +28,27 @@ class SentinelFailoverIT {
   private static final String MASTER_NAME = "workqueue";
   private RedisServer master;
   private RedisServer replica;
-  private Path sentinelDirectory;
-  private Process sentinel;
-  private int sentinelPort;
+  private RedisSentinel sentinel;
 
   @BeforeEach
-  void startTopology() throws Exception {
+  void startTopology() {
     master = RedisServer.builder().start();
     replica = RedisServer.builder().options("--replicaof", master.host(), Integer.toString(master.port())).start();
-    sentinelDirectory = Files.createTempDirectory("workqueue-sentinel-");
-    sentinelPort = RedisServer.freePort();
-    Files.writeString(sentinelDirectory.resolve("sentinel.conf"), String.join("\n",
-        "port " + sentinelPort,
-        "bind 127.0.0.1",
-        "dir " + sentinelDirectory,
-        "sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + master.port() + " 1",
-        "sentinel down-after-milliseconds " + MASTER_NAME + " 1000",
-        "sentinel failover-timeout " + MASTER_NAME + " 5000",
-        ""));
-    sentinel = new ProcessBuilder("redis-server", sentinelDirectory.resolve("sentinel.conf").toString(), "--sentinel")
-        .directory(sentinelDirectory.toFile()).redirectErrorStream(true)
-        .redirectOutput(sentinelDirectory.resolve("sentinel.log").toFile()).start();
-    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> currentMasterPort() == master.port());
+    sentinel = RedisSentinel.monitor(MASTER_NAME, master);
   }
 
   @AfterEach
-  void stopTopology() throws IOException, InterruptedException {
-    if (sentinel != null) {
-      sentinel.destroy();
-      sentinel.waitFor(20, TimeUnit.SECONDS);
-    }
+  void stopTopology() {
+    sentinel.close();
     replica.close();
     master.close();
-    try (Stream<Path> files = Files.walk(sentinelDirectory)) {
-      files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-    }
   }
 
   @Test
   void producerAndConsumerCarryOnAfterSentinelPromotesTheReplica() {
     Set<String> ran = ConcurrentHashMap.newKeySet();
     try (RedisSentinelClient client = RedisSentinelClient.builder().masterName(MASTER_NAME)
-            .sentinels(Set.of(new HostAndPort("127.0.0.1", sentinelPort))).build();
+            .sentinels(Set.of(new HostAndPort(sentinel.host(), sentinel.port()))).build();
         RedisQueueBackend backend = RedisQueueBackend.builder().client(client).namespace("sentinel").build();
         Producer producer = Producer.builder(backend).defaultQueue("q").build();
         Consumer consumer = Consumer.builder(backend, job -> ran.add(job.payloadAsString()))
@@ -86,7 +58,7 @@ class SentinelFailoverIT {
       await().atMost(Duration.ofSeconds(20)).until(() -> ran.size() == 50);
 
       master.kill();
-      await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> currentMasterPort() == replica.port());
+      await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> sentinel.masterPort() == replica.port());
       List<NewJob> after = jobs("after", 50);
       await().atMost(Duration.ofSeconds(60)).until(() -> enqueued(producer, after));
 
@@ -100,12 +72,6 @@ class SentinelFailoverIT {
     } catch (QueueException e) {
       // unavailable while Sentinel fails over, or READONLY from a not-yet-promoted node
       return false;
-    }
-  }
-
-  private int currentMasterPort() {
-    try (Jedis jedis = new Jedis("127.0.0.1", sentinelPort)) {
-      return Integer.parseInt(jedis.sentinelGetMasterAddrByName(MASTER_NAME).get(1));
     }
   }
 

@@ -67,7 +67,7 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
-  private static String defaultBinary() {
+  static String defaultBinary() {
     String configured = System.getenv("REDIS_SERVER_BIN");
     return configured != null && !configured.isBlank() ? configured : "redis-server";
   }
@@ -159,8 +159,13 @@ public final class RedisServer implements AutoCloseable {
    * returns the first line of the reply, or the whole payload of a bulk-string reply.
    */
   public String command(String... arguments) throws IOException {
+    return command(host(), port, password, arguments);
+  }
+
+  /** {@link #command(String...)} against any server on {@code host:port}, such as a Sentinel. */
+  static String command(String host, int port, String password, String... arguments) throws IOException {
     try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress(host(), port), 1_000);
+      socket.connect(new InetSocketAddress(host, port), 1_000);
       socket.setSoTimeout(5_000);
       OutputStream out = socket.getOutputStream();
       InputStream in = socket.getInputStream();
@@ -289,6 +294,10 @@ public final class RedisServer implements AutoCloseable {
   @Override
   public synchronized void close() {
     stop();
+    deleteDirectory(directory);
+  }
+
+  static void deleteDirectory(Path directory) {
     try (Stream<Path> files = Files.walk(directory)) {
       files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
     } catch (IOException ignored) {
