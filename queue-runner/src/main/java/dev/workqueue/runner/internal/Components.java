@@ -42,9 +42,18 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.RedisSentinelClient;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * The one place where the runner builds library objects from its configuration: the backend
@@ -62,6 +71,7 @@ public final class Components implements AutoCloseable {
   private final JobInterceptor tracing;
   private final Deque<AutoCloseable> owned = new ArrayDeque<>();
   private QueueLengthUpdater queueLengths;
+  private UnifiedJedis redisClient;
   private boolean closed;
 
   private Components(RunnerConfig config, boolean instrumented) {
@@ -92,24 +102,73 @@ public final class Components implements AutoCloseable {
   }
 
   private QueueBackend createBackend() {
-    if (!config.usesRedis()) {
-      log.info("no redis.url configured: using the in-memory backend; jobs live only in this process");
-      return InMemoryQueueBackend.create();
+    switch (config.redisTopology()) {
+      case NONE -> {
+        log.info("no Redis configured: using the in-memory backend; jobs live only in this process");
+        return InMemoryQueueBackend.create();
+      }
+      case STANDALONE -> {
+        log.info("using the Redis backend at {}",
+            Redaction.redactUrl(config.get(ConfigKeys.REDIS_URL).toString()));
+        RedisQueueBackend.Builder redis = RedisQueueBackend.builder()
+            .url(config.get(ConfigKeys.REDIS_URL).toString())
+            .connectTimeout(config.get(ConfigKeys.REDIS_CONNECT_TIMEOUT))
+            .socketTimeout(config.get(ConfigKeys.REDIS_SOCKET_TIMEOUT))
+            .poolSize(config.get(ConfigKeys.REDIS_POOL_SIZE));
+        if (config.get(ConfigKeys.REDIS_USERNAME) != null) {
+          redis.username(config.get(ConfigKeys.REDIS_USERNAME));
+        }
+        if (config.get(ConfigKeys.REDIS_PASSWORD) != null) {
+          redis.password(config.get(ConfigKeys.REDIS_PASSWORD));
+        }
+        return redis.build();
+      }
+      default -> {
+        return RedisQueueBackend.builder().client(redisClient()).build();
+      }
     }
-    log.info("using the Redis backend at {}",
-        Redaction.redactUrl(config.get(ConfigKeys.REDIS_URL).toString()));
-    RedisQueueBackend.Builder redis = RedisQueueBackend.builder()
-        .url(config.get(ConfigKeys.REDIS_URL).toString())
-        .connectTimeout(config.get(ConfigKeys.REDIS_CONNECT_TIMEOUT))
-        .socketTimeout(config.get(ConfigKeys.REDIS_SOCKET_TIMEOUT))
-        .poolSize(config.get(ConfigKeys.REDIS_POOL_SIZE));
-    if (config.get(ConfigKeys.REDIS_USERNAME) != null) {
-      redis.username(config.get(ConfigKeys.REDIS_USERNAME));
+  }
+
+  /**
+   * The Sentinel or Cluster client, created on first use and closed after the backend. Blocked
+   * idle fetches hold a connection each, so the pool gets {@code redis.pool_size} connections for
+   * commands and as many again for them, as the URL-configured backend does.
+   */
+  private synchronized UnifiedJedis redisClient() {
+    if (redisClient != null) {
+      return redisClient;
     }
-    if (config.get(ConfigKeys.REDIS_PASSWORD) != null) {
-      redis.password(config.get(ConfigKeys.REDIS_PASSWORD));
+    DefaultJedisClientConfig.Builder clientConfig = DefaultJedisClientConfig.builder()
+        .connectionTimeoutMillis((int) config.get(ConfigKeys.REDIS_CONNECT_TIMEOUT).toMillis())
+        .socketTimeoutMillis((int) config.get(ConfigKeys.REDIS_SOCKET_TIMEOUT).toMillis())
+        .user(config.get(ConfigKeys.REDIS_USERNAME))
+        .password(config.get(ConfigKeys.REDIS_PASSWORD));
+    ConnectionPoolConfig pool = new ConnectionPoolConfig();
+    pool.setMaxTotal(2 * config.get(ConfigKeys.REDIS_POOL_SIZE));
+    if (config.redisTopology() == RunnerConfig.RedisTopology.SENTINEL) {
+      List<String> sentinels = config.get(ConfigKeys.REDIS_SENTINEL_NODES);
+      log.info("using the Redis backend on the master {} named by the Sentinels {}",
+          config.get(ConfigKeys.REDIS_SENTINEL_MASTER), sentinels);
+      redisClient = RedisSentinelClient.builder()
+          .masterName(config.get(ConfigKeys.REDIS_SENTINEL_MASTER))
+          .sentinels(hostsAndPorts(sentinels))
+          .clientConfig(clientConfig.build())
+          .poolConfig(pool)
+          .build();
+    } else {
+      List<String> nodes = config.get(ConfigKeys.REDIS_CLUSTER_NODES);
+      log.info("using the Redis backend on the Redis Cluster of {}", nodes);
+      redisClient = RedisClusterClient.builder()
+          .nodes(hostsAndPorts(nodes))
+          .clientConfig(clientConfig.build())
+          .poolConfig(pool)
+          .build();
     }
-    return redis.build();
+    return redisClient;
+  }
+
+  private static Set<HostAndPort> hostsAndPorts(List<String> nodes) {
+    return nodes.stream().map(HostAndPort::from).collect(Collectors.toCollection(LinkedHashSet::new));
   }
 
   /** {@code redis.url} with {@code redis.username} and {@code redis.password} folded into it. */
@@ -195,8 +254,10 @@ public final class Components implements AutoCloseable {
     if (!"redis".equals(config.get(ConfigKeys.PRODUCER_RATE_LIMITER))) {
       return RateLimiter.local(limit);
     }
-    RedisRateLimiter shared = RedisRateLimiter.builder(redisUrlWithCredentials(),
-            "producer-" + config.get(ConfigKeys.QUEUE_NAME), limit)
+    String name = "producer-" + config.get(ConfigKeys.QUEUE_NAME);
+    RedisRateLimiter shared = (config.redisTopology() == RunnerConfig.RedisTopology.STANDALONE
+            ? RedisRateLimiter.builder(redisUrlWithCredentials(), name, limit)
+            : RedisRateLimiter.builder(redisClient(), name, limit))
         .whenUnavailable(RedisRateLimiter.WhenUnavailable.FALLBACK_LOCAL)
         .build();
     owned.push(shared);
@@ -283,5 +344,6 @@ public final class Components implements AutoCloseable {
     }
     registry.close();
     backend.close();
+    closeQuietly(redisClient);
   }
 }

@@ -58,7 +58,7 @@ final class AdminCommand implements Runnable {
     public final Integer call() throws Exception {
       loaded = config.load();
       if (!loaded.usesRedis()) {
-        throw new UsageException("admin commands need redis.url (or WORKQUEUE_REDIS_URL): the "
+        throw new UsageException("admin commands need a Redis (" + RunnerConfig.REDIS_KEYS + "): the "
             + "in-memory backend lives inside one runner process");
       }
       try (Components components = Components.uninstrumented(loaded)) {

@@ -67,7 +67,7 @@ final class EnqueueCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     RunnerConfig loaded = config.load();
     if (!loaded.usesRedis()) {
-      throw new UsageException("enqueue needs redis.url (or WORKQUEUE_REDIS_URL): jobs put into the "
+      throw new UsageException("enqueue needs a Redis (" + RunnerConfig.REDIS_KEYS + "): jobs put into the "
           + "in-memory backend of this short-lived process would be lost");
     }
     Lanes served = new Lanes(loaded.get(ConfigKeys.QUEUE_NAME), loaded.get(ConfigKeys.QUEUE_PRIORITIES));

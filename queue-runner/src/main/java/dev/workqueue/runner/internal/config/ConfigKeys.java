@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
+import redis.clients.jedis.HostAndPort;
 
 /** Every key the runner's configuration accepts, with its default and rule. */
 public final class ConfigKeys {
@@ -30,12 +31,14 @@ public final class ConfigKeys {
 
   private static final List<ConfigKey<?>> KEYS = new ArrayList<>();
   private static final String POSITIVE_DURATION = "a positive duration such as 500ms, 30s, 5m or 1h";
+  private static final String HOST_PORTS =
+      "a non-empty list of host:port, such as [10.0.0.1:26379, 10.0.0.2:26379]";
   private static final String NON_NEGATIVE_DURATION =
       "zero or a positive duration such as 0, 500ms, 30s or 5m";
 
   public static final ConfigKey<URI> REDIS_URL = add("redis.url",
       "a URL such as redis://host:6379 or rediss://host:6380/0", null, url("redis", "rediss"),
-      "Redis server; when unset the runner uses the in-memory backend (one process only).");
+      "Redis server; with no Redis configured at all the runner uses the in-memory backend (one process only).");
   public static final ConfigKey<String> REDIS_USERNAME = add("redis.username",
       "a non-blank string", null, text(), "Redis ACL user; overrides a user in redis.url.");
   public static final ConfigKey<String> REDIS_PASSWORD = secret("redis.password",
@@ -49,6 +52,14 @@ public final class ConfigKeys {
   public static final ConfigKey<Integer> REDIS_POOL_SIZE = add("redis.pool_size",
       "an integer from 1 to 1024", 16, integer(1, 1024),
       "Most Redis connections the process opens.");
+  public static final ConfigKey<String> REDIS_SENTINEL_MASTER = add("redis.sentinel.master",
+      "a non-blank string", null, text(),
+      "Master name that Sentinel monitors; with redis.sentinel.nodes, instead of redis.url.");
+  public static final ConfigKey<List<String>> REDIS_SENTINEL_NODES = add("redis.sentinel.nodes",
+      HOST_PORTS, null, hostPorts(), "Sentinels that name the current master.");
+  public static final ConfigKey<List<String>> REDIS_CLUSTER_NODES = add("redis.cluster.nodes",
+      HOST_PORTS, null, hostPorts(),
+      "Redis Cluster nodes to discover the cluster from, instead of redis.url.");
 
   public static final ConfigKey<String> QUEUE_NAME = add("queue.name",
       Names.RULE, Producer.DEFAULT_QUEUE, name(), "Queue that workers serve and producers fill.");
@@ -336,6 +347,26 @@ public final class ConfigKeys {
           && new HashSet<>(names).size() == names.size());
       return names;
     };
+  }
+
+  private static Reader<List<String>> hostPorts() {
+    return raw -> {
+      List<String> nodes = list(raw);
+      require(!nodes.isEmpty() && nodes.stream().allMatch(ConfigKeys::isHostPort));
+      return nodes;
+    };
+  }
+
+  private static boolean isHostPort(String node) {
+    if (node.lastIndexOf(':') <= 0) {
+      return false; // HostAndPort.from fails on a missing port with an index error, not a clear one
+    }
+    try {
+      HostAndPort parsed = HostAndPort.from(node);
+      return !parsed.getHost().isBlank() && parsed.getPort() >= 1 && parsed.getPort() <= 65_535;
+    } catch (IllegalArgumentException e) { // NumberFormatException included
+      return false;
+    }
   }
 
   private static Reader<List<String>> globs() {

@@ -27,6 +27,10 @@ public final class ConfigLoader {
   public static final Set<String> JOB_ENVIRONMENT =
       Set.of("WORKQUEUE_JOB_ID", "WORKQUEUE_QUEUE", "WORKQUEUE_PRIORITY", "WORKQUEUE_ATTEMPT");
 
+  /** The keys that name a Redis to use; one way at most. */
+  private static final List<ConfigKey<?>> REDIS_TOPOLOGY_KEYS = List.of(ConfigKeys.REDIS_URL,
+      ConfigKeys.REDIS_SENTINEL_MASTER, ConfigKeys.REDIS_SENTINEL_NODES, ConfigKeys.REDIS_CLUSTER_NODES);
+
   private ConfigLoader() {}
 
   /**
@@ -190,10 +194,32 @@ public final class ConfigLoader {
           "at least worker.retry.initial_backoff (" + Durations.format(initial) + ")",
           Durations.format(max));
     }
+    checkRedisTopology(settings, problems);
     if ("redis".equals(values.get(ConfigKeys.PRODUCER_RATE_LIMITER))
-        && values.get(ConfigKeys.REDIS_URL) == null && !settings.containsKey(ConfigKeys.REDIS_URL)) {
+        && REDIS_TOPOLOGY_KEYS.stream().noneMatch(settings::containsKey)) {
       problems.check(false, where(ConfigKeys.PRODUCER_RATE_LIMITER, settings),
-          "local when redis.url is not set", "redis");
+          "local when no Redis is configured (" + RunnerConfig.REDIS_KEYS + ")", "redis");
+    }
+  }
+
+  /** At most one way to reach Redis, and Sentinel's two keys only together. */
+  private static void checkRedisTopology(Map<ConfigKey<?>, Setting> settings, Problems problems) {
+    boolean url = settings.containsKey(ConfigKeys.REDIS_URL);
+    boolean master = settings.containsKey(ConfigKeys.REDIS_SENTINEL_MASTER);
+    boolean sentinels = settings.containsKey(ConfigKeys.REDIS_SENTINEL_NODES);
+    boolean cluster = settings.containsKey(ConfigKeys.REDIS_CLUSTER_NODES);
+    if (master != sentinels) {
+      ConfigKey<?> missing = master ? ConfigKeys.REDIS_SENTINEL_NODES : ConfigKeys.REDIS_SENTINEL_MASTER;
+      ConfigKey<?> given = master ? ConfigKeys.REDIS_SENTINEL_MASTER : ConfigKeys.REDIS_SENTINEL_NODES;
+      problems.check(false, missing.path(), "set together with " + where(given, settings) + ": "
+          + missing.rule(), null);
+    }
+    int ways = (url ? 1 : 0) + (master || sentinels ? 1 : 0) + (cluster ? 1 : 0);
+    if (ways > 1) {
+      List<String> given = REDIS_TOPOLOGY_KEYS.stream().filter(settings::containsKey)
+          .map(key -> where(key, settings)).toList();
+      problems.add("Redis is configured more than one way (" + String.join(", ", given)
+          + "); set only one of " + RunnerConfig.REDIS_KEYS);
     }
   }
 

@@ -41,9 +41,36 @@ public final class RunnerConfig {
     return explicit.contains(key);
   }
 
+  /** The keys that configure a Redis, for messages that ask for one. */
+  public static final String REDIS_KEYS =
+      "redis.url, redis.sentinel.master with redis.sentinel.nodes, or redis.cluster.nodes";
+
+  /** Where the jobs live. */
+  public enum RedisTopology {
+    /** No Redis configured: the in-memory backend of this process. */
+    NONE,
+    /** One server at {@code redis.url}. */
+    STANDALONE,
+    /** The master that the Sentinels of {@code redis.sentinel.nodes} name. */
+    SENTINEL,
+    /** The Redis Cluster that {@code redis.cluster.nodes} belong to. */
+    CLUSTER
+  }
+
+  /** Which Redis the configuration names; the loader allows at most one. */
+  public RedisTopology redisTopology() {
+    if (get(ConfigKeys.REDIS_URL) != null) {
+      return RedisTopology.STANDALONE;
+    }
+    if (get(ConfigKeys.REDIS_SENTINEL_MASTER) != null) {
+      return RedisTopology.SENTINEL;
+    }
+    return get(ConfigKeys.REDIS_CLUSTER_NODES) != null ? RedisTopology.CLUSTER : RedisTopology.NONE;
+  }
+
   /** Whether jobs live in Redis rather than in this process's memory. */
   public boolean usesRedis() {
-    return get(ConfigKeys.REDIS_URL) != null;
+    return redisTopology() != RedisTopology.NONE;
   }
 
   /**

@@ -162,7 +162,47 @@ class ConfigLoaderTest {
         "worker.exec.command must be set when worker.handler is exec: a non-empty list of arguments, or a "
             + "string run by /bin/sh -c, but was null",
         "worker.retry.max_backoff must be at least worker.retry.initial_backoff (1m), but was \"10s\"",
-        "producer.rate_limiter must be local when redis.url is not set, but was \"redis\"");
+        "producer.rate_limiter must be local when no Redis is configured (redis.url, "
+            + "redis.sentinel.master with redis.sentinel.nodes, or redis.cluster.nodes), but was \"redis\"");
+  }
+
+  @Test
+  void sentinelOrClusterKeysConfigureRedisInsteadOfAUrl() throws Exception {
+    RunnerConfig sentinel = ConfigLoader.load(yaml("""
+        redis:
+          sentinel:
+            master: jobs
+            nodes: [10.0.0.1:26379, 'sentinel-2.internal:26379']
+        """), Map.of());
+    assertThat(sentinel.redisTopology()).isEqualTo(RunnerConfig.RedisTopology.SENTINEL);
+    assertThat(sentinel.usesRedis()).isTrue();
+    assertThat(sentinel.get(ConfigKeys.REDIS_SENTINEL_NODES))
+        .containsExactly("10.0.0.1:26379", "sentinel-2.internal:26379");
+
+    RunnerConfig cluster = ConfigLoader.load(null,
+        Map.of("WORKQUEUE_REDIS_CLUSTER_NODES", "10.0.0.1:6379, 10.0.0.2:6379"));
+    assertThat(cluster.redisTopology()).isEqualTo(RunnerConfig.RedisTopology.CLUSTER);
+    assertThat(cluster.get(ConfigKeys.REDIS_CLUSTER_NODES)).containsExactly("10.0.0.1:6379", "10.0.0.2:6379");
+  }
+
+  @Test
+  void redisConfiguredTwoWaysOrHalfASentinelIsRefused() throws Exception {
+    Path file = yaml("""
+        redis:
+          url: redis://cache:6379
+          sentinel:
+            master: jobs
+          cluster:
+            nodes: [10.0.0.1, 'cache:port', 'cache:70000']
+        """);
+
+    assertThat(problems(file, Map.of())).containsExactlyInAnyOrder(
+        "redis.cluster.nodes must be a non-empty list of host:port, such as [10.0.0.1:26379, "
+            + "10.0.0.2:26379], but was [10.0.0.1, cache:port, cache:70000]",
+        "redis.sentinel.nodes must be set together with redis.sentinel.master: a non-empty list of "
+            + "host:port, such as [10.0.0.1:26379, 10.0.0.2:26379], but was null",
+        "Redis is configured more than one way (redis.url, redis.sentinel.master, redis.cluster.nodes); "
+            + "set only one of redis.url, redis.sentinel.master with redis.sentinel.nodes, or redis.cluster.nodes");
   }
 
   @Test

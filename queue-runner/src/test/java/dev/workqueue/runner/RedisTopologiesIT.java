@@ -1,0 +1,83 @@
+package dev.workqueue.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.workqueue.testkit.redis.RedisSentinel;
+import dev.workqueue.testkit.redis.RedisServer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The runner jar against a Sentinel-managed master and against a Redis Cluster, configured only
+ * through their keys: enqueue, a worker that becomes ready and works the jobs off, admin stats.
+ */
+class RedisTopologiesIT {
+  private static final int JOBS = 20;
+
+  @TempDir
+  Path dir;
+
+  @BeforeAll
+  static void requireBinary() {
+    Assumptions.assumeTrue(RedisServer.isAvailable(), "redis-server is not installed");
+  }
+
+  @Test
+  void workerFindsTheMasterThroughSentinel() throws Exception {
+    try (RedisServer master = RedisServer.builder().start();
+        RedisSentinel sentinel = RedisSentinel.monitor("runner-master", master)) {
+      enqueueWorkAndCount("sentinel-jobs", Map.of(
+          "WORKQUEUE_REDIS_SENTINEL_MASTER", "runner-master",
+          "WORKQUEUE_REDIS_SENTINEL_NODES", sentinel.address()));
+      assertThat(master.command("DBSIZE")).as("keys on the master Sentinel named").isNotEqualTo(":0");
+    }
+  }
+
+  @Test
+  void workerRunsOnARedisCluster() throws Exception {
+    try (RedisServer node = RedisServer.builder()
+        .options("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf").start()) {
+      node.command("CLUSTER", "ADDSLOTSRANGE", "0", "16383");
+      await().atMost(Duration.ofSeconds(20)).until(() -> node.command("CLUSTER", "INFO").contains("cluster_state:ok"));
+      enqueueWorkAndCount("cluster-jobs", Map.of("WORKQUEUE_REDIS_CLUSTER_NODES", node.host() + ":" + node.port()));
+    }
+  }
+
+  private void enqueueWorkAndCount(String queue, Map<String, String> redis) throws Exception {
+    int port = RedisServer.freePort();
+    Map<String, String> env = new HashMap<>(redis);
+    env.put("WORKQUEUE_QUEUE_NAME", queue);
+    env.put("WORKQUEUE_WORKER_HANDLER", "log");
+    env.put("WORKQUEUE_HTTP_PORT", Integer.toString(port));
+    String lines = IntStream.range(0, JOBS).mapToObj(i -> "{\"payload\": \"job-" + i + "\"}\n")
+        .collect(Collectors.joining());
+    RunnerJar.Child enqueue = RunnerJar.run(dir, env, lines, "enqueue");
+    assertThat(enqueue.exitCode()).as(enqueue.stderr()).isZero();
+    assertThat(enqueue.stdout().lines()).hasSize(JOBS);
+
+    try (RunnerJar.Child worker = RunnerJar.start(dir, env, "worker")) {
+      worker.awaitHealthy(port);
+      await().atMost(Duration.ofSeconds(30)).until(() -> RunnerJar.status(port, "/readyz") == 200);
+      await().atMost(Duration.ofSeconds(60)).until(() -> field(env, queue, "completed") == JOBS);
+      assertThat(field(env, queue, "waiting")).isZero();
+      assertThat(field(env, queue, "dead")).isZero();
+      worker.terminate();
+      assertThat(worker.awaitExit(Duration.ofSeconds(60))).as(worker.stderr()).isZero();
+    }
+  }
+
+  private long field(Map<String, String> env, String queue, String field) throws Exception {
+    RunnerJar.Child stats = RunnerJar.run(dir, env, "", "admin", "stats", "--json");
+    assertThat(stats.exitCode()).as(stats.stderr()).isZero();
+    return AdminJson.queueField(stats.stdout(), queue, field);
+  }
+}
