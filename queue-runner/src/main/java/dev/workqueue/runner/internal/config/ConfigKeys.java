@@ -38,7 +38,8 @@ public final class ConfigKeys {
 
   public static final ConfigKey<URI> REDIS_URL = add("redis.url",
       "a URL such as redis://host:6379 or rediss://host:6380/0", null, url("redis", "rediss"),
-      "Redis server; with no Redis configured at all the runner uses the in-memory backend (one process only).");
+      "Redis server; with no Redis configured at all the runner uses the in-memory backend "
+          + "(one process only).");
   public static final ConfigKey<String> REDIS_USERNAME = add("redis.username",
       "a non-blank string", null, text(), "Redis ACL user; overrides a user in redis.url.");
   public static final ConfigKey<String> REDIS_PASSWORD = secret("redis.password",
