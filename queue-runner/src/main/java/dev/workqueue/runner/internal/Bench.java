@@ -30,7 +30,8 @@ public final class Bench {
   /**
    * What to run.
    *
-   * @param jobs jobs to enqueue
+   * @param jobs jobs to enqueue and measure
+   * @param warmupJobs jobs run first, at the same rate, and left out of every figure
    * @param payloadBytes size of each payload
    * @param queue queue to use
    * @param priority priority of every job
@@ -38,8 +39,8 @@ public final class Bench {
    * @param concurrency worker threads
    * @param timeout longest wait for all jobs to be processed
    */
-  public record Settings(int jobs, int payloadBytes, String queue, String priority, double offeredRate,
-      int concurrency, Duration timeout) {}
+  public record Settings(int jobs, int warmupJobs, int payloadBytes, String queue, String priority,
+      double offeredRate, int concurrency, Duration timeout) {}
 
   /**
    * What was measured.
@@ -74,6 +75,7 @@ public final class Bench {
       Map<String, Object> map = new LinkedHashMap<>();
       map.put("backend", backend);
       map.put("jobs", jobs());
+      map.put("warmup_jobs", settings.warmupJobs());
       map.put("processed", processed);
       map.put("payload_bytes", settings.payloadBytes());
       map.put("priority", settings.priority());
@@ -94,8 +96,8 @@ public final class Bench {
       StringBuilder table = new StringBuilder();
       table.append(String.format("backend            %s%n", backend));
       table.append(String.format("jobs               %d enqueued, %d processed (payload %d bytes, "
-          + "priority %s, concurrency %d)%n", jobs(), processed, settings.payloadBytes(), settings.priority(),
-          settings.concurrency()));
+          + "priority %s, concurrency %d, after %d warm-up jobs)%n", jobs(), processed,
+          settings.payloadBytes(), settings.priority(), settings.concurrency(), settings.warmupJobs()));
       table.append(String.format("offered rate       %s%n",
           settings.offeredRate() == 0 ? "unlimited" : settings.offeredRate() + " jobs/s"));
       table.append(String.format("enqueue rate       %,.0f jobs/s (%.2f s)%n", enqueueRate(),
@@ -119,8 +121,14 @@ public final class Bench {
     long[] latencyNanos = new long[settings.jobs()];
     AtomicInteger processed = new AtomicInteger();
     CountDownLatch done = new CountDownLatch(settings.jobs());
+    // Warm-up jobs are all processed before the first measured job is enqueued.
+    CountDownLatch warmingUp = new CountDownLatch(settings.warmupJobs());
     Clock clock = Clock.systemUTC();
     Consumer consumer = components.consumerBuilder(job -> {
+      if (warmingUp.getCount() > 0) {
+        warmingUp.countDown();
+        return;
+      }
       Duration latency = Duration.between(job.createdAt(), clock.instant());
       int index = processed.getAndIncrement();
       if (index < latencyNanos.length) {
@@ -137,8 +145,10 @@ public final class Bench {
         .defaultPriority(settings.priority())
         .maxPayloadBytes(Math.max(Producer.DEFAULT_MAX_PAYLOAD_BYTES, settings.payloadBytes()))
         .build()) {
+      enqueue(producer, payload, settings.offeredRate(), settings.warmupJobs());
+      warmingUp.await(settings.timeout().toNanos(), TimeUnit.NANOSECONDS);
       long start = System.nanoTime();
-      enqueue(producer, payload, settings);
+      enqueue(producer, payload, settings.offeredRate(), settings.jobs());
       long enqueued = System.nanoTime();
       done.await(settings.timeout().toNanos(), TimeUnit.NANOSECONDS);
       long finished = System.nanoTime();
@@ -150,12 +160,12 @@ public final class Bench {
     }
   }
 
-  private static void enqueue(Producer producer, byte[] payload, Settings settings)
+  private static void enqueue(Producer producer, byte[] payload, double offeredRate, int jobs)
       throws InterruptedException {
-    if (settings.offeredRate() == 0) {
-      for (int sent = 0; sent < settings.jobs(); sent += BATCH) {
+    if (offeredRate == 0) {
+      for (int sent = 0; sent < jobs; sent += BATCH) {
         List<NewJob> batch = new ArrayList<>();
-        for (int i = sent; i < Math.min(settings.jobs(), sent + BATCH); i++) {
+        for (int i = sent; i < Math.min(jobs, sent + BATCH); i++) {
           batch.add(NewJob.of(payload));
         }
         producer.enqueueAll(batch);
@@ -163,8 +173,8 @@ public final class Bench {
       return;
     }
     RateLimiter limiter = RateLimiter.local(RateLimiterConfig.builder()
-        .permitsPerSecond(settings.offeredRate()).build());
-    for (int i = 0; i < settings.jobs(); i++) {
+        .permitsPerSecond(offeredRate).build());
+    for (int i = 0; i < jobs; i++) {
       limiter.acquire();
       producer.enqueue(NewJob.of(payload));
     }

@@ -26,11 +26,25 @@ class BenchTest {
     RunnerConfig config = RunnerConfig.defaults();
     try (Components components = Components.create(config)) {
       Bench.Report report = Bench.run(components, config,
-          new Bench.Settings(200, 16, "bench", "default", 0, 2, Duration.ofSeconds(60)));
+          new Bench.Settings(200, 0, 16, "bench", "default", 0, 2, Duration.ofSeconds(60)));
 
       assertThat(report.processed()).isEqualTo(200);
       assertThat(report.toMap()).containsKeys("enqueue_rate_per_sec", "processing_rate_per_sec", "latency_ms");
       assertThat(report.toTable()).contains("enqueue rate", "processing rate", "p50", "p95", "p99", "max");
+    }
+  }
+
+  @Test
+  void warmUpJobsRunFirstAndAreLeftOutOfTheFigures() throws Exception {
+    RunnerConfig config = RunnerConfig.defaults();
+    try (Components components = Components.create(config)) {
+      Bench.Report report = Bench.run(components, config,
+          new Bench.Settings(100, 300, 16, "warm", "default", 0, 2, Duration.ofSeconds(60)));
+
+      assertThat(report.processed()).isEqualTo(100);
+      assertThat(report.toMap()).containsEntry("jobs", 100).containsEntry("warmup_jobs", 300);
+      assertThat(report.toTable()).contains("after 300 warm-up jobs");
+      assertThat(components.backend().stats("warm").pending()).isZero();
     }
   }
 }

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Enqueues N jobs at an offered rate while workers in this process take them, then "
         + "reports enqueue rate, processing rate and end-to-end latency p50/p95/p99/max. Uses Redis "
-        + "when redis.url is set, else the in-memory backend.")
+        + "when one is configured, else the in-memory backend.")
 final class BenchCommand implements Callable<Integer> {
   @Mixin
   ConfigOption config;
@@ -27,6 +27,11 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = {"-n", "--jobs"}, paramLabel = "N", defaultValue = "10000",
       description = "Jobs to enqueue (default: ${DEFAULT-VALUE}).")
   int jobs;
+
+  @Option(names = "--warmup", paramLabel = "N", defaultValue = "0",
+      description = "Jobs run first, at the same rate, and left out of every figure, so that the "
+          + "code measured is compiled and connections are open (default: ${DEFAULT-VALUE}).")
+  int warmup;
 
   @Option(names = "--payload-size", paramLabel = "BYTES", defaultValue = "256",
       description = "Payload size in bytes (default: ${DEFAULT-VALUE}).")
@@ -65,13 +70,14 @@ final class BenchCommand implements Callable<Integer> {
     List<String> priorities = loaded.get(ConfigKeys.QUEUE_PRIORITIES);
     Problems problems = new Problems("bench options")
         .atLeast(jobs, 1, "--jobs")
+        .atLeast(warmup, 0, "--warmup")
         .atLeast(payloadSize, 0, "--payload-size")
         .check(rate >= 0, "--rate", "at least 0", rate)
         .check(concurrency == null || concurrency >= 1, "--concurrency", "at least 1", concurrency)
         .check(priorities.contains(lane), "--priority", "one of queue.priorities " + priorities, lane);
     Duration wait = OptionChecks.duration(problems, "--timeout", timeout);
     OptionChecks.throwIfAny(problems);
-    Bench.Settings settings = new Bench.Settings(jobs, payloadSize, queue, lane, rate,
+    Bench.Settings settings = new Bench.Settings(jobs, warmup, payloadSize, queue, lane, rate,
         concurrency != null ? concurrency : loaded.get(ConfigKeys.WORKER_CONCURRENCY), wait);
     Bench.Report report;
     try (Components components = Components.create(loaded)) {
