@@ -44,6 +44,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -58,6 +59,8 @@ import org.slf4j.MDC;
 public final class DefaultConsumer implements Consumer {
   private static final Logger log = LoggerFactory.getLogger(DefaultConsumer.class);
   private static final int SETTLE_BATCH = 512;
+  /** How long a busy settler lets outcomes gather before it looks again. */
+  private static final long SETTLE_LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
   private static final int RECOVER_BATCH = 1_000;
   private static final Duration INITIAL_RETRY_PAUSE = Duration.ofMillis(100);
   private static final Duration MAX_RETRY_PAUSE = Duration.ofSeconds(5);
@@ -504,14 +507,26 @@ public final class DefaultConsumer implements Consumer {
     settlements.add(new Pending(new Settlement.Ack(leased.lease()), leased.job(), handlerTime));
   }
 
+  /**
+   * Writes outcomes in batches. While they arrive faster than one per batch, the settler naps
+   * briefly when it finds none instead of waiting on the queue, so that workers hand over
+   * outcomes without waking it for each one.
+   */
   private void settleLoop() {
     List<Pending> batch = new ArrayList<>(SETTLE_BATCH);
+    boolean busy = false;
     while (true) {
-      Pending first;
-      try {
-        first = settlements.poll(100, TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
+      Pending first = settlements.poll();
+      if (first == null && busy) {
+        LockSupport.parkNanos(SETTLE_LINGER_NANOS);
         first = settlements.poll();
+      }
+      if (first == null) {
+        try {
+          first = settlements.poll(100, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          first = settlements.poll();
+        }
       }
       if (first == null) {
         if (!settling) {
@@ -521,6 +536,7 @@ public final class DefaultConsumer implements Consumer {
       }
       batch.add(first);
       settlements.drainTo(batch, SETTLE_BATCH - 1);
+      busy = batch.size() > 1;
       apply(batch);
       batch.clear();
     }
