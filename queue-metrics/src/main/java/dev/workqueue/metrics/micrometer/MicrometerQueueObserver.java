@@ -85,6 +85,7 @@ public final class MicrometerQueueObserver implements QueueObserver {
   // Queues published under their own name: one lookup per event instead of folding, then looking up.
   private final ConcurrentHashMap<String, QueueMeters> metersByUnfoldedQueue = new ConcurrentHashMap<>();
   private final ConsumerGauges consumerGauges;
+  private volatile NamedMeters firstQueue;
 
   private MicrometerQueueObserver(Builder builder) {
     this.registry = builder.registry;
@@ -160,9 +161,24 @@ public final class MicrometerQueueObserver implements QueueObserver {
   }
 
   private QueueMeters meters(String queue) {
+    // Most processes feed and serve one queue: comparing with that name is cheaper than hashing
+    // it (names read from Redis are new strings whose hash is not cached yet). Only the first
+    // queue takes this path, so the field is written once and never bounces between threads.
+    NamedMeters first = firstQueue;
+    if (first != null && first.queue().equals(queue)) {
+      return first.meters();
+    }
     QueueMeters meters = metersByUnfoldedQueue.get(queue);
-    return meters != null ? meters : metersOfNewOrFoldedQueue(queue);
+    if (meters == null) {
+      meters = metersOfNewOrFoldedQueue(queue);
+    }
+    if (first == null) {
+      firstQueue = new NamedMeters(queue, meters);
+    }
+    return meters;
   }
+
+  private record NamedMeters(String queue, QueueMeters meters) {}
 
   private QueueMeters metersOfNewOrFoldedQueue(String queue) {
     String tag = folder.tagFor(queue);

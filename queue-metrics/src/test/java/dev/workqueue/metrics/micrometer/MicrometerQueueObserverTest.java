@@ -187,6 +187,24 @@ class MicrometerQueueObserverTest {
   }
 
   @Test
+  void eventsOfInterleavedQueuesAreCountedUnderTheirOwnTags() {
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry)
+        .queueTagAllowList(Set.of("emails", "reports"))
+        .build();
+    Producer producer = track(Producer.builder(backend).observer(metrics).build());
+    // The first queue seen is folded, later ones are not: each must still land under its own tag.
+    List<String> queues = List.of("scratch", "emails", "scratch", "reports", "emails", "emails", "scratch");
+    for (String queue : queues) {
+      producer.enqueue(NewJob.builder("x").queue(queue).build());
+    }
+
+    PrometheusSamples scrape = PrometheusSamples.parse(registry.scrape());
+    assertThat(scrape.value("jobs_produced_total", Map.of("queue", "other"))).isEqualTo(3);
+    assertThat(scrape.value("jobs_produced_total", Map.of("queue", "emails"))).isEqualTo(3);
+    assertThat(scrape.value("jobs_produced_total", Map.of("queue", "reports"))).isEqualTo(1);
+  }
+
+  @Test
   void buildReportsEveryInvalidSettingAtOnce() {
     assertThatThrownBy(() -> MicrometerQueueObserver.builder(null)
         .foldedQueueBuckets(0)
