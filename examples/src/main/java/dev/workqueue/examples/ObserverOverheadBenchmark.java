@@ -9,10 +9,12 @@ import dev.workqueue.event.JobEnqueuedEvent;
 import dev.workqueue.event.JobStartedEvent;
 import dev.workqueue.event.JobSucceededEvent;
 import dev.workqueue.memory.InMemoryQueueBackend;
+import dev.workqueue.metrics.micrometer.CachedWallClock;
 import dev.workqueue.metrics.micrometer.MicrometerQueueObserver;
 import dev.workqueue.metrics.otel.OpenTelemetryJobInterceptor;
 import dev.workqueue.spi.JobInterceptor;
 import dev.workqueue.spi.QueueObserver;
+import io.micrometer.core.instrument.Clock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
@@ -22,6 +24,7 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,7 +33,6 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,18 +45,21 @@ import java.util.function.ToDoubleFunction;
  * the producer holding back whenever more than {@value #BACKLOG} jobs wait, and records jobs per
  * second from the first enqueue to the last handler call and the CPU time the whole process spent
  * per job. The bounded backlog keeps the heap small: filling the queue with every job first made
- * each run's figure depend mostly on how many collections of a large live heap fell into it. Variants: no observers; the Micrometer
- * observer; the observer plus tracing on the bare OpenTelemetry API (what a host without an SDK
- * pays); with the argument {@code sdk} also the observer plus tracing into an SDK that samples
- * every span, which is the price of tracing itself rather than of this library.
+ * each run's figure depend mostly on how many collections of a large live heap fell into it.
  *
- * <p>Variants run in rotating order within each round; the first round is a warm-up; the median
- * and the best of the other rounds are reported. On a shared machine wall-clock throughput
- * swings more than the observers cost, so CPU per job (less sensitive to other processes) and the
- * observers' own work per job, timed alone, are printed too.
+ * <p>Variants: no observers; the Micrometer observer with its Prometheus registry on the system
+ * clock, and on a {@link CachedWallClock} as the runner sets it up; that observer plus tracing on
+ * the bare OpenTelemetry API (what a host without an SDK pays); with the argument {@code sdk} also
+ * the observer plus tracing into an SDK that samples every span, which is the price of tracing
+ * itself rather than of this library.
+ *
+ * <p>Variants run in rotating order within each round; the first round is a warm-up. On a shared
+ * machine wall-clock throughput swings from run to run by more than the observers cost, so each
+ * variant is compared with the baseline run of the same round, and the median and quartiles of
+ * those changes are printed, with CPU per job and the observers' own work per job, timed alone.
  *
  * <p>Run: {@code ./mvnw -q -pl examples exec:java -Dexec.mainClass=dev.workqueue.examples.ObserverOverheadBenchmark
- * [-Dexec.args="JOBS CONCURRENCY ROUNDS [sdk]"]} (defaults 2000000 8 8).
+ * [-Dexec.args="JOBS CONCURRENCY ROUNDS [sdk]"]} (defaults 2000000 8 12).
  */
 public final class ObserverOverheadBenchmark {
   private static final String QUEUE = "bench";
@@ -64,7 +69,8 @@ public final class ObserverOverheadBenchmark {
 
   private enum Variant {
     NONE("no observers"),
-    METRICS("Micrometer observer"),
+    METRICS_SYSTEM_CLOCK("Micrometer, registry on system clock"),
+    METRICS("Micrometer, registry on CachedWallClock"),
     METRICS_AND_API_TRACING("Micrometer + tracing on the API, no SDK"),
     METRICS_AND_SDK_TRACING("Micrometer + tracing, SDK samples all");
 
@@ -73,34 +79,24 @@ public final class ObserverOverheadBenchmark {
     Variant(String label) {
       this.label = label;
     }
+
+    boolean metrics() {
+      return this != NONE;
+    }
+
+    boolean tracing() {
+      return this == METRICS_AND_API_TRACING || this == METRICS_AND_SDK_TRACING;
+    }
   }
 
   /** One run: jobs per second, and the process's CPU time per job. */
   private record Result(double jobsPerSecond, double cpuNanosPerJob) {}
 
-  /** How the measured rounds of a variant are summarized: throughputs take the higher, costs the lower. */
-  private enum Statistic {
-    MEDIAN, BEST;
-
-    double throughput(double[] sorted) {
-      return this == BEST ? sorted[sorted.length - 1] : median(sorted);
-    }
-
-    double cost(double[] sorted) {
-      return this == BEST ? sorted[0] : median(sorted);
-    }
-
-    private static double median(double[] sorted) {
-      int middle = sorted.length / 2;
-      return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-    }
-  }
-
   /** Runs the benchmark; arguments: jobs, concurrency, rounds and {@code sdk}, each optional. */
   public static void main(String[] args) throws Exception {
     int jobs = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
     int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 8;
-    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 8;
+    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 12;
     boolean withSdk = args.length > 3 && args[3].equals("sdk");
     System.out.printf("observer overhead: %,d no-op jobs, concurrency %d, %d rounds (first is warm-up), %d cores%n",
         jobs, concurrency, rounds, Runtime.getRuntime().availableProcessors());
@@ -121,27 +117,38 @@ public final class ObserverOverheadBenchmark {
         }
       }
     }
-    for (Statistic statistic : Statistic.values()) {
-      summarize(statistic, variants, results);
-    }
-    reportObserverWorkPerJob(summary(results.get(Variant.NONE), Statistic.MEDIAN).cpuNanosPerJob());
+    summarize(variants, results);
+    reportObserverWorkPerJob(median(sorted(results.get(Variant.NONE), Result::cpuNanosPerJob)));
   }
 
-  private static void summarize(Statistic statistic, Variant[] variants, Map<Variant, List<Result>> results) {
-    System.out.println(statistic.name().toLowerCase(Locale.ROOT)
-        + " of the measured rounds (change against no observers):");
-    Result baseline = summary(results.get(Variant.NONE), statistic);
+  /**
+   * Prints each variant's median figures, and its throughput against the baseline run of the same
+   * round: neighbouring runs share the machine's state of the moment, so the change within a
+   * round is steadier than the change between medians.
+   */
+  private static void summarize(Variant[] variants, Map<Variant, List<Result>> results) {
+    List<Result> baseline = results.get(Variant.NONE);
+    double baselineCpu = median(sorted(baseline, Result::cpuNanosPerJob));
+    System.out.println("medians of the measured rounds; throughput change against no observers in the same round,"
+        + " median [quartiles]:");
     for (Variant variant : variants) {
-      Result result = summary(results.get(variant), statistic);
-      System.out.printf("  %-40s %,10.0f jobs/s (%+6.1f%%)  cpu %,6.0f ns/job (%+6.1f%%)%n",
-          variant.label,
-          result.jobsPerSecond(), change(result.jobsPerSecond(), baseline.jobsPerSecond()),
-          result.cpuNanosPerJob(), change(result.cpuNanosPerJob(), baseline.cpuNanosPerJob()));
+      List<Result> rounds = results.get(variant);
+      double[] changes = new double[rounds.size()];
+      for (int i = 0; i < rounds.size(); i++) {
+        changes[i] = change(rounds.get(i).jobsPerSecond(), baseline.get(i).jobsPerSecond());
+      }
+      Arrays.sort(changes);
+      double cpu = median(sorted(rounds, Result::cpuNanosPerJob));
+      System.out.printf("  %-40s %,10.0f jobs/s  %+6.1f%% [%+.1f%%, %+.1f%%]  cpu %,6.0f ns/job (%+6.1f%%)%n",
+          variant.label, median(sorted(rounds, Result::jobsPerSecond)), median(changes),
+          changes[changes.length / 4], changes[(3 * changes.length) / 4], cpu, change(cpu, baselineCpu));
     }
   }
 
   private static Result run(Variant variant, int jobs, int concurrency) throws InterruptedException {
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    CachedWallClock cachedClock = CachedWallClock.start();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, new PrometheusRegistry(),
+        variant == Variant.METRICS_SYSTEM_CLOCK ? Clock.SYSTEM : cachedClock);
     OpenTelemetrySdk sdk = variant == Variant.METRICS_AND_SDK_TRACING ? sampledSdk() : null;
     AtomicLong handled = new AtomicLong();
     try (InMemoryQueueBackend backend = InMemoryQueueBackend.create()) {
@@ -149,12 +156,12 @@ public final class ObserverOverheadBenchmark {
       Consumer.Builder consumerBuilder = Consumer.builder(backend, job -> handled.incrementAndGet())
           .queue(QUEUE).concurrency(concurrency);
       MicrometerQueueObserver metrics = null;
-      if (variant != Variant.NONE) {
+      if (variant.metrics()) {
         metrics = MicrometerQueueObserver.builder(registry).build();
         producerBuilder.observer(metrics);
         consumerBuilder.observer(metrics);
       }
-      if (variant == Variant.METRICS_AND_API_TRACING || variant == Variant.METRICS_AND_SDK_TRACING) {
+      if (variant.tracing()) {
         JobInterceptor tracing = OpenTelemetryJobInterceptor.builder(sdk != null ? sdk : OpenTelemetry.noop())
             .build();
         producerBuilder.interceptor(tracing);
@@ -194,36 +201,43 @@ public final class ObserverOverheadBenchmark {
         sdk.close();
       }
       registry.close();
+      cachedClock.close();
     }
   }
 
   /**
    * Times the observers' own work per job on one thread, as the engine calls them: the Micrometer
-   * observer's enqueued, started and succeeded events through the guarding composite, and the
-   * tracing interceptor around one enqueue and one handler call on the bare API; and sets each
-   * against the CPU time a job takes without observers.
+   * observer's enqueued, started and succeeded events through the guarding composite, on either
+   * clock, and the tracing interceptor around one enqueue and one handler call on the bare API;
+   * and sets each against the CPU time a job takes without observers.
    */
   private static void reportObserverWorkPerJob(double cpuNanosPerJob) throws Exception {
-    QueueObserver metrics = QueueObserver.composite(List.of(
-        MicrometerQueueObserver.builder(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).build()));
-    JobInterceptor tracing = OpenTelemetryJobInterceptor.builder(OpenTelemetry.noop()).build();
     Instant now = Instant.now();
     Job job = new Job("job-1", QUEUE, "default", new byte[1], 1, 0, now, now, Map.of(), null);
+    System.out.printf("observer work per job, timed alone, against %,.0f ns of CPU per job without observers (median):%n",
+        cpuNanosPerJob);
+    try (CachedWallClock cachedClock = CachedWallClock.start()) {
+      for (Clock clock : List.of(Clock.SYSTEM, cachedClock)) {
+        QueueObserver metrics = QueueObserver.composite(List.of(MicrometerQueueObserver.builder(
+            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, new PrometheusRegistry(), clock)).build()));
+        double nanos = bestNanosPerCall(() -> {
+          metrics.onEnqueued(new JobEnqueuedEvent(job, true));
+          metrics.onStarted(new JobStartedEvent(job, "bench"));
+          metrics.onSucceeded(new JobSucceededEvent(job, "bench", Duration.ofNanos(1_000)));
+        });
+        System.out.printf("  Micrometer observer, registry on %-15s %,6.0f ns (%.1f%%)%n",
+            clock == cachedClock ? "CachedWallClock" : "system clock", nanos, nanos * 100 / cpuNanosPerJob);
+      }
+    }
+    JobInterceptor tracing = OpenTelemetryJobInterceptor.builder(OpenTelemetry.noop()).build();
     List<NewJob> toEnqueue = List.of(NewJob.of(new byte[1]));
     List<EnqueueResult> enqueued = List.of(new EnqueueResult(job.id(), true));
-    double metricsNanos = bestNanosPerCall(() -> {
-      metrics.onEnqueued(new JobEnqueuedEvent(job, true));
-      metrics.onStarted(new JobStartedEvent(job, "bench"));
-      metrics.onSucceeded(new JobSucceededEvent(job, "bench", Duration.ofNanos(1_000)));
-    });
     double tracingNanos = bestNanosPerCall(() -> {
       tracing.aroundEnqueue(toEnqueue, jobs -> enqueued);
       tracing.aroundHandle(job, handled -> {});
     });
-    System.out.printf("observer work per job, timed alone, against %,.0f ns of CPU per job without observers (median):%n",
-        cpuNanosPerJob);
-    System.out.printf("  Micrometer observer %,6.0f ns (%.1f%%)%n", metricsNanos, metricsNanos * 100 / cpuNanosPerJob);
-    System.out.printf("  tracing on the API  %,6.0f ns (%.1f%%)%n", tracingNanos, tracingNanos * 100 / cpuNanosPerJob);
+    System.out.printf("  tracing on the API, no SDK                     %,6.0f ns (%.1f%%)%n",
+        tracingNanos, tracingNanos * 100 / cpuNanosPerJob);
   }
 
   @FunctionalInterface
@@ -274,14 +288,13 @@ public final class ObserverOverheadBenchmark {
         .build();
   }
 
-  private static Result summary(List<Result> results, Statistic statistic) {
-    return new Result(
-        statistic.throughput(sorted(results, Result::jobsPerSecond)),
-        statistic.cost(sorted(results, Result::cpuNanosPerJob)));
-  }
-
   private static double[] sorted(List<Result> results, ToDoubleFunction<Result> figure) {
     return results.stream().mapToDouble(figure).sorted().toArray();
+  }
+
+  private static double median(double[] sorted) {
+    int middle = sorted.length / 2;
+    return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
   }
 
   private static double change(double value, double baseline) {
