@@ -8,6 +8,7 @@ import dev.workqueue.RetryPolicy;
 import dev.workqueue.event.JobDeadLetteredEvent;
 import dev.workqueue.event.JobSucceededEvent;
 import dev.workqueue.memory.InMemoryQueueBackend;
+import dev.workqueue.metrics.micrometer.CachedWallClock;
 import dev.workqueue.metrics.micrometer.MicrometerQueueObserver;
 import dev.workqueue.metrics.micrometer.QueueLengthUpdater;
 import dev.workqueue.metrics.otel.OpenTelemetryJobInterceptor;
@@ -20,6 +21,7 @@ import io.opentelemetry.exporter.logging.LoggingSpanExporter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +47,10 @@ public final class MetricsExample {
 
   /** Runs the example; takes no arguments. */
   public static void main(String[] args) throws InterruptedException {
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // The cached clock spares the duration histogram two system clock reads per job.
+    CachedWallClock clock = CachedWallClock.start();
+    PrometheusMeterRegistry registry =
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, new PrometheusRegistry(), clock);
     OpenTelemetrySdk openTelemetry = OpenTelemetrySdk.builder()
         .setTracerProvider(SdkTracerProvider.builder()
             .addSpanProcessor(SimpleSpanProcessor.create(LoggingSpanExporter.create()))
@@ -105,6 +110,8 @@ public final class MetricsExample {
           .forEach(System.out::println);
     } finally {
       openTelemetry.close();
+      registry.close();
+      clock.close();
     }
   }
 

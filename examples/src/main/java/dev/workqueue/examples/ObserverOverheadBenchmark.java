@@ -59,7 +59,7 @@ import java.util.function.ToDoubleFunction;
  * those changes are printed, with CPU per job and the observers' own work per job, timed alone.
  *
  * <p>Run: {@code ./mvnw -q -pl examples exec:java -Dexec.mainClass=dev.workqueue.examples.ObserverOverheadBenchmark
- * [-Dexec.args="JOBS CONCURRENCY ROUNDS [sdk]"]} (defaults 2000000 8 12).
+ * [-Dexec.args="JOBS CONCURRENCY ROUNDS [sdk]"]} (defaults 2000000 8 16).
  */
 public final class ObserverOverheadBenchmark {
   private static final String QUEUE = "bench";
@@ -96,7 +96,7 @@ public final class ObserverOverheadBenchmark {
   public static void main(String[] args) throws Exception {
     int jobs = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
     int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 8;
-    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 12;
+    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 16;
     boolean withSdk = args.length > 3 && args[3].equals("sdk");
     System.out.printf("observer overhead: %,d no-op jobs, concurrency %d, %d rounds (first is warm-up), %d cores%n",
         jobs, concurrency, rounds, Runtime.getRuntime().availableProcessors());

@@ -45,11 +45,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Queue names become tag values only through a bounded mapping: names on the allow-list (or,
  * without one, the first {@link Builder#queueTagLimit(int)} names seen) are kept; every other
  * name is folded into {@code other}, or into {@code other-0} … {@code other-<n-1>} by a stable
- * hash of the name. Meters are registered once per tag value and cached, so an event of a queue
- * published under its own name costs one hash lookup and a meter update. Register one instance
- * with both the producer and the consumer:
+ * hash of the name. Meters are registered once per tag value and cached, so an event costs a
+ * comparison with the first queue's name (or a hash lookup for other queues) and a meter update.
+ *
+ * <p>Most of the observer's cost per job is the registry's: a timer with a histogram reads the
+ * registry's wall clock twice per recorded value. Build the registry on a {@link CachedWallClock}
+ * to have those reads come from memory (about 110 ns of work per job becomes about 40 ns).
+ * Register one instance with both the producer and the consumer:
  *
  * <pre>{@code
+ * CachedWallClock clock = CachedWallClock.start(); // close() after the registry
+ * PrometheusMeterRegistry registry =
+ *     new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, new PrometheusRegistry(), clock);
  * MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry)
  *     .queueTagAllowList(Set.of("emails", "reports"))
  *     .build();
