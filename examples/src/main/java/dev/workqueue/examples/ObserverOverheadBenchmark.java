@@ -38,6 +38,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.Stream;
 
 /**
  * Measures what the observers cost. Each run has one producer thread enqueue no-op jobs into the
@@ -47,11 +48,12 @@ import java.util.function.ToDoubleFunction;
  * per job. The bounded backlog keeps the heap small: filling the queue with every job first made
  * each run's figure depend mostly on how many collections of a large live heap fell into it.
  *
- * <p>Variants: no observers; the Micrometer observer with its Prometheus registry on the system
- * clock, and on a {@link CachedWallClock} as the runner sets it up; that observer plus tracing on
- * the bare OpenTelemetry API (what a host without an SDK pays); with the argument {@code sdk} also
- * the observer plus tracing into an SDK that samples every span, which is the price of tracing
- * itself rather than of this library.
+ * <p>Variants, chosen by their keys: {@code none}, no observers (always run); {@code system} and
+ * {@code cached}, the Micrometer observer with its Prometheus registry on the system clock or on a
+ * {@link CachedWallClock} as the runner sets it up; {@code api}, that observer plus tracing on the
+ * bare OpenTelemetry API (what a host without an SDK pays); {@code sdk}, the observer plus tracing
+ * into an SDK that samples every span, which is the price of tracing itself rather than of this
+ * library.
  *
  * <p>Variants run in rotating order within each round; the first round is a warm-up. On a shared
  * machine wall-clock throughput swings from run to run by more than the observers cost, so each
@@ -59,7 +61,7 @@ import java.util.function.ToDoubleFunction;
  * those changes are printed, with CPU per job and the observers' own work per job, timed alone.
  *
  * <p>Run: {@code ./mvnw -q -pl examples exec:java -Dexec.mainClass=dev.workqueue.examples.ObserverOverheadBenchmark
- * [-Dexec.args="JOBS CONCURRENCY ROUNDS [sdk]"]} (defaults 2000000 8 16).
+ * [-Dexec.args="JOBS CONCURRENCY ROUNDS VARIANTS"]} (defaults 2000000 8 16 none,system,cached,api).
  */
 public final class ObserverOverheadBenchmark {
   private static final String QUEUE = "bench";
@@ -68,16 +70,24 @@ public final class ObserverOverheadBenchmark {
   private ObserverOverheadBenchmark() {}
 
   private enum Variant {
-    NONE("no observers"),
-    METRICS_SYSTEM_CLOCK("Micrometer, registry on system clock"),
-    METRICS("Micrometer, registry on CachedWallClock"),
-    METRICS_AND_API_TRACING("Micrometer + tracing on the API, no SDK"),
-    METRICS_AND_SDK_TRACING("Micrometer + tracing, SDK samples all");
+    NONE("none", "no observers"),
+    METRICS_SYSTEM_CLOCK("system", "Micrometer, registry on system clock"),
+    METRICS("cached", "Micrometer, registry on CachedWallClock"),
+    METRICS_AND_API_TRACING("api", "Micrometer + tracing on the API, no SDK"),
+    METRICS_AND_SDK_TRACING("sdk", "Micrometer + tracing, SDK samples all");
 
+    final String key;
     final String label;
 
-    Variant(String label) {
+    Variant(String key, String label) {
+      this.key = key;
       this.label = label;
+    }
+
+    static Variant byKey(String key) {
+      return Arrays.stream(values()).filter(variant -> variant.key.equals(key)).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException("unknown variant \"" + key
+              + "\"; known: none, system, cached, api, sdk"));
     }
 
     boolean metrics() {
@@ -97,11 +107,13 @@ public final class ObserverOverheadBenchmark {
     int jobs = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
     int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 8;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 16;
-    boolean withSdk = args.length > 3 && args[3].equals("sdk");
+    String variantKeys = args.length > 3 ? args[3] : "none,system,cached,api";
     System.out.printf("observer overhead: %,d no-op jobs, concurrency %d, %d rounds (first is warm-up), %d cores%n",
         jobs, concurrency, rounds, Runtime.getRuntime().availableProcessors());
-    Variant[] variants = Arrays.stream(Variant.values())
-        .filter(variant -> withSdk || variant != Variant.METRICS_AND_SDK_TRACING)
+    // The baseline runs in every round: each variant is compared with it round by round.
+    Variant[] variants = Stream.concat(Stream.of(Variant.NONE),
+            Arrays.stream(variantKeys.split(",")).map(String::strip).map(Variant::byKey))
+        .distinct()
         .toArray(Variant[]::new);
     Map<Variant, List<Result>> results = new EnumMap<>(Variant.class);
     for (int round = 0; round < rounds; round++) {
