@@ -85,18 +85,25 @@ public final class Components implements AutoCloseable {
     this.metricsClock = metricsEnabled ? CachedWallClock.start() : null;
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, new PrometheusRegistry(),
         metricsEnabled ? metricsClock : Clock.SYSTEM);
-    if (metricsEnabled) {
-      this.metrics = MicrometerQueueObserver.builder(registry)
-          .queueLengthInterval(config.get(ConfigKeys.METRICS_QUEUE_LENGTH_REFRESH))
-          .build();
-      if (config.get(ConfigKeys.METRICS_JVM)) {
-        bindJvmMetrics();
+    try {
+      if (metricsEnabled) {
+        this.metrics = MicrometerQueueObserver.builder(registry)
+            .queueLengthInterval(config.get(ConfigKeys.METRICS_QUEUE_LENGTH_REFRESH))
+            .build();
+        if (config.get(ConfigKeys.METRICS_JVM)) {
+          bindJvmMetrics();
+        }
+      } else {
+        this.metrics = null;
       }
-    } else {
-      this.metrics = null;
+      this.tracing = instrumented && config.get(ConfigKeys.TRACING_ENABLED) ? createTracing() : null;
+      this.backend = createBackend();
+    } catch (RuntimeException | Error e) {
+      // Nobody can close what was built so far: stop its threads and connections here.
+      closeMetricsAndTracing();
+      closeQuietly(redisClient);
+      throw e;
     }
-    this.tracing = instrumented && config.get(ConfigKeys.TRACING_ENABLED) ? createTracing() : null;
-    this.backend = createBackend();
   }
 
   /** Builds the backend and metrics that {@code config} describes; connects to nothing yet. */
@@ -347,12 +354,16 @@ public final class Components implements AutoCloseable {
     }
     closed = true;
     closeQuietly(queueLengths);
+    closeMetricsAndTracing();
+    backend.close();
+    closeQuietly(redisClient);
+  }
+
+  private void closeMetricsAndTracing() {
     for (AutoCloseable closeable : owned) {
       closeQuietly(closeable);
     }
     registry.close();
     closeQuietly(metricsClock);
-    backend.close();
-    closeQuietly(redisClient);
   }
 }

@@ -1,6 +1,8 @@
 package dev.workqueue.runner.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.workqueue.CircuitBreakerState;
 import dev.workqueue.Consumer;
@@ -8,6 +10,7 @@ import dev.workqueue.memory.InMemoryQueueBackend;
 import dev.workqueue.redis.RedisQueueBackend;
 import dev.workqueue.runner.internal.config.ConfigLoader;
 import dev.workqueue.runner.internal.config.RunnerConfig;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -55,5 +58,27 @@ class ComponentsTest {
       assertThat(consumer.queue()).isEqualTo("default");
       consumer.close();
     }
+  }
+
+  @Test
+  void theMetricsClockRunsWhileMetricsAreOnAndStopsOnClose() {
+    Components components = Components.create(RunnerConfig.defaults());
+    assertThat(metricsClockThreads()).isPositive();
+    components.close();
+    await().atMost(Duration.ofSeconds(10)).until(() -> metricsClockThreads() == 0);
+  }
+
+  @Test
+  void aBackendThatCannotBeBuiltLeavesNoMetricsClockRunning() {
+    // Discovering a cluster connects at once; nothing listens on port 1.
+    assertThatThrownBy(() -> Components.create(config(Map.of("WORKQUEUE_REDIS_CLUSTER_NODES", "127.0.0.1:1"))))
+        .isInstanceOf(RuntimeException.class);
+    await().atMost(Duration.ofSeconds(10)).until(() -> metricsClockThreads() == 0);
+  }
+
+  private static long metricsClockThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(thread -> thread.getName().equals("workqueue-metrics-clock") && thread.isAlive())
+        .count();
   }
 }
