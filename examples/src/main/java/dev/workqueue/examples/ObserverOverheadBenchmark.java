@@ -102,7 +102,7 @@ public final class ObserverOverheadBenchmark {
   /** One run: jobs per second, and the process's CPU time per job. */
   private record Result(double jobsPerSecond, double cpuNanosPerJob) {}
 
-  /** Runs the benchmark; arguments: jobs, concurrency, rounds and {@code sdk}, each optional. */
+  /** Runs the benchmark; arguments: jobs, concurrency, rounds and variant keys, each optional. */
   public static void main(String[] args) throws Exception {
     int jobs = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
     int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 8;
@@ -158,6 +158,7 @@ public final class ObserverOverheadBenchmark {
   }
 
   private static Result run(Variant variant, int jobs, int concurrency) throws InterruptedException {
+    // Every variant has the clock's refresher thread running, so they differ only in what they measure.
     CachedWallClock cachedClock = CachedWallClock.start();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, new PrometheusRegistry(),
         variant == Variant.METRICS_SYSTEM_CLOCK ? Clock.SYSTEM : cachedClock);
