@@ -8,13 +8,13 @@ import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.RateLimiterConfig;
 import dev.workqueue.redis.RedisRateLimiter.WhenUnavailable;
 import dev.workqueue.testkit.redis.RedisServer;
+import dev.workqueue.testkit.redis.RequiresRedisServer;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.RedisClient;
@@ -24,6 +24,7 @@ import redis.clients.jedis.RedisClient;
  * 10 s test uses a burst of 20 (100 ms at 200/s) so that producer threads starved of CPU by a busy
  * build machine for less than that lose no capacity.
  */
+@RequiresRedisServer
 class RedisRateLimiterIT {
   private static RedisServer redis;
   private static RedisClient first;
@@ -33,7 +34,6 @@ class RedisRateLimiterIT {
 
   @BeforeAll
   static void startRedis() {
-    Assumptions.assumeTrue(RedisServer.isAvailable(), "redis-server is not installed");
     redis = RedisServer.builder().start();
     first = RedisClient.create(redis.url());
     second = RedisClient.create(redis.url());

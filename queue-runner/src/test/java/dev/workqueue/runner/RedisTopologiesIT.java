@@ -5,14 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import dev.workqueue.testkit.redis.RedisSentinel;
 import dev.workqueue.testkit.redis.RedisServer;
+import dev.workqueue.testkit.redis.RequiresRedisServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,16 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
  * The runner jar against a Sentinel-managed master and against a Redis Cluster, configured only
  * through their keys: enqueue, a worker that becomes ready and works the jobs off, admin stats.
  */
+@RequiresRedisServer
 class RedisTopologiesIT {
   private static final int JOBS = 20;
 
   @TempDir
   Path dir;
-
-  @BeforeAll
-  static void requireBinary() {
-    Assumptions.assumeTrue(RedisServer.isAvailable(), "redis-server is not installed");
-  }
 
   @Test
   void workerFindsTheMasterThroughSentinel() throws Exception {

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.workqueue.redis.RedisQueueBackend;
 import dev.workqueue.testkit.redis.FaultInjectingProxy;
 import dev.workqueue.testkit.redis.RedisServer;
+import dev.workqueue.testkit.redis.RequiresRedisServer;
 import java.time.Duration;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,10 +14,10 @@ import org.junit.jupiter.api.Test;
  * then resets every connection several times, as a flaky network or a restarting load balancer
  * would. No job may be lost; the ledger is read over a direct connection.
  */
+@RequiresRedisServer
 class NetworkFaultsIT {
   @Test
   void noJobIsLostThroughLatencyAndConnectionResets() throws Exception {
-    Assumptions.assumeTrue(RedisServer.isAvailable(), "redis-server is not installed");
     try (RedisServer redis = RedisServer.builder().start();
         FaultInjectingProxy proxy = FaultInjectingProxy.to(redis.port());
         RedisQueueBackend throughProxy = RedisQueueBackend.builder().url(proxy.redisUrl()).namespace("network")

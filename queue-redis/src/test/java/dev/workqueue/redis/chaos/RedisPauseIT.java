@@ -2,8 +2,8 @@ package dev.workqueue.redis.chaos;
 
 import dev.workqueue.redis.RedisQueueBackend;
 import dev.workqueue.testkit.redis.RedisServer;
+import dev.workqueue.testkit.redis.RequiresRedisServer;
 import java.time.Duration;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -11,10 +11,10 @@ import org.junit.jupiter.api.Test;
  * resumed: connections stay open but nothing answers, so every call times out, leases expire
  * while their consumer cannot extend them, and the producer's enqueues fail. No job may be lost.
  */
+@RequiresRedisServer
 class RedisPauseIT {
   @Test
   void noJobIsLostWhenRedisIsFrozenMidRun() throws Exception {
-    Assumptions.assumeTrue(RedisServer.isAvailable(), "redis-server is not installed");
     try (RedisServer redis = RedisServer.builder().start();
         RedisQueueBackend backend = RedisQueueBackend.builder().url(redis.url()).namespace("pause")
             .connectTimeout(Duration.ofMillis(500)).socketTimeout(Duration.ofSeconds(1)).build()) {

@@ -9,10 +9,10 @@ import dev.workqueue.Producer;
 import dev.workqueue.RetryPolicy;
 import dev.workqueue.redis.RedisQueueBackend;
 import dev.workqueue.testkit.redis.RedisServer;
+import dev.workqueue.testkit.redis.RequiresRedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,13 +20,13 @@ import org.junit.jupiter.api.Test;
  * the middle of 20,000 jobs; afterwards every job must be completed or dead-lettered. Duplicates
  * (jobs whose completion was lost with the connection and that ran again) are counted and printed.
  */
+@RequiresRedisServer
 class RedisRestartIT {
   private static final Duration PATIENCE = Duration.ofMinutes(4);
   private static final int JOBS = 20_000;
 
   @Test
   void noJobIsLostWhenRedisIsKilledAndRestartedMidRun() throws Exception {
-    Assumptions.assumeTrue(RedisServer.isAvailable(), "redis-server is not installed");
     String queue = "restart-jobs";
     try (RedisServer redis = RedisServer.builder().appendOnly(true).start();
         RedisQueueBackend backend = RedisQueueBackend.builder().url(redis.url()).namespace("restart")

@@ -33,7 +33,7 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
 
   @Override
   public void beforeAll(ExtensionContext context) {
-    Assumptions.assumeTrue(RedisServer.isAvailable(), "redis-server is not installed");
+    Assumptions.assumeTrue(RedisServer.isAvailable(), RequiresRedisServer.NOT_INSTALLED);
     server = options.apply(RedisServer.builder()).start();
   }
 

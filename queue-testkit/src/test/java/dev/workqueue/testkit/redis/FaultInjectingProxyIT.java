@@ -9,16 +9,10 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@RequiresRedisServer
 class FaultInjectingProxyIT {
-
-  @BeforeAll
-  static void requireBinary() {
-    Assumptions.assumeTrue(RedisServer.isAvailable(), "redis-server is not installed");
-  }
 
   @Test
   void forwardsBothWaysAndDelaysWhenTold() throws IOException {

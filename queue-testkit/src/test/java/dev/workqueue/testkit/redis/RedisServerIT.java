@@ -4,16 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@RequiresRedisServer
 class RedisServerIT {
-
-  @BeforeAll
-  static void requireBinary() {
-    Assumptions.assumeTrue(RedisServer.isAvailable(), "redis-server is not installed");
-  }
 
   @Test
   void startedServerAnswersAndKeepsAppendOnlyDataAcrossKillAndRestart() throws IOException {
