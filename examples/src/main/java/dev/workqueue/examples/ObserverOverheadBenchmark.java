@@ -108,13 +108,13 @@ public final class ObserverOverheadBenchmark {
     int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 8;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 16;
     String variantKeys = args.length > 3 ? args[3] : "none,system,cached,api";
-    System.out.printf("observer overhead: %,d no-op jobs, concurrency %d, %d rounds (first is warm-up), %d cores%n",
-        jobs, concurrency, rounds, Runtime.getRuntime().availableProcessors());
     // The baseline runs in every round: each variant is compared with it round by round.
     Variant[] variants = Stream.concat(Stream.of(Variant.NONE),
             Arrays.stream(variantKeys.split(",")).map(String::strip).map(Variant::byKey))
         .distinct()
         .toArray(Variant[]::new);
+    System.out.printf("observer overhead: %,d no-op jobs, concurrency %d, %d rounds (first is warm-up), %d cores%n",
+        jobs, concurrency, rounds, Runtime.getRuntime().availableProcessors());
     Map<Variant, List<Result>> results = new EnumMap<>(Variant.class);
     for (int round = 0; round < rounds; round++) {
       for (int i = 0; i < variants.length; i++) {
@@ -141,8 +141,8 @@ public final class ObserverOverheadBenchmark {
   private static void summarize(Variant[] variants, Map<Variant, List<Result>> results) {
     List<Result> baseline = results.get(Variant.NONE);
     double baselineCpu = median(sorted(baseline, Result::cpuNanosPerJob));
-    System.out.println("medians of the measured rounds; throughput change against no observers in the same round,"
-        + " median [quartiles]:");
+    System.out.println("medians of the measured rounds; throughput change against no observers"
+        + " in the same round, median [quartiles]:");
     for (Variant variant : variants) {
       List<Result> rounds = results.get(variant);
       double[] changes = new double[rounds.size()];
@@ -160,8 +160,9 @@ public final class ObserverOverheadBenchmark {
   private static Result run(Variant variant, int jobs, int concurrency) throws InterruptedException {
     // Every variant has the clock's refresher thread running, so they differ only in what they measure.
     CachedWallClock cachedClock = CachedWallClock.start();
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, new PrometheusRegistry(),
-        variant == Variant.METRICS_SYSTEM_CLOCK ? Clock.SYSTEM : cachedClock);
+    Clock registryClock = variant == Variant.METRICS_SYSTEM_CLOCK ? Clock.SYSTEM : cachedClock;
+    PrometheusMeterRegistry registry =
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, new PrometheusRegistry(), registryClock);
     OpenTelemetrySdk sdk = variant == Variant.METRICS_AND_SDK_TRACING ? sampledSdk() : null;
     AtomicLong handled = new AtomicLong();
     try (InMemoryQueueBackend backend = InMemoryQueueBackend.create()) {
