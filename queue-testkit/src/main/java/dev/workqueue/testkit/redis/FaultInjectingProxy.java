@@ -27,7 +27,7 @@ public final class FaultInjectingProxy implements AutoCloseable {
 
   private final ServerSocket listener;
   private final InetSocketAddress target;
-  private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+  private final Set<Connection> openConnections = ConcurrentHashMap.newKeySet();
   private final AtomicInteger connections = new AtomicInteger();
   private final Thread acceptor;
   private volatile long delayNanos;
@@ -77,10 +77,13 @@ public final class FaultInjectingProxy implements AutoCloseable {
    */
   public int resetConnections() {
     int reset = 0;
-    for (Socket socket : sockets) {
-      reset += reset(socket) ? 1 : 0;
+    for (Connection connection : openConnections) {
+      openConnections.remove(connection);
+      // Counted by its client side: resetting either side makes a pump close the other one.
+      reset += reset(connection.client()) ? 1 : 0;
+      reset(connection.server());
     }
-    return reset / 2;
+    return reset;
   }
 
   /** Client connections accepted so far. */
@@ -121,14 +124,14 @@ public final class FaultInjectingProxy implements AutoCloseable {
         closeQuietly(server);
         continue; // the client sees the connection fail, as it would without the proxy
       }
-      sockets.add(client);
-      sockets.add(server);
-      daemon("fault-proxy-up", () -> pump(client, server)).start();
-      daemon("fault-proxy-down", () -> pump(server, client)).start();
+      Connection connection = new Connection(client, server);
+      openConnections.add(connection);
+      daemon("fault-proxy-up", () -> pump(connection, client, server)).start();
+      daemon("fault-proxy-down", () -> pump(connection, server, client)).start();
     }
   }
 
-  private void pump(Socket from, Socket to) {
+  private void pump(Connection connection, Socket from, Socket to) {
     byte[] chunk = new byte[CHUNK];
     try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
       int read;
@@ -143,12 +146,13 @@ public final class FaultInjectingProxy implements AutoCloseable {
     } catch (IOException e) {
       // a reset or a closed peer ends this direction; the other one ends with it below
     } finally {
+      openConnections.remove(connection);
       closeQuietly(from);
       closeQuietly(to);
     }
   }
 
-  private boolean reset(Socket socket) {
+  private static boolean reset(Socket socket) {
     try {
       socket.setSoLinger(true, 0); // close() then sends RST instead of FIN
     } catch (SocketException e) {
@@ -159,14 +163,16 @@ public final class FaultInjectingProxy implements AutoCloseable {
     return wasOpen;
   }
 
-  private void closeQuietly(Socket socket) {
-    sockets.remove(socket);
+  private static void closeQuietly(Socket socket) {
     try {
       socket.close();
     } catch (IOException e) {
       // nothing left to do
     }
   }
+
+  /** A proxied connection: the client's socket and the proxy's socket to the server. */
+  private record Connection(Socket client, Socket server) {}
 
   private static Thread daemon(String name, Runnable task) {
     Thread thread = new Thread(task, name);
