@@ -8,6 +8,7 @@ import dev.workqueue.event.ConsumerStateChangedEvent;
 import dev.workqueue.event.JobDeadLetteredEvent;
 import dev.workqueue.event.JobStartedEvent;
 import dev.workqueue.event.JobSucceededEvent;
+import dev.workqueue.event.JobsFetchedEvent;
 import dev.workqueue.memory.InMemoryQueueBackend;
 import dev.workqueue.spi.JobInterceptor;
 import dev.workqueue.spi.QueueObserver;
@@ -112,6 +113,41 @@ class ConsumerTest {
     }
     assertThat(seen).containsExactlyInAnyOrder("a", "b");
     assertThat(backend.stats(Producer.DEFAULT_QUEUE).pending()).isZero();
+  }
+
+  @Test
+  void everyDeliveryIsReportedFetchedBeforeItStarts() {
+    List<String> events = new CopyOnWriteArrayList<>();
+    List<String> retried = new CopyOnWriteArrayList<>();
+    QueueObserver recording = new QueueObserver() {
+      @Override
+      public void onFetched(JobsFetchedEvent event) {
+        assertThat(event.queue()).isEqualTo(Producer.DEFAULT_QUEUE);
+        assertThat(event.consumer()).isEqualTo("fetch-test");
+        event.jobs().forEach(job -> events.add("fetched " + job.payloadAsString() + "#" + job.attempt()));
+      }
+
+      @Override
+      public void onStarted(JobStartedEvent event) {
+        events.add("started " + event.job().payloadAsString() + "#" + event.job().attempt());
+      }
+    };
+    try (Consumer consumer = consumer(job -> {
+          if (job.payloadAsString().equals("flaky") && job.attempt() == 1) {
+            throw new IllegalStateException("first attempt fails");
+          }
+        }).name("fetch-test").concurrency(4).retryPolicy(RetryPolicy.builder().initialBackoff(Duration.ofMillis(10)).jitter(0).build())
+        .observer(recording).build()) {
+      producer.enqueueAll(List.of(NewJob.of("a"), NewJob.of("b"), NewJob.of("flaky")));
+      consumer.start();
+      await().atMost(PATIENCE).until(() -> events.contains("started flaky#2"));
+    }
+    List<String> deliveries = List.of("a#1", "b#1", "flaky#1", "flaky#2");
+    assertThat(events).hasSize(2 * deliveries.size());
+    for (String delivery : deliveries) {
+      assertThat(events.indexOf("fetched " + delivery)).isNotNegative()
+          .isLessThan(events.indexOf("started " + delivery));
+    }
   }
 
   @Test

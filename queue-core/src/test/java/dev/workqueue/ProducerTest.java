@@ -3,9 +3,12 @@ package dev.workqueue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.workqueue.event.JobEnqueuedEvent;
 import dev.workqueue.memory.InMemoryQueueBackend;
+import dev.workqueue.spi.QueueObserver;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -103,5 +106,38 @@ class ProducerTest {
     Producer.builder(backend).build().enqueue("secret-token");
     assertThat(backend.peek(Producer.DEFAULT_QUEUE, Producer.DEFAULT_PRIORITY, 1).get(0).toString())
         .doesNotContain("secret-token").contains("payloadSize=12");
+  }
+
+  @Test
+  void enqueueAllReachesObserversAsOneBatchAndEachJobReachesPerJobObservers() {
+    List<List<String>> batches = new ArrayList<>();
+    List<String> perJob = new ArrayList<>();
+    QueueObserver throwing = new QueueObserver() {
+      @Override
+      public void onEnqueuedBatch(List<JobEnqueuedEvent> events) {
+        throw new IllegalStateException("observer bug");
+      }
+    };
+    QueueObserver batching = new QueueObserver() {
+      @Override
+      public void onEnqueuedBatch(List<JobEnqueuedEvent> events) {
+        batches.add(events.stream().map(event -> event.job().payloadAsString() + ":" + event.created()).toList());
+      }
+    };
+    QueueObserver counting = new QueueObserver() {
+      @Override
+      public void onEnqueued(JobEnqueuedEvent event) {
+        perJob.add(event.job().payloadAsString());
+      }
+    };
+    Producer producer = Producer.builder(backend).observer(throwing).observer(batching).observer(counting).build();
+    producer.enqueue(NewJob.builder("a").idempotencyKey("order-1").build());
+
+    List<EnqueueResult> results = producer.enqueueAll(List.of(NewJob.of("b"),
+        NewJob.builder("c").idempotencyKey("order-1").build(), NewJob.of("d")));
+
+    assertThat(results).extracting(EnqueueResult::created).containsExactly(true, false, true);
+    assertThat(batches).containsExactly(List.of("a:true"), List.of("b:true", "c:false", "d:true"));
+    assertThat(perJob).containsExactly("a", "b", "c", "d");
   }
 }

@@ -9,6 +9,7 @@ import dev.workqueue.event.JobRecoveredEvent;
 import dev.workqueue.event.JobRetriedEvent;
 import dev.workqueue.event.JobStartedEvent;
 import dev.workqueue.event.JobSucceededEvent;
+import dev.workqueue.event.JobsFetchedEvent;
 import dev.workqueue.spi.QueueObserver;
 import java.util.List;
 import java.util.Set;
@@ -56,19 +57,29 @@ public final class CompositeObserver implements QueueObserver {
     }
   }
 
-  // The three events of every job call the observers directly rather than through publish: its
+  // The events of every job call the observers directly rather than through publish: its
   // call.accept site serves every kind of event, so the JIT cannot inline through it, and each job
   // would pay an indirect call and keep its event objects on the heap.
 
   @Override
-  public void onEnqueued(JobEnqueuedEvent event) {
+  public void onEnqueuedBatch(List<JobEnqueuedEvent> events) {
     for (QueueObserver observer : observers) {
       try {
-        observer.onEnqueued(event);
+        observer.onEnqueuedBatch(events);
       } catch (Throwable failure) {
         reportFailure(observer, "enqueued", failure);
       }
     }
+  }
+
+  @Override
+  public void onEnqueued(JobEnqueuedEvent event) {
+    publish("enqueued", event, QueueObserver::onEnqueued);
+  }
+
+  @Override
+  public void onFetched(JobsFetchedEvent event) {
+    publish("fetched", event, QueueObserver::onFetched);
   }
 
   @Override

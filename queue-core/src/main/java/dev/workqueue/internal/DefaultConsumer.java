@@ -19,6 +19,7 @@ import dev.workqueue.event.JobRecoveredEvent;
 import dev.workqueue.event.JobRetriedEvent;
 import dev.workqueue.event.JobStartedEvent;
 import dev.workqueue.event.JobSucceededEvent;
+import dev.workqueue.event.JobsFetchedEvent;
 import dev.workqueue.spi.FetchRequest;
 import dev.workqueue.spi.FetchResult;
 import dev.workqueue.spi.JobInterceptor;
@@ -253,6 +254,10 @@ public final class DefaultConsumer implements Consumer {
       breaker.releasePermission();
     }
     result.poisoned().forEach(this::reportPoisoned);
+    if (taken > 0) {
+      observer.onFetched(new JobsFetchedEvent(settings.name(), settings.queue(),
+          result.jobs().stream().map(LeasedJob::job).toList()));
+    }
     List<InFlight> runnable = new ArrayList<>(taken);
     for (LeasedJob leased : result.jobs()) {
       InFlight flight = admit(leased);

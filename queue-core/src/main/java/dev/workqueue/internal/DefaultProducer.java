@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -128,9 +129,11 @@ public final class DefaultProducer implements Producer {
           request.idempotencyKey()));
     }
     List<EnqueueResult> results = backend.enqueue(jobs, idempotencyTtl);
+    List<JobEnqueuedEvent> events = new ArrayList<>(jobs.size());
     for (int i = 0; i < jobs.size(); i++) {
-      observer.onEnqueued(new JobEnqueuedEvent(jobs.get(i), results.get(i).created()));
+      events.add(new JobEnqueuedEvent(jobs.get(i), results.get(i).created()));
     }
+    observer.onEnqueuedBatch(Collections.unmodifiableList(events));
     return results;
   }
 

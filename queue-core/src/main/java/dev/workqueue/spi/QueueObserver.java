@@ -9,6 +9,7 @@ import dev.workqueue.event.JobRecoveredEvent;
 import dev.workqueue.event.JobRetriedEvent;
 import dev.workqueue.event.JobStartedEvent;
 import dev.workqueue.event.JobSucceededEvent;
+import dev.workqueue.event.JobsFetchedEvent;
 import dev.workqueue.internal.CompositeObserver;
 import java.util.List;
 
@@ -23,8 +24,29 @@ public interface QueueObserver {
   /** A do-nothing observer. */
   QueueObserver NOOP = new QueueObserver() {};
 
-  /** Called after a producer stored a job (or found its idempotency key already known). */
+  /**
+   * Called for each job a producer stored (or whose idempotency key it found already known),
+   * by the default {@link #onEnqueuedBatch(List)}.
+   */
   default void onEnqueued(JobEnqueuedEvent event) {}
+
+  /**
+   * Called once per enqueue call on the producer's thread, after its jobs were stored, with one
+   * event per job in the order they were given. The default calls {@link #onEnqueued} for each;
+   * an observer that counts can override this to update its meters once per batch rather than
+   * once per job. An exception thrown here ends the batch's delivery to this observer.
+   */
+  default void onEnqueuedBatch(List<JobEnqueuedEvent> events) {
+    for (JobEnqueuedEvent event : events) {
+      onEnqueued(event);
+    }
+  }
+
+  /**
+   * Called once per fetch that took jobs, on the worker thread that fetched them, before any of
+   * them runs.
+   */
+  default void onFetched(JobsFetchedEvent event) {}
 
   /** Called on the worker thread just before the handler runs. */
   default void onStarted(JobStartedEvent event) {}

@@ -36,7 +36,7 @@ public record QueueMeters(
     return new QueueMeters(
         counter(registry, queueTag, "jobs.produced", "Jobs stored by producers"),
         counter(registry, queueTag, "jobs.consumed",
-            "Handler attempts started by consumers, one per delivery"),
+            "Jobs fetched by consumers, one per delivery; counted per fetch"),
         counter(registry, queueTag, "jobs.retried", "Failed jobs scheduled for another attempt"),
         counter(registry, queueTag, "jobs.dead.letter",
             "Jobs moved to the dead-letter queue: attempts exhausted or data undecodable"),

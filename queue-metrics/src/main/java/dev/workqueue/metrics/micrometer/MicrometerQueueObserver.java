@@ -7,8 +7,8 @@ import dev.workqueue.event.JobEnqueuedEvent;
 import dev.workqueue.event.JobFailedEvent;
 import dev.workqueue.event.JobRecoveredEvent;
 import dev.workqueue.event.JobRetriedEvent;
-import dev.workqueue.event.JobStartedEvent;
 import dev.workqueue.event.JobSucceededEvent;
+import dev.workqueue.event.JobsFetchedEvent;
 import dev.workqueue.internal.Problems;
 import dev.workqueue.metrics.internal.ConsumerGauges;
 import dev.workqueue.metrics.internal.QueueMeters;
@@ -28,8 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * appear as:
  *
  * <ul>
- *   <li>counters {@code jobs_produced_total}, {@code jobs_consumed_total} (handler attempts
- *       started), {@code jobs_completed_total}, {@code jobs_failed_total}, {@code
+ *   <li>counters {@code jobs_produced_total}, {@code jobs_consumed_total} (deliveries: jobs
+ *       fetched by consumers, a job counting again when fetched again), {@code jobs_completed_total}, {@code jobs_failed_total}, {@code
  *       jobs_retried_total}, {@code jobs_dead_letter_total}, {@code jobs_recovered_total}, tagged
  *       {@code queue};
  *   <li>the histogram {@code job_processing_duration_seconds}, tagged {@code queue} and {@code
@@ -116,9 +116,35 @@ public final class MicrometerQueueObserver implements QueueObserver {
     }
   }
 
+  /** Counts the batch's new jobs with one counter update per run of jobs for the same queue. */
   @Override
-  public void onStarted(JobStartedEvent event) {
-    meters(event.job().queue()).consumed().increment();
+  public void onEnqueuedBatch(List<JobEnqueuedEvent> events) {
+    String runQueue = null;
+    int runLength = 0;
+    for (JobEnqueuedEvent event : events) {
+      if (!event.created()) {
+        continue;
+      }
+      String queue = event.job().queue();
+      if (!queue.equals(runQueue)) {
+        countProduced(runQueue, runLength);
+        runQueue = queue;
+        runLength = 0;
+      }
+      runLength++;
+    }
+    countProduced(runQueue, runLength);
+  }
+
+  private void countProduced(String queue, int jobs) {
+    if (jobs > 0) {
+      meters(queue).produced().increment(jobs);
+    }
+  }
+
+  @Override
+  public void onFetched(JobsFetchedEvent event) {
+    meters(event.queue()).consumed().increment(event.jobs().size());
   }
 
   @Override

@@ -205,6 +205,24 @@ class MicrometerQueueObserverTest {
   }
 
   @Test
+  void aBatchOfSeveralQueuesIsCountedPerQueueWithoutItsDuplicates() {
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry).build();
+    Producer producer = track(Producer.builder(backend).observer(metrics).build());
+    producer.enqueue(NewJob.builder("x").queue("emails").idempotencyKey("known").build());
+
+    producer.enqueueAll(List.of(
+        NewJob.builder("x").queue("emails").build(),
+        NewJob.builder("x").queue("emails").idempotencyKey("known").build(),
+        NewJob.builder("x").queue("reports").build(),
+        NewJob.builder("x").queue("emails").build(),
+        NewJob.builder("x").queue("emails").build()));
+
+    PrometheusSamples scrape = PrometheusSamples.parse(registry.scrape());
+    assertThat(scrape.value("jobs_produced_total", Map.of("queue", "emails"))).isEqualTo(4);
+    assertThat(scrape.value("jobs_produced_total", Map.of("queue", "reports"))).isEqualTo(1);
+  }
+
+  @Test
   void buildReportsEveryInvalidSettingAtOnce() {
     assertThatThrownBy(() -> MicrometerQueueObserver.builder(null)
         .foldedQueueBuckets(0)
