@@ -135,9 +135,14 @@ public interface Producer extends AutoCloseable {
       return this;
     }
 
-    /** Adds an interceptor around enqueue calls; the first added is outermost. */
+    /**
+     * Adds an interceptor around enqueue calls; the first added is outermost. {@link
+     * JobInterceptor#PASS_THROUGH} is left out.
+     */
     public Builder interceptor(JobInterceptor interceptor) {
-      interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      if (Objects.requireNonNull(interceptor, "interceptor") != JobInterceptor.PASS_THROUGH) {
+        interceptors.add(interceptor);
+      }
       return this;
     }
 

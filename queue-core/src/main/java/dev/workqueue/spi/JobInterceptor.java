@@ -14,6 +14,12 @@ import java.util.List;
 public interface JobInterceptor {
 
   /**
+   * An interceptor that only calls on, such as tracing switched off by configuration. Producer
+   * and consumer builders leave it out of their chains, so it costs nothing per call.
+   */
+  JobInterceptor PASS_THROUGH = new JobInterceptor() {};
+
+  /**
    * Wraps one producer call that enqueues {@code jobs} in a single backend round trip. An
    * interceptor may pass on changed jobs (for example with a traceparent header added).
    */

@@ -75,8 +75,6 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
   /** The instrumentation scope name of the spans: {@value}. */
   public static final String INSTRUMENTATION_NAME = "dev.workqueue";
 
-  private static final JobInterceptor DISABLED = new JobInterceptor() {};
-
   private final Tracer tracer;
 
   private OpenTelemetryJobInterceptor(Tracer tracer) {
@@ -212,8 +210,8 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
     }
 
     /**
-     * The interceptor: an {@link OpenTelemetryJobInterceptor} when enabled, a pass-through one
-     * otherwise.
+     * The interceptor: an {@link OpenTelemetryJobInterceptor} when enabled, otherwise {@link
+     * JobInterceptor#PASS_THROUGH}, which producers and consumers leave out of their chains.
      *
      * @throws InvalidConfigurationException naming every invalid argument
      */
@@ -222,7 +220,7 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
           .notNull(openTelemetry, "openTelemetry")
           .throwIfAny();
       if (!enabled) {
-        return DISABLED;
+        return JobInterceptor.PASS_THROUGH;
       }
       return new OpenTelemetryJobInterceptor(openTelemetry.getTracer(INSTRUMENTATION_NAME));
     }

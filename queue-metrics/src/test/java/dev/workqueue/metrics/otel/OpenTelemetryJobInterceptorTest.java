@@ -246,6 +246,8 @@ class OpenTelemetryJobInterceptorTest {
     assertThat(stored.headers()).isEmpty();
     assertThat(traceIdsSeen).containsExactly("null");
     assertThat(exporter.getFinishedSpanItems()).isEmpty();
+    // The builders leave it out of their chains: switched off, tracing costs nothing per job.
+    assertThat(disabled).isSameAs(JobInterceptor.PASS_THROUGH);
   }
 
   @Test
