@@ -8,6 +8,7 @@ import dev.workqueue.Producer;
 import dev.workqueue.event.JobEnqueuedEvent;
 import dev.workqueue.event.JobStartedEvent;
 import dev.workqueue.event.JobSucceededEvent;
+import dev.workqueue.event.JobsFetchedEvent;
 import dev.workqueue.memory.InMemoryQueueBackend;
 import dev.workqueue.metrics.micrometer.CachedWallClock;
 import dev.workqueue.metrics.micrometer.MicrometerQueueObserver;
@@ -25,12 +26,22 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -38,15 +49,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Measures what the observers cost. Each run has one producer thread enqueue no-op jobs into the
- * in-memory backend with {@code enqueueAll} (batches of 1,000) while the consumer processes them,
- * the producer holding back whenever more than {@value #BACKLOG} jobs wait, and records jobs per
- * second from the first enqueue to the last handler call and the CPU time the whole process spent
- * per job. The bounded backlog keeps the heap small: filling the queue with every job first made
- * each run's figure depend mostly on how many collections of a large live heap fell into it.
+ * Measures what the observers cost, in one of two modes. {@code together} (the default): one
+ * producer thread enqueues no-op jobs into the in-memory backend with {@code enqueueAll} (batches
+ * of 1,000) while the consumer processes them, the producer holding back whenever more than
+ * {@value #BACKLOG} jobs wait; jobs per second run from the first enqueue to the last handler
+ * call. {@code filled}: as {@link InMemoryBenchmark} does, every job is enqueued first and only
+ * the processing is measured. Both record the CPU time the whole process spent per measured job.
+ * The bounded backlog keeps the heap small: with millions of jobs waiting, each run's figure
+ * depends mostly on how many collections of a large live heap fall into it, so keep {@code filled}
+ * runs to a few hundred thousand jobs.
  *
  * <p>Variants, chosen by their keys: {@code none}, no observers (always run); {@code system} and
  * {@code cached}, the Micrometer observer with its Prometheus registry on the system clock or on a
@@ -55,17 +70,26 @@ import java.util.stream.Stream;
  * into an SDK that samples every span, which is the price of tracing itself rather than of this
  * library.
  *
- * <p>Variants run in rotating order within each round; the first round is a warm-up. On a shared
- * machine wall-clock throughput swings from run to run by more than the observers cost, so each
- * variant is compared with the baseline run of the same round, and the median and quartiles of
- * those changes are printed, with CPU per job and the observers' own work per job, timed alone.
+ * <p>Each variant runs in a JVM of its own, {@value #RUNS_PER_FORK} times (the first a warm-up;
+ * the fork's figure is the median of the others): measured side by side in one JVM, the variants
+ * would share the JIT's profile, and tracing interceptors or a second clock class make the
+ * engine's hot calls polymorphic for every variant. Each round forks one JVM per variant, in
+ * rotating order. On a shared machine wall-clock throughput swings from run to run by more than
+ * the observers cost, so each variant is compared with the baseline fork of the same round, and
+ * the median and quartiles of those changes are printed, with CPU per job and the observers' own
+ * work per job, timed alone.
  *
  * <p>Run: {@code ./mvnw -q -pl examples exec:java -Dexec.mainClass=dev.workqueue.examples.ObserverOverheadBenchmark
- * [-Dexec.args="JOBS CONCURRENCY ROUNDS VARIANTS"]} (defaults 2000000 8 16 none,system,cached,api).
+ * [-Dexec.args="JOBS CONCURRENCY ROUNDS VARIANTS MODE"]} (defaults 2000000 8 10
+ * none,system,cached,api together).
  */
 public final class ObserverOverheadBenchmark {
   private static final String QUEUE = "bench";
   private static final int BACKLOG = 20_000;
+  /** Runs in each forked JVM; the first warms the JIT up and is not counted. */
+  private static final int RUNS_PER_FORK = 4;
+  private static final String FORK_FLAG = "--fork";
+  private static final String FORK_RESULT = "fork-result";
 
   private ObserverOverheadBenchmark() {}
 
@@ -102,35 +126,111 @@ public final class ObserverOverheadBenchmark {
   /** One run: jobs per second, and the process's CPU time per job. */
   private record Result(double jobsPerSecond, double cpuNanosPerJob) {}
 
-  /** Runs the benchmark; arguments: jobs, concurrency, rounds and variant keys, each optional. */
+  /**
+   * Runs the benchmark; arguments: jobs, concurrency, rounds, variant keys and mode, each optional.
+   * A trailing {@value #FORK_FLAG} argument marks a forked JVM measuring the one variant given.
+   */
   public static void main(String[] args) throws Exception {
     int jobs = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
     int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 8;
-    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 16;
+    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 10;
     String variantKeys = args.length > 3 ? args[3] : "none,system,cached,api";
-    // The baseline runs in every round: each variant is compared with it round by round.
+    String mode = args.length > 4 ? args[4] : "together";
+    if (!mode.equals("together") && !mode.equals("filled")) {
+      throw new IllegalArgumentException("unknown mode \"" + mode + "\"; known: together, filled");
+    }
+    boolean filled = mode.equals("filled");
+    if (args.length > 5 && args[5].equals(FORK_FLAG)) {
+      measureInThisJvm(Variant.byKey(variantKeys), jobs, concurrency, filled);
+      return;
+    }
+    // The baseline runs in every fork round: each variant is compared with it round by round.
     Variant[] variants = Stream.concat(Stream.of(Variant.NONE),
             Arrays.stream(variantKeys.split(",")).map(String::strip).map(Variant::byKey))
         .distinct()
         .toArray(Variant[]::new);
-    System.out.printf("observer overhead: %,d no-op jobs, concurrency %d, %d rounds (first is warm-up), %d cores%n",
-        jobs, concurrency, rounds, Runtime.getRuntime().availableProcessors());
+    System.out.printf("observer overhead: %,d no-op jobs, concurrency %d, %d rounds of one JVM per variant"
+            + " (%d runs each, the first a warm-up), %d cores, %s%n",
+        jobs, concurrency, rounds, RUNS_PER_FORK, Runtime.getRuntime().availableProcessors(),
+        filled ? "processing a filled queue" : "producer and consumer together");
     Map<Variant, List<Result>> results = new EnumMap<>(Variant.class);
     for (int round = 0; round < rounds; round++) {
       for (int i = 0; i < variants.length; i++) {
         Variant variant = variants[(round + i) % variants.length];
-        // Collect the previous run's garbage now rather than during this one.
-        System.gc();
-        Result result = run(variant, jobs, concurrency);
+        Result result = fork(variant, jobs, concurrency, mode);
         System.out.printf("round %2d %-40s %,10.0f jobs/s  cpu %,6.0f ns/job%n",
             round, variant.label, result.jobsPerSecond(), result.cpuNanosPerJob());
-        if (round > 0) {
-          results.computeIfAbsent(variant, v -> new ArrayList<>()).add(result);
-        }
+        results.computeIfAbsent(variant, v -> new ArrayList<>()).add(result);
       }
     }
     summarize(variants, results);
     reportObserverWorkPerJob(median(sorted(results.get(Variant.NONE), Result::cpuNanosPerJob)));
+  }
+
+  /**
+   * Measures {@code variant} in a JVM of its own, started with this JVM's {@code -X} options: the
+   * JIT compiles the engine for that one set-up, as it would in a host, instead of for a mix of
+   * the variants measured side by side. Returns the median of the fork's measured runs.
+   */
+  private static Result fork(Variant variant, int jobs, int concurrency, String mode)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(option -> option.startsWith("-X"))
+        .forEach(command::add);
+    // The consumers' start and stop lines would bury the figures.
+    command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+    command.addAll(List.of("-cp", classPath(), ObserverOverheadBenchmark.class.getName(),
+        Integer.toString(jobs), Integer.toString(concurrency), "1", variant.key, mode, FORK_FLAG));
+    Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    List<Result> runs = new ArrayList<>();
+    try (BufferedReader output = new BufferedReader(
+        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = output.readLine()) != null) {
+        if (line.startsWith(FORK_RESULT)) {
+          String[] figures = line.substring(FORK_RESULT.length()).strip().split(" ");
+          runs.add(new Result(Double.parseDouble(figures[0]), Double.parseDouble(figures[1])));
+        }
+      }
+    }
+    int exit = process.waitFor();
+    if (exit != 0 || runs.size() != RUNS_PER_FORK - 1) {
+      throw new IllegalStateException("the forked JVM for " + variant.key + " exited with " + exit
+          + " after " + runs.size() + " of " + (RUNS_PER_FORK - 1) + " measured runs");
+    }
+    return new Result(median(sorted(runs, Result::jobsPerSecond)), median(sorted(runs, Result::cpuNanosPerJob)));
+  }
+
+  /** The class path this class was loaded from, also when {@code exec:java} loaded it. */
+  private static String classPath() {
+    if (ObserverOverheadBenchmark.class.getClassLoader() instanceof URLClassLoader loader) {
+      return Arrays.stream(loader.getURLs()).map(ObserverOverheadBenchmark::toPath)
+          .collect(Collectors.joining(File.pathSeparator));
+    }
+    return System.getProperty("java.class.path");
+  }
+
+  private static String toPath(URL url) {
+    try {
+      return Path.of(url.toURI()).toString();
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException("class path entry is not a file: " + url, e);
+    }
+  }
+
+  /** The forked side: runs {@code variant} {@value #RUNS_PER_FORK} times, printing each measured run. */
+  private static void measureInThisJvm(Variant variant, int jobs, int concurrency, boolean filled)
+      throws InterruptedException {
+    for (int run = 0; run < RUNS_PER_FORK; run++) {
+      // Collect the previous run's garbage now rather than during this one.
+      System.gc();
+      Result result = run(variant, jobs, concurrency, filled);
+      if (run > 0) {
+        System.out.println(FORK_RESULT + " " + result.jobsPerSecond() + " " + result.cpuNanosPerJob());
+      }
+    }
   }
 
   /**
@@ -157,7 +257,8 @@ public final class ObserverOverheadBenchmark {
     }
   }
 
-  private static Result run(Variant variant, int jobs, int concurrency) throws InterruptedException {
+  private static Result run(Variant variant, int jobs, int concurrency, boolean filled)
+      throws InterruptedException {
     // Every variant has the clock's refresher thread running, so they differ only in what they measure.
     CachedWallClock cachedClock = CachedWallClock.start();
     Clock registryClock = variant == Variant.METRICS_SYSTEM_CLOCK ? Clock.SYSTEM : cachedClock;
@@ -185,19 +286,18 @@ public final class ObserverOverheadBenchmark {
         if (metrics != null) {
           metrics.bindConsumer(consumer);
         }
-        consumer.start();
+        if (filled) {
+          Batches.enqueue(producer, jobs, i -> NewJob.of(new byte[] {(byte) i}));
+          System.gc();
+        } else {
+          consumer.start();
+        }
         long cpuStart = processCpuNanos();
         long start = System.nanoTime();
-        List<NewJob> batch = new ArrayList<>(Batches.SIZE);
-        for (int sent = 0; sent < jobs; ) {
-          while (sent - handled.get() > BACKLOG) {
-            LockSupport.parkNanos(50_000);
-          }
-          for (int i = 0; i < Batches.SIZE && sent < jobs; i++, sent++) {
-            batch.add(NewJob.of(new byte[] {(byte) sent}));
-          }
-          producer.enqueueAll(batch);
-          batch.clear();
+        if (filled) {
+          consumer.start();
+        } else {
+          enqueueAlongside(producer, jobs, handled);
         }
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
         while (handled.get() < jobs) {
@@ -219,26 +319,51 @@ public final class ObserverOverheadBenchmark {
     }
   }
 
+  /** Enqueues {@code jobs} jobs in batches, holding back while more than {@value #BACKLOG} wait. */
+  private static void enqueueAlongside(Producer producer, int jobs, AtomicLong handled) {
+    List<NewJob> batch = new ArrayList<>(Batches.SIZE);
+    for (int sent = 0; sent < jobs; ) {
+      while (sent - handled.get() > BACKLOG) {
+        LockSupport.parkNanos(50_000);
+      }
+      for (int i = 0; i < Batches.SIZE && sent < jobs; i++, sent++) {
+        batch.add(NewJob.of(new byte[] {(byte) sent}));
+      }
+      producer.enqueueAll(batch);
+      batch.clear();
+    }
+  }
+
   /**
    * Times the observers' own work per job on one thread, as the engine calls them: the Micrometer
-   * observer's enqueued, started and succeeded events through the guarding composite, on either
-   * clock, and the tracing interceptor around one enqueue and one handler call on the bare API;
-   * and sets each against the CPU time a job takes without observers.
+   * observer through the guarding composite, on either clock, given an enqueued batch of
+   * {@value Batches#SIZE} jobs, a fetched event per {@value Consumer#DEFAULT_FETCH_BATCH_SIZE} jobs
+   * (the default fetch batch) and a started and a succeeded event per job; and the tracing
+   * interceptor around one enqueue and one handler call on the bare API. Each is set against the
+   * CPU time a job takes without observers.
    */
   private static void reportObserverWorkPerJob(double cpuNanosPerJob) throws Exception {
     Instant now = Instant.now();
     Job job = new Job("job-1", QUEUE, "default", new byte[1], 1, 0, now, now, Map.of(), null);
+    List<JobEnqueuedEvent> enqueuedBatch = Collections.nCopies(Batches.SIZE, new JobEnqueuedEvent(job, true));
+    JobsFetchedEvent fetched =
+        new JobsFetchedEvent("bench", QUEUE, Collections.nCopies(Consumer.DEFAULT_FETCH_BATCH_SIZE, job));
     System.out.printf("observer work per job, timed alone, against %,.0f ns of CPU per job without observers (median):%n",
         cpuNanosPerJob);
     try (CachedWallClock cachedClock = CachedWallClock.start()) {
       for (Clock clock : List.of(Clock.SYSTEM, cachedClock)) {
         QueueObserver metrics = QueueObserver.composite(List.of(MicrometerQueueObserver.builder(
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, new PrometheusRegistry(), clock)).build()));
-        double nanos = bestNanosPerCall(() -> {
-          metrics.onEnqueued(new JobEnqueuedEvent(job, true));
-          metrics.onStarted(new JobStartedEvent(job, "bench"));
-          metrics.onSucceeded(new JobSucceededEvent(job, "bench", Duration.ofNanos(1_000)));
-        });
+        double nanos = bestNanosPerCall(1_000, () -> {
+          metrics.onEnqueuedBatch(enqueuedBatch);
+          for (int i = 0; i < Batches.SIZE; i++) {
+            if (i % Consumer.DEFAULT_FETCH_BATCH_SIZE == 0) {
+              metrics.onFetched(fetched);
+            }
+            metrics.onStarted(new JobStartedEvent(job, "bench"));
+            metrics.onSucceeded(new JobSucceededEvent(job, "bench", Duration.ofNanos(1_000)));
+          }
+        }) / Batches.SIZE;
         System.out.printf("  Micrometer observer, registry on %-15s %,6.0f ns (%.1f%%)%n",
             clock == cachedClock ? "CachedWallClock" : "system clock", nanos, nanos * 100 / cpuNanosPerJob);
       }
@@ -246,7 +371,7 @@ public final class ObserverOverheadBenchmark {
     JobInterceptor tracing = OpenTelemetryJobInterceptor.builder(OpenTelemetry.noop()).build();
     List<NewJob> toEnqueue = List.of(NewJob.of(new byte[1]));
     List<EnqueueResult> enqueued = List.of(new EnqueueResult(job.id(), true));
-    double tracingNanos = bestNanosPerCall(() -> {
+    double tracingNanos = bestNanosPerCall(1_000_000, () -> {
       tracing.aroundEnqueue(toEnqueue, jobs -> enqueued);
       tracing.aroundHandle(job, handled -> {});
     });
@@ -259,8 +384,7 @@ public final class ObserverOverheadBenchmark {
     void run() throws Exception;
   }
 
-  private static double bestNanosPerCall(Work work) throws Exception {
-    int calls = 1_000_000;
+  private static double bestNanosPerCall(int calls, Work work) throws Exception {
     double best = Double.MAX_VALUE;
     for (int round = 0; round < 10; round++) {
       long start = System.nanoTime();
