@@ -1,5 +1,6 @@
 package dev.workqueue;
 
+import dev.workqueue.internal.CompositeObserver;
 import dev.workqueue.internal.DefaultConsumer;
 import dev.workqueue.internal.Names;
 import dev.workqueue.internal.Problems;
@@ -274,7 +275,7 @@ public interface Consumer extends AutoCloseable {
           concurrency, prefetch != null ? prefetch : concurrency, fetchBatchSize, retryPolicy,
           jobTimeout, leaseDuration, heartbeat, drainTimeout,
           recoveryInterval, fetchWait, circuitBreaker, clock), backend, handler,
-          QueueObserver.composite(observers), List.copyOf(interceptors));
+          CompositeObserver.of(observers), List.copyOf(interceptors));
     }
 
     private void checkPriorities(Problems problems) {

@@ -1,5 +1,6 @@
 package dev.workqueue;
 
+import dev.workqueue.internal.CompositeObserver;
 import dev.workqueue.internal.DefaultProducer;
 import dev.workqueue.internal.Names;
 import dev.workqueue.internal.Problems;
@@ -157,7 +158,7 @@ public interface Producer extends AutoCloseable {
           .notNull(clock, "clock")
           .throwIfAny();
       return new DefaultProducer(backend, defaultQueue, defaultPriority, rateLimiter, maxPayloadBytes,
-          idempotencyTtl, clock, QueueObserver.composite(observers), List.copyOf(interceptors));
+          idempotencyTtl, clock, CompositeObserver.of(observers), List.copyOf(interceptors));
     }
   }
 }

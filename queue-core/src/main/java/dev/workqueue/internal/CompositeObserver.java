@@ -15,29 +15,79 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Forwards each event to several observers, each call guarded: a {@link Throwable} from one
  * observer is logged (once per observer and event kind) and swallowed.
+ *
+ * <p>For the events that come once per job or batch it also knows which observers override the
+ * method: those events go only to them, and {@link #observesEnqueued()}, {@link
+ * #observesFetched()}, {@link #observesStarted()} and {@link #observesSucceeded()} let the engine
+ * skip building an event nobody handles. A host whose observers ignore an event then pays nothing
+ * for it on the hot path, not even a call.
  */
 public final class CompositeObserver implements QueueObserver {
   private static final Logger log = LoggerFactory.getLogger(CompositeObserver.class);
 
   private final QueueObserver[] observers;
+  private final QueueObserver[] enqueuedObservers;
+  private final QueueObserver[] fetchedObservers;
+  private final QueueObserver[] startedObservers;
+  private final QueueObserver[] succeededObservers;
   private final Set<String> reported = ConcurrentHashMap.newKeySet();
 
   private CompositeObserver(List<? extends QueueObserver> observers) {
     this.observers = observers.toArray(QueueObserver[]::new);
+    this.enqueuedObservers = select(observers, observer -> overrides(observer, "onEnqueuedBatch", List.class)
+        || overrides(observer, "onEnqueued", JobEnqueuedEvent.class));
+    this.fetchedObservers = select(observers, observer -> overrides(observer, "onFetched", JobsFetchedEvent.class));
+    this.startedObservers = select(observers, observer -> overrides(observer, "onStarted", JobStartedEvent.class));
+    this.succeededObservers =
+        select(observers, observer -> overrides(observer, "onSucceeded", JobSucceededEvent.class));
   }
 
   /** A guarded composite of {@code observers}; a single composite is returned unwrapped. */
-  public static QueueObserver of(List<? extends QueueObserver> observers) {
+  public static CompositeObserver of(List<? extends QueueObserver> observers) {
     if (observers.size() == 1 && observers.get(0) instanceof CompositeObserver composite) {
       return composite;
     }
     return new CompositeObserver(List.copyOf(observers));
+  }
+
+  private static QueueObserver[] select(List<? extends QueueObserver> observers, Predicate<QueueObserver> test) {
+    return observers.stream().filter(test).toArray(QueueObserver[]::new);
+  }
+
+  /** Whether {@code observer}'s class has its own {@code method}, rather than the interface's default. */
+  private static boolean overrides(QueueObserver observer, String method, Class<?> parameterType) {
+    try {
+      return observer.getClass().getMethod(method, parameterType).getDeclaringClass() != QueueObserver.class;
+    } catch (NoSuchMethodException e) {
+      throw new IllegalStateException("QueueObserver has no method " + method, e);
+    }
+  }
+
+  /** Whether any observer handles enqueued events; if not, a producer need not build them. */
+  public boolean observesEnqueued() {
+    return enqueuedObservers.length > 0;
+  }
+
+  /** Whether any observer handles fetched events. */
+  public boolean observesFetched() {
+    return fetchedObservers.length > 0;
+  }
+
+  /** Whether any observer handles started events. */
+  public boolean observesStarted() {
+    return startedObservers.length > 0;
+  }
+
+  /** Whether any observer handles succeeded events. */
+  public boolean observesSucceeded() {
+    return succeededObservers.length > 0;
   }
 
   private <E> void publish(String kind, E event, BiConsumer<QueueObserver, E> call) {
@@ -63,7 +113,7 @@ public final class CompositeObserver implements QueueObserver {
 
   @Override
   public void onEnqueuedBatch(List<JobEnqueuedEvent> events) {
-    for (QueueObserver observer : observers) {
+    for (QueueObserver observer : enqueuedObservers) {
       try {
         observer.onEnqueuedBatch(events);
       } catch (Throwable failure) {
@@ -79,12 +129,18 @@ public final class CompositeObserver implements QueueObserver {
 
   @Override
   public void onFetched(JobsFetchedEvent event) {
-    publish("fetched", event, QueueObserver::onFetched);
+    for (QueueObserver observer : fetchedObservers) {
+      try {
+        observer.onFetched(event);
+      } catch (Throwable failure) {
+        reportFailure(observer, "fetched", failure);
+      }
+    }
   }
 
   @Override
   public void onStarted(JobStartedEvent event) {
-    for (QueueObserver observer : observers) {
+    for (QueueObserver observer : startedObservers) {
       try {
         observer.onStarted(event);
       } catch (Throwable failure) {
@@ -95,7 +151,7 @@ public final class CompositeObserver implements QueueObserver {
 
   @Override
   public void onSucceeded(JobSucceededEvent event) {
-    for (QueueObserver observer : observers) {
+    for (QueueObserver observer : succeededObservers) {
       try {
         observer.onSucceeded(event);
       } catch (Throwable failure) {

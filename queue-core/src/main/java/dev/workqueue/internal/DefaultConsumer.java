@@ -27,7 +27,6 @@ import dev.workqueue.spi.Lease;
 import dev.workqueue.spi.LeasedJob;
 import dev.workqueue.spi.PoisonedEntry;
 import dev.workqueue.spi.QueueBackend;
-import dev.workqueue.spi.QueueObserver;
 import dev.workqueue.spi.Settlement;
 import java.time.Clock;
 import java.time.Duration;
@@ -78,7 +77,7 @@ public final class DefaultConsumer implements Consumer {
 
   private final Settings settings;
   private final QueueBackend backend;
-  private final QueueObserver observer;
+  private final CompositeObserver observer;
   private final JobHandler handler;
   private final List<JobInterceptor> interceptors;
   private final String id;
@@ -111,7 +110,7 @@ public final class DefaultConsumer implements Consumer {
   private volatile boolean settling = true;
 
   public DefaultConsumer(Settings settings, QueueBackend backend, JobHandler handler,
-      QueueObserver observer, List<JobInterceptor> interceptors) {
+      CompositeObserver observer, List<JobInterceptor> interceptors) {
     this.settings = settings;
     this.backend = backend;
     this.observer = observer;
@@ -254,7 +253,7 @@ public final class DefaultConsumer implements Consumer {
       breaker.releasePermission();
     }
     result.poisoned().forEach(this::reportPoisoned);
-    if (taken > 0) {
+    if (taken > 0 && observer.observesFetched()) {
       observer.onFetched(new JobsFetchedEvent(settings.name(), settings.queue(),
           result.jobs().stream().map(LeasedJob::job).toList()));
     }
@@ -353,7 +352,9 @@ public final class DefaultConsumer implements Consumer {
         return;
       }
       log.debug("running job {} attempt {}", job.id(), job.attempt());
-      observer.onStarted(new JobStartedEvent(job, settings.name()));
+      if (observer.observesStarted()) {
+        observer.onStarted(new JobStartedEvent(job, settings.name()));
+      }
       Throwable failure = null;
       try {
         chainAround(flight).proceed(job);
@@ -551,7 +552,7 @@ public final class DefaultConsumer implements Consumer {
     List<Settlement> list = new ArrayList<>(batch.size());
     for (Pending pending : batch) {
       list.add(pending.settlement());
-      if (pending.handlerTime() != null) {
+      if (pending.handlerTime() != null && observer.observesSucceeded()) {
         observer.onSucceeded(new JobSucceededEvent(pending.job(), settings.name(), pending.handlerTime()));
       }
     }

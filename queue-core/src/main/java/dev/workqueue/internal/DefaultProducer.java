@@ -11,7 +11,6 @@ import dev.workqueue.RateLimiter;
 import dev.workqueue.event.JobEnqueuedEvent;
 import dev.workqueue.spi.JobInterceptor;
 import dev.workqueue.spi.QueueBackend;
-import dev.workqueue.spi.QueueObserver;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,13 +28,13 @@ public final class DefaultProducer implements Producer {
   private final int maxPayloadBytes;
   private final Duration idempotencyTtl;
   private final Clock clock;
-  private final QueueObserver observer;
+  private final CompositeObserver observer;
   private final JobInterceptor.EnqueueChain chain;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   public DefaultProducer(QueueBackend backend, String defaultQueue, String defaultPriority,
       RateLimiter rateLimiter, int maxPayloadBytes, Duration idempotencyTtl, Clock clock,
-      QueueObserver observer, List<JobInterceptor> interceptors) {
+      CompositeObserver observer, List<JobInterceptor> interceptors) {
     this.backend = backend;
     this.defaultQueue = defaultQueue;
     this.defaultPriority = defaultPriority;
@@ -129,11 +128,13 @@ public final class DefaultProducer implements Producer {
           request.idempotencyKey()));
     }
     List<EnqueueResult> results = backend.enqueue(jobs, idempotencyTtl);
-    List<JobEnqueuedEvent> events = new ArrayList<>(jobs.size());
-    for (int i = 0; i < jobs.size(); i++) {
-      events.add(new JobEnqueuedEvent(jobs.get(i), results.get(i).created()));
+    if (observer.observesEnqueued()) {
+      List<JobEnqueuedEvent> events = new ArrayList<>(jobs.size());
+      for (int i = 0; i < jobs.size(); i++) {
+        events.add(new JobEnqueuedEvent(jobs.get(i), results.get(i).created()));
+      }
+      observer.onEnqueuedBatch(Collections.unmodifiableList(events));
     }
-    observer.onEnqueuedBatch(Collections.unmodifiableList(events));
     return results;
   }
 

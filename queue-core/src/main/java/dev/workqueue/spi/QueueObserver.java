@@ -18,7 +18,9 @@ import java.util.List;
  * overrides only what it needs. Methods are called on the thread where the event happened
  * (producer thread, worker thread, the consumer's settler or maintenance thread) and must be
  * quick and thread-safe. The library always calls observers through a guard: whatever an
- * observer throws is logged once and never disturbs job processing.
+ * observer throws is logged once and never disturbs job processing. The events that come per job
+ * or per batch (enqueued, fetched, started, succeeded) are built only when some observer's class
+ * overrides the method: an event no observer handles costs nothing.
  */
 public interface QueueObserver {
   /** A do-nothing observer. */
