@@ -61,7 +61,8 @@ import java.util.stream.Stream;
  * the processing is measured. Both record the CPU time the whole process spent per measured job.
  * The bounded backlog keeps the heap small: with millions of jobs waiting, each run's figure
  * depends mostly on how many collections of a large live heap fall into it, so keep {@code filled}
- * runs to a few hundred thousand jobs.
+ * runs to a few hundred thousand jobs and give them a young generation that holds a run
+ * ({@code MAVEN_OPTS="-Xms6g -Xmx6g -Xmn3g"}; the forked JVMs inherit the {@code -X} options).
  *
  * <p>Variants, chosen by their keys: {@code none}, no observers (always run); {@code system} and
  * {@code cached}, the Micrometer observer with its Prometheus registry on the system clock or on a
@@ -70,8 +71,11 @@ import java.util.stream.Stream;
  * into an SDK that samples every span, which is the price of tracing itself rather than of this
  * library.
  *
- * <p>Each variant runs in a JVM of its own, {@value #RUNS_PER_FORK} times (the first a warm-up;
- * the fork's figure is the median of the others): measured side by side in one JVM, the variants
+ * <p>Each variant runs in a JVM of its own: warm-up runs until {@value #WARM_UP_JOBS} jobs have
+ * gone through, then {@value #MEASURED_RUNS} measured runs whose median is the fork's figure. With
+ * less warm-up the JIT is still compiling the observer's paths in the measured runs, and its
+ * compiler threads' CPU and the code not yet optimised would be counted as the observer's cost.
+ * Measured side by side in one JVM, the variants
  * would share the JIT's profile, and tracing interceptors or a second clock class make the
  * engine's hot calls polymorphic for every variant. Each round forks one JVM per variant, in
  * rotating order. On a shared machine wall-clock throughput swings from run to run by more than
@@ -86,8 +90,10 @@ import java.util.stream.Stream;
 public final class ObserverOverheadBenchmark {
   private static final String QUEUE = "bench";
   private static final int BACKLOG = 20_000;
-  /** Runs in each forked JVM; the first warms the JIT up and is not counted. */
-  private static final int RUNS_PER_FORK = 4;
+  /** Jobs each forked JVM runs before measuring, so that the JIT has finished compiling. */
+  private static final int WARM_UP_JOBS = 4_000_000;
+  /** Measured runs in each forked JVM. */
+  private static final int MEASURED_RUNS = 3;
   private static final String FORK_FLAG = "--fork";
   private static final String FORK_RESULT = "fork-result";
 
@@ -150,8 +156,8 @@ public final class ObserverOverheadBenchmark {
         .distinct()
         .toArray(Variant[]::new);
     System.out.printf("observer overhead: %,d no-op jobs, concurrency %d, %d rounds of one JVM per variant"
-            + " (%d runs each, the first a warm-up), %d cores, %s%n",
-        jobs, concurrency, rounds, RUNS_PER_FORK, Runtime.getRuntime().availableProcessors(),
+            + " (%,d jobs of warm-up, then %d measured runs), %d cores, %s%n",
+        jobs, concurrency, rounds, WARM_UP_JOBS, MEASURED_RUNS, Runtime.getRuntime().availableProcessors(),
         filled ? "processing a filled queue" : "producer and consumer together");
     Map<Variant, List<Result>> results = new EnumMap<>(Variant.class);
     for (int round = 0; round < rounds; round++) {
@@ -196,9 +202,9 @@ public final class ObserverOverheadBenchmark {
       }
     }
     int exit = process.waitFor();
-    if (exit != 0 || runs.size() != RUNS_PER_FORK - 1) {
+    if (exit != 0 || runs.size() != MEASURED_RUNS) {
       throw new IllegalStateException("the forked JVM for " + variant.key + " exited with " + exit
-          + " after " + runs.size() + " of " + (RUNS_PER_FORK - 1) + " measured runs");
+          + " after " + runs.size() + " of " + MEASURED_RUNS + " measured runs");
     }
     return new Result(median(sorted(runs, Result::jobsPerSecond)), median(sorted(runs, Result::cpuNanosPerJob)));
   }
@@ -220,14 +226,15 @@ public final class ObserverOverheadBenchmark {
     }
   }
 
-  /** The forked side: runs {@code variant} {@value #RUNS_PER_FORK} times, printing each measured run. */
+  /** The forked side: warms {@code variant} up, then prints each of its measured runs. */
   private static void measureInThisJvm(Variant variant, int jobs, int concurrency, boolean filled)
       throws InterruptedException {
-    for (int run = 0; run < RUNS_PER_FORK; run++) {
+    int warmUpRuns = (WARM_UP_JOBS + jobs - 1) / jobs;
+    for (int run = 0; run < warmUpRuns + MEASURED_RUNS; run++) {
       // Collect the previous run's garbage now rather than during this one.
       System.gc();
       Result result = run(variant, jobs, concurrency, filled);
-      if (run > 0) {
+      if (run >= warmUpRuns) {
         System.out.println(FORK_RESULT + " " + result.jobsPerSecond() + " " + result.cpuNanosPerJob());
       }
     }
