@@ -91,7 +91,11 @@ public final class CompositeObserver implements QueueObserver {
   }
 
   private <E> void publish(String kind, E event, BiConsumer<QueueObserver, E> call) {
-    for (QueueObserver observer : observers) {
+    publish(observers, kind, event, call);
+  }
+
+  private <E> void publish(QueueObserver[] targets, String kind, E event, BiConsumer<QueueObserver, E> call) {
+    for (QueueObserver observer : targets) {
       try {
         call.accept(observer, event);
       } catch (Throwable failure) {
@@ -107,19 +111,9 @@ public final class CompositeObserver implements QueueObserver {
     }
   }
 
-  // The events of every job call the observers directly rather than through publish: its
-  // call.accept site serves every kind of event, so the JIT cannot inline through it, and each job
-  // would pay an indirect call and keep its event objects on the heap.
-
   @Override
   public void onEnqueuedBatch(List<JobEnqueuedEvent> events) {
-    for (QueueObserver observer : enqueuedObservers) {
-      try {
-        observer.onEnqueuedBatch(events);
-      } catch (Throwable failure) {
-        reportFailure(observer, "enqueued", failure);
-      }
-    }
+    publish(enqueuedObservers, "enqueued", events, QueueObserver::onEnqueuedBatch);
   }
 
   @Override
@@ -129,14 +123,12 @@ public final class CompositeObserver implements QueueObserver {
 
   @Override
   public void onFetched(JobsFetchedEvent event) {
-    for (QueueObserver observer : fetchedObservers) {
-      try {
-        observer.onFetched(event);
-      } catch (Throwable failure) {
-        reportFailure(observer, "fetched", failure);
-      }
-    }
+    publish(fetchedObservers, "fetched", event, QueueObserver::onFetched);
   }
+
+  // The two events of every job call the observers directly rather than through publish: its
+  // call.accept site serves every kind of event, so the JIT cannot inline through it, and each job
+  // would pay an indirect call and keep its event objects on the heap.
 
   @Override
   public void onStarted(JobStartedEvent event) {
