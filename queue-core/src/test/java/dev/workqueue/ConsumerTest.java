@@ -136,7 +136,8 @@ class ConsumerTest {
           if (job.payloadAsString().equals("flaky") && job.attempt() == 1) {
             throw new IllegalStateException("first attempt fails");
           }
-        }).name("fetch-test").concurrency(4).retryPolicy(RetryPolicy.builder().initialBackoff(Duration.ofMillis(10)).jitter(0).build())
+        }).name("fetch-test").concurrency(4)
+        .retryPolicy(RetryPolicy.builder().initialBackoff(Duration.ofMillis(10)).jitter(0).build())
         .observer(recording).build()) {
       producer.enqueueAll(List.of(NewJob.of("a"), NewJob.of("b"), NewJob.of("flaky")));
       consumer.start();

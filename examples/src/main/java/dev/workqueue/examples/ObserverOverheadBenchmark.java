@@ -206,7 +206,8 @@ public final class ObserverOverheadBenchmark {
       throw new IllegalStateException("the forked JVM for " + variant.key + " exited with " + exit
           + " after " + runs.size() + " of " + MEASURED_RUNS + " measured runs");
     }
-    return new Result(median(sorted(runs, Result::jobsPerSecond)), median(sorted(runs, Result::cpuNanosPerJob)));
+    return new Result(median(sorted(runs, Result::jobsPerSecond)),
+        median(sorted(runs, Result::cpuNanosPerJob)));
   }
 
   /** The class path this class was loaded from, also when {@code exec:java} loaded it. */
@@ -355,7 +356,8 @@ public final class ObserverOverheadBenchmark {
     List<JobEnqueuedEvent> enqueuedBatch = Collections.nCopies(Batches.SIZE, new JobEnqueuedEvent(job, true));
     JobsFetchedEvent fetched =
         new JobsFetchedEvent("bench", QUEUE, Collections.nCopies(Consumer.DEFAULT_FETCH_BATCH_SIZE, job));
-    System.out.printf("observer work per job, timed alone, against %,.0f ns of CPU per job without observers (median):%n",
+    System.out.printf("observer work per job, timed alone, against %,.0f ns of CPU per job"
+        + " without observers (median):%n",
         cpuNanosPerJob);
     try (CachedWallClock cachedClock = CachedWallClock.start()) {
       for (Clock clock : List.of(Clock.SYSTEM, cachedClock)) {

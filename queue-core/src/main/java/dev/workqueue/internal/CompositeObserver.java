@@ -41,10 +41,12 @@ public final class CompositeObserver implements QueueObserver {
 
   private CompositeObserver(List<? extends QueueObserver> observers) {
     this.observers = observers.toArray(QueueObserver[]::new);
-    this.enqueuedObservers = select(observers, observer -> overrides(observer, "onEnqueuedBatch", List.class)
-        || overrides(observer, "onEnqueued", JobEnqueuedEvent.class));
-    this.fetchedObservers = select(observers, observer -> overrides(observer, "onFetched", JobsFetchedEvent.class));
-    this.startedObservers = select(observers, observer -> overrides(observer, "onStarted", JobStartedEvent.class));
+    this.enqueuedObservers = select(observers, observer -> overrides(observer, "onEnqueuedBatch",
+        List.class) || overrides(observer, "onEnqueued", JobEnqueuedEvent.class));
+    this.fetchedObservers =
+        select(observers, observer -> overrides(observer, "onFetched", JobsFetchedEvent.class));
+    this.startedObservers =
+        select(observers, observer -> overrides(observer, "onStarted", JobStartedEvent.class));
     this.succeededObservers =
         select(observers, observer -> overrides(observer, "onSucceeded", JobSucceededEvent.class));
   }
@@ -57,7 +59,8 @@ public final class CompositeObserver implements QueueObserver {
     return new CompositeObserver(List.copyOf(observers));
   }
 
-  private static QueueObserver[] select(List<? extends QueueObserver> observers, Predicate<QueueObserver> test) {
+  private static QueueObserver[] select(List<? extends QueueObserver> observers,
+      Predicate<QueueObserver> test) {
     return observers.stream().filter(test).toArray(QueueObserver[]::new);
   }
 

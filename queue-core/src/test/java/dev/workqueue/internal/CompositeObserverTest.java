@@ -51,7 +51,8 @@ class CompositeObserverTest {
     assertThat(composite.observesStarted()).isFalse();
     assertThat(composite.observesSucceeded()).isTrue();
 
-    composite.onEnqueuedBatch(List.of(new JobEnqueuedEvent(JOB, true), new JobEnqueuedEvent(JOB.withAttempt(2), true)));
+    composite.onEnqueuedBatch(
+        List.of(new JobEnqueuedEvent(JOB, true), new JobEnqueuedEvent(JOB.withAttempt(2), true)));
     composite.onFetched(new JobsFetchedEvent("mailer", "emails", List.of(JOB)));
     composite.onStarted(new JobStartedEvent(JOB, "mailer"));
     composite.onSucceeded(new JobSucceededEvent(JOB, "mailer", Duration.ofMillis(1)));

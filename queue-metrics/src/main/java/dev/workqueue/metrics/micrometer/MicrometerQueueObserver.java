@@ -29,9 +29,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <ul>
  *   <li>counters {@code jobs_produced_total}, {@code jobs_consumed_total} (deliveries: jobs
- *       fetched by consumers, a job counting again when fetched again), {@code jobs_completed_total}, {@code jobs_failed_total}, {@code
- *       jobs_retried_total}, {@code jobs_dead_letter_total}, {@code jobs_recovered_total}, tagged
- *       {@code queue};
+ *       fetched by consumers, a job counting again when fetched again), {@code
+ *       jobs_completed_total}, {@code jobs_failed_total}, {@code jobs_retried_total}, {@code
+ *       jobs_dead_letter_total}, {@code jobs_recovered_total}, tagged {@code queue};
  *   <li>the histogram {@code job_processing_duration_seconds}, tagged {@code queue} and {@code
  *       outcome} ({@code success} or {@code failure}), with the buckets of {@link
  *       Builder#durationBuckets(List)};
