@@ -116,6 +116,28 @@ class ConsumerTest {
   }
 
   @Test
+  void successIsReportedWithConsumerQueueAndHandlerTime() {
+    List<JobSucceededEvent> succeeded = new CopyOnWriteArrayList<>();
+    QueueObserver recording = new QueueObserver() {
+      @Override
+      public void onSucceeded(JobSucceededEvent event) {
+        succeeded.add(event);
+      }
+    };
+    try (Consumer consumer = consumer(job -> Thread.sleep(20)).queue("reports").name("reporter")
+        .observer(recording).build()) {
+      String id = producer.enqueue(NewJob.builder("monthly").queue("reports").build()).jobId();
+      consumer.start();
+      await().atMost(PATIENCE).until(() -> !succeeded.isEmpty());
+      JobSucceededEvent event = succeeded.get(0);
+      assertThat(event.job().id()).isEqualTo(id);
+      assertThat(event.consumer()).isEqualTo("reporter");
+      assertThat(event.queue()).isEqualTo("reports").isEqualTo(event.job().queue());
+      assertThat(event.duration()).isGreaterThanOrEqualTo(Duration.ofMillis(20));
+    }
+  }
+
+  @Test
   void everyDeliveryIsReportedFetchedBeforeItStarts() {
     List<String> events = new CopyOnWriteArrayList<>();
     List<String> retried = new CopyOnWriteArrayList<>();

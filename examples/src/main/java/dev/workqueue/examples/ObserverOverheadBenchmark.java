@@ -370,7 +370,7 @@ public final class ObserverOverheadBenchmark {
               metrics.onFetched(fetched);
             }
             metrics.onStarted(new JobStartedEvent(job, "bench"));
-            metrics.onSucceeded(new JobSucceededEvent(job, "bench", Duration.ofNanos(1_000)));
+            metrics.onSucceeded(new JobSucceededEvent(job, "bench", QUEUE, Duration.ofNanos(1_000)));
           }
         }) / Batches.SIZE;
         System.out.printf("  Micrometer observer, registry on %-15s %,6.0f ns (%.1f%%)%n",

@@ -254,8 +254,7 @@ public final class DefaultConsumer implements Consumer {
     }
     result.poisoned().forEach(this::reportPoisoned);
     if (taken > 0 && observer.observesFetched()) {
-      observer.onFetched(new JobsFetchedEvent(settings.name(), settings.queue(),
-          result.jobs().stream().map(LeasedJob::job).toList()));
+      observer.onFetched(new JobsFetchedEvent(settings.name(), settings.queue(), jobsOf(result)));
     }
     List<InFlight> runnable = new ArrayList<>(taken);
     for (LeasedJob leased : result.jobs()) {
@@ -265,6 +264,18 @@ public final class DefaultConsumer implements Consumer {
       }
     }
     return runnable;
+  }
+
+  /**
+   * The fetched jobs as an unmodifiable list that {@link JobsFetchedEvent} keeps without copying
+   * it again: the fetching worker holds the fetcher role while it builds the event.
+   */
+  private static List<Job> jobsOf(FetchResult result) {
+    Job[] jobs = new Job[result.jobs().size()];
+    for (int i = 0; i < jobs.length; i++) {
+      jobs[i] = result.jobs().get(i).job();
+    }
+    return List.of(jobs);
   }
 
   /** Fetches on this thread; {@link #close()} interrupts only while the thread is in here. */
@@ -553,7 +564,8 @@ public final class DefaultConsumer implements Consumer {
     for (Pending pending : batch) {
       list.add(pending.settlement());
       if (pending.handlerTime() != null && observer.observesSucceeded()) {
-        observer.onSucceeded(new JobSucceededEvent(pending.job(), settings.name(), pending.handlerTime()));
+        observer.onSucceeded(new JobSucceededEvent(pending.job(), settings.name(), settings.queue(),
+            pending.handlerTime()));
       }
     }
     Duration pause = Duration.ofMillis(100);

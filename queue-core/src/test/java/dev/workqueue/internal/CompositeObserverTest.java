@@ -55,7 +55,7 @@ class CompositeObserverTest {
         List.of(new JobEnqueuedEvent(JOB, true), new JobEnqueuedEvent(JOB.withAttempt(2), true)));
     composite.onFetched(new JobsFetchedEvent("mailer", "emails", List.of(JOB)));
     composite.onStarted(new JobStartedEvent(JOB, "mailer"));
-    composite.onSucceeded(new JobSucceededEvent(JOB, "mailer", Duration.ofMillis(1)));
+    composite.onSucceeded(new JobSucceededEvent(JOB, "mailer", JOB.queue(), Duration.ofMillis(1)));
     assertThat(seen).containsExactly("enqueued job-1", "enqueued job-1", "succeeded job-1");
   }
 

@@ -149,7 +149,7 @@ public final class MicrometerQueueObserver implements QueueObserver {
 
   @Override
   public void onSucceeded(JobSucceededEvent event) {
-    meters(event.job().queue()).succeededDuration().record(event.duration());
+    meters(event.queue()).succeededDuration().record(event.duration());
   }
 
   @Override
