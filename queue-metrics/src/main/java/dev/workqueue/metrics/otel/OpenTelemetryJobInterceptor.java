@@ -22,6 +22,7 @@ import dev.workqueue.Job;
 import dev.workqueue.NewJob;
 import dev.workqueue.Producer;
 import dev.workqueue.internal.Problems;
+import dev.workqueue.metrics.internal.SpanNames;
 import dev.workqueue.metrics.internal.TraceContextHeaders;
 import dev.workqueue.spi.JobInterceptor;
 import io.opentelemetry.api.OpenTelemetry;
@@ -76,6 +77,8 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
   public static final String INSTRUMENTATION_NAME = "dev.workqueue";
 
   private final Tracer tracer;
+  private final SpanNames sendSpanNames = new SpanNames(SEND);
+  private final SpanNames processSpanNames = new SpanNames(PROCESS);
 
   private OpenTelemetryJobInterceptor(Tracer tracer) {
     this.tracer = tracer;
@@ -121,7 +124,7 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
 
   private Span startProducerSpan(Context parent, NewJob job, int batchSize) {
     String queue = job.queue(); // the producer fills in its default before interceptors run
-    SpanBuilder builder = tracer.spanBuilder(SEND + " " + queue)
+    SpanBuilder builder = tracer.spanBuilder(sendSpanNames.of(queue))
         .setSpanKind(SpanKind.PRODUCER)
         .setParent(parent)
         .setAttribute(SYSTEM, SYSTEM_NAME)
@@ -140,7 +143,7 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
 
   @Override
   public void aroundHandle(Job job, HandleChain chain) throws Exception {
-    Span span = tracer.spanBuilder(PROCESS + " " + job.queue())
+    Span span = tracer.spanBuilder(processSpanNames.of(job.queue()))
         .setSpanKind(SpanKind.CONSUMER)
         .setParent(TraceContextHeaders.extract(job))
         .setAttribute(SYSTEM, SYSTEM_NAME)
@@ -153,12 +156,14 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
         .setAttribute(JOB_ATTEMPT, (long) job.attempt())
         .startSpan();
     SpanContext spanContext = span.getSpanContext();
-    // Without an SDK spans are not valid and there are no ids to log, so the MDC is left alone.
-    boolean logsIds = spanContext.isValid();
-    String previousTraceId = logsIds ? MDC.get(TRACE_ID_MDC_KEY) : null;
-    String previousSpanId = logsIds ? MDC.get(SPAN_ID_MDC_KEY) : null;
-    try (Scope ignored = span.makeCurrent()) {
-      if (logsIds) {
+    // Without an SDK, and without a producer's context in the job, the span is not valid: it has
+    // no ids to log and nothing a handler could continue, so neither the MDC nor the current
+    // context is touched.
+    boolean valid = spanContext.isValid();
+    String previousTraceId = valid ? MDC.get(TRACE_ID_MDC_KEY) : null;
+    String previousSpanId = valid ? MDC.get(SPAN_ID_MDC_KEY) : null;
+    try (Scope ignored = valid ? span.makeCurrent() : Scope.noop()) {
+      if (valid) {
         MDC.put(TRACE_ID_MDC_KEY, spanContext.getTraceId());
         MDC.put(SPAN_ID_MDC_KEY, spanContext.getSpanId());
       }
@@ -169,7 +174,7 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
       recordFailure(span, failure);
       throw failure;
     } finally {
-      if (logsIds) {
+      if (valid) {
         restore(TRACE_ID_MDC_KEY, previousTraceId);
         restore(SPAN_ID_MDC_KEY, previousSpanId);
       }

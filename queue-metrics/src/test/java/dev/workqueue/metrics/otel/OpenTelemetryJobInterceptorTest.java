@@ -24,6 +24,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
@@ -254,14 +255,37 @@ class OpenTelemetryJobInterceptorTest {
   void onTheBareApiWithoutAnSdkJobsGetNoHeadersAndTheMdcNoIds() throws Exception {
     JobInterceptor apiOnly = OpenTelemetryJobInterceptor.builder(OpenTelemetry.noop()).build();
     List<String> traceIdsSeen = new CopyOnWriteArrayList<>();
+    List<Context> contextsSeen = new CopyOnWriteArrayList<>();
     try (Producer plain = Producer.builder(backend).defaultQueue(QUEUE).interceptor(apiOnly).build()) {
       plain.enqueue("x");
     }
     Job stored = backend.peek(QUEUE, "default", 1).get(0);
-    apiOnly.aroundHandle(stored, job -> traceIdsSeen.add(String.valueOf(MDC.get("trace_id"))));
+    apiOnly.aroundHandle(stored, job -> {
+      traceIdsSeen.add(String.valueOf(MDC.get("trace_id")));
+      contextsSeen.add(Context.current());
+    });
 
     assertThat(stored.headers()).isEmpty();
     assertThat(traceIdsSeen).containsExactly("null");
+    // An invalid span carries nothing, so it is not made current.
+    assertThat(contextsSeen).containsExactly(Context.current());
+  }
+
+  @Test
+  void onTheBareApiAProducersContextInTheJobStillReachesTheHandler() throws Exception {
+    JobInterceptor apiOnly = OpenTelemetryJobInterceptor.builder(OpenTelemetry.noop()).build();
+    producer.enqueue("traced by an SDK");
+    Job stored = backend.peek(QUEUE, "default", 1).get(0);
+    SpanData producerSpan = onlySpan(SpanKind.PRODUCER);
+    List<String> seen = new CopyOnWriteArrayList<>();
+
+    apiOnly.aroundHandle(stored, job -> {
+      seen.add(Span.current().getSpanContext().getSpanId());
+      seen.add(MDC.get("span_id"));
+    });
+
+    assertThat(seen).containsExactly(producerSpan.getSpanId(), producerSpan.getSpanId());
+    assertThat(MDC.get("span_id")).isNull();
   }
 
   @Test
