@@ -377,7 +377,8 @@ public final class ObserverOverheadBenchmark {
       }
     }
     JobInterceptor tracing = OpenTelemetryJobInterceptor.builder(OpenTelemetry.noop()).build();
-    List<NewJob> toEnqueue = List.of(NewJob.of(new byte[1]));
+    // Producers fill in the queue before interceptors run.
+    List<NewJob> toEnqueue = List.of(NewJob.builder(new byte[1]).queue(QUEUE).build());
     List<EnqueueResult> enqueued = List.of(new EnqueueResult(job.id(), true));
     double tracingNanos = bestNanosPerCall(1_000_000, () -> {
       tracing.aroundEnqueue(toEnqueue, jobs -> enqueued);

@@ -32,6 +32,7 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import java.util.ArrayList;
@@ -66,6 +67,10 @@ import org.slf4j.MDC;
  * workqueue.job.attempt} and {@code workqueue.job.outcome} ({@code success} or {@code failure}).
  * A failed attempt or enqueue records the exception, sets {@code error.type} and the span status
  * to error.
+ *
+ * <p>On the bare API (no SDK installed: {@link TracerProvider#noop()}) no span is recorded; the
+ * interceptor still passes on a context that the enqueuing caller or the job already carries, and
+ * otherwise only looks up the job's {@code traceparent} header.
  */
 public final class OpenTelemetryJobInterceptor implements JobInterceptor {
 
@@ -77,11 +82,14 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
   public static final String INSTRUMENTATION_NAME = "dev.workqueue";
 
   private final Tracer tracer;
+  /** False on the API's no-op tracer provider (no SDK installed), whose spans only pass a parent on. */
+  private final boolean createsSpans;
   private final SpanNames sendSpanNames = new SpanNames(SEND);
   private final SpanNames processSpanNames = new SpanNames(PROCESS);
 
-  private OpenTelemetryJobInterceptor(Tracer tracer) {
-    this.tracer = tracer;
+  private OpenTelemetryJobInterceptor(TracerProvider tracerProvider) {
+    this.tracer = tracerProvider.get(INSTRUMENTATION_NAME);
+    this.createsSpans = tracerProvider != TracerProvider.noop();
   }
 
   /** Starts an interceptor tracing through {@code openTelemetry}. */
@@ -92,6 +100,10 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
   @Override
   public List<EnqueueResult> aroundEnqueue(List<NewJob> jobs, EnqueueChain chain) {
     Context parent = Context.current();
+    if (!createsSpans && !Span.fromContext(parent).getSpanContext().isValid()) {
+      // Without an SDK each producer span would be the caller's span, and the caller has none.
+      return chain.proceed(jobs);
+    }
     int count = jobs.size();
     List<Span> spans = new ArrayList<>(count);
     List<NewJob> traced = new ArrayList<>(count);
@@ -143,6 +155,11 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
 
   @Override
   public void aroundHandle(Job job, HandleChain chain) throws Exception {
+    if (!createsSpans && job.traceParent() == null) {
+      // Without an SDK the span would be the producer's, and the job carries none.
+      chain.proceed(job);
+      return;
+    }
     Span span = tracer.spanBuilder(processSpanNames.of(job.queue()))
         .setSpanKind(SpanKind.CONSUMER)
         .setParent(TraceContextHeaders.extract(job))
@@ -227,7 +244,7 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
       if (!enabled) {
         return JobInterceptor.PASS_THROUGH;
       }
-      return new OpenTelemetryJobInterceptor(openTelemetry.getTracer(INSTRUMENTATION_NAME));
+      return new OpenTelemetryJobInterceptor(openTelemetry.getTracerProvider());
     }
   }
 }

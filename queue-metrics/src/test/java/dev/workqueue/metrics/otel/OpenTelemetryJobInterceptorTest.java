@@ -272,6 +272,22 @@ class OpenTelemetryJobInterceptorTest {
   }
 
   @Test
+  void onTheBareApiACallersSpanStillReachesTheJobs() {
+    JobInterceptor apiOnly = OpenTelemetryJobInterceptor.builder(OpenTelemetry.noop()).build();
+    Span caller = openTelemetry.getTracer("test").spanBuilder("caller").startSpan();
+    try (Producer plain = Producer.builder(backend).defaultQueue(QUEUE).interceptor(apiOnly).build();
+        Scope ignored = caller.makeCurrent()) {
+      plain.enqueue("x");
+    } finally {
+      caller.end();
+    }
+
+    Job stored = backend.peek(QUEUE, "default", 1).get(0);
+    assertThat(stored.traceParent()).contains(caller.getSpanContext().getTraceId())
+        .contains(caller.getSpanContext().getSpanId());
+  }
+
+  @Test
   void onTheBareApiAProducersContextInTheJobStillReachesTheHandler() throws Exception {
     JobInterceptor apiOnly = OpenTelemetryJobInterceptor.builder(OpenTelemetry.noop()).build();
     producer.enqueue("traced by an SDK");
