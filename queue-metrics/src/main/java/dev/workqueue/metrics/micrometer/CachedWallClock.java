@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Why: a Micrometer timer with a histogram reads the wall clock twice per recorded value (to
  * rotate its maximum and its histogram), and on virtual machines each read costs 20-30 ns. For
  * {@link MicrometerQueueObserver} that is most of its cost per job; with this clock the observer's
- * work per job, timed alone, drops from about 70 ns to 27 ns (see {@code docs/observability.md}).
+ * work per job, timed alone, drops from 70-90 ns to 30-50 ns (see {@code docs/observability.md}).
  * Nothing in Micrometer needs the wall time finer than the default resolution of 10 ms: it only
  * decides when time windows and publishing steps roll over. {@link #monotonicTime()}, which timers
  * use to measure durations, still reads {@link System#nanoTime()}.
