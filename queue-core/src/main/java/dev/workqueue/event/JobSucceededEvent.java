@@ -6,7 +6,7 @@ import java.time.Duration;
 /**
  * The handler returned normally.
  *
- * <p>The event is published on the consumer's settling thread, not on the worker that ran the job,
+ * <p>The event is published on the consumer's settler thread, not on the worker that ran the job,
  * so reading {@link #job()} there means fetching it from another core's cache. {@link #queue()}
  * gives what observers that key their figures by queue need without that read.
  *
