@@ -38,6 +38,19 @@ class RedisTopologiesIT {
   }
 
   @Test
+  void workerAuthenticatesToSentinelsAndMasterSeparately() throws Exception {
+    try (RedisServer master = RedisServer.builder().password("master-secret").start();
+        RedisSentinel sentinel = RedisSentinel.monitor("guarded-master", master, "sentinel-secret")) {
+      enqueueWorkAndCount("guarded-jobs", Map.of(
+          "WORKQUEUE_REDIS_SENTINEL_MASTER", "guarded-master",
+          "WORKQUEUE_REDIS_SENTINEL_NODES", sentinel.address(),
+          "WORKQUEUE_REDIS_SENTINEL_PASSWORD", "sentinel-secret",
+          "WORKQUEUE_REDIS_PASSWORD", "master-secret"));
+      assertThat(master.command("DBSIZE")).as("keys on the master Sentinel named").isNotEqualTo(":0");
+    }
+  }
+
+  @Test
   void workerRunsOnARedisCluster() throws Exception {
     try (RedisServer node = RedisServer.builder()
         .options("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf").start()) {

@@ -153,9 +153,7 @@ public final class Components implements AutoCloseable {
     if (redisClient != null) {
       return redisClient;
     }
-    DefaultJedisClientConfig.Builder clientConfig = DefaultJedisClientConfig.builder()
-        .connectionTimeoutMillis((int) config.get(ConfigKeys.REDIS_CONNECT_TIMEOUT).toMillis())
-        .socketTimeoutMillis((int) config.get(ConfigKeys.REDIS_SOCKET_TIMEOUT).toMillis())
+    DefaultJedisClientConfig.Builder clientConfig = timeouts()
         .user(config.get(ConfigKeys.REDIS_USERNAME))
         .password(config.get(ConfigKeys.REDIS_PASSWORD));
     ConnectionPoolConfig pool = new ConnectionPoolConfig();
@@ -167,6 +165,10 @@ public final class Components implements AutoCloseable {
       redisClient = RedisSentinelClient.builder()
           .masterName(config.get(ConfigKeys.REDIS_SENTINEL_MASTER))
           .sentinels(hostsAndPorts(sentinels))
+          .sentinelClientConfig(timeouts()
+              .user(config.get(ConfigKeys.REDIS_SENTINEL_USERNAME))
+              .password(config.get(ConfigKeys.REDIS_SENTINEL_PASSWORD))
+              .build())
           .clientConfig(clientConfig.build())
           .poolConfig(pool)
           .build();
@@ -180,6 +182,12 @@ public final class Components implements AutoCloseable {
           .build();
     }
     return redisClient;
+  }
+
+  private DefaultJedisClientConfig.Builder timeouts() {
+    return DefaultJedisClientConfig.builder()
+        .connectionTimeoutMillis((int) config.get(ConfigKeys.REDIS_CONNECT_TIMEOUT).toMillis())
+        .socketTimeoutMillis((int) config.get(ConfigKeys.REDIS_SOCKET_TIMEOUT).toMillis());
   }
 
   private static Set<HostAndPort> hostsAndPorts(List<String> nodes) {

@@ -17,12 +17,14 @@ public final class RedisSentinel implements AutoCloseable {
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(20);
 
   private final String masterName;
+  private final String password;
   private final int port;
   private final Path directory;
   private final Process process;
 
-  private RedisSentinel(String masterName, int port, Path directory, Process process) {
+  private RedisSentinel(String masterName, String password, int port, Path directory, Process process) {
     this.masterName = masterName;
+    this.password = password;
     this.port = port;
     this.directory = directory;
     this.process = process;
@@ -30,9 +32,17 @@ public final class RedisSentinel implements AutoCloseable {
 
   /**
    * Starts a Sentinel monitoring {@code master} under {@code masterName} and waits until it names
-   * that master.
+   * that master. The Sentinel itself requires no password; it uses the master's, if it has one.
    */
   public static RedisSentinel monitor(String masterName, RedisServer master) {
+    return monitor(masterName, master, null);
+  }
+
+  /**
+   * As {@link #monitor(String, RedisServer)}, with clients of the Sentinel required to
+   * authenticate with {@code password} (its {@code requirepass}); null for none.
+   */
+  public static RedisSentinel monitor(String masterName, RedisServer master, String password) {
     int port = RedisServer.freePort();
     Path directory;
     Process process;
@@ -45,6 +55,8 @@ public final class RedisSentinel implements AutoCloseable {
           "sentinel monitor " + masterName + " " + master.host() + " " + master.port() + " 1",
           "sentinel down-after-milliseconds " + masterName + " 1000",
           "sentinel failover-timeout " + masterName + " 5000",
+          master.password() == null ? "" : "sentinel auth-pass " + masterName + " " + master.password(),
+          password == null ? "" : "requirepass " + password,
           ""));
       process = new ProcessBuilder(RedisServer.defaultBinary(), config.toString(), "--sentinel")
           .directory(directory.toFile()).redirectErrorStream(true)
@@ -52,7 +64,7 @@ public final class RedisSentinel implements AutoCloseable {
     } catch (IOException e) {
       throw new IllegalStateException("could not start a Sentinel: " + e.getMessage(), e);
     }
-    RedisSentinel sentinel = new RedisSentinel(masterName, port, directory, process);
+    RedisSentinel sentinel = new RedisSentinel(masterName, password, port, directory, process);
     sentinel.awaitMaster(master.port());
     return sentinel;
   }
@@ -74,7 +86,7 @@ public final class RedisSentinel implements AutoCloseable {
 
   /** The port of the server this Sentinel currently names as master. */
   public int masterPort() throws IOException {
-    String info = RedisServer.command(host(), port, null, "INFO", "sentinel");
+    String info = RedisServer.command(host(), port, password, "INFO", "sentinel");
     Matcher master = Pattern.compile("name=" + Pattern.quote(masterName) + ",status=\\w+,address=[^:]+:(\\d+)")
         .matcher(info);
     if (!master.find()) {

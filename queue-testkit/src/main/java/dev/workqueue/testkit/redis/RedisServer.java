@@ -82,6 +82,11 @@ public final class RedisServer implements AutoCloseable {
     return port;
   }
 
+  /** The password clients must give, or null when none is required. */
+  public String password() {
+    return password;
+  }
+
   /** {@code redis://[:password@]127.0.0.1:port}. */
   public String url() {
     return "redis://" + (password == null ? "" : ":" + password + "@") + host() + ":" + port;

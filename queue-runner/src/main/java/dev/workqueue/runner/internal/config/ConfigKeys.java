@@ -58,6 +58,12 @@ public final class ConfigKeys {
       "Master name that Sentinel monitors; with redis.sentinel.nodes, instead of redis.url.");
   public static final ConfigKey<List<String>> REDIS_SENTINEL_NODES = add("redis.sentinel.nodes",
       HOST_PORTS, null, hostPorts(), "Sentinels that name the current master.");
+  public static final ConfigKey<String> REDIS_SENTINEL_USERNAME = add("redis.sentinel.username",
+      "a non-blank string", null, text(),
+      "ACL user for the Sentinels themselves, when they require one; redis.username is the master's.");
+  public static final ConfigKey<String> REDIS_SENTINEL_PASSWORD = secret("redis.sentinel.password",
+      "Password for the Sentinels themselves, when they require one; redis.password is the master's. "
+          + "Never printed.");
   public static final ConfigKey<List<String>> REDIS_CLUSTER_NODES = add("redis.cluster.nodes",
       HOST_PORTS, null, hostPorts(),
       "Redis Cluster nodes to discover the cluster from, instead of redis.url.");

@@ -202,7 +202,10 @@ public final class ConfigLoader {
     }
   }
 
-  /** At most one way to reach Redis, and Sentinel's two keys only together. */
+  /**
+   * At most one way to reach Redis, Sentinel's two keys only together, and the Sentinels'
+   * credentials only with them.
+   */
   private static void checkRedisTopology(Map<ConfigKey<?>, Setting> settings, Problems problems) {
     boolean url = settings.containsKey(ConfigKeys.REDIS_URL);
     boolean master = settings.containsKey(ConfigKeys.REDIS_SENTINEL_MASTER);
@@ -213,6 +216,16 @@ public final class ConfigLoader {
       ConfigKey<?> given = master ? ConfigKeys.REDIS_SENTINEL_MASTER : ConfigKeys.REDIS_SENTINEL_NODES;
       problems.check(false, missing.path(), "set together with " + where(given, settings) + ": "
           + missing.rule(), null);
+    }
+    if (!master && !sentinels) {
+      for (ConfigKey<?> credential
+          : List.of(ConfigKeys.REDIS_SENTINEL_USERNAME, ConfigKeys.REDIS_SENTINEL_PASSWORD)) {
+        if (settings.containsKey(credential)) {
+          problems.add(where(credential, settings) + " applies only to Sentinels; set "
+              + ConfigKeys.REDIS_SENTINEL_MASTER.path() + " and " + ConfigKeys.REDIS_SENTINEL_NODES.path()
+              + " or remove it");
+        }
+      }
     }
     int ways = (url ? 1 : 0) + (master || sentinels ? 1 : 0) + (cluster ? 1 : 0);
     if (ways > 1) {

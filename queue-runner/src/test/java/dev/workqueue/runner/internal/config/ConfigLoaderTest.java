@@ -206,6 +206,28 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void sentinelCredentialsAreKeptApartFromTheMastersAndNeedASentinel() throws Exception {
+    RunnerConfig sentinel = ConfigLoader.load(yaml("""
+        redis:
+          password: master-secret
+          sentinel:
+            master: jobs
+            nodes: [10.0.0.1:26379]
+            username: watcher
+            password: sentinel-secret
+        """), Map.of());
+    assertThat(sentinel.get(ConfigKeys.REDIS_SENTINEL_USERNAME)).isEqualTo("watcher");
+    assertThat(sentinel.get(ConfigKeys.REDIS_SENTINEL_PASSWORD)).isEqualTo("sentinel-secret");
+    assertThat(sentinel.get(ConfigKeys.REDIS_PASSWORD)).isEqualTo("master-secret");
+    assertThat(sentinel.redactedTree().toString()).doesNotContain("sentinel-secret", "master-secret");
+
+    assertThat(problems(null, Map.of("WORKQUEUE_REDIS_URL", "redis://cache:6379",
+        "WORKQUEUE_REDIS_SENTINEL_PASSWORD", "sentinel-secret"))).containsExactly(
+        "redis.sentinel.password (set by WORKQUEUE_REDIS_SENTINEL_PASSWORD) applies only to Sentinels; "
+            + "set redis.sentinel.master and redis.sentinel.nodes or remove it");
+  }
+
+  @Test
   void handlerMayNameAJobHandlerClassOnTheClassPath() {
     RunnerConfig config = ConfigLoader.load(null,
         Map.of("WORKQUEUE_WORKER_HANDLER", CountingHandler.class.getName()));
