@@ -22,6 +22,12 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
+-- The server's clock in epoch microseconds (about 1.8e15 in 2026: exact in a Lua number).
+local function now_us()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
+
 -- attempt, runAt, priority, id of a job element; nil when the data is not a format-1 element.
 local function read_job(element)
   if string.byte(element, 1) ~= 1 then

@@ -6,7 +6,7 @@
 -- KEYS[1] leases (hash: token -> element)
 -- KEYS[2] lease deadlines (zset: token by deadline ms)
 -- KEYS[3] delayed set (zset: element by run-at ms)
--- KEYS[4] lease token sequence (string counter, started at server ms * 1000)
+-- KEYS[4] lease token sequence (string counter, started at the server's time in microseconds)
 -- KEYS[5] dead letters (list, oldest first)
 -- KEYS[6..] lanes to serve, in order
 -- ARGV[1] most jobs to take
@@ -77,8 +77,11 @@ if #taken > 0 then
   local last_token = redis.call('INCRBY', KEYS[4], #taken)
   if last_token == #taken then
     -- A new sequence (first fetch, or Redis lost its data): start it past every token handed out
-    -- before, so a consumer still holding an old lease cannot heartbeat someone else's.
-    last_token = now * 1000 + #taken
+    -- before, so a consumer still holding an old lease cannot heartbeat someone else's. Old
+    -- tokens stay below the restart's microsecond unless the old sequence handed out more than
+    -- one lease per microsecond since it started; milliseconds would let a sequence that starts
+    -- again within the same millisecond repeat the old tokens.
+    last_token = now_us() + #taken
     redis.call('SET', KEYS[4], string.format('%d', last_token))
   end
   first_token = last_token - #taken + 1

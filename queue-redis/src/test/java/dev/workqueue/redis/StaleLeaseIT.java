@@ -17,7 +17,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.util.SafeEncoder;
 
 /** A consumer whose lease expired and was handed on can no longer change the job. */
 class StaleLeaseIT {
@@ -87,6 +89,34 @@ class StaleLeaseIT {
       assertThat(stats.pending()).as("one copy of the job waits").isEqualTo(1);
       assertThat(stats.inFlight() + stats.completed()).isZero();
     }
+  }
+
+  @Test
+  void aNewTokenSequenceStartsAtTheServersMicrosecondSoARestartWithinAMillisecondCannotRepeatIt()
+      throws InterruptedException {
+    try (RedisQueueBackend backend = RedisQueueBackend.builder().url(redis.url()).namespace("fresh").build();
+        RedisClient raw = RedisClient.create(redis.url())) {
+      Instant now = Instant.now();
+      backend.enqueue(List.of(new Job("first", "q", "default", new byte[0], 0, 0, now, now, Map.of(), null)),
+          Duration.ofHours(1));
+      FetchRequest request = new FetchRequest("c", "q", List.of("default"), 1, Duration.ofMinutes(5),
+          Duration.ZERO);
+      // Loads the fetch script, so that the fetch below follows the clock reading within the same
+      // millisecond as a rule: a token counted from milliseconds would then lie below the reading.
+      backend.fetch(new FetchRequest("c", "empty", List.of("default"), 1, Duration.ofMinutes(5),
+          Duration.ZERO));
+      long before = serverMicros(raw);
+      Lease lease = backend.fetch(request).jobs().get(0).lease();
+      long after = serverMicros(raw);
+
+      assertThat(Long.parseLong(lease.token())).isGreaterThan(before).isLessThanOrEqualTo(after + 1);
+    }
+  }
+
+  private static long serverMicros(RedisClient raw) {
+    List<?> time = (List<?>) raw.sendCommand(Protocol.Command.TIME);
+    return Long.parseLong(SafeEncoder.encode((byte[]) time.get(0))) * 1_000_000
+        + Long.parseLong(SafeEncoder.encode((byte[]) time.get(1)));
   }
 
   @Test
