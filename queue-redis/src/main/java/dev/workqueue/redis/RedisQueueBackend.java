@@ -386,15 +386,16 @@ public final class RedisQueueBackend implements QueueBackend {
     checkOpen();
     QueueKeys queue = keys(queueName);
     List<Lease> held = List.copyOf(leases);
-    List<byte[]> args = new ArrayList<>(3 + held.size());
+    List<byte[]> args = new ArrayList<>(3 + 2 * held.size());
     args.add(ascii(Math.max(1, leaseDuration.toMillis())));
     args.add(utf8(consumerId));
     args.add(ascii(Math.max(1, consumerTtl.toMillis())));
     for (Lease lease : held) {
       args.add(utf8(lease.token()));
+      args.add(utf8(lease.jobId()));
     }
-    List<?> reply = (List<?>) call("heartbeat", () ->
-        QueueScript.HEARTBEAT.run(redis, List.of(queue.deadlines(), queue.consumers()), args));
+    List<?> reply = (List<?>) call("heartbeat", () -> QueueScript.HEARTBEAT.run(redis,
+        List.of(queue.leases(), queue.deadlines(), queue.consumers()), args));
     Set<String> kept = new HashSet<>();
     for (int i = 0; i < held.size(); i++) {
       if ((Long) reply.get(i) == 1L) {

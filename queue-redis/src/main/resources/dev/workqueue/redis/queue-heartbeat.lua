@@ -1,23 +1,35 @@
--- queue-heartbeat.lua: extends the leases a consumer still holds and records it as alive.
--- KEYS[1] lease deadlines (zset: token by deadline ms)
--- KEYS[2] live consumers (zset: consumer id by liveness expiry ms)
+-- queue-heartbeat.lua: extends the leases a consumer still holds and records it as alive. A
+-- lease is held while its token is in the leases hash with an element of the same job, the test
+-- that settlement applies too.
+-- KEYS[1] leases (hash: token -> element)
+-- KEYS[2] lease deadlines (zset: token by deadline ms)
+-- KEYS[3] live consumers (zset: consumer id by liveness expiry ms)
 -- ARGV[1] lease duration ms
 -- ARGV[2] consumer id
 -- ARGV[3] consumer liveness ttl ms
--- ARGV[4..] lease tokens
--- Returns one integer per token: 1 extended, 0 no longer held.
+-- ARGV[4..] per lease: token, job id
+-- Returns one integer per lease: 1 extended, 0 no longer held.
 
 local now = now_ms()
 local deadline = now + tonumber(ARGV[1])
-redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+local tokens = {}
+for i = 4, #ARGV, 2 do
+  tokens[#tokens + 1] = ARGV[i]
+end
 local results = {}
-for i = 4, #ARGV do
-  if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
-    redis.call('ZADD', KEYS[1], deadline, ARGV[i])
-    results[#results + 1] = 1
-  else
-    results[#results + 1] = 0
+for first = 1, #tokens, CHUNK do
+  local last = math.min(first + CHUNK - 1, #tokens)
+  local elements = redis.call('HMGET', KEYS[1], unpack(tokens, first, last))
+  for offset, element in ipairs(elements) do
+    local n = first + offset - 1
+    if element and looks_like_job(element) and job_id(element) == ARGV[3 + 2 * n] then
+      redis.call('ZADD', KEYS[2], deadline, tokens[n])
+      results[n] = 1
+    else
+      results[n] = 0
+    end
   end
 end
 return results

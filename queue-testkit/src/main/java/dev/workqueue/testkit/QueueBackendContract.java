@@ -456,6 +456,21 @@ public abstract class QueueBackendContract {
   }
 
   @Test
+  void heartbeatExtendsALeaseOnlyForTheJobItWasGivenFor() {
+    enqueue(job("default", "held"));
+    LeasedJob leased = fetchWith(request(1, SHORT_LEASE, Duration.ZERO, "default")).jobs().get(0);
+    Lease current = leased.lease();
+    Lease sameTokenOtherJob = new Lease("another-job", current.queue(), current.token(), current.deadline());
+
+    Set<String> kept = backend.heartbeat("contract-consumer", queue, List.of(sameTokenOtherJob),
+        LONG_LEASE, Duration.ofSeconds(30));
+    sleepPast(SHORT_LEASE);
+
+    assertThat(kept).isEmpty();
+    assertThat(backend.recoverExpired(queue, 100)).extracting(Job::id).containsExactly(leased.job().id());
+  }
+
+  @Test
   void heartbeatDoesNotExtendALeaseThatWasLost() {
     enqueue(job("default", "lost"));
     LeasedJob leased = fetchWith(request(1, SHORT_LEASE, Duration.ZERO, "default")).jobs().get(0);
