@@ -74,9 +74,9 @@ import java.util.stream.Stream;
  * gone through, then {@value #MEASURED_RUNS} measured runs whose median is the fork's figure. With
  * less warm-up the JIT is still compiling the observer's paths in the measured runs, and its
  * compiler threads' CPU and the code not yet optimised would be counted as the observer's cost.
- * Measured side by side in one JVM, the variants
- * would share the JIT's profile, and tracing interceptors or a second clock class make the
- * engine's hot calls polymorphic for every variant. Each round forks one JVM per variant, in
+ * Measured side by side in one JVM, the variants would share the JIT's profile, and tracing
+ * interceptors or a second clock class make the engine's hot calls polymorphic for every
+ * variant. Each round forks one JVM per variant, in
  * rotating order. On a shared machine wall-clock throughput swings from run to run by more than
  * the observers cost, so each variant is compared with the baseline fork of the same round, and
  * the median and quartiles of those changes are printed, with CPU per job and the observers' own
