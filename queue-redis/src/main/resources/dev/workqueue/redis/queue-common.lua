@@ -89,6 +89,18 @@ local function call_chunked(command, key, items)
   end
 end
 
+-- HMGET of many fields in chunks, as call_chunked; a missing field gives false, in field order.
+local function hmget_chunked(key, fields)
+  local values = {}
+  for first = 1, #fields, CHUNK do
+    local chunk = redis.call('HMGET', key, unpack(fields, first, math.min(first + CHUNK - 1, #fields)))
+    for _, value in ipairs(chunk) do
+      values[#values + 1] = value
+    end
+  end
+  return values
+end
+
 -- Drops completed-history entries ('<ms>:<job id>', newest first) older than the age limit or
 -- beyond the size limit. Only the oldest end is looked at, so the cost is what is dropped.
 local function trim_completed(key, now, age_ms, size)

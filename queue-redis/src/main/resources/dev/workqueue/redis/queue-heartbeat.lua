@@ -18,18 +18,15 @@ local tokens = {}
 for i = 4, #ARGV, 2 do
   tokens[#tokens + 1] = ARGV[i]
 end
+local elements = hmget_chunked(KEYS[1], tokens)
 local results = {}
-for first = 1, #tokens, CHUNK do
-  local last = math.min(first + CHUNK - 1, #tokens)
-  local elements = redis.call('HMGET', KEYS[1], unpack(tokens, first, last))
-  for offset, element in ipairs(elements) do
-    local n = first + offset - 1
-    if element and looks_like_job(element) and job_id(element) == ARGV[3 + 2 * n] then
-      redis.call('ZADD', KEYS[2], deadline, tokens[n])
-      results[n] = 1
-    else
-      results[n] = 0
-    end
+for n, token in ipairs(tokens) do
+  local element = elements[n]
+  if element and looks_like_job(element) and job_id(element) == ARGV[3 + 2 * n] then
+    redis.call('ZADD', KEYS[2], deadline, token)
+    results[n] = 1
+  else
+    results[n] = 0
   end
 end
 return results

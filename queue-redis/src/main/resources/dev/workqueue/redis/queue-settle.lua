@@ -36,14 +36,8 @@ while i <= #ARGV do
   local kind = ARGV[i]
   i = i + (kind == 'R' and 4 or (kind == 'D' or kind == 'P') and 6 or 3)
 end
-local elements = {}
+local elements = hmget_chunked(KEYS[1], tokens)
 local ended_in_batch = {}
-for first = 1, #tokens, CHUNK do
-  local chunk = redis.call('HMGET', KEYS[1], unpack(tokens, first, math.min(first + CHUNK - 1, #tokens)))
-  for _, element in ipairs(chunk) do
-    elements[#elements + 1] = element
-  end
-end
 
 i = 5
 local n = 0
