@@ -204,6 +204,27 @@ class ConsumerTest {
     assertThat(threads.get(0)).matches("workqueue-mailer-worker-\\d+");
   }
 
+  /**
+   * Idle workers wait for work up to half a second at a time and the fetcher up to its fetch
+   * wait; closing must end every one of them at once rather than wait those out. Ending takes a
+   * few milliseconds, so the bound is far from both.
+   */
+  @Test
+  void closingAnIdleConsumerEndsEveryWorkerAtOnce() {
+    Consumer consumer = consumer(job -> {}).name("idle").concurrency(8).fetchWait(Duration.ofMinutes(1)).build();
+    consumer.start();
+    await().atMost(PATIENCE).until(() -> Thread.getAllStackTraces().keySet().stream()
+        .filter(thread -> thread.getName().startsWith("workqueue-idle-worker-"))
+        .filter(thread -> thread.getState() == Thread.State.WAITING
+            || thread.getState() == Thread.State.TIMED_WAITING)
+        .count() == 8);
+
+    long start = System.nanoTime();
+    consumer.close();
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(400));
+  }
+
   @Test
   void activeWorkersCountsRunningHandlers() throws InterruptedException {
     CountDownLatch release = new CountDownLatch(1);

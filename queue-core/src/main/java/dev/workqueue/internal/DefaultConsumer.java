@@ -166,6 +166,9 @@ public final class DefaultConsumer implements Consumer {
     while (true) {
       InFlight next = buffer.poll();
       if (next == TAKE_TURN) {
+        if (stopsOnMarker()) {
+          return;
+        }
         continue;
       }
       boolean waitedForWork = false;
@@ -198,12 +201,23 @@ public final class DefaultConsumer implements Consumer {
         } catch (InterruptedException e) {
           continue; // only close() interrupts, and the loop checks for that
         }
+        if (next == TAKE_TURN && stopsOnMarker()) {
+          return;
+        }
         if (next == null || next == TAKE_TURN) {
           continue;
         }
       }
       run(next);
     }
+  }
+
+  /**
+   * Whether a worker that just took a marker ends: once the consumer stops fetching, each marker
+   * {@link #close()} adds lets one idle worker end, unless fetched jobs still wait to be run.
+   */
+  private boolean stopsOnMarker() {
+    return !fetching && buffer.stream().allMatch(flight -> flight == TAKE_TURN);
   }
 
   /**
@@ -516,6 +530,9 @@ public final class DefaultConsumer implements Consumer {
    */
   private record Pending(Settlement settlement, Job job, Duration handlerTime) {}
 
+  /** Wakes an idle settler when {@link #close()} has stopped settling, so it ends at once. */
+  private static final Pending WAKE_SETTLER = new Pending(null, null, null);
+
   private void settle(Settlement settlement, Job job) {
     settlements.add(new Pending(settlement, job, null));
   }
@@ -545,7 +562,7 @@ public final class DefaultConsumer implements Consumer {
           first = settlements.poll();
         }
       }
-      if (first == null) {
+      if (first == null || first == WAKE_SETTLER) {
         if (!settling) {
           return;
         }
@@ -553,6 +570,9 @@ public final class DefaultConsumer implements Consumer {
       }
       batch.add(first);
       settlements.drainTo(batch, SETTLE_BATCH - 1);
+      if (!settling) {
+        batch.removeIf(pending -> pending == WAKE_SETTLER);
+      }
       busy = batch.size() > 1;
       apply(batch);
       batch.clear();
@@ -651,6 +671,7 @@ public final class DefaultConsumer implements Consumer {
     maintenance.shutdownNow();
     awaitTermination(maintenance);
     settling = false;
+    settlements.add(WAKE_SETTLER);
     join(settler, settings.drainTimeout().plusSeconds(5));
     shutdownThreads();
     transition(ConsumerState.DRAINING, ConsumerState.STOPPED);
