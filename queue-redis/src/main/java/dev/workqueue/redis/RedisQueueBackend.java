@@ -7,6 +7,7 @@ import dev.workqueue.JobError;
 import dev.workqueue.QueueException;
 import dev.workqueue.QueueStats;
 import dev.workqueue.internal.Problems;
+import dev.workqueue.redis.internal.FetchInterrupter;
 import dev.workqueue.redis.internal.JobCodec;
 import dev.workqueue.redis.internal.QueueKeys;
 import dev.workqueue.redis.internal.QueueScript;
@@ -95,6 +96,8 @@ public final class RedisQueueBackend implements QueueBackend {
   private static final byte[] KIND_RELEASE = ascii("L");
   private static final byte[] KIND_POISON = ascii("P");
   private static final byte[] UNDECODABLE = ascii("undecodable");
+  private static final byte[] INTERRUPT_TOKEN = ascii("interrupt");
+  private static final long INTERRUPT_TOKEN_TTL_MILLIS = 10_000;
 
   private final UnifiedJedis redis;
   private final UnifiedJedis blocking;
@@ -104,6 +107,7 @@ public final class RedisQueueBackend implements QueueBackend {
   private final byte[] historyAgeMillis;
   private final Set<String> registered = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final FetchInterrupter interrupter;
 
   private RedisQueueBackend(UnifiedJedis redis, UnifiedJedis blocking, boolean ownsClients, Builder builder) {
     this.redis = redis;
@@ -112,6 +116,7 @@ public final class RedisQueueBackend implements QueueBackend {
     this.namespace = builder.namespace;
     this.historySize = ascii(builder.completedHistorySize);
     this.historyAgeMillis = ascii(builder.completedHistoryAge.toMillis());
+    this.interrupter = new FetchInterrupter(this::wakeInterruptedFetch);
   }
 
   /** Starts from the defaults: {@value #DEFAULT_URL}, namespace {@value #DEFAULT_NAMESPACE}. */
@@ -242,24 +247,39 @@ public final class RedisQueueBackend implements QueueBackend {
       if (Thread.interrupted()) {
         throw new InterruptedException("interrupted before blocking for jobs of queue " + queue.queue());
       }
-      reply = blockThenFetch(block / 1000.0, notifyKeys, scriptKeys, args);
+      reply = blockThenFetch(block / 1000.0, waitKeys(queue, notifyKeys), scriptKeys, args);
     }
+  }
+
+  /** The lanes' wake-up lists plus a list of this wait's own, which an interrupt pushes to. */
+  private byte[][] waitKeys(QueueKeys queue, byte[][] notifyKeys) {
+    byte[][] waitKeys = Arrays.copyOf(notifyKeys, notifyKeys.length + 1);
+    waitKeys[notifyKeys.length] = queue.interruptList(interrupter.nextWaitId());
+    return waitKeys;
   }
 
   /**
    * Waits for a wake-up token (or the timeout), then runs the fetch script. On connections this
    * backend owns both go in one pipeline: Redis runs the script the moment BLPOP returns, without
    * a round trip to the client in between. The blocking pool's read timeout covers the wait.
+   * While it waits, an interrupt of the calling thread ends the wait within {@link
+   * FetchInterrupter#CHECK_INTERVAL} (see there).
    */
-  private List<?> blockThenFetch(double seconds, byte[][] notifyKeys, List<byte[]> keys, List<byte[]> args) {
+  private List<?> blockThenFetch(double seconds, byte[][] waitKeys, List<byte[]> keys, List<byte[]> args) {
+    try (FetchInterrupter.Blocked ignored = interrupter.blocking(waitKeys[waitKeys.length - 1])) {
+      return blockedFetch(seconds, waitKeys, keys, args);
+    }
+  }
+
+  private List<?> blockedFetch(double seconds, byte[][] waitKeys, List<byte[]> keys, List<byte[]> args) {
     if (!ownsClients) {
-      call("fetch", () -> blocking.blpop(seconds, notifyKeys));
+      call("fetch", () -> blocking.blpop(seconds, waitKeys));
       return (List<?>) call("fetch", () -> QueueScript.FETCH.run(redis, keys, args));
     }
     return (List<?>) call("fetch", () -> {
       Response<Object> fetched;
       try (AbstractPipeline pipeline = blocking.pipelined()) {
-        pipeline.blpop(seconds, notifyKeys);
+        pipeline.blpop(seconds, waitKeys);
         fetched = pipeline.evalsha(QueueScript.FETCH.sha(), keys, args);
         pipeline.sync();
       }
@@ -511,10 +531,20 @@ public final class RedisQueueBackend implements QueueBackend {
     call("ping", redis::ping);
   }
 
+  /** Pushes onto a blocked fetch's own list; the token expires in case the fetch returned meanwhile. */
+  private void wakeInterruptedFetch(byte[] interruptList) {
+    redis.lpush(interruptList, INTERRUPT_TOKEN);
+    redis.pexpire(interruptList, INTERRUPT_TOKEN_TTL_MILLIS);
+  }
+
   /** Closes the connection pools this backend created; a client passed in stays open. */
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true) && ownsClients) {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    interrupter.close();
+    if (ownsClients) {
       try {
         blocking.close();
       } finally {

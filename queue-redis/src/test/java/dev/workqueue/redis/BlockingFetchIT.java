@@ -1,12 +1,15 @@
 package dev.workqueue.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.workqueue.Job;
 import dev.workqueue.spi.FetchRequest;
 import dev.workqueue.spi.FetchResult;
 import dev.workqueue.spi.LeasedJob;
 import dev.workqueue.testkit.redis.RedisServerExtension;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,14 +17,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import redis.clients.jedis.RedisClient;
 
 /**
  * Idle fetches block on the server and are woken by wake-up tokens: no wake-up is lost when
@@ -84,6 +94,44 @@ class BlockingFetchIT {
     backend.enqueue(List.of(highJob), Duration.ofHours(1));
     assertThat(high.get(PATIENCE_SECONDS, TimeUnit.SECONDS).jobs()).extracting(LeasedJob::job)
         .extracting(Job::id).containsExactly(highJob.id());
+  }
+
+  /**
+   * BLPOP ignores a thread's interrupt; without the interrupter the fetch would go on waiting
+   * until its single block of up to five seconds ends, so the bound of three seconds separates
+   * the two with a wide margin on either side.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void anInterruptedFetchStopsWaitingOnTheServerAtOnce(boolean callerOwnsTheClient) throws Exception {
+    try (RedisClient client = RedisClient.create(redis.url());
+        RedisQueueBackend fetching = callerOwnsTheClient
+            ? RedisQueueBackend.builder().client(client).namespace(backend.namespace()).build()
+            : backend) {
+      AtomicReference<Thread> fetcher = new AtomicReference<>();
+      Future<FetchResult> fetch = fetchers.submit(() -> {
+        fetcher.set(Thread.currentThread());
+        return fetching.fetch(new FetchRequest("interrupted", "q", List.of("default"), 1,
+            Duration.ofMinutes(5), LONG_WAIT));
+      });
+      await().atMost(Duration.ofSeconds(PATIENCE_SECONDS)).until(() -> blockedClients() == 1);
+
+      fetcher.get().interrupt();
+
+      assertThatThrownBy(() -> fetch.get(3, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .hasCauseInstanceOf(InterruptedException.class);
+      assertThat(blockedClients()).isZero();
+      // The wake-up went to the interrupted fetch alone: a job enqueued now is still waiting.
+      backend.enqueue(List.of(job("default")), Duration.ofHours(1));
+      assertThat(backend.stats("q").waiting()).containsEntry("default", 1L);
+    }
+  }
+
+  private static long blockedClients() throws IOException {
+    Matcher count = Pattern.compile("blocked_clients:(\\d+)").matcher(redis.server().command("INFO", "clients"));
+    assertThat(count.find()).isTrue();
+    return Long.parseLong(count.group(1));
   }
 
   private Future<FetchResult> blockedFetch(String consumer, List<String> lanes, CountDownLatch started) {

@@ -116,6 +116,14 @@ public final class QueueKeys {
     return key("lane:" + priority);
   }
 
+  /**
+   * The list that one blocked fetch waits on besides the wake-up lists, so that it alone can be
+   * woken when its thread is interrupted; {@code waitId} names that wait.
+   */
+  public byte[] interruptList(String waitId) {
+    return key("interrupt:" + waitId);
+  }
+
   /** The wake-up list that idle consumers of one lane block on. */
   public byte[] notify(String priority) {
     return key("notify:" + priority);
