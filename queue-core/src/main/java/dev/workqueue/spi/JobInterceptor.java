@@ -20,8 +20,9 @@ public interface JobInterceptor {
   JobInterceptor PASS_THROUGH = new JobInterceptor() {};
 
   /**
-   * Wraps one producer call that enqueues {@code jobs} in a single backend round trip. An
-   * interceptor may pass on changed jobs (for example with a traceparent header added).
+   * Wraps one producer call that enqueues {@code jobs} in a single backend round trip. The
+   * producer has filled in each job's queue and priority (its defaults where a job named none).
+   * An interceptor may pass on changed jobs (for example with a traceparent header added).
    */
   default List<EnqueueResult> aroundEnqueue(List<NewJob> jobs, EnqueueChain chain) {
     return chain.proceed(jobs);

@@ -135,7 +135,11 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
   }
 
   private Span startProducerSpan(Context parent, NewJob job, int batchSize) {
-    String queue = job.queue(); // the producer fills in its default before interceptors run
+    String queue = job.queue();
+    if (queue == null) {
+      throw new IllegalArgumentException("a job without a queue reached aroundEnqueue; producers fill in "
+          + "their default queue before they call interceptors, so enqueue through a Producer");
+    }
     SpanBuilder builder = tracer.spanBuilder(sendSpanNames.of(queue))
         .setSpanKind(SpanKind.PRODUCER)
         .setParent(parent)

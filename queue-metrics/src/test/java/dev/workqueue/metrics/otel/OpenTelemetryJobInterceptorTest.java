@@ -235,6 +235,15 @@ class OpenTelemetryJobInterceptorTest {
   }
 
   @Test
+  void aJobWithoutAQueueIsRefusedWithAnErrorSayingWhereQueuesComeFrom() {
+    assertThatThrownBy(() -> tracing.aroundEnqueue(List.of(NewJob.of(new byte[] {1})), jobs -> List.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("a job without a queue reached aroundEnqueue")
+        .hasMessageContaining("enqueue through a Producer");
+    assertThat(exporter.getFinishedSpanItems()).isEmpty();
+  }
+
+  @Test
   void aDisabledInterceptorCreatesNoSpanAndLeavesJobsAndMdcAlone() throws Exception {
     JobInterceptor disabled = OpenTelemetryJobInterceptor.builder(openTelemetry).enabled(false).build();
     List<String> traceIdsSeen = new CopyOnWriteArrayList<>();
