@@ -6,11 +6,14 @@ import static org.awaitility.Awaitility.await;
 import dev.workqueue.Consumer;
 import dev.workqueue.DeadLetter;
 import dev.workqueue.Job;
+import dev.workqueue.JobError;
 import dev.workqueue.Producer;
 import dev.workqueue.QueueStats;
 import dev.workqueue.redis.internal.QueueKeys;
 import dev.workqueue.spi.FetchRequest;
 import dev.workqueue.spi.FetchResult;
+import dev.workqueue.spi.LeasedJob;
+import dev.workqueue.spi.Settlement;
 import dev.workqueue.testkit.redis.RedisServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -77,6 +80,38 @@ class PoisonDataIT {
       QueueStats stats = backend.stats("mixed");
       assertThat(stats.dead()).isEqualTo(3);
       assertThat(stats.inFlight()).isZero();
+    }
+  }
+
+  @Test
+  void requeueDeadMovesTheLettersBehindUndecodableOnesAndLeavesThoseInPlace() throws InterruptedException {
+    QueueKeys keys = QueueKeys.of("poison", "requeue");
+    Instant now = Instant.now();
+    try (RedisQueueBackend backend = RedisQueueBackend.builder().url(redis.url()).namespace("poison").build()) {
+      raw.rpush(keys.dead(), "undecodable-1".getBytes(StandardCharsets.UTF_8));
+      raw.rpush(keys.dead(), "undecodable-2".getBytes(StandardCharsets.UTF_8));
+      List<String> good = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        Job job = new Job("good-" + i, "requeue", "default", new byte[] {1}, 0, 0, now, now, Map.of(), null);
+        backend.enqueue(List.of(job), Duration.ofHours(1));
+        LeasedJob leased = backend.fetch(new FetchRequest("c", "requeue", List.of("default"), 1,
+            Duration.ofMinutes(1), Duration.ZERO)).jobs().get(0);
+        backend.settle(List.of(new Settlement.DeadLetter(leased.lease(), new JobError("x", "y", now))));
+        good.add(job.id());
+      }
+      raw.rpush(keys.dead(), "undecodable-3".getBytes(StandardCharsets.UTF_8));
+
+      assertThat(backend.requeueDead("requeue", 2)).isEqualTo(2);
+      assertThat(backend.peek("requeue", "default", 10)).extracting(Job::id)
+          .containsExactly(good.get(0), good.get(1));
+      assertThat(raw.lrange(keys.dead(), 0, -1)).extracting(entry -> new String(entry, StandardCharsets.UTF_8))
+          .as("undecodable letters keep their places around the one left")
+          .hasSize(4).startsWith("undecodable-1", "undecodable-2").endsWith("undecodable-3");
+
+      assertThat(backend.requeueDead("requeue", 10)).isEqualTo(1);
+      assertThat(backend.peek("requeue", "default", 10)).extracting(Job::id).containsExactlyElementsOf(good);
+      assertThat(raw.lrange(keys.dead(), 0, -1)).extracting(entry -> new String(entry, StandardCharsets.UTF_8))
+          .containsExactly("undecodable-1", "undecodable-2", "undecodable-3");
     }
   }
 
