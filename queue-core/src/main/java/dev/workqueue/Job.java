@@ -1,5 +1,6 @@
 package dev.workqueue;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
@@ -64,6 +65,11 @@ public record Job(
   /** The payload's length in bytes, without copying it. */
   public int payloadSize() {
     return payload.length;
+  }
+
+  /** A read-only view of the payload, without copying it: for writing large payloads out. */
+  public ByteBuffer payloadBuffer() {
+    return ByteBuffer.wrap(payload).asReadOnlyBuffer();
   }
 
   /** The producer's W3C traceparent, or {@code null} when the job was enqueued without a trace. */

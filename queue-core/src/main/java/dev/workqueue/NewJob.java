@@ -80,9 +80,39 @@ public record NewJob(
 
   /** This job with one more header; used by interceptors that propagate context. */
   public NewJob withHeader(String name, String value) {
+    return withHeaders(Map.of(name, value));
+  }
+
+  /**
+   * This job with {@code added} headers, replacing any of the same names. Copies the payload once,
+   * where adding them one by one would copy it once per header.
+   */
+  public NewJob withHeaders(Map<String, String> added) {
     Map<String, String> copy = new LinkedHashMap<>(headers);
-    copy.put(name, value);
+    copy.putAll(added);
     return new NewJob(payload, queue, priority, id, runAt, delay, maxAttempts, idempotencyKey, copy);
+  }
+
+  /**
+   * This job with {@code defaultQueue} and {@code defaultPriority} where it names none, as a
+   * producer fills them in; this job itself when it names both.
+   */
+  public NewJob withDefaults(String defaultQueue, String defaultPriority) {
+    if (queue != null && priority != null) {
+      return this;
+    }
+    return new NewJob(payload, queue != null ? queue : defaultQueue, priority != null ? priority : defaultPriority,
+        id, runAt, delay, maxAttempts, idempotencyKey, headers);
+  }
+
+  /**
+   * The job this request is stored as: its first attempt not yet made, with this request's queue
+   * and priority (both must be set, see {@link #withDefaults}), payload, max attempts, headers
+   * and idempotency key. Copies the payload once.
+   */
+  public Job toJob(String jobId, Instant createdAt, Instant firstRunAt) {
+    return new Job(jobId, queue, priority, payload, 0, maxAttempts, createdAt, firstRunAt, headers,
+        idempotencyKey);
   }
 
   @Override

@@ -68,7 +68,8 @@ public final class DefaultProducer implements Producer {
     List<NewJob> defaulted = new ArrayList<>(jobs.size());
     for (NewJob job : jobs) {
       validate(job);
-      defaulted.add(withDefaults(job));
+      // Interceptors see where each job goes.
+      defaulted.add(job.withDefaults(defaultQueue, defaultPriority));
     }
     if (rateLimiter != null) {
       try {
@@ -98,15 +99,6 @@ public final class DefaultProducer implements Producer {
     }
   }
 
-  /** Fills in the default queue and priority, so interceptors see where each job goes. */
-  private NewJob withDefaults(NewJob job) {
-    if (job.queue() != null && job.priority() != null) {
-      return job;
-    }
-    return new NewJob(job.payload(), job.queue() != null ? job.queue() : defaultQueue,
-        job.priority() != null ? job.priority() : defaultPriority, job.id(), job.runAt(), job.delay(),
-        job.maxAttempts(), job.idempotencyKey(), job.headers());
-  }
 
   private List<EnqueueResult> store(List<NewJob> requests) {
     Instant now = clock.instant();
@@ -115,17 +107,7 @@ public final class DefaultProducer implements Producer {
     for (NewJob request : requests) {
       Instant runAt = request.runAt() != null ? request.runAt()
           : request.delay() != null ? now.plus(request.delay()) : now;
-      jobs.add(new Job(
-          request.id() != null ? request.id() : JobIds.next(nowMillis),
-          request.queue(),
-          request.priority(),
-          request.payload(),
-          0,
-          request.maxAttempts(),
-          now,
-          runAt,
-          request.headers(),
-          request.idempotencyKey()));
+      jobs.add(request.toJob(request.id() != null ? request.id() : JobIds.next(nowMillis), now, runAt));
     }
     List<EnqueueResult> results = backend.enqueue(jobs, idempotencyTtl);
     if (observer.observesEnqueued()) {

@@ -38,11 +38,7 @@ public final class TraceContextHeaders {
     }
     Map<String, String> headers = new HashMap<>(4);
     W3C.inject(parent.with(span), headers, Map::put);
-    NewJob traced = job;
-    for (Map.Entry<String, String> header : headers.entrySet()) {
-      traced = traced.withHeader(header.getKey(), header.getValue());
-    }
-    return traced;
+    return job.withHeaders(headers);
   }
 
   /** The producer's context carried by {@code job}, or the root context when it carries none. */

@@ -61,7 +61,7 @@ public final class JobCodec {
       putString(out, part);
     }
     out.putInt(job.payloadSize());
-    out.put(job.payload());
+    out.put(job.payloadBuffer());
     return out.array();
   }
 

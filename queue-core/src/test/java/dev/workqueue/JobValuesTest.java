@@ -1,0 +1,72 @@
+package dev.workqueue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The value types {@link NewJob} and {@link Job}: copies, defaults and views. */
+class JobValuesTest {
+  private static final byte[] PAYLOAD = {1, 2, 3};
+
+  @Test
+  void defaultsFillOnlyWhatTheJobLeavesOpen() {
+    NewJob open = NewJob.of(PAYLOAD);
+    NewJob routed = NewJob.builder(PAYLOAD).queue("mail").priority("high").build();
+
+    NewJob filled = open.withDefaults("default-queue", "default-priority");
+
+    assertThat(filled.queue()).isEqualTo("default-queue");
+    assertThat(filled.priority()).isEqualTo("default-priority");
+    assertThat(filled.payload()).containsExactly(PAYLOAD);
+    assertThat(NewJob.builder(PAYLOAD).queue("mail").build().withDefaults("q", "p"))
+        .extracting(NewJob::queue, NewJob::priority).containsExactly("mail", "p");
+    assertThat(routed.withDefaults("q", "p")).isSameAs(routed);
+  }
+
+  @Test
+  void addedHeadersJoinTheJobsOwnAndReplaceThoseOfTheSameName() {
+    NewJob job = NewJob.builder(PAYLOAD).header("tenant", "a").header("traceparent", "old").build();
+
+    NewJob traced = job.withHeaders(Map.of("traceparent", "new", "tracestate", "s"));
+
+    assertThat(traced.headers()).containsExactlyInAnyOrderEntriesOf(
+        Map.of("tenant", "a", "traceparent", "new", "tracestate", "s"));
+    assertThat(job.headers()).containsEntry("traceparent", "old");
+    assertThat(job.withHeader("tenant", "b").headers()).containsEntry("tenant", "b");
+  }
+
+  @Test
+  void aRequestBecomesAJobOnItsFirstAttemptWithEveryFieldItSet() {
+    Instant created = Instant.parse("2026-11-27T10:00:00Z");
+    Instant runAt = created.plus(Duration.ofMinutes(5));
+    NewJob request = NewJob.builder(PAYLOAD).queue("mail").priority("low").maxAttempts(7)
+        .idempotencyKey("order-1").header("tenant", "a").build();
+
+    Job job = request.toJob("job-1", created, runAt);
+
+    assertThat(job).isEqualTo(new Job("job-1", "mail", "low", PAYLOAD, 0, 7, created, runAt,
+        Map.of("tenant", "a"), "order-1"));
+    assertThatThrownBy(() -> NewJob.of(PAYLOAD).toJob("job-2", created, created))
+        .isInstanceOf(NullPointerException.class).hasMessage("queue");
+  }
+
+  @Test
+  void thePayloadBufferShowsTheBytesButCannotChangeThem() {
+    Instant now = Instant.now();
+    Job job = new Job("job-1", "mail", "low", PAYLOAD, 0, 0, now, now, Map.of(), null);
+
+    ByteBuffer view = job.payloadBuffer();
+
+    assertThat(view.isReadOnly()).isTrue();
+    assertThat(view.remaining()).isEqualTo(PAYLOAD.length);
+    assertThat(view.get(2)).isEqualTo((byte) 3);
+    assertThatThrownBy(() -> view.put(0, (byte) 9)).isInstanceOf(ReadOnlyBufferException.class);
+    assertThat(job.payload()).containsExactly(PAYLOAD);
+  }
+}
