@@ -1,7 +1,7 @@
 package dev.workqueue.redis.internal;
 
 import java.time.Duration;
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,21 +24,21 @@ public final class FetchInterrupter implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(FetchInterrupter.class);
 
-  private final Consumer<byte[]> wake;
+  private final Consumer<byte[]> pushToken;
   private final String instance = Long.toHexString(ThreadLocalRandom.current().nextLong());
   private final AtomicLong sequence = new AtomicLong();
-  private final Map<Blocked, Boolean> blocked = new ConcurrentHashMap<>();
+  private final Set<Blocked> blocked = ConcurrentHashMap.newKeySet();
   private final Object watcherLock = new Object();
   private Thread watcher;
   private volatile boolean watcherParked;
   private volatile boolean closed;
 
   /**
-   * @param wake pushes a token onto the given interrupt list (with an expiry, as a token pushed
+   * @param pushToken pushes a token onto the given interrupt list (with an expiry, as a token pushed
    *     just after its fetch returned is never popped)
    */
-  public FetchInterrupter(Consumer<byte[]> wake) {
-    this.wake = wake;
+  public FetchInterrupter(Consumer<byte[]> pushToken) {
+    this.pushToken = pushToken;
   }
 
   /** A name unique to one blocked wait, the suffix of its interrupt list's key. */
@@ -52,7 +52,7 @@ public final class FetchInterrupter implements AutoCloseable {
    */
   public Blocked blocking(byte[] interruptList) {
     Blocked wait = new Blocked(Thread.currentThread(), interruptList);
-    blocked.put(wait, Boolean.FALSE);
+    blocked.add(wait);
     startOrWakeWatcher();
     return wait;
   }
@@ -85,22 +85,23 @@ public final class FetchInterrupter implements AutoCloseable {
         watcherParked = false;
         continue;
       }
-      blocked.replaceAll((wait, woken) -> woken || wakeIfInterrupted(wait));
+      for (Blocked wait : blocked) {
+        if (!wait.woken && wait.thread.isInterrupted()) {
+          wait.woken = true;
+          wakeUp(wait);
+        }
+      }
       LockSupport.parkNanos(this, CHECK_INTERVAL.toNanos());
     }
   }
 
-  private boolean wakeIfInterrupted(Blocked wait) {
-    if (!wait.thread.isInterrupted()) {
-      return false;
-    }
+  private void wakeUp(Blocked wait) {
     try {
-      wake.accept(wait.interruptList);
+      pushToken.accept(wait.interruptList);
     } catch (RuntimeException e) {
       // The fetch then waits out its BLPOP timeout, as it would without this watcher.
       log.debug("could not wake an interrupted fetch: {}", e.getMessage());
     }
-    return true;
   }
 
   /** Stops the watcher; blocked fetches are no longer woken early. */
@@ -120,6 +121,8 @@ public final class FetchInterrupter implements AutoCloseable {
   public final class Blocked implements AutoCloseable {
     private final Thread thread;
     private final byte[] interruptList;
+    /** Read and written by the watcher thread only. */
+    private boolean woken;
 
     private Blocked(Thread thread, byte[] interruptList) {
       this.thread = thread;
