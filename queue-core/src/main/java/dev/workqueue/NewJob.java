@@ -101,8 +101,9 @@ public record NewJob(
     if (queue != null && priority != null) {
       return this;
     }
-    return new NewJob(payload, queue != null ? queue : defaultQueue, priority != null ? priority : defaultPriority,
-        id, runAt, delay, maxAttempts, idempotencyKey, headers);
+    return new NewJob(payload, queue != null ? queue : defaultQueue,
+        priority != null ? priority : defaultPriority, id, runAt, delay, maxAttempts, idempotencyKey,
+        headers);
   }
 
   /**

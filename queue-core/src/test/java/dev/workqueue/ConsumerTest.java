@@ -211,7 +211,8 @@ class ConsumerTest {
    */
   @Test
   void closingAnIdleConsumerEndsEveryWorkerAtOnce() {
-    Consumer consumer = consumer(job -> {}).name("idle").concurrency(8).fetchWait(Duration.ofMinutes(1)).build();
+    Consumer consumer = consumer(job -> {}).name("idle").concurrency(8).fetchWait(Duration.ofMinutes(1))
+        .build();
     consumer.start();
     await().atMost(PATIENCE).until(() -> Thread.getAllStackTraces().keySet().stream()
         .filter(thread -> thread.getName().startsWith("workqueue-idle-worker-"))

@@ -129,7 +129,8 @@ class BlockingFetchIT {
   }
 
   private static long blockedClients() throws IOException {
-    Matcher count = Pattern.compile("blocked_clients:(\\d+)").matcher(redis.server().command("INFO", "clients"));
+    Matcher count = Pattern.compile("blocked_clients:(\\d+)")
+        .matcher(redis.server().command("INFO", "clients"));
     assertThat(count.find()).isTrue();
     return Long.parseLong(count.group(1));
   }

@@ -87,7 +87,8 @@ class PoisonDataIT {
   void requeueDeadMovesTheLettersBehindUndecodableOnesAndLeavesThoseInPlace() throws InterruptedException {
     QueueKeys keys = QueueKeys.of("poison", "requeue");
     Instant now = Instant.now();
-    try (RedisQueueBackend backend = RedisQueueBackend.builder().url(redis.url()).namespace("poison").build()) {
+    try (RedisQueueBackend backend =
+        RedisQueueBackend.builder().url(redis.url()).namespace("poison").build()) {
       raw.rpush(keys.dead(), "undecodable-1".getBytes(StandardCharsets.UTF_8));
       raw.rpush(keys.dead(), "undecodable-2".getBytes(StandardCharsets.UTF_8));
       List<String> good = new ArrayList<>();
@@ -104,13 +105,15 @@ class PoisonDataIT {
       assertThat(backend.requeueDead("requeue", 2)).isEqualTo(2);
       assertThat(backend.peek("requeue", "default", 10)).extracting(Job::id)
           .containsExactly(good.get(0), good.get(1));
-      assertThat(raw.lrange(keys.dead(), 0, -1)).extracting(entry -> new String(entry, StandardCharsets.UTF_8))
+      assertThat(raw.lrange(keys.dead(), 0, -1))
+          .extracting(entry -> new String(entry, StandardCharsets.UTF_8))
           .as("undecodable letters keep their places around the one left")
           .hasSize(4).startsWith("undecodable-1", "undecodable-2").endsWith("undecodable-3");
 
       assertThat(backend.requeueDead("requeue", 10)).isEqualTo(1);
       assertThat(backend.peek("requeue", "default", 10)).extracting(Job::id).containsExactlyElementsOf(good);
-      assertThat(raw.lrange(keys.dead(), 0, -1)).extracting(entry -> new String(entry, StandardCharsets.UTF_8))
+      assertThat(raw.lrange(keys.dead(), 0, -1))
+          .extracting(entry -> new String(entry, StandardCharsets.UTF_8))
           .containsExactly("undecodable-1", "undecodable-2", "undecodable-3");
     }
   }
