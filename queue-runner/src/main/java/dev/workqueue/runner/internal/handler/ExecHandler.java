@@ -4,7 +4,9 @@ import dev.workqueue.Job;
 import dev.workqueue.JobHandler;
 import dev.workqueue.runner.internal.config.ConfigKey;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.WritableByteChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -64,8 +66,12 @@ final class ExecHandler implements JobHandler {
    * stdin closes the pipe, which is not a failure of the job; only its exit code counts.
    */
   private static void writePayload(Process process, Job job) {
-    try (OutputStream stdin = process.getOutputStream()) {
-      stdin.write(job.payload());
+    // Through a channel the payload goes out in chunks instead of as one copy of the whole payload.
+    try (WritableByteChannel stdin = Channels.newChannel(process.getOutputStream())) {
+      ByteBuffer payload = job.payloadBuffer();
+      while (payload.hasRemaining()) {
+        stdin.write(payload);
+      }
     } catch (IOException brokenPipe) {
       // the command did not read its input; its exit code decides the attempt
     }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,6 +37,19 @@ class ExecHandlerTest {
         Duration.ofSeconds(30)).handle(job("hello payload", 3));
 
     assertThat(Files.readAllLines(out)).containsExactly("hello payload", "job-1 reports high 3");
+  }
+
+  @Test
+  void aPayloadLargerThanAPipeBufferReachesTheCommandByteForByte() throws Exception {
+    byte[] payload = new byte[3 * 1024 * 1024 + 17];
+    new Random(42).nextBytes(payload);
+    Instant now = Instant.now();
+    Job job = new Job("job-2", "reports", "high", payload, 1, 0, now, now, Map.of(), null);
+    Path out = dir.resolve("payload.bin");
+
+    shell("cat > " + out, Duration.ofSeconds(30)).handle(job);
+
+    assertThat(Files.readAllBytes(out)).isEqualTo(payload);
   }
 
   @Test
