@@ -13,6 +13,7 @@ import dev.workqueue.memory.InMemoryQueueBackend;
 import dev.workqueue.spi.JobInterceptor;
 import dev.workqueue.spi.QueueObserver;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -261,6 +262,43 @@ class ConsumerTest {
       await().pollDelay(Duration.ofMillis(500)).atMost(PATIENCE).until(() -> true);
       assertThat(runs.get()).isEqualTo(runsWhenOpened).isLessThan(10);
       assertThat(backend.stats(Producer.DEFAULT_QUEUE).totalWaiting()).isEqualTo(10 - runsWhenOpened);
+    }
+  }
+
+  /**
+   * A half-open breaker grants one probe. When the probe job is dead-lettered without running, no
+   * outcome reaches the breaker; unless the probe is given back, the consumer never fetches again.
+   */
+  @Test
+  void aProbeJobDeadLetteredWithoutRunningLetsTheBreakerProbeAgain() throws InterruptedException {
+    MutableClock clock = new MutableClock(Instant.now());
+    List<String> ran = new CopyOnWriteArrayList<>();
+    try (Consumer consumer = consumer(job -> {
+          ran.add(job.payloadAsString());
+          if (job.payloadAsString().equals("fails")) {
+            throw new IllegalStateException("downstream is down");
+          }
+        })
+        .concurrency(1).prefetch(0).retryPolicy(RetryPolicy.noRetries()).clock(clock)
+        .circuitBreaker(CircuitBreakerConfig.builder().minimumSamples(1).failureRateThreshold(0.5)
+            .cooldown(Duration.ofMinutes(1)).build())
+        .build()) {
+      consumer.start();
+      producer.enqueue("fails");
+      await().atMost(PATIENCE).until(() -> consumer.circuitBreakerState() == CircuitBreakerState.OPEN);
+      // Next in line: a job whose consumer died holding it, now over its single attempt.
+      producer.enqueue(NewJob.builder("over its attempts").maxAttempts(1).build());
+      backend.fetch(new dev.workqueue.spi.FetchRequest("dead-consumer", Producer.DEFAULT_QUEUE,
+          List.of(Producer.DEFAULT_PRIORITY), 1, Duration.ofMillis(100), Duration.ZERO));
+      await().atMost(PATIENCE).until(() -> !backend.recoverExpired(Producer.DEFAULT_QUEUE, 10).isEmpty());
+      producer.enqueue("works");
+
+      clock.advance(Duration.ofMinutes(2));
+
+      await().atMost(PATIENCE).until(() -> ran.contains("works"));
+      await().atMost(PATIENCE).until(() -> consumer.circuitBreakerState() == CircuitBreakerState.CLOSED);
+      assertThat(ran).containsExactly("fails", "works");
+      assertThat(backend.stats(Producer.DEFAULT_QUEUE).dead()).isEqualTo(2);
     }
   }
 

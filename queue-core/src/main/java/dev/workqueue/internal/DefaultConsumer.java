@@ -263,9 +263,6 @@ public final class DefaultConsumer implements Consumer {
     }
     int taken = result.jobs().size();
     freeSlots.addAndGet(wanted - taken);
-    if (probe && taken == 0) {
-      breaker.releasePermission();
-    }
     result.poisoned().forEach(this::reportPoisoned);
     if (taken > 0 && observer.observesFetched()) {
       observer.onFetched(new JobsFetchedEvent(settings.name(), settings.queue(), jobsOf(result)));
@@ -276,6 +273,11 @@ public final class DefaultConsumer implements Consumer {
       if (flight != null) {
         runnable.add(flight);
       }
+    }
+    if (probe && runnable.isEmpty()) {
+      // Nothing fetched, or the probe job was settled without running (such as one over its
+      // attempts): no outcome will reach the breaker, so it must grant its probe again.
+      breaker.releasePermission();
     }
     return runnable;
   }
