@@ -90,6 +90,11 @@ public interface Consumer extends AutoCloseable {
 
   /** Builds a {@link Consumer}; {@link #build()} validates and leaves the builder reusable. */
   final class Builder {
+    private static final int MAX_CONCURRENCY = 10_000;
+    private static final int MAX_PREFETCH = 1_000_000;
+    /** Longest duration a setting takes: far beyond any real use, far below nanosecond overflow. */
+    private static final Duration LONGEST = Duration.ofDays(365);
+
     private final QueueBackend backend;
     private final JobHandler handler;
     private String name = DEFAULT_NAME;
@@ -146,7 +151,7 @@ public interface Consumer extends AutoCloseable {
       return this;
     }
 
-    /** Worker threads, which is also the most jobs in flight; default 4. */
+    /** Worker threads, which is also the most jobs in flight: 1 to 10,000; default 4. */
     public Builder concurrency(int concurrency) {
       this.concurrency = concurrency;
       return this;
@@ -156,7 +161,7 @@ public interface Consumer extends AutoCloseable {
      * Jobs taken ahead of free workers, so workers never wait for a fetch round trip; default as
      * many as the concurrency. Prefetched jobs are leased (and their leases extended) while they
      * wait. Use 0 for long jobs shared among many consumers, so none hoards work; raise it for
-     * tiny jobs where throughput matters.
+     * tiny jobs where throughput matters. At most 1,000,000.
      */
     public Builder prefetch(int prefetch) {
       this.prefetch = prefetch;
@@ -206,8 +211,8 @@ public interface Consumer extends AutoCloseable {
     }
 
     /**
-     * Longest a fetch blocks on the backend when the queue is empty; default 2 seconds. Bounds how
-     * long {@link Consumer#close()} may wait for a fetch in progress and the idle request rate.
+     * Longest a fetch blocks on the backend when the queue is empty: at least 10 ms; default 2
+     * seconds. Bounds the idle request rate: an idle consumer fetches again when a wait runs out.
      */
     public Builder fetchWait(Duration fetchWait) {
       this.fetchWait = fetchWait;
@@ -252,17 +257,20 @@ public interface Consumer extends AutoCloseable {
           .notNull(handler, "handler")
           .check(Names.isValid(name), "name", Names.RULE, name)
           .check(Names.isValid(queue), "queue", Names.RULE, queue)
-          .atLeast(concurrency, 1, "concurrency")
-          .check(prefetch == null || prefetch >= 0, "prefetch", "at least 0", prefetch)
+          .check(concurrency >= 1 && concurrency <= MAX_CONCURRENCY, "concurrency",
+              "between 1 and " + MAX_CONCURRENCY, concurrency)
+          .check(prefetch == null || prefetch >= 0 && prefetch <= MAX_PREFETCH, "prefetch",
+              "between 0 and " + MAX_PREFETCH, prefetch)
           .atLeast(fetchBatchSize, 1, "fetchBatchSize")
           .notNull(retryPolicy, "retryPolicy")
-          .positive(jobTimeout, "jobTimeout")
-          .check(leaseDuration != null && leaseDuration.toMillis() >= 100, "leaseDuration",
-              "at least 100ms", leaseDuration)
-          .positive(heartbeatInterval == null ? Duration.ofSeconds(1) : heartbeatInterval, "heartbeatInterval")
-          .notNegative(drainTimeout, "drainTimeout")
-          .positive(recoveryInterval, "recoveryInterval")
-          .notNegative(fetchWait, "fetchWait")
+          .within(jobTimeout, Duration.ofNanos(1), LONGEST, "jobTimeout", "a positive duration of at most 365 days")
+          .within(leaseDuration, Duration.ofMillis(100), LONGEST, "leaseDuration", "between 100ms and 365 days")
+          .within(heartbeatInterval == null ? Duration.ofSeconds(1) : heartbeatInterval, Duration.ofMillis(1),
+              LONGEST, "heartbeatInterval", "between 1ms and 365 days")
+          .within(drainTimeout, Duration.ZERO, LONGEST, "drainTimeout",
+              "zero or a positive duration of at most 365 days")
+          .within(recoveryInterval, Duration.ofMillis(1), LONGEST, "recoveryInterval", "between 1ms and 365 days")
+          .within(fetchWait, Duration.ofMillis(10), LONGEST, "fetchWait", "between 10ms and 365 days")
           .notNull(priorityMode, "priorityMode")
           .notNull(clock, "clock");
       checkPriorities(problems);

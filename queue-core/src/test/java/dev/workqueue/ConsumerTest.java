@@ -14,6 +14,7 @@ import dev.workqueue.spi.JobInterceptor;
 import dev.workqueue.spi.QueueObserver;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -46,9 +47,29 @@ class ConsumerTest {
             "backend must be set, but was null",
             "handler must be set, but was null",
             "queue must be 1 to 128 characters of letters, digits, '.', '_', ':' or '-', but was \"bad queue\"",
-            "concurrency must be at least 1, but was 0",
-            "leaseDuration must be at least 100ms, but was PT0.01S",
+            "concurrency must be between 1 and 10000, but was 0",
+            "leaseDuration must be between 100ms and 365 days, but was PT0.01S",
             "priorities must name at least one lane, but was []"));
+  }
+
+  /**
+   * Values that would overflow the slot count or nanosecond arithmetic, make the scheduler refuse
+   * an interval, or have an idle consumer poll the backend without pause are refused up front.
+   */
+  @Test
+  void builderRefusesValuesTheEngineCannotRunWith() {
+    assertThatThrownBy(() -> consumer(job -> {}).prefetch(Integer.MAX_VALUE)
+            .drainTimeout(ChronoUnit.FOREVER.getDuration()).jobTimeout(Duration.ofMillis(Long.MAX_VALUE))
+            .heartbeatInterval(Duration.ofNanos(500_000)).recoveryInterval(Duration.ofNanos(1))
+            .fetchWait(Duration.ZERO).build())
+        .isInstanceOf(InvalidConfigurationException.class)
+        .satisfies(e -> assertThat(((InvalidConfigurationException) e).problems()).containsExactly(
+            "prefetch must be between 0 and 1000000, but was 2147483647",
+            "jobTimeout must be a positive duration of at most 365 days, but was PT2562047788015H12M55.807S",
+            "heartbeatInterval must be between 1ms and 365 days, but was PT0.0005S",
+            "drainTimeout must be zero or a positive duration of at most 365 days, but was PT2562047788015215H30M7.999999999S",
+            "recoveryInterval must be between 1ms and 365 days, but was PT0.000000001S",
+            "fetchWait must be between 10ms and 365 days, but was PT0S"));
   }
 
   @Test

@@ -38,6 +38,11 @@ public final class Problems {
     return check(value != null && !value.isNegative(), param, "zero or a positive duration", value);
   }
 
+  /** Records a problem unless {@code min <= value <= max}; {@code rule} states the range in words. */
+  public Problems within(Duration value, Duration min, Duration max, String param, String rule) {
+    return check(value != null && value.compareTo(min) >= 0 && value.compareTo(max) <= 0, param, rule, value);
+  }
+
   public Problems atLeast(long value, long minimum, String param) {
     return check(value >= minimum, param, "at least " + minimum, value);
   }

@@ -617,6 +617,8 @@ public final class RedisQueueBackend implements QueueBackend {
    * reused.
    */
   public static final class Builder {
+    private static final Duration LONGEST_TIMEOUT = Duration.ofHours(1);
+
     private String url;
     private String username;
     private String password;
@@ -660,13 +662,13 @@ public final class RedisQueueBackend implements QueueBackend {
       return this;
     }
 
-    /** Time allowed to open a connection; default 2 seconds. */
+    /** Time allowed to open a connection: 1 ms to 1 hour; default 2 seconds. */
     public Builder connectTimeout(Duration connectTimeout) {
       this.connectTimeout = connectTimeout;
       return this;
     }
 
-    /** Time allowed for a reply to a non-blocking command; default 2 seconds. */
+    /** Time allowed for a reply to a non-blocking command: 1 ms to 1 hour; default 2 seconds. */
     public Builder socketTimeout(Duration socketTimeout) {
       this.socketTimeout = socketTimeout;
       return this;
@@ -746,11 +748,12 @@ public final class RedisQueueBackend implements QueueBackend {
       problems.check(namespace != null && NAMESPACE.matcher(namespace).matches(), "namespace",
           "1 to 64 letters, digits, '.', '_' or '-'", namespace);
       problems.check(database == null || database >= 0, "database", "at least 0", database);
+      // Jedis takes whole milliseconds as an int and waits forever on 0.
       if (connectTimeout != null) {
-        problems.positive(connectTimeout, "connectTimeout");
+        problems.within(connectTimeout, Duration.ofMillis(1), LONGEST_TIMEOUT, "connectTimeout", "between 1ms and 1h");
       }
       if (socketTimeout != null) {
-        problems.positive(socketTimeout, "socketTimeout");
+        problems.within(socketTimeout, Duration.ofMillis(1), LONGEST_TIMEOUT, "socketTimeout", "between 1ms and 1h");
       }
       problems.check(poolSize == null || poolSize >= 1, "poolSize", "at least 1", poolSize);
       problems.atLeast(completedHistorySize, 0, "completedHistorySize");

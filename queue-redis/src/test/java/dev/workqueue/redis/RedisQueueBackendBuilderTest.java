@@ -13,7 +13,7 @@ class RedisQueueBackendBuilderTest {
   @Test
   void buildReportsEveryInvalidSettingAtOnce() {
     RedisQueueBackend.Builder builder = RedisQueueBackend.builder().url("http://h:1").namespace("a{b}")
-        .database(-1).connectTimeout(Duration.ZERO).socketTimeout(Duration.ofSeconds(-1)).poolSize(0)
+        .database(-1).connectTimeout(Duration.ofNanos(999_999)).socketTimeout(Duration.ofDays(30)).poolSize(0)
         .completedHistorySize(-5).completedHistoryAge(Duration.ZERO);
 
     assertThatThrownBy(builder::build)
@@ -21,8 +21,8 @@ class RedisQueueBackendBuilderTest {
             "url must be a redis:// or rediss:// URL (the scheme is not redis or rediss), but was \"http://h:1\"",
             "namespace must be 1 to 64 letters, digits, '.', '_' or '-', but was \"a{b}\"",
             "database must be at least 0, but was -1",
-            "connectTimeout must be a positive duration, but was PT0S",
-            "socketTimeout must be a positive duration, but was PT-1S",
+            "connectTimeout must be between 1ms and 1h, but was PT0.000999999S",
+            "socketTimeout must be between 1ms and 1h, but was PT720H",
             "poolSize must be at least 1, but was 0",
             "completedHistorySize must be at least 0, but was -5",
             "completedHistoryAge must be a positive duration, but was PT0S"));

@@ -30,11 +30,14 @@ public final class ConfigKeys {
   public static final List<String> BUILT_IN_HANDLERS = List.of("log", "exec", "files");
 
   private static final List<ConfigKey<?>> KEYS = new ArrayList<>();
-  private static final String POSITIVE_DURATION = "a positive duration such as 500ms, 30s, 5m or 1h";
+  /** Longest duration any key takes; the engine refuses longer ones, whose nanoseconds could overflow. */
+  private static final Duration LONGEST_DURATION = Duration.ofDays(365);
+  private static final String POSITIVE_DURATION = "a positive duration up to 365d, such as 500ms, 30s, 5m or 1h";
+  private static final String REDIS_TIMEOUT = "a duration from 1ms to 1h, such as 500ms or 5s";
   private static final String HOST_PORTS =
       "a non-empty list of host:port, such as [10.0.0.1:26379, 10.0.0.2:26379]";
   private static final String NON_NEGATIVE_DURATION =
-      "zero or a positive duration such as 0, 500ms, 30s or 5m";
+      "zero or a positive duration up to 365d, such as 0, 500ms, 30s or 5m";
 
   public static final ConfigKey<URI> REDIS_URL = add("redis.url",
       "a URL such as redis://host:6379 or rediss://host:6380/0", null, url("redis", "rediss"),
@@ -45,10 +48,10 @@ public final class ConfigKeys {
   public static final ConfigKey<String> REDIS_PASSWORD = secret("redis.password",
       "Redis password; overrides one in redis.url. Never printed.");
   public static final ConfigKey<Duration> REDIS_CONNECT_TIMEOUT = add("redis.connect_timeout",
-      POSITIVE_DURATION, Duration.ofSeconds(2), positiveDuration(),
+      REDIS_TIMEOUT, Duration.ofSeconds(2), redisTimeout(),
       "Longest wait for a TCP connection to Redis.");
   public static final ConfigKey<Duration> REDIS_SOCKET_TIMEOUT = add("redis.socket_timeout",
-      POSITIVE_DURATION, Duration.ofSeconds(5), positiveDuration(),
+      REDIS_TIMEOUT, Duration.ofSeconds(5), redisTimeout(),
       "Longest wait for a Redis reply (blocking fetches add their own wait to it).");
   public static final ConfigKey<Integer> REDIS_POOL_SIZE = add("redis.pool_size",
       "an integer from 1 to 1024", 16, integer(1, 1024),
@@ -92,7 +95,7 @@ public final class ConfigKeys {
       POSITIVE_DURATION, Duration.ofMinutes(5), positiveDuration(),
       "Longest a handler may run before it is interrupted and the attempt fails.");
   public static final ConfigKey<Duration> WORKER_LEASE = add("worker.lease",
-      "a duration of at least 100ms, such as 30s", Duration.ofSeconds(30),
+      "a duration from 100ms to 365d, such as 30s", Duration.ofSeconds(30),
       duration(d -> d.toMillis() >= 100), "How long a taken job stays leased without a heartbeat.");
   public static final ConfigKey<Duration> WORKER_DRAIN_TIMEOUT = add("worker.drain_timeout",
       NON_NEGATIVE_DURATION, Duration.ofSeconds(30), nonNegativeDuration(),
@@ -119,7 +122,7 @@ public final class ConfigKeys {
       CircuitBreakerConfig.DEFAULT_FAILURE_RATE_THRESHOLD, decimal(Double.MIN_VALUE, 1),
       "Share of failed attempts in the window that opens the breaker.");
   public static final ConfigKey<Duration> WORKER_CIRCUIT_BREAKER_WINDOW = add(
-      "worker.circuit_breaker.window", "a duration of at least 10ms, such as 60s",
+      "worker.circuit_breaker.window", "a duration from 10ms to 365d, such as 60s",
       CircuitBreakerConfig.DEFAULT_WINDOW,
       duration(d -> d.toMillis() >= 10), "Rolling window of attempt outcomes.");
   public static final ConfigKey<Integer> WORKER_CIRCUIT_BREAKER_MINIMUM_SAMPLES = add(
@@ -306,6 +309,10 @@ public final class ConfigKeys {
     return duration(d -> !d.isNegative() && !d.isZero());
   }
 
+  private static Reader<Duration> redisTimeout() {
+    return duration(d -> d.toMillis() >= 1 && d.compareTo(Duration.ofHours(1)) <= 0);
+  }
+
   private static Reader<Duration> nonNegativeDuration() {
     return duration(d -> !d.isNegative());
   }
@@ -319,7 +326,7 @@ public final class ConfigKeys {
         require(raw instanceof String);
         value = Durations.parse((String) raw);
       }
-      require(valid.test(value));
+      require(value.compareTo(LONGEST_DURATION) <= 0 && valid.test(value));
       return value;
     };
   }
