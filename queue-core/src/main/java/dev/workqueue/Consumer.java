@@ -60,7 +60,10 @@ public interface Consumer extends AutoCloseable {
 
   /**
    * Graceful shutdown: stops fetching, waits up to the drain timeout for in-flight jobs, then
-   * interrupts the rest and returns them to their queue uncounted. Idempotent; blocks until done.
+   * interrupts the rest and returns them to their queue uncounted. Idempotent; blocks until done,
+   * also when the calling thread is interrupted (its interrupt status is kept). Called from one of
+   * the consumer's own threads (a handler, or an observer the consumer calls), it starts the
+   * shutdown on a thread of its own and returns at once: waiting would mean waiting for itself.
    */
   @Override
   void close();

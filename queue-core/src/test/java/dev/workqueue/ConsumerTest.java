@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.workqueue.event.CircuitBreakerStateChangedEvent;
 import dev.workqueue.event.ConsumerStateChangedEvent;
 import dev.workqueue.event.JobDeadLetteredEvent;
 import dev.workqueue.event.JobStartedEvent;
@@ -21,6 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -246,6 +248,70 @@ class ConsumerTest {
     consumer.close();
 
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(400));
+  }
+
+  /**
+   * A host that stops consuming when the breaker opens closes the consumer from the observer,
+   * on the worker whose failure opened it. That close must neither wait for its own thread nor
+   * drop the failed job's dead letter, which the worker hands over after the observer returns.
+   */
+  @Test
+  void closingFromAnObserverOnAWorkerReturnsAtOnceAndKeepsTheOutcome() {
+    AtomicReference<Consumer> self = new AtomicReference<>();
+    AtomicReference<Duration> closeTook = new AtomicReference<>();
+    Consumer consumer = consumer(job -> {
+          throw new IllegalStateException("downstream is down");
+        })
+        .drainTimeout(Duration.ofMinutes(1)).retryPolicy(RetryPolicy.noRetries())
+        .circuitBreaker(CircuitBreakerConfig.builder().minimumSamples(1).build())
+        .observer(new QueueObserver() {
+          @Override
+          public void onCircuitBreakerStateChanged(CircuitBreakerStateChangedEvent event) {
+            if (event.current() == CircuitBreakerState.OPEN) {
+              long start = System.nanoTime();
+              self.get().close();
+              closeTook.set(Duration.ofNanos(System.nanoTime() - start));
+            }
+          }
+        })
+        .build();
+    self.set(consumer);
+    consumer.start();
+    producer.enqueue("fails");
+
+    await().atMost(PATIENCE).until(() -> consumer.state() == ConsumerState.STOPPED);
+    assertThat(closeTook.get()).isLessThan(Duration.ofSeconds(10));
+    QueueStats stats = backend.stats(Producer.DEFAULT_QUEUE);
+    assertThat(stats.dead()).isEqualTo(1);
+    assertThat(stats.inFlight()).isZero();
+    consumer.close(); // from outside now: returns at once, already stopped
+  }
+
+  @Test
+  void closingFromAnInterruptedThreadStillDrainsAndKeepsTheInterrupt() throws InterruptedException {
+    CountDownLatch started = new CountDownLatch(1);
+    AtomicBoolean handlerInterrupted = new AtomicBoolean();
+    Consumer consumer = consumer(job -> {
+          started.countDown();
+          try {
+            Thread.sleep(300);
+          } catch (InterruptedException e) {
+            handlerInterrupted.set(true);
+            throw e;
+          }
+        })
+        .drainTimeout(Duration.ofMinutes(1)).build();
+    producer.enqueue("takes 300 ms");
+    consumer.start();
+    started.await();
+
+    Thread.currentThread().interrupt();
+    consumer.close();
+
+    assertThat(Thread.interrupted()).isTrue();
+    assertThat(handlerInterrupted).isFalse();
+    assertThat(consumer.state()).isEqualTo(ConsumerState.STOPPED);
+    assertThat(backend.stats(Producer.DEFAULT_QUEUE).completed()).isEqualTo(1);
   }
 
   @Test

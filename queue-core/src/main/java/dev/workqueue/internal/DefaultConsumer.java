@@ -104,6 +104,7 @@ public final class DefaultConsumer implements Consumer {
   private final LinkedBlockingQueue<Pending> settlements = new LinkedBlockingQueue<>();
   private final List<Thread> workers = new ArrayList<>();
   private final ScheduledExecutorService maintenance;
+  private volatile Thread maintenanceThread;
   private final Thread settler;
   private final RateLimitedWarning backendWarning = new RateLimitedWarning(Duration.ofSeconds(10));
   private volatile boolean fetching = true;
@@ -127,8 +128,12 @@ public final class DefaultConsumer implements Consumer {
     for (int i = 0; i < settings.concurrency(); i++) {
       workers.add(workerThreads.newThread(this::workLoop));
     }
-    this.maintenance = Executors.newSingleThreadScheduledExecutor(
-        NamedThreads.single(settings.name(), "maintenance"));
+    NamedThreads maintenanceThreads = NamedThreads.single(settings.name(), "maintenance");
+    this.maintenance = Executors.newSingleThreadScheduledExecutor(task -> {
+      Thread thread = maintenanceThreads.newThread(task);
+      maintenanceThread = thread;
+      return thread;
+    });
     this.settler = NamedThreads.single(settings.name(), "settler").newThread(this::settleLoop);
   }
 
@@ -640,6 +645,16 @@ public final class DefaultConsumer implements Consumer {
 
   @Override
   public void close() {
+    if (isOwnThread(Thread.currentThread())) {
+      // A handler or observer closing its consumer: waiting for the drain here would wait for this
+      // very thread, and the outcome it is about to hand over would miss the settler's last flush.
+      if (closing.compareAndSet(false, true)) {
+        Thread closer = NamedThreads.single(settings.name(), "closer").newThread(this::drainAndStop);
+        closer.setDaemon(false); // the drain finishes even if the application's last thread ends
+        closer.start();
+      }
+      return;
+    }
     if (!closing.compareAndSet(false, true)) {
       awaitStopped();
       return;
@@ -649,6 +664,14 @@ public final class DefaultConsumer implements Consumer {
       stopped.countDown();
       return;
     }
+    drainAndStop();
+  }
+
+  private boolean isOwnThread(Thread thread) {
+    return thread == settler || thread == maintenanceThread || workers.contains(thread);
+  }
+
+  private void drainAndStop() {
     transition(ConsumerState.RUNNING, ConsumerState.DRAINING);
     fetching = false;
     synchronized (fetchingThreadLock) {
@@ -671,10 +694,14 @@ public final class DefaultConsumer implements Consumer {
     }
     // Maintenance may still queue a timed-out job's outcome; stop it before the last flush.
     maintenance.shutdownNow();
-    awaitTermination(maintenance);
+    waitThroughInterrupts(nanos -> maintenance.awaitTermination(nanos, TimeUnit.NANOSECONDS),
+        Duration.ofSeconds(5));
     settling = false;
     settlements.add(WAKE_SETTLER);
-    join(settler, settings.drainTimeout().plusSeconds(5));
+    waitThroughInterrupts(nanos -> {
+      TimeUnit.NANOSECONDS.timedJoin(settler, nanos);
+      return !settler.isAlive();
+    }, settings.drainTimeout().plusSeconds(5));
     shutdownThreads();
     transition(ConsumerState.DRAINING, ConsumerState.STOPPED);
     log.info("consumer {} stopped", id);
@@ -695,35 +722,49 @@ public final class DefaultConsumer implements Consumer {
     observer.onCircuitBreakerStateChanged(new CircuitBreakerStateChangedEvent(settings.name(), from, to));
   }
 
-  private static void awaitTermination(ScheduledExecutorService executor) {
-    try {
-      executor.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   /** Waits for every worker thread to end, at most {@code timeout} in all. */
   private boolean awaitWorkers(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    try {
+    return waitThroughInterrupts(nanos -> {
+      long deadline = System.nanoTime() + nanos;
       for (Thread worker : workers) {
-        long left = deadline - System.nanoTime();
-        if (left > 0) {
-          TimeUnit.NANOSECONDS.timedJoin(worker, left);
-        }
+        TimeUnit.NANOSECONDS.timedJoin(worker, deadline - System.nanoTime());
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    return workers.stream().noneMatch(Thread::isAlive);
+      return workers.stream().noneMatch(Thread::isAlive);
+    }, timeout);
   }
 
   private void awaitStopped() {
+    while (!waitThroughInterrupts(nanos -> stopped.await(nanos, TimeUnit.NANOSECONDS), Duration.ofDays(1))) {
+      // a drain takes at most the drain timeout and a few seconds; keep waiting all the same
+    }
+  }
+
+  /** A wait of at most the given nanoseconds; true once what it waits for has happened. */
+  @FunctionalInterface
+  private interface TimedWait {
+    boolean await(long nanos) throws InterruptedException;
+  }
+
+  /**
+   * Runs {@code wait} for up to {@code timeout}, resuming it when the thread is interrupted: a
+   * caller that closes the consumer from an interrupted thread still gets the drain it asked for.
+   * The interrupt is re-asserted before returning.
+   */
+  private static boolean waitThroughInterrupts(TimedWait wait, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    boolean interrupted = Thread.interrupted();
     try {
-      stopped.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      while (true) {
+        try {
+          return wait.await(Math.max(0, deadline - System.nanoTime()));
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -792,13 +833,6 @@ public final class DefaultConsumer implements Consumer {
     }
   }
 
-  private static void join(Thread thread, Duration timeout) {
-    try {
-      thread.join(timeout.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
 
   /** One leased job from dispatch until its outcome is decided, by the worker or the watchdog. */
   private static final class InFlight {
