@@ -163,7 +163,7 @@ public interface Consumer extends AutoCloseable {
     /**
      * Jobs taken ahead of free workers, so workers never wait for a fetch round trip; default as
      * many as the concurrency. Prefetched jobs are leased (and their leases extended) while they
-     * wait. Use 0 for long jobs shared among many consumers, so none hoards work; raise it for
+     * wait; one that waits longer than the job timeout (its workers stuck) goes back to the queue. Use 0 for long jobs shared among many consumers, so none hoards work; raise it for
      * tiny jobs where throughput matters. At most 1,000,000.
      */
     public Builder prefetch(int prefetch) {

@@ -314,6 +314,42 @@ class ConsumerTest {
     assertThat(backend.stats(Producer.DEFAULT_QUEUE).completed()).isEqualTo(1);
   }
 
+  /**
+   * A handler stuck in a call that ignores interrupts keeps its worker past the job timeout. The
+   * job fetched ahead for that worker must not stay leased to this consumer for ever: once it has
+   * waited longer than the job timeout it goes back to the queue, where another consumer takes it.
+   */
+  @Test
+  void aJobWaitingBehindAStuckWorkerIsGivenBackForOthersToRun() {
+    CountDownLatch unstuck = new CountDownLatch(1);
+    producer.enqueue("hangs");
+    producer.enqueue("waits behind it");
+    Consumer stuck = consumer(job -> {
+          while (job.payloadAsString().equals("hangs") && unstuck.getCount() > 0) {
+            try {
+              unstuck.await();
+            } catch (InterruptedException ignored) {
+              // like a blocking socket read, the call carries on
+            }
+          }
+        })
+        .name("stuck").concurrency(1).prefetch(1).jobTimeout(Duration.ofMillis(300))
+        .leaseDuration(Duration.ofSeconds(1)).build();
+    List<String> ranElsewhere = new CopyOnWriteArrayList<>();
+    Consumer healthy = consumer(job -> ranElsewhere.add(job.payloadAsString())).name("healthy").build();
+    try {
+      stuck.start();
+      await().atMost(PATIENCE).until(() -> backend.stats(Producer.DEFAULT_QUEUE).inFlight() == 2);
+      healthy.start();
+
+      await().atMost(PATIENCE).until(() -> ranElsewhere.contains("waits behind it"));
+    } finally {
+      unstuck.countDown();
+      stuck.close();
+      healthy.close();
+    }
+  }
+
   @Test
   void activeWorkersCountsRunningHandlers() throws InterruptedException {
     CountDownLatch release = new CountDownLatch(1);

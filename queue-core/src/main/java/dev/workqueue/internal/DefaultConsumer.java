@@ -67,7 +67,7 @@ public final class DefaultConsumer implements Consumer {
   /** How long an idle worker waits for work before looking for a fetcher turn again. */
   private static final Duration IDLE_POLL = Duration.ofMillis(500);
   /** Tells an idle worker that the fetcher role is free. */
-  private static final InFlight TAKE_TURN = new InFlight(null);
+  private static final InFlight TAKE_TURN = new InFlight(null, 0);
 
   /** Validated consumer settings, as the builder produced them. */
   public record Settings(String name, String queue, List<String> priorities, PriorityMode priorityMode,
@@ -273,8 +273,9 @@ public final class DefaultConsumer implements Consumer {
       observer.onFetched(new JobsFetchedEvent(settings.name(), settings.queue(), jobsOf(result)));
     }
     List<InFlight> runnable = new ArrayList<>(taken);
+    long fetchedAt = System.nanoTime();
     for (LeasedJob leased : result.jobs()) {
-      InFlight flight = admit(leased);
+      InFlight flight = admit(leased, fetchedAt);
       if (flight != null) {
         runnable.add(flight);
       }
@@ -338,7 +339,7 @@ public final class DefaultConsumer implements Consumer {
   }
 
   /** Registers a fetched job as in flight, or settles it at once; null when it must not run. */
-  private InFlight admit(LeasedJob leased) {
+  private InFlight admit(LeasedJob leased, long fetchedAt) {
     Job job = leased.job();
     if (!fetching) {
       settle(new Settlement.Release(leased.lease()), job);
@@ -355,7 +356,7 @@ public final class DefaultConsumer implements Consumer {
       freeSlots.incrementAndGet();
       return null;
     }
-    InFlight flight = new InFlight(leased);
+    InFlight flight = new InFlight(leased, fetchedAt);
     inFlight.put(leased.lease().token(), flight);
     return flight;
   }
@@ -478,10 +479,24 @@ public final class DefaultConsumer implements Consumer {
 
   // ---- maintenance ----------------------------------------------------------------------
 
+  /**
+   * Fails attempts that run past the job timeout, and gives back jobs that have waited for a
+   * worker longer than that: their leases are renewed while they wait, so if every worker is stuck
+   * in a handler that ignores interrupts, no other consumer could take them otherwise.
+   */
   private void enforceTimeouts() {
     long now = System.nanoTime();
     long limit = settings.jobTimeout().toNanos();
     for (InFlight flight : inFlight.values()) {
+      if (!flight.started()) {
+        if (now - flight.fetchedAt > limit && flight.abandonUnstarted()) {
+          Job job = flight.leased.job();
+          log.warn("job {} of queue {} waited for a free worker longer than jobTimeout {}; returned it to the queue",
+              job.id(), job.queue(), settings.jobTimeout());
+          settle(new Settlement.Release(flight.leased.lease()), job);
+        }
+        continue;
+      }
       long took = flight.runningFor(now);
       if (took > limit && flight.abandon()) {
         JobError error = new JobError("timeout", "handler ran longer than jobTimeout "
@@ -837,14 +852,17 @@ public final class DefaultConsumer implements Consumer {
   /** One leased job from dispatch until its outcome is decided, by the worker or the watchdog. */
   private static final class InFlight {
     final LeasedJob leased;
+    /** When the fetch that took the job returned. */
+    final long fetchedAt;
     private Thread thread;
     volatile long startNanos;
     /** Set on the worker thread when the handler itself failed. */
     FailurePlan plan;
     private boolean done;
 
-    InFlight(LeasedJob leased) {
+    InFlight(LeasedJob leased, long fetchedAt) {
       this.leased = leased;
+      this.fetchedAt = fetchedAt;
     }
 
     /** Records the worker; false if shutdown already gave the job back before it started. */
@@ -854,6 +872,19 @@ public final class DefaultConsumer implements Consumer {
       }
       this.thread = worker;
       this.startNanos = now;
+      return true;
+    }
+
+    synchronized boolean started() {
+      return thread != null;
+    }
+
+    /** Claims the outcome of a job no worker has begun; false once one has, or if already claimed. */
+    synchronized boolean abandonUnstarted() {
+      if (done || thread != null) {
+        return false;
+      }
+      done = true;
       return true;
     }
 
