@@ -228,7 +228,10 @@ public interface Consumer extends AutoCloseable {
       return this;
     }
 
-    /** Clock for durations, timeouts and the circuit breaker; default the UTC system clock. */
+    /**
+     * Clock for the circuit breaker's window and cooldown and for the time on job errors; default
+     * the UTC system clock. Handler durations and timeouts are measured on {@link System#nanoTime()}.
+     */
     public Builder clock(Clock clock) {
       this.clock = clock;
       return this;

@@ -58,7 +58,9 @@ public interface RateLimiter {
 
   /**
    * Takes {@code permits} permits if they become available within {@code timeout}. Returns at
-   * once with false when they cannot become available in time.
+   * once with false when they cannot become available in time even if no other caller were
+   * waiting; callers already waiting are served first, so it may also return false only once
+   * the timeout has passed.
    *
    * @return whether the permits were taken
    * @throws IllegalArgumentException if {@code permits} is not positive or timeout is negative

@@ -12,6 +12,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * fair lock; the caller at the head computes its admission, parks until then (plus jitter) while
  * still holding the lock, and only then records the new schedule. So an interrupted or timed-out
  * caller leaves no trace, and nobody can slip in between a computed admission and its record.
+ * The schedule the head will leave behind is published, so a caller with a timeout can see
+ * without joining the line that its permits cannot be due in time.
  */
 public final class LocalRateLimiter implements RateLimiter {
   private final Gcra gcra;
@@ -19,6 +21,8 @@ public final class LocalRateLimiter implements RateLimiter {
   private final Ticker ticker;
   private final ReentrantLock line = new ReentrantLock(true);
   private long theoreticalArrival;
+  /** The theoretical arrival once the caller at the head of the line records its admission. */
+  private volatile long scheduleAfterHead;
 
   public LocalRateLimiter(RateLimiterConfig config) {
     this(config, Ticker.SYSTEM);
@@ -29,6 +33,7 @@ public final class LocalRateLimiter implements RateLimiter {
     this.jitter = Jitter.of(config);
     this.ticker = Objects.requireNonNull(ticker, "ticker");
     this.theoreticalArrival = ticker.nanoTime();
+    this.scheduleAfterHead = theoreticalArrival;
   }
 
   @Override
@@ -39,12 +44,19 @@ public final class LocalRateLimiter implements RateLimiter {
       long now = ticker.nanoTime();
       Gcra.Admission admission = gcra.admit(theoreticalArrival, now, permits);
       if (!admission.isImmediate(now)) {
+        scheduleAfterHead = admission.theoreticalArrival();
         ticker.parkUntil(admission.at() + jitter.nextNanos());
       }
       theoreticalArrival = admission.theoreticalArrival();
     } finally {
-      line.unlock();
+      leaveLine();
     }
+  }
+
+  /** Publishes the recorded schedule (the head's, or the old one if it gave up) and unlocks. */
+  private void leaveLine() {
+    scheduleAfterHead = theoreticalArrival;
+    line.unlock();
   }
 
   @Override
@@ -62,7 +74,7 @@ public final class LocalRateLimiter implements RateLimiter {
       theoreticalArrival = admission.theoreticalArrival();
       return true;
     } finally {
-      line.unlock();
+      leaveLine();
     }
   }
 
@@ -70,6 +82,10 @@ public final class LocalRateLimiter implements RateLimiter {
   public boolean tryAcquire(int permits, Duration timeout) throws InterruptedException {
     gcra.checkPermits(permits);
     long deadline = ticker.deadlineAfter(timeout);
+    // Even were nobody else waiting, the permits could only be due after the head's admission.
+    if (gcra.admit(scheduleAfterHead, ticker.nanoTime(), permits).at() - deadline > 0) {
+      return false;
+    }
     if (!line.tryLock(deadline - ticker.nanoTime(), TimeUnit.NANOSECONDS)) {
       return false;
     }
@@ -80,13 +96,14 @@ public final class LocalRateLimiter implements RateLimiter {
         if (admission.at() - deadline > 0) {
           return false;
         }
+        scheduleAfterHead = admission.theoreticalArrival();
         long wakeAt = admission.at() + jitter.nextNanos();
         ticker.parkUntil(wakeAt - deadline > 0 ? deadline : wakeAt);
       }
       theoreticalArrival = admission.theoreticalArrival();
       return true;
     } finally {
-      line.unlock();
+      leaveLine();
     }
   }
 

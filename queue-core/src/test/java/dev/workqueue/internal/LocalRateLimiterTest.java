@@ -139,4 +139,32 @@ class LocalRateLimiterTest {
     head.interrupt();
     head.join(5_000);
   }
+
+  /**
+   * One permit per 100 s: the caller at the head of the line waits for the second, so a caller
+   * asking for a permit within a minute cannot have one, and must hear so at once rather than
+   * after standing in line for its whole timeout.
+   */
+  @Test
+  void tryAcquireWithATimeoutBehindAWaitingCallerReturnsAtOnceWhenItCannotBeServedInTime() throws Exception {
+    RateLimiter limiter = RateLimiter.local(new RateLimiterConfig(0.01, 1, 0));
+    limiter.acquire();
+    Thread head = new Thread(() -> {
+      try {
+        limiter.acquire();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    head.start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> head.getState() == Thread.State.TIMED_WAITING);
+
+    long start = System.nanoTime();
+    boolean acquired = limiter.tryAcquire(1, Duration.ofMinutes(1));
+
+    assertThat(acquired).isFalse();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    head.interrupt();
+    head.join(5_000);
+  }
 }
