@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -348,7 +349,7 @@ public final class InMemoryQueueBackend implements QueueBackend {
 
   private record Completed(String jobId, long atMillis) {}
 
-  private record IdempotencyEntry(String jobId, long expiresAtMillis) {}
+  private record IdempotencyEntry(String key, String jobId, long expiresAtMillis) {}
 
   private static final class LeaseEntry {
     final Job job;
@@ -369,7 +370,10 @@ public final class InMemoryQueueBackend implements QueueBackend {
     final LinkedHashMap<String, DeadLetter> dead = new LinkedHashMap<>();
     final ArrayDeque<Completed> completed = new ArrayDeque<>();
     final Map<String, Long> consumers = new HashMap<>();
-    final LinkedHashMap<String, IdempotencyEntry> idempotencyKeys = new LinkedHashMap<>();
+    final Map<String, IdempotencyEntry> idempotencyKeys = new HashMap<>();
+    /** The same entries, soonest expiry first, so a claim forgets expired keys without a scan. */
+    final PriorityQueue<IdempotencyEntry> idempotencyExpiries =
+        new PriorityQueue<>(Comparator.comparingLong(IdempotencyEntry::expiresAtMillis));
 
     QueueState(Condition ready) {
       this.ready = ready;
@@ -399,12 +403,17 @@ public final class InMemoryQueueBackend implements QueueBackend {
 
     /** Returns the id of the job that already holds {@code key}, or claims it for {@code jobId}. */
     String claimIdempotencyKey(String key, String jobId, long now, long ttlMillis) {
-      idempotencyKeys.values().removeIf(entry -> entry.expiresAtMillis <= now);
+      while (!idempotencyExpiries.isEmpty() && idempotencyExpiries.peek().expiresAtMillis() <= now) {
+        IdempotencyEntry expired = idempotencyExpiries.poll();
+        idempotencyKeys.remove(expired.key(), expired);
+      }
       IdempotencyEntry existing = idempotencyKeys.get(key);
       if (existing != null) {
-        return existing.jobId;
+        return existing.jobId();
       }
-      idempotencyKeys.put(key, new IdempotencyEntry(jobId, now + ttlMillis));
+      IdempotencyEntry claim = new IdempotencyEntry(key, jobId, now + ttlMillis);
+      idempotencyKeys.put(key, claim);
+      idempotencyExpiries.add(claim);
       return null;
     }
   }
