@@ -797,33 +797,22 @@ public final class RedisQueueBackend implements QueueBackend {
     private RedisQueueBackend connect(RedisUrl parsed) {
       int connectMillis = (int) (connectTimeout == null ? DEFAULT_CONNECT_TIMEOUT : connectTimeout).toMillis();
       int socketMillis = (int) (socketTimeout == null ? DEFAULT_SOCKET_TIMEOUT : socketTimeout).toMillis();
-      String user = username != null ? username : parsed.username();
-      String secret = password != null ? password : parsed.password();
-      int db = database != null ? database : parsed.database();
+      RedisUrl target = parsed.withOverrides(username, password, database);
       int size = poolSize != null ? poolSize : DEFAULT_POOL_SIZE;
-      RedisClient commands = client(parsed, config(parsed, user, secret, db, connectMillis, socketMillis), size);
+      RedisClient commands = client(target, config(target, connectMillis, socketMillis), size);
       // Blocked fetches read their reply after up to MAX_BLOCK_MILLIS of waiting.
       int blockedMillis = socketMillis + (int) MAX_BLOCK_MILLIS;
-      RedisClient blocked = client(parsed, config(parsed, user, secret, db, connectMillis, blockedMillis), size);
+      RedisClient blocked = client(target, config(target, connectMillis, blockedMillis), size);
       return new RedisQueueBackend(commands, blocked, true, this);
     }
 
-    private DefaultJedisClientConfig config(RedisUrl parsed, String user, String secret, int database,
-        int connectMillis, int socketMillis) {
-      DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
+    private DefaultJedisClientConfig config(RedisUrl target, int connectMillis, int socketMillis) {
+      DefaultJedisClientConfig.Builder config = target.clientConfig()
           .connectionTimeoutMillis(connectMillis)
           .socketTimeoutMillis(socketMillis)
           .blockingSocketTimeoutMillis(socketMillis)
-          .database(database)
-          .ssl(parsed.tls())
           .clientName("workqueue");
-      if (user != null) {
-        config.user(user);
-      }
-      if (secret != null) {
-        config.password(secret);
-      }
-      if (parsed.tls() && sslSocketFactory != null) {
+      if (target.tls() && sslSocketFactory != null) {
         config.sslSocketFactory(sslSocketFactory);
       }
       return config.build();

@@ -14,7 +14,6 @@ import dev.workqueue.redis.internal.QueueKeys;
 import dev.workqueue.redis.internal.RedisFailures;
 import dev.workqueue.redis.internal.RedisUrl;
 import dev.workqueue.redis.internal.ratelimit.RateLimitScripts;
-import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -338,15 +337,14 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
           .notNull(config, "config")
           .notNull(whenUnavailable, "whenUnavailable")
           .positive(recheckInterval, "recheckInterval");
-      URI uri = null;
+      RedisUrl parsed = null;
       if (!fromUrl) {
         problems.notNull(client, "client");
       } else if (url == null) {
         problems.notNull(url, "url");
       } else {
         try {
-          RedisUrl.parse(url);
-          uri = URI.create(url);
+          parsed = RedisUrl.parse(url);
         } catch (IllegalArgumentException e) {
           problems.check(false, "url", "a redis:// or rediss:// URL (" + e.getMessage() + ")",
               RedisUrl.redact(url));
@@ -354,7 +352,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       }
       problems.throwIfAny();
       return fromUrl
-          ? new RedisRateLimiter(RedisClient.create(uri), true, this)
+          ? new RedisRateLimiter(RedisClient.builder().hostAndPort(parsed.host(), parsed.port())
+              .clientConfig(parsed.clientConfig().clientName("workqueue").build()).build(), true, this)
           : new RedisRateLimiter(client, false, this);
     }
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.QueueException;
+import dev.workqueue.RateLimiterConfig;
 import dev.workqueue.testkit.redis.RedisServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,6 +20,7 @@ class AuthenticationIT {
   static void startRedis() throws Exception {
     redis = RedisServer.builder().password(PASSWORD).start();
     redis.command("ACL", "SETUSER", "app", "on", ">app-secret", "~wq:*", "&*", "+@all");
+    redis.command("ACL", "SETUSER", "plus", "on", ">a+b/c", "~*", "&*", "+@all");
   }
 
   @AfterAll
@@ -39,6 +41,26 @@ class AuthenticationIT {
         .username("app").password("app-secret").build()) {
       backend.ping();
       assertThat(backend.stats("q").pending()).isZero();
+    }
+  }
+
+  /** A {@code +} in a URL is a plus sign (form decoding would make it a space), as Jedis reads it. */
+  @Test
+  void aPlusInTheUrlsPasswordIsAPlusForTheBackendAndTheRateLimiter() throws Exception {
+    String url = "redis://plus:a+b%2Fc@127.0.0.1:" + redis.port();
+    try (RedisQueueBackend backend = RedisQueueBackend.builder().url(url).build();
+        RedisRateLimiter limiter = RedisRateLimiter.builder(url, "plus", RateLimiterConfig.of(10)).build()) {
+      backend.ping();
+      assertThat(limiter.tryAcquire(1)).isTrue();
+    }
+  }
+
+  /** {@code redis://secret@host} names a password, not a user, for the rate limiter as for the backend. */
+  @Test
+  void aPasswordOnlyUrlWorksForTheRateLimiter() throws Exception {
+    String url = "redis://" + PASSWORD + "@127.0.0.1:" + redis.port();
+    try (RedisRateLimiter limiter = RedisRateLimiter.builder(url, "bare", RateLimiterConfig.of(10)).build()) {
+      assertThat(limiter.tryAcquire(1)).isTrue();
     }
   }
 

@@ -14,9 +14,12 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  * {@link QueueException}. The Jedis exception stays the cause.
  */
 public final class RedisFailures {
-  /** Error reply prefixes that mean "try again later": loading, failover, cluster reconfiguring. */
+  /**
+   * Error reply prefixes that mean "try again later": loading, failover (a demoted master ends
+   * blocked commands with UNBLOCKED and refuses writes with READONLY), cluster reconfiguring.
+   */
   private static final Set<String> TRANSIENT_REPLIES =
-      Set.of("LOADING", "BUSY", "TRYAGAIN", "CLUSTERDOWN", "MASTERDOWN", "READONLY");
+      Set.of("LOADING", "BUSY", "TRYAGAIN", "CLUSTERDOWN", "MASTERDOWN", "READONLY", "UNBLOCKED");
 
   private RedisFailures() {}
 

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import redis.clients.jedis.DefaultJedisClientConfig;
 
 /**
  * A parsed {@code redis://[[user]:password@]host[:port][/database]} or {@code rediss://} URL.
@@ -70,6 +71,24 @@ public record RedisUrl(boolean tls, String host, int port, String username, Stri
         uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort(), username, password, database);
   }
 
+  /** This URL with the given credentials and database where they are not null. */
+  public RedisUrl withOverrides(String username, String password, Integer database) {
+    return new RedisUrl(tls, host, port, username != null ? username : this.username,
+        password != null ? password : this.password, database != null ? database : this.database);
+  }
+
+  /** A Jedis client configuration with this URL's credentials, database and TLS; timeouts are the caller's. */
+  public DefaultJedisClientConfig.Builder clientConfig() {
+    DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder().database(database).ssl(tls);
+    if (username != null) {
+      config.user(username);
+    }
+    if (password != null) {
+      config.password(password);
+    }
+    return config;
+  }
+
   /** {@code url} with any password replaced by {@code ***}, for messages. */
   public static String redact(String url) {
     if (url == null) {
@@ -86,7 +105,8 @@ public record RedisUrl(boolean tls, String host, int port, String username, Stri
     return url.substring(0, scheme + 3) + user + ":***" + url.substring(at);
   }
 
+  /** Percent-decoding only: a {@code +} in a URL's user info is a plus sign, not a space. */
   private static String decode(String part) {
-    return URLDecoder.decode(part, StandardCharsets.UTF_8);
+    return URLDecoder.decode(part.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 }

@@ -33,6 +33,14 @@ class RedisFailuresTest {
   }
 
   @Test
+  void aBlockedCommandEndedByAFailoverIsTransient() {
+    var failure = new JedisDataException("UNBLOCKED force unblock from blocking operation, instance state changed "
+        + "(master -> replica?)");
+
+    assertThat(RedisFailures.translate("fetch", failure)).isInstanceOf(BackendUnavailableException.class);
+  }
+
+  @Test
   void loadingReplyIsTransientAndOtherErrorRepliesArePermanent() {
     assertThat(RedisFailures.translate("stats", new JedisDataException("LOADING Redis is loading")))
         .isInstanceOf(BackendUnavailableException.class);

@@ -24,6 +24,12 @@ class RedisUrlTest {
   }
 
   @Test
+  void aPlusInTheUserInfoStaysAPlus() {
+    assertThat(RedisUrl.parse("redis://a+b:c+d%2B@h").password()).isEqualTo("c+d+");
+    assertThat(RedisUrl.parse("redis://a+b:c+d%2B@h").username()).isEqualTo("a+b");
+  }
+
+  @Test
   void badUrlsAreRefusedWithAReason() {
     assertThatThrownBy(() -> RedisUrl.parse("redis://h/x")).hasMessage("the path is not a database number");
     assertThatThrownBy(() -> RedisUrl.parse("tcp://h")).hasMessage("the scheme is not redis or rediss");
