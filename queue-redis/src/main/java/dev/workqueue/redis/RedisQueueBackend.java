@@ -83,8 +83,14 @@ public final class RedisQueueBackend implements QueueBackend {
   public static final Duration DEFAULT_COMPLETED_HISTORY_AGE = Duration.ofHours(1);
 
   private static final Logger log = LoggerFactory.getLogger(RedisQueueBackend.class);
-  /** Longest single BLPOP; a longer fetch wait blocks again, so a vanished server is noticed. */
-  private static final long MAX_BLOCK_MILLIS = 5_000;
+  /**
+   * Longest single BLPOP of an idle fetch; a longer fetch wait blocks again. A caller-owned
+   * client must give its blocking commands a read timeout of its socket timeout plus this (Jedis:
+   * {@code blockingSocketTimeoutMillis}); Jedis's default of none would leave a fetch blocked on a
+   * frozen or unreachable server until TCP gives up, hours later.
+   */
+  public static final Duration LONGEST_BLOCKING_WAIT = Duration.ofSeconds(5);
+  private static final long MAX_BLOCK_MILLIS = LONGEST_BLOCKING_WAIT.toMillis();
   /** Most due delayed jobs one fetch promotes; the next fetch promotes the rest. */
   private static final byte[] PROMOTE_LIMIT = ascii(1_000);
   private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9._-]{1,64}");
@@ -697,7 +703,10 @@ public final class RedisQueueBackend implements QueueBackend {
     /**
      * A client the caller owns and closes; the backend uses it for everything (blocked fetches
      * included, so give it a pool larger than the number of consumers) and never closes it.
-     * Cannot be combined with the connection settings above.
+     * Cannot be combined with the connection settings above. Configure the client's blocking
+     * read timeout ({@code blockingSocketTimeoutMillis}) to its socket timeout plus {@link
+     * RedisQueueBackend#LONGEST_BLOCKING_WAIT}, so that an idle fetch notices a server that stopped
+     * answering; without one, Jedis waits for the reply for ever.
      */
     public Builder client(UnifiedJedis client) {
       this.client = client;
