@@ -65,16 +65,17 @@ local function dead_entry(at, id, error_type, message, element)
   return struct.pack(DEAD_HEADER, 1, at, #id, id, #error_type, error_type, #message, message) .. element
 end
 
--- The job element inside a dead-letter entry, or nil when the entry cannot be read.
+-- The job element inside a dead-letter entry and the entry's error type, or nil when the entry
+-- cannot be read.
 local function dead_job(entry)
   if string.byte(entry, 1) ~= 1 then
     return nil
   end
-  local ok, _, _, _, _, _, next_position = pcall(struct.unpack, DEAD_HEADER, entry)
+  local ok, _, _, _, error_type, _, next_position = pcall(struct.unpack, DEAD_HEADER, entry)
   if not ok then
     return nil
   end
-  return string.sub(entry, next_position)
+  return string.sub(entry, next_position), error_type
 end
 
 -- An id for data whose own id cannot be read: stable for the same bytes.

@@ -1,6 +1,8 @@
 -- queue-requeue-dead.lua: moves the oldest dead letters back to the tail of their lanes with
--- their attempt reset to 0. Entries whose job cannot be read stay in the dead-letter queue, in
--- their place, and the scan goes on past them, so they do not hide the letters behind them.
+-- their attempt reset to 0. Entries whose job cannot be read, or that were dead-lettered as
+-- undecodable (some data reads as a job here but does not decode in Java), stay in the
+-- dead-letter queue, in their place, and the scan goes on past them, so they do not hide the
+-- letters behind them.
 -- KEYS[1] dead letters (list, oldest first)
 -- KEYS[2] lane names (set of priorities ever used)
 -- ARGV[1] lane key prefix (lane key = prefix .. priority)
@@ -28,9 +30,9 @@ while moved < limit and #kept < MOST_SKIPPED do
       break
     end
     looked = looked + 1
-    local element = dead_job(entry)
+    local element, error_type = dead_job(entry)
     local attempt, run_at, priority
-    if element then
+    if element and error_type ~= 'undecodable' then
       attempt, run_at, priority = read_job(element)
     end
     if priority then

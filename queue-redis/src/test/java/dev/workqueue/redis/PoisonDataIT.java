@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -115,6 +116,33 @@ class PoisonDataIT {
       assertThat(raw.lrange(keys.dead(), 0, -1))
           .extracting(entry -> new String(entry, StandardCharsets.UTF_8))
           .containsExactly("undecodable-1", "undecodable-2", "undecodable-3");
+    }
+  }
+
+  /**
+   * A job element cut short still reads as a job to the scripts, which see only its header; the
+   * Java decoder finds it broken and dead-letters it as undecodable. Requeueing must leave it
+   * there rather than send it round the lane and the dead-letter queue again.
+   */
+  @Test
+  void requeueDeadLeavesAJobThatDidNotDecodeInJavaWhereItIs() throws InterruptedException {
+    QueueKeys keys = QueueKeys.of("poison", "cut");
+    Instant now = Instant.now();
+    try (RedisQueueBackend backend = RedisQueueBackend.builder().url(redis.url()).namespace("poison").build()) {
+      Job job = new Job("cut-short", "cut", "default", new byte[] {1, 2, 3}, 0, 0, now, now, Map.of(), null);
+      backend.enqueue(List.of(job), Duration.ofHours(1));
+      byte[] element = raw.lpop(keys.lane("default"));
+      raw.rpush(keys.lane("default"), Arrays.copyOf(element, element.length - 1));
+      FetchResult fetched = backend.fetch(new FetchRequest("c", "cut", List.of("default"), 1,
+          Duration.ofMinutes(1), Duration.ZERO));
+      assertThat(fetched.jobs()).isEmpty();
+      assertThat(fetched.poisoned()).hasSize(1);
+
+      assertThat(backend.requeueDead("cut", 10)).isZero();
+
+      QueueStats stats = backend.stats("cut");
+      assertThat(stats.dead()).isEqualTo(1);
+      assertThat(stats.totalWaiting()).isZero();
     }
   }
 
