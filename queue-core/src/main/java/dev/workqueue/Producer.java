@@ -63,7 +63,8 @@ public interface Producer extends AutoCloseable {
    *
    * @return one result per job, in order
    * @throws PayloadTooLargeException if any payload exceeds the limit
-   * @throws InvalidJobException if any queue or priority name is malformed
+   * @throws InvalidJobException if any queue or priority name or id is malformed, or two jobs
+   *     are given the same id
    * @throws BackendUnavailableException if the backend cannot be reached
    * @throws IllegalStateException if the producer is closed
    */

@@ -67,6 +67,18 @@ class ProducerTest {
   }
 
   @Test
+  void oneIdGivenToTwoJobsOfACallIsRefusedAndNothingIsEnqueued() {
+    Producer producer = Producer.builder(backend).build();
+
+    assertThatThrownBy(() -> producer.enqueueAll(List.of(NewJob.builder("a").id("report-7").build(),
+            NewJob.builder("b").id("report-8").build(), NewJob.builder("c").id("report-7").build())))
+        .isInstanceOf(InvalidJobException.class)
+        .hasMessage("id \"report-7\" is given to more than one job of this call; give each job its own id, "
+            + "or use an idempotency key to enqueue a job once");
+    assertThat(backend.queues()).isEmpty();
+  }
+
+  @Test
   void delayedJobRunsAfterItsDelayFromTheProducerClock() {
     Producer producer = Producer.builder(backend).clock(clock).build();
 

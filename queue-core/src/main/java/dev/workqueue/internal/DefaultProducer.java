@@ -16,7 +16,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** The producer: validates, fills defaults, rate-limits and stores jobs through the backend. */
@@ -66,8 +68,18 @@ public final class DefaultProducer implements Producer {
       return List.of();
     }
     List<NewJob> defaulted = new ArrayList<>(jobs.size());
+    Set<String> explicitIds = null;
     for (NewJob job : jobs) {
       validate(job);
+      if (job.id() != null) {
+        // Two jobs with one id in one call would be stored as identical data: a set (the
+        // delayed jobs) would keep only one of them.
+        explicitIds = explicitIds != null ? explicitIds : new HashSet<>();
+        if (!explicitIds.add(job.id())) {
+          throw new InvalidJobException("id \"" + job.id() + "\" is given to more than one job of this "
+              + "call; give each job its own id, or use an idempotency key to enqueue a job once");
+        }
+      }
       // Interceptors see where each job goes.
       defaulted.add(job.withDefaults(defaultQueue, defaultPriority));
     }
