@@ -80,7 +80,7 @@ public final class ConfigLoader {
       problems.add("config file " + file + " cannot be read: " + e.getMessage());
       return;
     } catch (YAMLException e) {
-      problems.add("config file " + file + " is not valid YAML: " + oneLine(e.getMessage()));
+      problems.add("config file " + file + " is not valid YAML: " + StrictYaml.describe(e));
       return;
     }
     if (root == null) {
@@ -245,7 +245,7 @@ public final class ConfigLoader {
     if (key.secret()) {
       return RunnerConfig.REDACTED;
     }
-    return raw instanceof String text ? oneLine(Redaction.redactUrl(text)) : raw;
+    return raw instanceof String text ? oneLine(Redaction.redactUrlValue(text)) : raw;
   }
 
   private static String oneLine(String text) {

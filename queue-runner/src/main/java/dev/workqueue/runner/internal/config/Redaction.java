@@ -5,20 +5,47 @@ import java.util.regex.Pattern;
 
 /** Removes credentials from text that is about to be printed or logged. */
 public final class Redaction {
-  private static final Pattern URL_CREDENTIALS = Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*://)([^/@\\s]*)@");
+  private static final String SCHEME = "[a-zA-Z][a-zA-Z0-9+.-]*://";
+  /**
+   * A scheme and the user information after it. The user information runs to the last {@code @}
+   * before the host, because a password given unencoded may itself hold {@code @} or {@code /};
+   * it never runs into a second URL, so each URL of a list keeps its own host.
+   */
+  private static final Pattern URL_CREDENTIALS = credentials("\\S");
+  /** The same within a value meant as one URL, where whitespace may be part of the password too. */
+  private static final Pattern VALUE_CREDENTIALS = credentials(".");
 
   private Redaction() {}
+
+  private static Pattern credentials(String character) {
+    return Pattern.compile("(" + SCHEME + ")((?:(?!://)" + character + ")*)@", Pattern.DOTALL);
+  }
 
   /**
    * Replaces the password of every URL in {@code text} with {@value RunnerConfig#REDACTED}:
    * {@code redis://user:secret@host} becomes {@code redis://user:******@host}, and
-   * {@code redis://secret@host} (a bare password) becomes {@code redis://******@host}.
+   * {@code redis://secret@host} (a bare password) becomes {@code redis://******@host}. A URL ends
+   * at whitespace; everything between {@code ://} and the last {@code @} before that counts as
+   * user information, so {@code redis://app:a/b@c@host} becomes {@code redis://app:******@host}.
    */
   public static String redactUrl(String text) {
+    return redact(URL_CREDENTIALS, text);
+  }
+
+  /**
+   * Like {@link #redactUrl} for a configured value that should be one URL but may be malformed:
+   * everything between {@code ://} and the value's last {@code @}, whitespace included, counts as
+   * user information.
+   */
+  public static String redactUrlValue(String value) {
+    return redact(VALUE_CREDENTIALS, value);
+  }
+
+  private static String redact(Pattern credentials, String text) {
     if (text == null) {
       return null;
     }
-    Matcher matcher = URL_CREDENTIALS.matcher(text);
+    Matcher matcher = credentials.matcher(text);
     StringBuilder out = new StringBuilder();
     while (matcher.find()) {
       String userInfo = matcher.group(2);

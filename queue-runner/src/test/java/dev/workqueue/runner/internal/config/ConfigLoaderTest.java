@@ -146,6 +146,32 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void passwordsHoldingSlashesAtSignsOrSpacesNeverAppearInProblems() {
+    for (String password : List.of("ab/cd+ef", "ab@cd", "ab cd@ef/gh")) {
+      List<String> problems = problems(null,
+          Map.of("WORKQUEUE_REDIS_URL", "redis://app:" + password + "@127.0.0.1:6481"));
+
+      assertThat(problems).as(password).singleElement().asString()
+          .endsWith("but was \"redis://app:******@127.0.0.1:6481\"")
+          .doesNotContain("ab", "cd");
+    }
+  }
+
+  @Test
+  void yamlSyntaxErrorsNameLineAndColumnButNeverQuoteTheLine() throws Exception {
+    Path file = yaml("""
+        redis:
+          password: "hunter2
+        worker:
+          concurrency: 3
+        """);
+
+    assertThat(problems(file, Map.of())).containsExactly("config file " + file + " is not valid YAML: "
+        + "found unexpected end of stream at line 5, column 1 (while scanning a quoted scalar from line 2, "
+        + "column 13)");
+  }
+
+  @Test
   void printedConfigurationRedactsPasswordsInKeysAndUrls() {
     RunnerConfig config = ConfigLoader.load(null, Map.of(
         "WORKQUEUE_REDIS_URL", "rediss://app:hunter2@cache:6380", "WORKQUEUE_REDIS_PASSWORD", "s3cret"));

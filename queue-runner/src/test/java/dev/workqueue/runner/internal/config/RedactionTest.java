@@ -14,4 +14,23 @@ class RedactionTest {
     assertThat(Redaction.redactUrl("redis://hunter2@cache")).isEqualTo("redis://******@cache");
     assertThat(Redaction.redactUrl("redis://cache:6379")).isEqualTo("redis://cache:6379");
   }
+
+  /** Such a URL is invalid, so it shows up in validation messages as given. */
+  @Test
+  void redactsEverythingUpToTheLastAtSignWhenThePasswordHoldsSlashesOrAtSigns() {
+    assertThat(Redaction.redactUrl("but was \"redis://app:ab/cd+ef@127.0.0.1:6481\""))
+        .isEqualTo("but was \"redis://app:******@127.0.0.1:6481\"");
+    assertThat(Redaction.redactUrl("redis://app:ab@cd@127.0.0.1:6481/0"))
+        .isEqualTo("redis://app:******@127.0.0.1:6481/0");
+    assertThat(Redaction.redactUrl("redis://p/q@r@cache")).isEqualTo("redis://******@cache");
+  }
+
+  @Test
+  void redactsEachOfSeveralUrlsInOneWord() {
+    assertThat(Redaction.redactUrl("[redis://a:one@h1:1,redis://b:t@wo@h2:2]"))
+        .isEqualTo("[redis://a:******@h1:1,redis://b:******@h2:2]");
+    assertThat(Redaction.redactUrl("must be a URL such as redis://host:6379 or rediss://host:6380/0, "
+        + "but was \"redis://app:x/y@cache\"")).isEqualTo("must be a URL such as redis://host:6379 or "
+        + "rediss://host:6380/0, but was \"redis://app:******@cache\"");
+  }
 }
