@@ -45,4 +45,15 @@ class ConfigValidationIT {
       }
     }
   }
+
+  /** The directory is checked when the producer starts, after the shutdown hook is installed. */
+  @Test
+  void missingProducerDirectoryFoundAtStartExitsTwo() throws Exception {
+    RunnerJar.Child runner = RunnerJar.run(dir, Map.of("WORKQUEUE_PRODUCER_SOURCE_DIR",
+        dir.resolve("missing").toString(), "WORKQUEUE_HTTP_ENABLED", "false"), "", "producer");
+
+    assertThat(runner.exitCode()).as(runner.stderr()).isEqualTo(2);
+    assertThat(runner.stderr()).contains("invalid configuration (1 problem)",
+        "producer.source.dir must be an existing directory");
+  }
 }

@@ -1,5 +1,7 @@
 package dev.workqueue.runner.internal.command;
 
+import dev.workqueue.InvalidConfigurationException;
+
 /** The runner's exit statuses. */
 public final class ExitCodes {
   /** Done; or stopped gracefully by SIGTERM/SIGINT. */
@@ -12,4 +14,10 @@ public final class ExitCodes {
   public static final int REFUSED = 3;
 
   private ExitCodes() {}
+
+  /** The status of a command that failed with {@code failure}: {@link #USAGE} or {@link #FAILURE}. */
+  static int of(Exception failure) {
+    return failure instanceof InvalidConfigurationException || failure instanceof UsageException
+        ? USAGE : FAILURE;
+  }
 }

@@ -35,6 +35,11 @@ abstract class RoleCommand implements Callable<Integer> {
         worker ? () -> { } : signal::requestStop)) {
       signal.awaitStopRequest();
       status = ExitCodes.OK;
+    } catch (RuntimeException e) {
+      // The shutdown hook ends the process with the status recorded here, overriding the one
+      // the command line reports for the failure: both must be the same.
+      status = ExitCodes.of(e);
+      throw e;
     } finally {
       signal.finished(status);
     }

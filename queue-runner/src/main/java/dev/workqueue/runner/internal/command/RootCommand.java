@@ -38,15 +38,9 @@ public final class RootCommand implements Runnable {
       err.println("invalid configuration (" + invalid.problems().size() + " problem"
           + (invalid.problems().size() == 1 ? "" : "s") + "):");
       invalid.problems().forEach(problem -> err.println("  - " + Redaction.redactUrl(problem)));
-      err.flush();
-      return ExitCodes.USAGE;
-    }
-    if (failure instanceof UsageException) {
+    } else if (failure instanceof UsageException) {
       err.println("error: " + failure.getMessage());
-      err.flush();
-      return ExitCodes.USAGE;
-    }
-    if (failure instanceof BackendUnavailableException) {
+    } else if (failure instanceof BackendUnavailableException) {
       err.println("backend unavailable: " + Redaction.redactUrl(failure.getMessage()));
     } else if (failure instanceof QueueException || failure instanceof IllegalArgumentException) {
       err.println("error: " + Redaction.redactUrl(failure.getMessage()));
@@ -54,7 +48,7 @@ public final class RootCommand implements Runnable {
       err.println("error: " + Redaction.redactUrl(String.valueOf(failure)));
     }
     err.flush();
-    return ExitCodes.FAILURE;
+    return ExitCodes.of(failure);
   }
 
   /** The version from the jar's manifest. */
