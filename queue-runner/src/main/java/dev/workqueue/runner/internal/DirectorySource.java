@@ -47,12 +47,14 @@ public final class DirectorySource implements AutoCloseable {
   private final CountDownLatch stop = new CountDownLatch(1);
   // An outage fails every rescan; one warning per half minute says as much without flooding the log.
   private final RateLimitedWarning unavailableWarning = new RateLimitedWarning(Duration.ofSeconds(30));
+  private volatile BackendUnavailableException failure;
   private Thread thread;
 
   private record FileVersion(long size, long modifiedMillis) {}
 
   /**
-   * @param rescanInterval pause between scans; zero scans once and finishes
+   * @param rescanInterval pause between scans; zero scans once and finishes, also when the
+   *     backend cannot be reached (see {@link #failure()})
    * @param onFinished called on the scanning thread when scanning has ended
    */
   public DirectorySource(Path directory, List<String> include, List<String> exclude,
@@ -87,7 +89,15 @@ public final class DirectorySource implements AutoCloseable {
   private void run() {
     try {
       do {
-        scanOnce();
+        try {
+          scanOnce();
+        } catch (BackendUnavailableException e) {
+          if (rescanInterval.isZero()) {
+            failure = e;
+            return;
+          }
+          unavailableWarning.warn(log, "backend unavailable, retrying the scan later: {}", e.getMessage());
+        }
       } while (!rescanInterval.isZero() && !stop.await(rescanInterval.toNanos(), TimeUnit.NANOSECONDS));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -96,11 +106,18 @@ public final class DirectorySource implements AutoCloseable {
     }
   }
 
+  /** Why a source that scans once finished before its scan was complete, or null. */
+  public BackendUnavailableException failure() {
+    return failure;
+  }
+
   /**
    * Enqueues every matching file not enqueued before in its current version.
    *
    * @return how many jobs were enqueued (files whose idempotency key the backend still knew are
    *     not counted)
+   * @throws BackendUnavailableException if the backend cannot be reached; the files enqueued
+   *     before are remembered
    */
   public int scanOnce() {
     List<Path> files;
@@ -112,34 +129,36 @@ public final class DirectorySource implements AutoCloseable {
     }
     enqueued.keySet().retainAll(files);
     int count = 0;
-    for (Path file : files) {
-      if (stop.getCount() == 0) {
-        break;
-      }
-      FileVersion version;
-      try {
-        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-        version = new FileVersion(attributes.size(), attributes.lastModifiedTime().toMillis());
-      } catch (IOException e) {
-        continue;
-      }
-      if (version.equals(enqueued.get(file))) {
-        continue;
-      }
-      try {
-        if (producer.enqueue(job(file, version)).created()) {
-          count++;
+    try {
+      for (Path file : files) {
+        if (stop.getCount() == 0) {
+          break;
         }
-        enqueued.put(file, version);
-      } catch (BackendUnavailableException e) {
-        unavailableWarning.warn(log, "backend unavailable, retrying the scan later: {}", e.getMessage());
-        break;
-      } catch (QueueException e) {
-        log.warn("could not enqueue {}: {}", directory.relativize(file), e.getMessage());
+        FileVersion version;
+        try {
+          BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+          version = new FileVersion(attributes.size(), attributes.lastModifiedTime().toMillis());
+        } catch (IOException e) {
+          continue;
+        }
+        if (version.equals(enqueued.get(file))) {
+          continue;
+        }
+        try {
+          if (producer.enqueue(job(file, version)).created()) {
+            count++;
+          }
+          enqueued.put(file, version);
+        } catch (BackendUnavailableException e) {
+          throw e; // the whole scan fails, not this file
+        } catch (QueueException e) {
+          log.warn("could not enqueue {}: {}", directory.relativize(file), e.getMessage());
+        }
       }
-    }
-    if (count > 0) {
-      log.info("enqueued {} new or changed files from {}", count, directory);
+    } finally {
+      if (count > 0) {
+        log.info("enqueued {} new or changed files from {}", count, directory);
+      }
     }
     return count;
   }

@@ -2,6 +2,7 @@ package dev.workqueue.runner.internal;
 
 import static dev.workqueue.runner.internal.Closeables.closeQuietly;
 
+import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.Consumer;
 import dev.workqueue.InvalidConfigurationException;
 import dev.workqueue.JobHandler;
@@ -123,6 +124,19 @@ public final class RunnerProcess implements AutoCloseable {
       }
     }
     return null;
+  }
+
+  /**
+   * Throws what made a producer that scans once ({@code producer.source.rescan_interval: 0})
+   * finish before its scan was complete; does nothing if it did not.
+   *
+   * @throws BackendUnavailableException if the backend could not be reached during the scan
+   */
+  public void throwIfSourceFailed() {
+    BackendUnavailableException failure = source == null ? null : source.failure();
+    if (failure != null) {
+      throw failure;
+    }
   }
 
   /** The HTTP port actually bound, or -1 when HTTP is off. */

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.InvalidConfigurationException;
 import dev.workqueue.runner.internal.config.ConfigLoader;
 import dev.workqueue.runner.internal.config.RunnerConfig;
+import dev.workqueue.testkit.redis.RedisServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -56,6 +58,21 @@ class RunnerProcessTest {
     try (RunnerProcess process = RunnerProcess.start(config, false, true, finished::countDown)) {
       finished.await();
       assertThat(process.httpPort()).isEqualTo(-1);
+      process.throwIfSourceFailed();
+    }
+  }
+
+  @Test
+  void scanOnceProducerThatCannotReachTheBackendReportsTheFailure() throws Exception {
+    Files.writeString(dir.resolve("a.txt"), "a");
+    CountDownLatch finished = new CountDownLatch(1);
+    RunnerConfig config = ConfigLoader.load(null, Map.of("WORKQUEUE_HTTP_ENABLED", "false",
+        "WORKQUEUE_REDIS_URL", "redis://127.0.0.1:" + RedisServer.freePort(),
+        "WORKQUEUE_PRODUCER_SOURCE_DIR", dir.toString(), "WORKQUEUE_PRODUCER_SOURCE_RESCAN_INTERVAL", "0"));
+    try (RunnerProcess process = RunnerProcess.start(config, false, true, finished::countDown)) {
+      finished.await();
+
+      assertThatThrownBy(process::throwIfSourceFailed).isInstanceOf(BackendUnavailableException.class);
     }
   }
 

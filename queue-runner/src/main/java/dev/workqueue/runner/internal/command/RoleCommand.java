@@ -34,6 +34,7 @@ abstract class RoleCommand implements Callable<Integer> {
     try (RunnerProcess process = RunnerProcess.start(loaded, worker, producing,
         worker ? () -> { } : signal::requestStop)) {
       signal.awaitStopRequest();
+      process.throwIfSourceFailed();
       status = ExitCodes.OK;
     } catch (RuntimeException e) {
       // The shutdown hook ends the process with the status recorded here, overriding the one
