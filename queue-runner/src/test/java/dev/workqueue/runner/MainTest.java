@@ -40,6 +40,8 @@ class MainTest {
     assertThat(Main.run("bench", "--jobs", "0", "--rate", "-1", "--timeout", "soon")).isEqualTo(2);
     assertThat(Main.run("enqueue", "--config", config.toString(), "--payload", "x", "--delay", "soon"))
         .isEqualTo(2);
+    assertThat(Main.run("enqueue", "--config", config.toString(), "--payload", "x",
+        "--delay", "999999999999d")).isEqualTo(2);
     assertThat(Main.run("admin", "peek", "q", "--config", config.toString(), "--limit", "0")).isEqualTo(2);
     assertThat(Main.run("admin", "requeue-dlq", "--config", config.toString(), "--limit", "0"))
         .isEqualTo(2);

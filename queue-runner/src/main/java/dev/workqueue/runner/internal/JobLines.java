@@ -3,6 +3,7 @@ package dev.workqueue.runner.internal;
 import dev.workqueue.NewJob;
 import dev.workqueue.runner.internal.config.Durations;
 import dev.workqueue.runner.internal.config.StrictYaml;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
@@ -15,13 +16,20 @@ import org.yaml.snakeyaml.error.YAMLException;
  * Reads one NDJSON line of the {@code enqueue} command into a job: an object with
  * {@code payload} (a string, taken as UTF-8, or any other JSON value, taken as its compact JSON
  * text) and optionally {@code queue}, {@code priority}, {@code id}, {@code delay} (such as
- * {@code 30s}), {@code run_at} (ISO-8601 instant), {@code max_attempts},
- * {@code idempotency_key} and {@code headers} (an object of strings).
+ * {@code 30s}, up to a year), {@code run_at} (ISO-8601 instant in the years 0000 to 9999),
+ * {@code max_attempts}, {@code idempotency_key} and {@code headers} (an object of strings).
  */
 public final class JobLines {
   /** The fields a line may have. */
   public static final Set<String> FIELDS = Set.of("payload", "queue", "priority", "id", "delay",
       "run_at", "max_attempts", "idempotency_key", "headers");
+  /** What a valid {@code delay} looks like; a job due later takes {@code run_at} instead. */
+  public static final String DELAY_RULE = "a duration up to 365d, such as 30s, 5m or 1h";
+
+  private static final Duration LONGEST_DELAY = Duration.ofDays(365);
+  // Run times the backends can store as epoch milliseconds, written as ISO-8601 writes them.
+  private static final Instant EARLIEST_RUN_AT = Instant.parse("0000-01-01T00:00:00Z");
+  private static final Instant LATEST_RUN_AT = Instant.parse("9999-12-31T23:59:59.999Z");
 
   private JobLines() {}
 
@@ -60,16 +68,11 @@ public final class JobLines {
     job.idempotencyKey(text(fields, "idempotency_key"));
     String delay = text(fields, "delay");
     if (delay != null) {
-      job.delay(Durations.parse(delay));
+      job.delay(delay(delay));
     }
     String runAt = text(fields, "run_at");
     if (runAt != null) {
-      try {
-        job.runAt(Instant.parse(runAt));
-      } catch (DateTimeParseException e) {
-        throw new IllegalArgumentException("run_at must be an ISO-8601 instant such as "
-            + "2030-01-01T00:00:00Z, but was \"" + runAt + "\"");
-      }
+      job.runAt(runAt(runAt));
     }
     Object maxAttempts = fields.get("max_attempts");
     if (maxAttempts != null) {
@@ -86,6 +89,36 @@ public final class JobLines {
       map.forEach((name, value) -> job.header(String.valueOf(name), String.valueOf(value)));
     }
     return job.build();
+  }
+
+  /**
+   * Reads a job's delay, of a line or of {@code enqueue --delay}.
+   *
+   * @throws IllegalArgumentException if {@code text} is not {@value #DELAY_RULE}
+   */
+  public static Duration delay(String text) {
+    try {
+      Duration delay = Durations.parse(text);
+      if (!delay.isNegative() && delay.compareTo(LONGEST_DELAY) <= 0) {
+        return delay;
+      }
+    } catch (IllegalArgumentException e) {
+      // unreadable: reported with the rule, as a value out of range is
+    }
+    throw new IllegalArgumentException("delay must be " + DELAY_RULE + ", but was \"" + text + "\"");
+  }
+
+  private static Instant runAt(String text) {
+    try {
+      Instant runAt = Instant.parse(text);
+      if (!runAt.isBefore(EARLIEST_RUN_AT) && !runAt.isAfter(LATEST_RUN_AT)) {
+        return runAt;
+      }
+    } catch (DateTimeParseException e) {
+      // unreadable: reported with the rule, as a time out of range is
+    }
+    throw new IllegalArgumentException("run_at must be an ISO-8601 instant in the years 0000 to 9999, "
+        + "such as 2030-01-01T00:00:00Z, but was \"" + text + "\"");
   }
 
   private static String text(Map<?, ?> fields, String name) {

@@ -45,4 +45,21 @@ class JobLinesTest {
         .hasMessageStartingWith("run_at must be an ISO-8601 instant");
     assertThatThrownBy(() -> JobLines.parse("{\"payload\": ")).hasMessageStartingWith("not valid JSON");
   }
+
+  /** The producer would fail on them with a DateTimeException or an ArithmeticException. */
+  @Test
+  void delaysAndRunTimesBeyondWhatAJobCanCarryAreRefusedWithTheirRule() {
+    assertThatThrownBy(() -> JobLines.parse("{\"payload\": \"x\", \"delay\": \"999999999999d\"}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("delay must be a duration up to 365d, such as 30s, 5m or 1h, but was \"999999999999d\"");
+    assertThatThrownBy(() -> JobLines.parse("{\"payload\": \"x\", \"delay\": \"soon\"}"))
+        .hasMessage("delay must be a duration up to 365d, such as 30s, 5m or 1h, but was \"soon\"");
+    assertThatThrownBy(
+        () -> JobLines.parse("{\"payload\": \"x\", \"run_at\": \"+1000000000-01-01T00:00:00Z\"}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("run_at must be an ISO-8601 instant in the years 0000 to 9999, such as "
+            + "2030-01-01T00:00:00Z, but was \"+1000000000-01-01T00:00:00Z\"");
+    assertThat(JobLines.parse("{\"payload\": \"x\", \"delay\": \"365d\"}").delay())
+        .isEqualTo(Duration.ofDays(365));
+  }
 }

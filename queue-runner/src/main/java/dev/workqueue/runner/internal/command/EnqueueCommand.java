@@ -10,6 +10,7 @@ import dev.workqueue.internal.Problems;
 import dev.workqueue.runner.internal.Components;
 import dev.workqueue.runner.internal.JobLines;
 import dev.workqueue.runner.internal.config.ConfigKeys;
+import dev.workqueue.runner.internal.config.Redaction;
 import dev.workqueue.runner.internal.config.RunnerConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -114,7 +115,14 @@ final class EnqueueCommand implements Callable<Integer> {
 
   private NewJob singleJob() {
     Problems problems = new Problems("enqueue options");
-    Duration after = delay == null ? null : OptionChecks.duration(problems, "--delay", delay);
+    Duration after = null;
+    if (delay != null) {
+      try {
+        after = JobLines.delay(delay);
+      } catch (IllegalArgumentException e) {
+        problems.check(false, "--delay", JobLines.DELAY_RULE, delay);
+      }
+    }
     if (maxAttempts != null) {
       problems.atLeast(maxAttempts, 1, "--max-attempts");
     }
@@ -135,34 +143,62 @@ final class EnqueueCommand implements Callable<Integer> {
     int number = 0;
     int enqueued = 0;
     int rejected = 0;
-    for (String line = in.readLine(); line != null; line = in.readLine()) {
-      number++;
-      if (line.isBlank()) {
-        continue;
-      }
-      try {
-        NewJob job = JobLines.parse(line);
-        String jobQueue = job.queue() != null ? job.queue() : queue != null ? queue : served.queue();
-        if (job.priority() != null && !served.includes(jobQueue, job.priority())) {
-          throw new IllegalArgumentException("priority must be " + served.rule() + ", but was \""
-              + job.priority() + "\"");
+    boolean allRead = false;
+    try {
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        number++;
+        if (line.isBlank()) {
+          continue;
         }
-        out.println(describe(producer.enqueue(job)));
-        enqueued++;
-      } catch (BackendUnavailableException e) {
-        err.printf("line %d: not enqueued, backend unavailable: %s; stopping%n", number, e.getMessage());
-        err.flush();
-        out.flush();
-        return ExitCodes.FAILURE;
-      } catch (IllegalArgumentException | QueueException e) {
-        err.printf("line %d: %s%n", number, e.getMessage());
-        rejected++;
+        try {
+          NewJob job = JobLines.parse(line);
+          String jobQueue = job.queue() != null ? job.queue() : queue != null ? queue : served.queue();
+          if (job.priority() != null && !served.includes(jobQueue, job.priority())) {
+            throw new IllegalArgumentException("priority must be " + served.rule() + ", but was \""
+                + job.priority() + "\"");
+          }
+          out.println(describe(producer.enqueue(job)));
+          enqueued++;
+        } catch (BackendUnavailableException e) {
+          String reason = Redaction.redactUrl(e.getMessage());
+          if (mayHaveBeenStored(e)) {
+            err.printf("line %d: backend unavailable: %s; the job may have been enqueued: re-sending "
+                + "from this line could enqueue it twice unless the line has an idempotency_key%n",
+                number, reason);
+          } else {
+            err.printf("line %d: not enqueued, backend unavailable: %s%n", number, reason);
+          }
+          return ExitCodes.FAILURE;
+        } catch (IllegalArgumentException | QueueException e) {
+          err.printf("line %d: %s%n", number, e.getMessage());
+          rejected++;
+        }
+      }
+      allRead = true;
+      return rejected == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
+    } finally {
+      // Also after a failure that ends the command: the caller needs to know where to resume.
+      out.flush();
+      err.printf("enqueued %d jobs, rejected %d lines%s%n", enqueued, rejected,
+          allRead ? "" : "; stopped at line " + number + ", later lines were not read");
+      err.flush();
+    }
+  }
+
+  /**
+   * Whether the job may have been stored although enqueueing failed: when the connection broke
+   * while the request was out (a read timed out, a reset); not when no connection could be made,
+   * the pool had none to give or Redis replied with an error.
+   */
+  private static boolean mayHaveBeenStored(BackendUnavailableException failure) {
+    // Jedis keeps why it could not connect as suppressed exceptions, so an I/O failure among the
+    // causes happened on an open connection.
+    for (Throwable cause = failure.getCause(); cause != null; cause = cause.getCause()) {
+      if (cause instanceof IOException) {
+        return true;
       }
     }
-    out.flush();
-    err.printf("enqueued %d jobs, rejected %d lines%n", enqueued, rejected);
-    err.flush();
-    return rejected == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
+    return false;
   }
 
   private static String describe(EnqueueResult result) {

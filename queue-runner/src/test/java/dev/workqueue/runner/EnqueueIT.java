@@ -1,0 +1,63 @@
+package dev.workqueue.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.workqueue.testkit.redis.RedisServer;
+import dev.workqueue.testkit.redis.RedisServerExtension;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+class EnqueueIT {
+  @RegisterExtension
+  static final RedisServerExtension redis = new RedisServerExtension();
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void linesWithTimesOutOfRangeAreRejectedByNumberAndTheLinesAfterThemStillEnqueued() throws Exception {
+    Map<String, String> env = Map.of("WORKQUEUE_REDIS_URL", redis.url(), "WORKQUEUE_QUEUE_NAME", "ndjson");
+    String lines = """
+        {"payload": "first"}
+        {"payload": "bad", "delay": "999999999999d"}
+        {"payload": "bad", "run_at": "+1000000000-01-01T00:00:00Z"}
+        {"payload": "last"}
+        """;
+
+    RunnerJar.Child enqueue = RunnerJar.run(dir, env, lines, "enqueue");
+
+    assertThat(enqueue.exitCode()).as(enqueue.stderr()).isEqualTo(1);
+    assertThat(enqueue.stdout().lines()).hasSize(2);
+    assertThat(enqueue.stderr()).contains("line 2: delay must be a duration up to 365d",
+        "line 3: run_at must be an ISO-8601 instant", "enqueued 2 jobs, rejected 2 lines");
+    RunnerJar.Child stats = RunnerJar.run(dir, env, "", "admin", "stats", "--json");
+    assertThat(AdminJson.queueField(stats.stdout(), "ndjson", "waiting")).isEqualTo(2);
+  }
+
+  @Test
+  void lineTheBackendDidNotAnswerInTimeMayHaveBeenEnqueuedAndTheSummaryStillPrints() throws Exception {
+    Assumptions.assumeTrue(RedisServer.isAvailable(), "no redis-server binary");
+    try (RedisServer paused = RedisServer.builder().start()) {
+      Map<String, String> env = Map.of("WORKQUEUE_REDIS_URL", paused.url(),
+          "WORKQUEUE_REDIS_SOCKET_TIMEOUT", "300ms");
+      paused.pause();
+      try {
+        RunnerJar.Child enqueue = RunnerJar.run(dir, env, "{\"payload\": \"a\"}\n{\"payload\": \"b\"}\n",
+            "enqueue");
+
+        assertThat(enqueue.exitCode()).as(enqueue.stderr()).isEqualTo(1);
+        assertThat(enqueue.stderr())
+            .contains("line 1: backend unavailable", "the job may have been enqueued",
+                "could enqueue it twice unless the line has an idempotency_key",
+                "enqueued 0 jobs, rejected 0 lines; stopped at line 1")
+            .doesNotContain("not enqueued");
+      } finally {
+        paused.resume();
+      }
+    }
+  }
+}
