@@ -7,7 +7,11 @@ import dev.workqueue.testkit.redis.RedisServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +36,45 @@ class ReadinessIT {
 
         redis.startProcess();
         await().atMost(Duration.ofSeconds(5)).until(() -> RunnerJar.status(httpPort, "/readyz") == 200);
+
+        worker.terminate();
+        assertThat(worker.awaitExit(Duration.ofSeconds(60))).as(worker.stderr()).isZero();
+      }
+    }
+  }
+
+  @Test
+  void healthStaysPromptWhileAPausedRedisHangsReadinessChecks() throws Exception {
+    Assumptions.assumeTrue(RedisServer.isAvailable(), "no redis-server binary");
+    int httpPort = RedisServer.freePort();
+    try (RedisServer redis = RedisServer.builder().start()) {
+      Map<String, String> env = Map.of("WORKQUEUE_REDIS_URL", redis.url(),
+          "WORKQUEUE_HTTP_PORT", Integer.toString(httpPort), "WORKQUEUE_WORKER_HANDLER", "log");
+      try (RunnerJar.Child worker = RunnerJar.start(dir, env, "worker")) {
+        worker.awaitHealthy(httpPort);
+        await().atMost(Duration.ofSeconds(30)).until(() -> RunnerJar.status(httpPort, "/readyz") == 200);
+
+        redis.pause();
+        try {
+          List<CompletableFuture<HttpResponse<String>>> probes = new ArrayList<>();
+          for (int i = 0; i < 4; i++) {
+            probes.add(CompletableFuture.supplyAsync(() -> RunnerJar.get(httpPort, "/readyz")));
+          }
+          long start = System.nanoTime();
+          for (int i = 0; i < 5; i++) {
+            assertThat(RunnerJar.status(httpPort, "/healthz")).isEqualTo(200);
+            assertThat(RunnerJar.status(httpPort, "/metrics")).isEqualTo(200);
+          }
+          assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+          for (CompletableFuture<HttpResponse<String>> probe : probes) {
+            HttpResponse<String> notReady = probe.get(10, TimeUnit.SECONDS);
+            assertThat(notReady.statusCode()).isEqualTo(503);
+            assertThat(notReady.body()).hasLineCount(1);
+          }
+        } finally {
+          redis.resume();
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> RunnerJar.status(httpPort, "/readyz") == 200);
 
         worker.terminate();
         assertThat(worker.awaitExit(Duration.ofSeconds(60))).as(worker.stderr()).isZero();

@@ -3,12 +3,18 @@ package dev.workqueue.runner.internal;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.workqueue.internal.NamedThreads;
+import dev.workqueue.runner.internal.config.Durations;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -18,17 +24,30 @@ import org.slf4j.LoggerFactory;
  * The runner's HTTP endpoints on the JDK's server: {@code /healthz} (200 while the process is
  * up), {@code /readyz} (200 while {@link Readiness} says so, else 503 with a one-line reason)
  * and {@code /metrics} (the Prometheus text exposition).
+ *
+ * <p>A readiness check may block (a ping to a Redis that does not answer waits out the socket
+ * timeout), so it never runs on the server's threads: one check at a time runs on a thread of
+ * its own, every {@code /readyz} request that arrives meanwhile shares its outcome, and a request
+ * whose check takes longer than {@link #READINESS_WAIT} is answered 503 at that point. The server's
+ * threads stay free for {@code /healthz} and {@code /metrics}.
  */
 public final class HttpEndpoints implements AutoCloseable {
   /** Content type of the Prometheus text exposition format 0.0.4. */
   public static final String PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+  /** Longest a {@code /readyz} request waits for the readiness check before it is answered 503. */
+  public static final Duration READINESS_WAIT = Duration.ofSeconds(1);
 
   private static final Logger log = LoggerFactory.getLogger(HttpEndpoints.class);
   private static final String TEXT = "text/plain; charset=utf-8";
 
   private final HttpServer server;
   private final ExecutorService executor;
+  private final Readiness readiness;
+  // One thread runs the check in progress; the other answers the requests that stop waiting for it.
+  private final ScheduledThreadPoolExecutor readinessThreads =
+      new ScheduledThreadPoolExecutor(2, NamedThreads.numbered("runner", "readiness"));
   private final AtomicBoolean closed = new AtomicBoolean();
+  private CompletableFuture<String> check;
 
   /** Decides readiness. */
   @FunctionalInterface
@@ -37,9 +56,11 @@ public final class HttpEndpoints implements AutoCloseable {
     String notReadyReason();
   }
 
-  private HttpEndpoints(HttpServer server, ExecutorService executor) {
+  private HttpEndpoints(HttpServer server, ExecutorService executor, Readiness readiness) {
     this.server = server;
     this.executor = executor;
+    this.readiness = readiness;
+    readinessThreads.setRemoveOnCancelPolicy(true);
   }
 
   /**
@@ -58,15 +79,9 @@ public final class HttpEndpoints implements AutoCloseable {
     }
     ExecutorService executor = Executors.newFixedThreadPool(2, NamedThreads.numbered("runner", "http"));
     server.setExecutor(executor);
+    HttpEndpoints endpoints = new HttpEndpoints(server, executor, readiness);
     server.createContext("/healthz", exchange -> respond(exchange, 200, TEXT, "ok\n"));
-    server.createContext("/readyz", exchange -> {
-      String reason = readiness.notReadyReason();
-      if (reason == null) {
-        respond(exchange, 200, TEXT, "ready\n");
-      } else {
-        respond(exchange, 503, TEXT, oneLine(reason) + "\n");
-      }
-    });
+    server.createContext("/readyz", endpoints::answerReadiness);
     server.createContext("/metrics", exchange -> {
       String body;
       try {
@@ -79,7 +94,6 @@ public final class HttpEndpoints implements AutoCloseable {
       respond(exchange, 200, PROMETHEUS_CONTENT_TYPE, body);
     });
     server.start();
-    HttpEndpoints endpoints = new HttpEndpoints(server, executor);
     log.info("serving /healthz, /readyz and /metrics on http://{}:{}", bind, endpoints.port());
     return endpoints;
   }
@@ -87,6 +101,43 @@ public final class HttpEndpoints implements AutoCloseable {
   /** The bound port (useful when configured as 0). */
   public int port() {
     return server.getAddress().getPort();
+  }
+
+  /** Returns at once; the answer is sent when the check ends or the wait for it does. */
+  private void answerReadiness(HttpExchange exchange) {
+    CompletableFuture<String> reason = new CompletableFuture<>();
+    ScheduledFuture<?> giveUp = readinessThreads.schedule(
+        () -> reason.complete("readiness check still running after " + Durations.format(READINESS_WAIT)),
+        READINESS_WAIT.toNanos(), TimeUnit.NANOSECONDS);
+    currentCheck().thenAccept(reason::complete);
+    reason.thenAccept(notReady -> {
+      giveUp.cancel(false);
+      try {
+        if (notReady == null) {
+          respond(exchange, 200, TEXT, "ready\n");
+        } else {
+          respond(exchange, 503, TEXT, oneLine(notReady) + "\n");
+        }
+      } catch (IOException e) {
+        log.debug("could not answer /readyz: {}", e.toString());
+      }
+    });
+  }
+
+  /** The check in progress, or a new one if none is. */
+  private synchronized CompletableFuture<String> currentCheck() {
+    if (check == null || check.isDone()) {
+      check = CompletableFuture.supplyAsync(this::notReadyReason, readinessThreads);
+    }
+    return check;
+  }
+
+  private String notReadyReason() {
+    try {
+      return readiness.notReadyReason();
+    } catch (RuntimeException e) {
+      return "readiness check failed: " + e;
+    }
   }
 
   private static void respond(HttpExchange exchange, int status, String contentType, String body)
@@ -115,6 +166,7 @@ public final class HttpEndpoints implements AutoCloseable {
     if (closed.compareAndSet(false, true)) {
       server.stop(0);
       executor.shutdownNow();
+      readinessThreads.shutdownNow();
     }
   }
 }
