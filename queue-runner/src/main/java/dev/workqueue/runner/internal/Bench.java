@@ -3,9 +3,11 @@ package dev.workqueue.runner.internal;
 import dev.workqueue.Consumer;
 import dev.workqueue.NewJob;
 import dev.workqueue.Producer;
+import dev.workqueue.QueueStats;
 import dev.workqueue.RateLimiter;
 import dev.workqueue.RateLimiterConfig;
 import dev.workqueue.runner.internal.config.RunnerConfig;
+import dev.workqueue.spi.QueueBackend;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -115,7 +117,21 @@ public final class Bench {
     }
   }
 
-  /** Runs the bench on {@code components}' backend with the runner's consumer settings. */
+  /**
+   * The jobs {@code queue} holds, such as {@code 3 waiting, 0 delayed and 1 in flight}, or null if
+   * it holds none. The bench must run on a queue that holds none: its handler acknowledges every
+   * job it takes without running it.
+   */
+  public static String jobsHeld(QueueBackend backend, String queue) {
+    QueueStats stats = backend.stats(queue);
+    return stats.pending() == 0 ? null : stats.totalWaiting() + " waiting, " + stats.delayed()
+        + " delayed and " + stats.inFlight() + " in flight";
+  }
+
+  /**
+   * Runs the bench on {@code components}' backend with the runner's consumer settings. The queue
+   * should hold no jobs (see {@link #jobsHeld}).
+   */
   public static Report run(Components components, RunnerConfig config, Settings settings)
       throws InterruptedException {
     long[] latencyNanos = new long[settings.jobs()];

@@ -2,6 +2,8 @@ package dev.workqueue.runner.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.workqueue.NewJob;
+import dev.workqueue.Producer;
 import dev.workqueue.runner.internal.config.RunnerConfig;
 import java.time.Duration;
 import java.util.Map;
@@ -45,6 +47,22 @@ class BenchTest {
       assertThat(report.toMap()).containsEntry("jobs", 100).containsEntry("warmup_jobs", 300);
       assertThat(report.toTable()).contains("after 300 warm-up jobs");
       assertThat(components.backend().stats("warm").pending()).isZero();
+    }
+  }
+
+  @Test
+  void aQueueThatHoldsJobsIsNamedWithTheJobsItHolds() {
+    RunnerConfig config = RunnerConfig.defaults();
+    try (Components components = Components.create(config);
+        Producer producer = components.producerBuilder().defaultQueue("real").build()) {
+      assertThat(Bench.jobsHeld(components.backend(), "real")).isNull();
+
+      producer.enqueue(NewJob.of("work"));
+      producer.enqueue(NewJob.builder("later").delay(Duration.ofHours(1)).build());
+
+      assertThat(Bench.jobsHeld(components.backend(), "real"))
+          .isEqualTo("1 waiting, 1 delayed and 0 in flight");
+      assertThat(Bench.jobsHeld(components.backend(), "bench")).isNull();
     }
   }
 }

@@ -50,7 +50,8 @@ final class BenchCommand implements Callable<Integer> {
   Integer concurrency;
 
   @Option(names = "--queue", paramLabel = "QUEUE", defaultValue = "bench",
-      description = "Queue to use (default: ${DEFAULT-VALUE}).")
+      description = "Queue to use (default: ${DEFAULT-VALUE}); bench refuses a queue that holds "
+          + "jobs, and no worker should serve it.")
   String queue;
 
   @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m",
@@ -81,6 +82,12 @@ final class BenchCommand implements Callable<Integer> {
         concurrency != null ? concurrency : loaded.get(ConfigKeys.WORKER_CONCURRENCY), wait);
     Bench.Report report;
     try (Components components = Components.create(loaded)) {
+      String held = Bench.jobsHeld(components.backend(), queue);
+      if (held != null) {
+        throw new UsageException("--queue must name a queue that holds no jobs, because bench "
+            + "acknowledges every job it takes without running it, but \"" + queue + "\" holds " + held
+            + "; choose another --queue");
+      }
       report = Bench.run(components, loaded, settings);
     }
     PrintWriter out = spec.commandLine().getOut();
