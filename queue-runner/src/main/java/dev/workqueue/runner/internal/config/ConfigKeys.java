@@ -7,8 +7,10 @@ import dev.workqueue.internal.Names;
 import dev.workqueue.runner.internal.config.ConfigKey.Reader;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Modifier;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import redis.clients.jedis.HostAndPort;
 
 /** Every key the runner's configuration accepts, with its default and rule. */
@@ -38,6 +41,11 @@ public final class ConfigKeys {
       "a non-empty list of host:port, such as [10.0.0.1:26379, 10.0.0.2:26379]";
   private static final String NON_NEGATIVE_DURATION =
       "zero or a positive duration up to 365d, such as 0, 500ms, 30s or 5m";
+  // Underscores too: container platforms hand out such names and resolve them.
+  private static final Pattern HOST_LABEL = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?");
+  private static final Pattern IPV4 =
+      Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+  private static final Pattern IPV6_CHARACTERS = Pattern.compile("[0-9A-Fa-f.:]*:[0-9A-Fa-f.:]*");
 
   public static final ConfigKey<URI> REDIS_URL = add("redis.url",
       "a URL such as redis://host:6379 or rediss://host:6380/0", null, url("redis", "rediss"),
@@ -176,7 +184,7 @@ public final class ConfigKeys {
   public static final ConfigKey<Boolean> HTTP_ENABLED = add("http.enabled",
       "true or false", true, bool(), "Serve /healthz, /readyz and /metrics.");
   public static final ConfigKey<String> HTTP_BIND = add("http.bind",
-      "a host name or IP address", "127.0.0.1", text(), "Address the HTTP endpoints listen on.");
+      "a host name or IP address", "127.0.0.1", host(), "Address the HTTP endpoints listen on.");
   public static final ConfigKey<Integer> HTTP_PORT = add("http.port",
       "an integer from 0 to 65535", 9090, integer(0, 65_535),
       "Port of the HTTP endpoints; 0 picks a free one (logged).");
@@ -344,6 +352,38 @@ public final class ConfigKeys {
           && List.of(schemes).contains(uri.getScheme().toLowerCase(Locale.ROOT)));
       return uri;
     };
+  }
+
+  /** A host name, or an IPv4 or IPv6 address (the latter optionally in brackets). */
+  private static Reader<String> host() {
+    return raw -> {
+      String text = scalar(raw).trim();
+      require(isHostName(text) || isIpv6Address(text));
+      return text;
+    };
+  }
+
+  private static boolean isHostName(String text) {
+    if (text.length() > 253
+        || !Arrays.stream(text.split("\\.", -1)).allMatch(label -> HOST_LABEL.matcher(label).matches())) {
+      return false;
+    }
+    // A name of digits and dots is read as an address: 10.0.0 would mean 10.0.0.0.
+    return !text.chars().allMatch(c -> c == '.' || Character.isDigit(c)) || IPV4.matcher(text).matches();
+  }
+
+  private static boolean isIpv6Address(String text) {
+    String bare = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
+    if (!IPV6_CHARACTERS.matcher(bare).matches()) {
+      return false;
+    }
+    try {
+      // In brackets the JDK reads the text as an IPv6 literal and never asks DNS.
+      InetAddress.getByName("[" + bare + "]");
+      return true;
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 
   private static Reader<Path> path() {

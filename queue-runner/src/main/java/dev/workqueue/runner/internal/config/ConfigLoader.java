@@ -173,6 +173,12 @@ public final class ConfigLoader {
     }
     @SuppressWarnings("unchecked")
     Map<String, Integer> weights = (Map<String, Integer>) values.get(ConfigKeys.QUEUE_WEIGHTS);
+    if (weights != null) {
+      // Such a weight would be ignored: most likely a misspelt lane whose real weight is missing.
+      weights.keySet().stream().filter(lane -> !priorities.contains(lane)).forEach(lane -> problems.add(
+          where(ConfigKeys.QUEUE_WEIGHTS, settings) + "." + lane + " is not a lane of queue.priorities "
+              + priorities));
+    }
     if ("weighted".equals(values.get(ConfigKeys.QUEUE_PRIORITY_MODE)) && weights != null) {
       for (String priority : priorities) {
         if (!weights.containsKey(priority)) {

@@ -212,6 +212,35 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void weightOfALaneThatIsNoPriorityIsReportedWithItsPath() throws Exception {
+    Path file = yaml("""
+        queue:
+          priority_mode: weighted
+          weights: {high: 6, hgh: 5, default: 3, low: 1}
+        """);
+
+    assertThat(problems(file, Map.of())).containsExactly(
+        "queue.weights.hgh is not a lane of queue.priorities [high, default, low]");
+    assertThat(problems(null, Map.of("WORKQUEUE_QUEUE_WEIGHTS", "hgh=5"))).containsExactly(
+        "queue.weights (set by WORKQUEUE_QUEUE_WEIGHTS).hgh is not a lane of queue.priorities "
+            + "[high, default, low]");
+  }
+
+  @Test
+  void httpBindMustBeAHostNameOrAnIpAddress() {
+    for (String bind : List.of("127.0.0.1", "0.0.0.0", "localhost", "metrics-1.internal", "::1", "[::1]",
+        "::", "2001:db8::7")) {
+      assertThat(ConfigLoader.load(null, Map.of("WORKQUEUE_HTTP_BIND", bind)).get(ConfigKeys.HTTP_BIND))
+          .isEqualTo(bind);
+    }
+    for (String bind : List.of("not a host!", "256.0.0.1", "10.0.0", "-web.internal", "web..internal",
+        "[::1", "::g", "web.internal.")) {
+      assertThat(problems(null, Map.of("WORKQUEUE_HTTP_BIND", bind))).as(bind).containsExactly("http.bind "
+          + "(set by WORKQUEUE_HTTP_BIND) must be a host name or IP address, but was \"" + bind + "\"");
+    }
+  }
+
+  @Test
   void sentinelOrClusterKeysConfigureRedisInsteadOfAUrl() throws Exception {
     RunnerConfig sentinel = ConfigLoader.load(yaml("""
         redis:
