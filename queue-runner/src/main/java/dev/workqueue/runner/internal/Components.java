@@ -184,10 +184,17 @@ public final class Components implements AutoCloseable {
     return redisClient;
   }
 
+  /**
+   * Connect and read timeouts from the configuration. Blocked idle fetches get their own read
+   * timeout, the longest they block plus the socket timeout: Jedis's default for blocking
+   * commands is none, and a fetch on a master that froze would then wait until TCP gave up.
+   */
   private DefaultJedisClientConfig.Builder timeouts() {
+    int socketMillis = (int) config.get(ConfigKeys.REDIS_SOCKET_TIMEOUT).toMillis();
     return DefaultJedisClientConfig.builder()
         .connectionTimeoutMillis((int) config.get(ConfigKeys.REDIS_CONNECT_TIMEOUT).toMillis())
-        .socketTimeoutMillis((int) config.get(ConfigKeys.REDIS_SOCKET_TIMEOUT).toMillis());
+        .socketTimeoutMillis(socketMillis)
+        .blockingSocketTimeoutMillis(socketMillis + (int) RedisQueueBackend.LONGEST_BLOCKING_WAIT.toMillis());
   }
 
   private static Set<HostAndPort> hostsAndPorts(List<String> nodes) {
