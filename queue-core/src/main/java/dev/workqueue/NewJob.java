@@ -15,8 +15,10 @@ import java.util.Objects;
  * @param queue target queue, or {@code null} for the producer's default queue
  * @param priority priority lane, or {@code null} for the producer's default priority
  * @param id caller-chosen job id, or {@code null} to generate one
- * @param runAt earliest run time for a delayed job, or {@code null} to run as soon as possible
- * @param delay delay from enqueue time, or {@code null}; cannot be combined with {@code runAt}
+ * @param runAt earliest run time for a delayed job, in the years 0000 to 9999, or {@code null}
+ *     to run as soon as possible
+ * @param delay delay from enqueue time, at most 3650 days, or {@code null}; cannot be combined
+ *     with {@code runAt}
  * @param maxAttempts deliveries allowed, or 0 to let the consumer's retry policy decide
  * @param idempotencyKey de-duplication key, or {@code null}
  * @param headers small string metadata, never {@code null}
@@ -32,13 +34,22 @@ public record NewJob(
     String idempotencyKey,
     Map<String, String> headers) {
 
+  private static final Duration LONGEST_DELAY = Duration.ofDays(3650);
+  private static final Instant EARLIEST_RUN_AT = Instant.parse("0000-01-01T00:00:00Z");
+  private static final Instant LATEST_RUN_AT = Instant.parse("9999-12-31T23:59:59.999Z");
+
   public NewJob {
     Objects.requireNonNull(payload, "payload");
     if (runAt != null && delay != null) {
       throw new IllegalArgumentException("runAt cannot be combined with delay");
     }
-    if (delay != null && delay.isNegative()) {
-      throw new IllegalArgumentException("delay must be zero or a positive duration, but was " + delay);
+    if (delay != null && (delay.isNegative() || delay.compareTo(LONGEST_DELAY) > 0)) {
+      throw new IllegalArgumentException("delay must be zero or a positive duration of at most 3650 days "
+          + "(a later time is given with runAt), but was " + delay);
+    }
+    // Backends keep run times as epoch milliseconds, and time arithmetic must not overflow.
+    if (runAt != null && (runAt.isBefore(EARLIEST_RUN_AT) || runAt.isAfter(LATEST_RUN_AT))) {
+      throw new IllegalArgumentException("runAt must be in the years 0000 to 9999, but was " + runAt);
     }
     if (maxAttempts < 0) {
       throw new IllegalArgumentException("maxAttempts must be at least 0, but was " + maxAttempts);

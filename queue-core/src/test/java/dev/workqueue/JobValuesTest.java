@@ -56,6 +56,19 @@ class JobValuesTest {
         .isInstanceOf(NullPointerException.class).hasMessage("queue");
   }
 
+  /** Such times would overflow the arithmetic of enqueueing or the epoch milliseconds backends keep. */
+  @Test
+  void delaysAndRunTimesBeyondWhatBackendsKeepAreRefusedWithTheirRule() {
+    assertThatThrownBy(() -> NewJob.builder("x").delay(Duration.ofDays(999_999_999_999L)).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("delay must be zero or a positive duration of at most 3650 days (a later time is given "
+            + "with runAt), but was PT23999999999976H");
+    assertThatThrownBy(() -> NewJob.builder("x").runAt(Instant.parse("+1000000000-01-01T00:00:00Z")).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("runAt must be in the years 0000 to 9999, but was +1000000000-01-01T00:00:00Z");
+    assertThat(NewJob.builder("x").runAt(Instant.parse("9999-12-31T23:59:59Z")).build().runAt()).isNotNull();
+  }
+
   @Test
   void thePayloadBufferShowsTheBytesButCannotChangeThem() {
     Instant now = Instant.now();
