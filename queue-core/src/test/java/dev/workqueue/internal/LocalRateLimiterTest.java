@@ -109,16 +109,7 @@ class LocalRateLimiterTest {
   @Test
   void interruptingACallerQueuedBehindAnotherThrowsPromptly() throws Exception {
     RateLimiter limiter = RateLimiter.local(new RateLimiterConfig(0.1, 1, 0));
-    limiter.acquire();
-    Thread head = new Thread(() -> {
-      try {
-        limiter.acquire();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
-    head.start();
-    await().atMost(Duration.ofSeconds(5)).until(() -> head.getState() == Thread.State.TIMED_WAITING);
+    Thread head = parkedAtTheHeadOfTheLine(limiter);
     AtomicReference<Thread> queued = new AtomicReference<>();
     CompletableFuture<Void> behind = CompletableFuture.runAsync(() -> {
       queued.set(Thread.currentThread());
@@ -148,6 +139,19 @@ class LocalRateLimiterTest {
   @Test
   void tryAcquireWithATimeoutBehindAWaitingCallerReturnsAtOnceWhenItCannotBeServedInTime() throws Exception {
     RateLimiter limiter = RateLimiter.local(new RateLimiterConfig(0.01, 1, 0));
+    Thread head = parkedAtTheHeadOfTheLine(limiter);
+
+    long start = System.nanoTime();
+    boolean acquired = limiter.tryAcquire(1, Duration.ofMinutes(1));
+
+    assertThat(acquired).isFalse();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    head.interrupt();
+    head.join(5_000);
+  }
+
+  /** Takes the limiter's one permit, then starts a thread that waits at the head of the line for the next. */
+  private static Thread parkedAtTheHeadOfTheLine(RateLimiter limiter) throws InterruptedException {
     limiter.acquire();
     Thread head = new Thread(() -> {
       try {
@@ -158,13 +162,6 @@ class LocalRateLimiterTest {
     });
     head.start();
     await().atMost(Duration.ofSeconds(5)).until(() -> head.getState() == Thread.State.TIMED_WAITING);
-
-    long start = System.nanoTime();
-    boolean acquired = limiter.tryAcquire(1, Duration.ofMinutes(1));
-
-    assertThat(acquired).isFalse();
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
-    head.interrupt();
-    head.join(5_000);
+    return head;
   }
 }
