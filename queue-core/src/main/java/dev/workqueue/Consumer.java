@@ -163,7 +163,8 @@ public interface Consumer extends AutoCloseable {
     /**
      * Jobs taken ahead of free workers, so workers never wait for a fetch round trip; default as
      * many as the concurrency. Prefetched jobs are leased (and their leases extended) while they
-     * wait; one that waits longer than the job timeout (its workers stuck) goes back to the queue. Use 0 for long jobs shared among many consumers, so none hoards work; raise it for
+     * wait; one that waits longer than the job timeout (its workers stuck) goes back to the
+     * queue. Use 0 for long jobs shared among many consumers, so none hoards work; raise it for
      * tiny jobs where throughput matters. At most 1,000,000.
      */
     public Builder prefetch(int prefetch) {
@@ -269,13 +270,16 @@ public interface Consumer extends AutoCloseable {
               "between 0 and " + MAX_PREFETCH, prefetch)
           .atLeast(fetchBatchSize, 1, "fetchBatchSize")
           .notNull(retryPolicy, "retryPolicy")
-          .within(jobTimeout, Duration.ofNanos(1), LONGEST, "jobTimeout", "a positive duration of at most 365 days")
-          .within(leaseDuration, Duration.ofMillis(100), LONGEST, "leaseDuration", "between 100ms and 365 days")
+          .within(jobTimeout, Duration.ofNanos(1), LONGEST, "jobTimeout",
+              "a positive duration of at most 365 days")
+          .within(leaseDuration, Duration.ofMillis(100), LONGEST, "leaseDuration",
+              "between 100ms and 365 days")
           .within(heartbeatInterval == null ? Duration.ofSeconds(1) : heartbeatInterval, Duration.ofMillis(1),
               LONGEST, "heartbeatInterval", "between 1ms and 365 days")
           .within(drainTimeout, Duration.ZERO, LONGEST, "drainTimeout",
               "zero or a positive duration of at most 365 days")
-          .within(recoveryInterval, Duration.ofMillis(1), LONGEST, "recoveryInterval", "between 1ms and 365 days")
+          .within(recoveryInterval, Duration.ofMillis(1), LONGEST, "recoveryInterval",
+              "between 1ms and 365 days")
           .within(fetchWait, Duration.ofMillis(10), LONGEST, "fetchWait", "between 10ms and 365 days")
           .notNull(priorityMode, "priorityMode")
           .notNull(clock, "clock");

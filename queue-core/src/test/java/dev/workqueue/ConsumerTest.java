@@ -69,7 +69,8 @@ class ConsumerTest {
             "prefetch must be between 0 and 1000000, but was 2147483647",
             "jobTimeout must be a positive duration of at most 365 days, but was PT2562047788015H12M55.807S",
             "heartbeatInterval must be between 1ms and 365 days, but was PT0.0005S",
-            "drainTimeout must be zero or a positive duration of at most 365 days, but was PT2562047788015215H30M7.999999999S",
+            "drainTimeout must be zero or a positive duration of at most 365 days, but was "
+                + "PT2562047788015215H30M7.999999999S",
             "recoveryInterval must be between 1ms and 365 days, but was PT0.000000001S",
             "fetchWait must be between 10ms and 365 days, but was PT0S"));
   }

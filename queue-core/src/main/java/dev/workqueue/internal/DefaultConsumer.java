@@ -491,7 +491,8 @@ public final class DefaultConsumer implements Consumer {
       if (!flight.started()) {
         if (now - flight.fetchedAt > limit && flight.abandonUnstarted()) {
           Job job = flight.leased.job();
-          log.warn("job {} of queue {} waited for a free worker longer than jobTimeout {}; returned it to the queue",
+          log.warn("job {} of queue {} waited for a free worker longer than jobTimeout {}; "
+              + "returned it to the queue",
               job.id(), job.queue(), settings.jobTimeout());
           settle(new Settlement.Release(flight.leased.lease()), job);
         }

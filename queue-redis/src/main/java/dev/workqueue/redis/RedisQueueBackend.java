@@ -759,10 +759,12 @@ public final class RedisQueueBackend implements QueueBackend {
       problems.check(database == null || database >= 0, "database", "at least 0", database);
       // Jedis takes whole milliseconds as an int and waits forever on 0.
       if (connectTimeout != null) {
-        problems.within(connectTimeout, Duration.ofMillis(1), LONGEST_TIMEOUT, "connectTimeout", "between 1ms and 1h");
+        problems.within(connectTimeout, Duration.ofMillis(1), LONGEST_TIMEOUT, "connectTimeout",
+            "between 1ms and 1h");
       }
       if (socketTimeout != null) {
-        problems.within(socketTimeout, Duration.ofMillis(1), LONGEST_TIMEOUT, "socketTimeout", "between 1ms and 1h");
+        problems.within(socketTimeout, Duration.ofMillis(1), LONGEST_TIMEOUT, "socketTimeout",
+            "between 1ms and 1h");
       }
       problems.check(poolSize == null || poolSize >= 1, "poolSize", "at least 1", poolSize);
       problems.atLeast(completedHistorySize, 0, "completedHistorySize");

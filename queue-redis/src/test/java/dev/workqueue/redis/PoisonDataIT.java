@@ -128,7 +128,8 @@ class PoisonDataIT {
   void requeueDeadLeavesAJobThatDidNotDecodeInJavaWhereItIs() throws InterruptedException {
     QueueKeys keys = QueueKeys.of("poison", "cut");
     Instant now = Instant.now();
-    try (RedisQueueBackend backend = RedisQueueBackend.builder().url(redis.url()).namespace("poison").build()) {
+    try (RedisQueueBackend backend =
+        RedisQueueBackend.builder().url(redis.url()).namespace("poison").build()) {
       Job job = new Job("cut-short", "cut", "default", new byte[] {1, 2, 3}, 0, 0, now, now, Map.of(), null);
       backend.enqueue(List.of(job), Duration.ofHours(1));
       byte[] element = raw.lpop(keys.lane("default"));

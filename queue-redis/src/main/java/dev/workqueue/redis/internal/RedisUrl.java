@@ -77,7 +77,7 @@ public record RedisUrl(boolean tls, String host, int port, String username, Stri
         password != null ? password : this.password, database != null ? database : this.database);
   }
 
-  /** A Jedis client configuration with this URL's credentials, database and TLS; timeouts are the caller's. */
+  /** A Jedis client configuration with this URL's credentials, database and TLS; the caller adds timeouts. */
   public DefaultJedisClientConfig.Builder clientConfig() {
     DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder().database(database).ssl(tls);
     if (username != null) {

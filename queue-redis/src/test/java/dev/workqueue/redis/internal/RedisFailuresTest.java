@@ -34,8 +34,8 @@ class RedisFailuresTest {
 
   @Test
   void aBlockedCommandEndedByAFailoverIsTransient() {
-    var failure = new JedisDataException("UNBLOCKED force unblock from blocking operation, instance state changed "
-        + "(master -> replica?)");
+    var failure = new JedisDataException(
+        "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)");
 
     assertThat(RedisFailures.translate("fetch", failure)).isInstanceOf(BackendUnavailableException.class);
   }

@@ -35,7 +35,8 @@ public final class ConfigKeys {
   private static final List<ConfigKey<?>> KEYS = new ArrayList<>();
   /** Longest duration any key takes; the engine refuses longer ones, whose nanoseconds could overflow. */
   private static final Duration LONGEST_DURATION = Duration.ofDays(365);
-  private static final String POSITIVE_DURATION = "a positive duration up to 365d, such as 500ms, 30s, 5m or 1h";
+  private static final String POSITIVE_DURATION =
+      "a positive duration up to 365d, such as 500ms, 30s, 5m or 1h";
   private static final String REDIS_TIMEOUT = "a duration from 1ms to 1h, such as 500ms or 5s";
   private static final String HOST_PORTS =
       "a non-empty list of host:port, such as [10.0.0.1:26379, 10.0.0.2:26379]";

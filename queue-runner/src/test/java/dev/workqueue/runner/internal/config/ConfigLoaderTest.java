@@ -93,7 +93,8 @@ class ConfigLoaderTest {
         "worker.concurency is not a known key; known keys under worker: circuit_breaker, concurrency, "
             + "drain_timeout, exec, files, handler, job_timeout, lease, name, retry",
         "worker.concurrency must be an integer from 1 to 1024, but was -3",
-        "worker.job_timeout must be a positive duration up to 365d, such as 500ms, 30s, 5m or 1h, but was \"10 seconds\"");
+        "worker.job_timeout must be a positive duration up to 365d, such as 500ms, 30s, 5m or 1h, "
+            + "but was \"10 seconds\"");
   }
 
   /** The engine refuses such values only once it is built; the runner says so before it starts anything. */
@@ -111,7 +112,8 @@ class ConfigLoaderTest {
     assertThat(problems(file, Map.of())).containsExactlyInAnyOrder(
         "redis.socket_timeout must be a duration from 1ms to 1h, such as 500ms or 5s, but was \"2h\"",
         "redis.connect_timeout must be a duration from 1ms to 1h, such as 500ms or 5s, but was \"PT0.0001S\"",
-        "worker.job_timeout must be a positive duration up to 365d, such as 500ms, 30s, 5m or 1h, but was \"10000h\"",
+        "worker.job_timeout must be a positive duration up to 365d, such as 500ms, 30s, 5m or 1h, "
+            + "but was \"10000h\"",
         "worker.lease must be a duration from 100ms to 365d, such as 30s, but was \"1000d\"");
   }
 
