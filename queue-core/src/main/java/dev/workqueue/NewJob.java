@@ -95,12 +95,19 @@ public record NewJob(
   }
 
   /**
-   * This job with {@code added} headers, replacing any of the same names. Copies the payload once,
-   * where adding them one by one would copy it once per header.
+   * This job with {@code added} headers, replacing any of the same names; a name given with a
+   * {@code null} value is removed. Copies the payload once, where adding them one by one would
+   * copy it once per header.
    */
   public NewJob withHeaders(Map<String, String> added) {
     Map<String, String> copy = new LinkedHashMap<>(headers);
-    copy.putAll(added);
+    added.forEach((name, value) -> {
+      if (value == null) {
+        copy.remove(name);
+      } else {
+        copy.put(name, value);
+      }
+    });
     return new NewJob(payload, queue, priority, id, runAt, delay, maxAttempts, idempotencyKey, copy);
   }
 

@@ -1,5 +1,6 @@
 package dev.workqueue.internal;
 
+import dev.workqueue.AttemptAbandonedException;
 import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.CircuitBreaker;
 import dev.workqueue.CircuitBreakerConfig;
@@ -432,6 +433,10 @@ public final class DefaultConsumer implements Consumer {
           flight.plan = plan(job, JobError.of(failure, clock.instant()));
         }
         throw failure;
+      }
+      if (flight.isDone()) {
+        throw new AttemptAbandonedException("job " + job.id() + " attempt " + job.attempt() + " was ended "
+            + "by its job timeout or a shutdown before the handler returned; its result is not recorded");
       }
     };
     for (int i = interceptors.size() - 1; i >= 0; i--) {

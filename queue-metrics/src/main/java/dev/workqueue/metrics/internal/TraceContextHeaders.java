@@ -13,6 +13,7 @@ import java.util.Map;
 /** Writes a span context into job headers and reads it back, in W3C Trace Context format. */
 public final class TraceContextHeaders {
   private static final TextMapPropagator W3C = W3CTraceContextPropagator.getInstance();
+  private static final String TRACESTATE = "tracestate";
 
   private static final TextMapGetter<Job> JOB_HEADERS = new TextMapGetter<>() {
     @Override
@@ -37,6 +38,8 @@ public final class TraceContextHeaders {
       return job;
     }
     Map<String, String> headers = new HashMap<>(4);
+    // Without a trace state of its own, the span must not inherit one the job carried already.
+    headers.put(TRACESTATE, null);
     W3C.inject(parent.with(span), headers, Map::put);
     return job.withHeaders(headers);
   }

@@ -8,6 +8,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.workqueue.AttemptAbandonedException;
 import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.Consumer;
 import dev.workqueue.EnqueueResult;
@@ -186,6 +187,42 @@ class OpenTelemetryJobInterceptorTest {
             .containsEntry("trace_id", failed.getTraceId())
             .containsEntry("span_id", failed.getSpanId())
             .containsEntry("attempt", "1"));
+  }
+
+  /**
+   * The watchdog fails an attempt past its job timeout (it is retried); a handler that ignores the
+   * interrupt and then returns must not leave a span that says the attempt succeeded.
+   */
+  @Test
+  void anAttemptPastItsJobTimeoutEndsItsSpanAsAnErrorEvenWhenTheHandlerReturnsLater() {
+    producer.enqueue("slow once");
+    startConsumer(Consumer.builder(backend, job -> {
+      long until = System.nanoTime() + Duration.ofMillis(600).toNanos();
+      while (job.attempt() == 1 && System.nanoTime() < until) {
+        Thread.interrupted(); // like a call that carries on through interrupts
+      }
+    }).jobTimeout(Duration.ofMillis(200)));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> consumerSpansByAttempt().size() == 2);
+    SpanData timedOut = consumerSpansByAttempt().get(0);
+    assertThat(timedOut.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+    assertThat(timedOut.getAttributes().get(AttributeKey.stringKey("workqueue.job.outcome"))).isEqualTo("failure");
+    assertThat(timedOut.getAttributes().get(AttributeKey.stringKey("error.type")))
+        .isEqualTo(AttemptAbandonedException.class.getName());
+  }
+
+  /** A span without a trace state of its own must not leave the job with an older one beside it. */
+  @Test
+  void aJobCarryingAnOlderTraceContextLeavesWithTheProducerSpansAlone() {
+    producer.enqueue(NewJob.builder("x")
+        .header("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+        .header("tracestate", "vendor=old").build());
+
+    SpanData producerSpan = onlySpan(SpanKind.PRODUCER);
+    Job stored = backend.peek(QUEUE, "default", 1).get(0);
+    assertThat(stored.traceParent()).isEqualTo("00-" + producerSpan.getTraceId() + "-"
+        + producerSpan.getSpanId() + "-" + producerSpan.getSpanContext().getTraceFlags().asHex());
+    assertThat(stored.headers()).doesNotContainKey("tracestate");
   }
 
   @Test
