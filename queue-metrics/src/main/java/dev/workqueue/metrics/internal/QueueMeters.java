@@ -1,7 +1,6 @@
 package dev.workqueue.metrics.internal;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -9,9 +8,9 @@ import java.util.List;
 
 /**
  * The counters and timers of one queue tag value, registered together the first time it is seen.
- * {@code jobs.completed} and {@code jobs.failed} read the counts of the success and failure
- * timers, so each attempt's outcome is one meter update and the counter always equals the
- * histogram's count.
+ * {@code jobs.completed} and {@code jobs.failed} are counters of their own rather than functions
+ * of the timers' counts: on a step registry (OTLP delta, Datadog, CloudWatch…) a timer counts only
+ * the last interval, which a function counter would turn into differences of differences.
  */
 public record QueueMeters(
     Counter produced,
@@ -20,7 +19,9 @@ public record QueueMeters(
     Counter deadLettered,
     Counter recovered,
     Timer succeededDuration,
-    Timer failedDuration) {
+    Timer failedDuration,
+    Counter succeeded,
+    Counter failed) {
 
   /** Tag naming the (possibly folded) queue. */
   public static final String QUEUE_TAG = "queue";
@@ -28,11 +29,6 @@ public record QueueMeters(
   /** Registers (or finds, if already registered) every meter of {@code queueTag}. */
   public static QueueMeters register(MeterRegistry registry, String queueTag, List<Duration> durationBuckets) {
     Duration[] buckets = durationBuckets.toArray(Duration[]::new);
-    Timer succeeded = timer(registry, queueTag, "success", buckets);
-    Timer failed = timer(registry, queueTag, "failure", buckets);
-    countOf(succeeded, registry, queueTag, "jobs.completed", "Handler attempts that succeeded");
-    countOf(failed, registry, queueTag, "jobs.failed",
-        "Handler attempts that failed or timed out; each is followed by a retry or a dead letter");
     return new QueueMeters(
         counter(registry, queueTag, "jobs.produced", "Jobs stored by producers"),
         counter(registry, queueTag, "jobs.consumed",
@@ -42,20 +38,27 @@ public record QueueMeters(
             "Jobs moved to the dead-letter queue: attempts exhausted or data undecodable"),
         counter(registry, queueTag, "jobs.recovered",
             "Jobs returned to their queue after the lease of a consumer expired"),
-        succeeded,
-        failed);
+        timer(registry, queueTag, "success", buckets),
+        timer(registry, queueTag, "failure", buckets),
+        counter(registry, queueTag, "jobs.completed", "Handler attempts that succeeded"),
+        counter(registry, queueTag, "jobs.failed",
+            "Handler attempts that failed or timed out; each is followed by a retry or a dead letter"));
+  }
+
+  /** Counts a successful attempt and records how long its handler ran. */
+  public void recordSuccess(Duration handlerTime) {
+    succeeded.increment();
+    succeededDuration.record(handlerTime);
+  }
+
+  /** Counts a failed attempt and records how long its handler ran. */
+  public void recordFailure(Duration handlerTime) {
+    failed.increment();
+    failedDuration.record(handlerTime);
   }
 
   private static Counter counter(MeterRegistry registry, String queueTag, String name, String description) {
     return Counter.builder(name).description(description).tag(QUEUE_TAG, queueTag).register(registry);
-  }
-
-  private static void countOf(Timer timer, MeterRegistry registry, String queueTag, String name,
-      String description) {
-    FunctionCounter.builder(name, timer, Timer::count)
-        .description(description)
-        .tag(QUEUE_TAG, queueTag)
-        .register(registry);
   }
 
   private static Timer timer(MeterRegistry registry, String queueTag, String outcome, Duration[] buckets) {

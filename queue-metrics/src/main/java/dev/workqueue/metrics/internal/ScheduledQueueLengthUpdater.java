@@ -4,16 +4,14 @@ import dev.workqueue.internal.NamedThreads;
 import dev.workqueue.internal.RateLimitedWarning;
 import dev.workqueue.metrics.micrometer.QueueLengthUpdater;
 import dev.workqueue.spi.QueueBackend;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,55 +20,50 @@ public final class ScheduledQueueLengthUpdater implements QueueLengthUpdater {
   private static final Logger log = LoggerFactory.getLogger(ScheduledQueueLengthUpdater.class);
 
   private final QueueBackend backend;
-  private final MeterRegistry registry;
+  private final QueueLengthGauges gauges;
   private final QueueTagFolder folder;
-  private final ConcurrentHashMap<String, AtomicLong> lengths = new ConcurrentHashMap<>();
+  /** Tag values this updater has reported, so one no longer in the backend is set back to 0. */
+  private final Set<String> reportedTags = ConcurrentHashMap.newKeySet();
   private final RateLimitedWarning failureWarning = new RateLimitedWarning(Duration.ofSeconds(30));
   private final ScheduledExecutorService scheduler =
       Executors.newSingleThreadScheduledExecutor(NamedThreads.single("metrics", "queue-length"));
 
-  private ScheduledQueueLengthUpdater(QueueBackend backend, MeterRegistry registry, QueueTagFolder folder) {
+  private ScheduledQueueLengthUpdater(QueueBackend backend, QueueLengthGauges gauges, QueueTagFolder folder) {
     this.backend = backend;
-    this.registry = registry;
+    this.gauges = gauges;
     this.folder = folder;
   }
 
   /** Creates the updater and schedules its first refresh immediately, then every {@code interval}. */
-  public static ScheduledQueueLengthUpdater start(QueueBackend backend, MeterRegistry registry,
+  public static ScheduledQueueLengthUpdater start(QueueBackend backend, QueueLengthGauges gauges,
       QueueTagFolder folder, Duration interval) {
-    ScheduledQueueLengthUpdater updater = new ScheduledQueueLengthUpdater(backend, registry, folder);
+    ScheduledQueueLengthUpdater updater = new ScheduledQueueLengthUpdater(backend, gauges, folder);
     updater.scheduler.scheduleWithFixedDelay(updater::refresh, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
     return updater;
   }
 
+  /**
+   * Reads every queue's waiting jobs. A failure is logged (at most every 30 seconds) and the next
+   * refresh tries again: a task of a scheduled executor that throws is never run again.
+   */
   @Override
   public void refresh() {
-    Map<String, Long> waitingByTag = new HashMap<>();
     try {
+      Map<String, Long> waitingByTag = new HashMap<>();
       for (String queue : backend.queues()) {
         waitingByTag.merge(folder.tagFor(queue), backend.stats(queue).totalWaiting(), Long::sum);
       }
-    } catch (RuntimeException e) {
-      failureWarning.warn(log, "could not read queue lengths from the backend: {}", e.toString());
-      return;
-    }
-    waitingByTag.forEach((tag, waiting) -> lengths.computeIfAbsent(tag, this::register).set(waiting));
-    // A queue the backend no longer reports has no waiting jobs; keep its series at 0.
-    lengths.forEach((tag, length) -> {
-      if (!waitingByTag.containsKey(tag)) {
-        length.set(0);
+      waitingByTag.forEach((tag, waiting) -> gauges.set(this, tag, waiting));
+      // A queue the backend no longer reports has no waiting jobs; keep its series at 0.
+      for (String tag : reportedTags) {
+        if (!waitingByTag.containsKey(tag)) {
+          gauges.set(this, tag, 0);
+        }
       }
-    });
-  }
-
-  private AtomicLong register(String queueTag) {
-    AtomicLong length = new AtomicLong();
-    Gauge.builder("queue.length", length, AtomicLong::get)
-        .description("Jobs waiting to run in the queue (all priority lanes), read from the backend")
-        .tag(QueueMeters.QUEUE_TAG, queueTag)
-        .strongReference(true)
-        .register(registry);
-    return length;
+      reportedTags.addAll(waitingByTag.keySet());
+    } catch (RuntimeException e) {
+      failureWarning.warn(log, "could not refresh queue lengths: {}", e.toString());
+    }
   }
 
   @Override
@@ -82,5 +75,6 @@ public final class ScheduledQueueLengthUpdater implements QueueLengthUpdater {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    gauges.remove(this);
   }
 }

@@ -11,6 +11,7 @@ import dev.workqueue.event.JobSucceededEvent;
 import dev.workqueue.event.JobsFetchedEvent;
 import dev.workqueue.internal.Problems;
 import dev.workqueue.metrics.internal.ConsumerGauges;
+import dev.workqueue.metrics.internal.QueueLengthGauges;
 import dev.workqueue.metrics.internal.QueueMeters;
 import dev.workqueue.metrics.internal.QueueTagFolder;
 import dev.workqueue.metrics.internal.ScheduledQueueLengthUpdater;
@@ -92,6 +93,7 @@ public final class MicrometerQueueObserver implements QueueObserver {
   // Queues published under their own name: one lookup per event instead of folding, then looking up.
   private final ConcurrentHashMap<String, QueueMeters> metersByUnfoldedQueue = new ConcurrentHashMap<>();
   private final ConsumerGauges consumerGauges;
+  private final QueueLengthGauges queueLengths;
   private volatile NamedMeters firstQueue;
 
   private MicrometerQueueObserver(Builder builder) {
@@ -102,6 +104,7 @@ public final class MicrometerQueueObserver implements QueueObserver {
     this.durationBuckets = builder.durationBuckets;
     this.queueLengthInterval = builder.queueLengthInterval;
     this.consumerGauges = new ConsumerGauges(registry, folder);
+    this.queueLengths = new QueueLengthGauges(registry);
   }
 
   /** Starts an observer publishing to {@code registry}. */
@@ -149,12 +152,12 @@ public final class MicrometerQueueObserver implements QueueObserver {
 
   @Override
   public void onSucceeded(JobSucceededEvent event) {
-    meters(event.queue()).succeededDuration().record(event.duration());
+    meters(event.queue()).recordSuccess(event.duration());
   }
 
   @Override
   public void onFailed(JobFailedEvent event) {
-    meters(event.job().queue()).failedDuration().record(event.duration());
+    meters(event.job().queue()).recordFailure(event.duration());
   }
 
   @Override
@@ -185,11 +188,12 @@ public final class MicrometerQueueObserver implements QueueObserver {
   /**
    * Starts a background thread that refreshes {@code queue_length{queue}} from {@code backend}
    * every {@link Builder#queueLengthInterval(Duration)}: the jobs waiting in all priority lanes,
-   * summed per tag value when names are folded. Close the returned updater on shutdown; it does
-   * not close the backend. Use one updater per backend.
+   * summed per tag value when names are folded, and over the updaters of several backends.
+   * Close the returned updater on shutdown (its readings then leave the sums); it does not close
+   * the backend. Use one updater per backend.
    */
   public QueueLengthUpdater startQueueLengthUpdater(QueueBackend backend) {
-    return ScheduledQueueLengthUpdater.start(Objects.requireNonNull(backend, "backend"), registry, folder,
+    return ScheduledQueueLengthUpdater.start(Objects.requireNonNull(backend, "backend"), queueLengths, folder,
         queueLengthInterval);
   }
 

@@ -9,14 +9,22 @@ import dev.workqueue.Consumer;
 import dev.workqueue.ConsumerState;
 import dev.workqueue.InvalidConfigurationException;
 import dev.workqueue.Job;
+import dev.workqueue.JobError;
 import dev.workqueue.NewJob;
 import dev.workqueue.Producer;
 import dev.workqueue.RetryPolicy;
+import dev.workqueue.event.JobFailedEvent;
+import dev.workqueue.event.JobSucceededEvent;
 import dev.workqueue.memory.InMemoryQueueBackend;
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MockClock;
+import io.micrometer.core.instrument.simple.CountingMode;
+import io.micrometer.core.instrument.simple.SimpleConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -134,6 +142,67 @@ class MicrometerQueueObserverTest {
 
     producer.enqueueAll(List.of(NewJob.of("d"), NewJob.builder("e").priority("high").build()));
     await().atMost(interval.multipliedBy(2)).until(() -> queueLength(QUEUE) == 5);
+  }
+
+  /**
+   * The registry keeps the first gauge of a tag value; an updater started after another was
+   * closed, and the updaters of two backends, must all reach it: the gauge shows their sum.
+   */
+  @Test
+  void queueLengthSumsTheUpdatersOfSeveralBackendsAndFollowsOneStartedAfterAnotherClosed() {
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry).build();
+    Producer producer = track(Producer.builder(backend).defaultQueue(QUEUE).build());
+    producer.enqueue("a");
+    QueueLengthUpdater first = metrics.startQueueLengthUpdater(backend);
+    first.refresh();
+    assertThat(queueLength(QUEUE)).isEqualTo(1);
+    first.close();
+
+    producer.enqueueAll(List.of(NewJob.of("b"), NewJob.of("c")));
+    track(metrics.startQueueLengthUpdater(backend)).refresh();
+    assertThat(queueLength(QUEUE)).isEqualTo(3);
+
+    InMemoryQueueBackend other = InMemoryQueueBackend.create();
+    track(other);
+    track(Producer.builder(other).defaultQueue(QUEUE).build()).enqueue("d");
+    track(metrics.startQueueLengthUpdater(other)).refresh();
+    assertThat(queueLength(QUEUE)).isEqualTo(4);
+  }
+
+  /**
+   * A step registry (the kind behind OTLP delta, Datadog or CloudWatch exports) shows what each
+   * interval added: completed and failed attempts must count per interval there too.
+   */
+  @Test
+  void completedAndFailedAttemptsCountPerIntervalOnAStepRegistry() {
+    MockClock clock = new MockClock();
+    SimpleMeterRegistry steps = new SimpleMeterRegistry(new SimpleConfig() {
+      @Override
+      public String get(String key) {
+        return null;
+      }
+
+      @Override
+      public CountingMode mode() {
+        return CountingMode.STEP;
+      }
+    }, clock);
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(steps).build();
+    Job job = new Job("job-1", QUEUE, "default", new byte[1], 1, 0, Instant.EPOCH, Instant.EPOCH, Map.of(), null);
+
+    List<Double> completedPerStep = new ArrayList<>();
+    for (int jobs : new int[] {10, 10, 4}) {
+      for (int i = 0; i < jobs; i++) {
+        metrics.onSucceeded(new JobSucceededEvent(job, "billing", QUEUE, Duration.ofMillis(3)));
+      }
+      metrics.onFailed(new JobFailedEvent(job, "billing", new JobError("x", "y", Instant.EPOCH),
+          Duration.ofMillis(3)));
+      clock.add(SimpleConfig.DEFAULT.step());
+      completedPerStep.add(steps.get("jobs.completed").tag("queue", QUEUE).counter().count());
+      assertThat(steps.get("jobs.failed").tag("queue", QUEUE).counter().count()).isEqualTo(1);
+    }
+
+    assertThat(completedPerStep).containsExactly(10.0, 10.0, 4.0);
   }
 
   @Test
