@@ -8,8 +8,8 @@ import java.util.Objects;
 
 /**
  * Operator actions over a backend: counts, peeking and dead-letter handling. Operations that
- * name a queue throw {@link UnknownQueueException} when the backend holds nothing for it, so a
- * typo is reported rather than answered with zeros. Does not own the backend.
+ * name a queue throw {@link UnknownQueueException} when the backend does not know it (see {@link
+ * #queues()}), so a typo is reported rather than answered with zeros. Does not own the backend.
  */
 public final class Admin {
   private final QueueBackend backend;
@@ -23,7 +23,7 @@ public final class Admin {
     return new Admin(backend);
   }
 
-  /** The queues the backend holds anything for, sorted. */
+  /** The queues the backend knows, sorted; on Redis this includes queues that were emptied. */
   public List<String> queues() {
     return backend.queues();
   }
@@ -40,7 +40,7 @@ public final class Admin {
   /**
    * Stats of one queue.
    *
-   * @throws UnknownQueueException if the backend holds nothing for {@code queue}
+   * @throws UnknownQueueException if the backend does not know {@code queue} (see {@link #queues()})
    */
   public QueueStats stats(String queue) {
     requireKnown(queue);
@@ -50,7 +50,7 @@ public final class Admin {
   /**
    * Up to {@code limit} waiting jobs of one priority lane, next first.
    *
-   * @throws UnknownQueueException if the backend holds nothing for {@code queue}
+   * @throws UnknownQueueException if the backend does not know {@code queue} (see {@link #queues()})
    * @throws IllegalArgumentException if {@code limit} is not positive
    */
   public List<Job> peek(String queue, String priority, int limit) {
@@ -73,7 +73,7 @@ public final class Admin {
   /**
    * Deletes every dead letter of {@code queue}; returns how many were removed.
    *
-   * @throws UnknownQueueException if the backend holds nothing for {@code queue}
+   * @throws UnknownQueueException if the backend does not know {@code queue} (see {@link #queues()})
    */
   public long purgeDead(String queue) {
     requireKnown(queue);
@@ -84,7 +84,7 @@ public final class Admin {
    * Moves up to {@code limit} dead letters back to their lanes with a fresh attempt count;
    * returns how many moved.
    *
-   * @throws UnknownQueueException if the backend holds nothing for {@code queue}
+   * @throws UnknownQueueException if the backend does not know {@code queue} (see {@link #queues()})
    */
   public long requeueDead(String queue, int limit) {
     requireKnown(queue);

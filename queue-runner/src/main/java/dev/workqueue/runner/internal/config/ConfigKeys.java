@@ -64,7 +64,8 @@ public final class ConfigKeys {
       "Longest wait for a Redis reply (blocking fetches add their own wait to it).");
   public static final ConfigKey<Integer> REDIS_POOL_SIZE = add("redis.pool_size",
       "an integer from 1 to 1024", 16, integer(1, 1024),
-      "Most Redis connections the process opens.");
+      "Connections per pool: up to this many for commands and as many again for blocked idle "
+          + "fetches; a `redis` rate limiter opens its own.");
   public static final ConfigKey<String> REDIS_SENTINEL_MASTER = add("redis.sentinel.master",
       "a non-blank string", null, text(),
       "Master name that Sentinel monitors; with redis.sentinel.nodes, instead of redis.url.");
