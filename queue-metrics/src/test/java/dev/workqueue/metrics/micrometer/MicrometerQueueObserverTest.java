@@ -188,7 +188,8 @@ class MicrometerQueueObserverTest {
       }
     }, clock);
     MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(steps).build();
-    Job job = new Job("job-1", QUEUE, "default", new byte[1], 1, 0, Instant.EPOCH, Instant.EPOCH, Map.of(), null);
+    Job job =
+        new Job("job-1", QUEUE, "default", new byte[1], 1, 0, Instant.EPOCH, Instant.EPOCH, Map.of(), null);
 
     List<Double> completedPerStep = new ArrayList<>();
     for (int jobs : new int[] {10, 10, 4}) {

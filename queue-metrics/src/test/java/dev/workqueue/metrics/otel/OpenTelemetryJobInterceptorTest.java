@@ -206,7 +206,8 @@ class OpenTelemetryJobInterceptorTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> consumerSpansByAttempt().size() == 2);
     SpanData timedOut = consumerSpansByAttempt().get(0);
     assertThat(timedOut.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
-    assertThat(timedOut.getAttributes().get(AttributeKey.stringKey("workqueue.job.outcome"))).isEqualTo("failure");
+    assertThat(timedOut.getAttributes().get(AttributeKey.stringKey("workqueue.job.outcome")))
+        .isEqualTo("failure");
     assertThat(timedOut.getAttributes().get(AttributeKey.stringKey("error.type")))
         .isEqualTo(AttemptAbandonedException.class.getName());
   }
