@@ -46,6 +46,10 @@ class PoisonDataIT {
     redis.close();
   }
 
+  private static RedisQueueBackend backend() {
+    return RedisQueueBackend.builder().url(redis.url()).namespace("poison").build();
+  }
+
   @Test
   void foreignEntriesInALaneAndTheDelayedSetAreDeadLetteredAndGoodJobsStillRun() {
     QueueKeys keys = QueueKeys.of("poison", "mixed");
@@ -58,7 +62,7 @@ class PoisonDataIT {
     brokenHeader[14] = (byte) 0xFF;
     raw.rpush(keys.lane("default"), brokenHeader);
     Set<String> ran = ConcurrentHashMap.newKeySet();
-    try (RedisQueueBackend backend = RedisQueueBackend.builder().url(redis.url()).namespace("poison").build();
+    try (RedisQueueBackend backend = backend();
         Producer producer = Producer.builder(backend).defaultQueue("mixed").build();
         Consumer consumer = Consumer.builder(backend, job -> ran.add(job.payloadAsString()))
             .queue("mixed").fetchWait(Duration.ofMillis(200)).build()) {
@@ -88,8 +92,7 @@ class PoisonDataIT {
   void requeueDeadMovesTheLettersBehindUndecodableOnesAndLeavesThoseInPlace() throws InterruptedException {
     QueueKeys keys = QueueKeys.of("poison", "requeue");
     Instant now = Instant.now();
-    try (RedisQueueBackend backend =
-        RedisQueueBackend.builder().url(redis.url()).namespace("poison").build()) {
+    try (RedisQueueBackend backend = backend()) {
       raw.rpush(keys.dead(), "undecodable-1".getBytes(StandardCharsets.UTF_8));
       raw.rpush(keys.dead(), "undecodable-2".getBytes(StandardCharsets.UTF_8));
       List<String> good = new ArrayList<>();
@@ -128,8 +131,7 @@ class PoisonDataIT {
   void requeueDeadLeavesAJobThatDidNotDecodeInJavaWhereItIs() throws InterruptedException {
     QueueKeys keys = QueueKeys.of("poison", "cut");
     Instant now = Instant.now();
-    try (RedisQueueBackend backend =
-        RedisQueueBackend.builder().url(redis.url()).namespace("poison").build()) {
+    try (RedisQueueBackend backend = backend()) {
       Job job = new Job("cut-short", "cut", "default", new byte[] {1, 2, 3}, 0, 0, now, now, Map.of(), null);
       backend.enqueue(List.of(job), Duration.ofHours(1));
       byte[] element = raw.lpop(keys.lane("default"));
@@ -156,7 +158,7 @@ class PoisonDataIT {
       foreign[i] = ("foreign-" + i).getBytes(StandardCharsets.UTF_8);
     }
     raw.rpush(keys.lane("default"), foreign);
-    try (RedisQueueBackend backend = RedisQueueBackend.builder().url(redis.url()).namespace("poison").build()) {
+    try (RedisQueueBackend backend = backend()) {
       Instant now = Instant.now();
       backend.enqueue(List.of(new Job("behind", "flooded", "default", new byte[0], 0, 0, now, now, Map.of(), null)),
           Duration.ofHours(1));
@@ -189,7 +191,7 @@ class PoisonDataIT {
     raw.rpush(keys.lane("default"), brokenHeader);
     // A dead-letter key of the wrong type makes the script that dead-letters it fail.
     raw.set(keys.dead(), "not a list".getBytes(StandardCharsets.UTF_8));
-    try (RedisQueueBackend backend = RedisQueueBackend.builder().url(redis.url()).namespace("poison").build()) {
+    try (RedisQueueBackend backend = backend()) {
       Instant now = Instant.now();
       backend.enqueue(List.of(new Job("good", "unsettled", "default", new byte[0], 0, 0, now, now, Map.of(), null)),
           Duration.ofHours(1));
