@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -286,6 +287,27 @@ class ConsumerTest {
     assertThat(stats.dead()).isEqualTo(1);
     assertThat(stats.inFlight()).isZero();
     consumer.close(); // from outside now: returns at once, already stopped
+  }
+
+  /** An observer told that the consumer drains may call close() again, on the closing thread. */
+  @Test
+  void closingAgainFromAnObserverOfTheShutdownDoesNotWaitForItself() {
+    AtomicReference<Consumer> self = new AtomicReference<>();
+    Consumer consumer = consumer(job -> {}).observer(new QueueObserver() {
+      @Override
+      public void onConsumerStateChanged(ConsumerStateChangedEvent event) {
+        if (event.current() == ConsumerState.DRAINING) {
+          self.get().close();
+        }
+      }
+    }).build();
+    self.set(consumer);
+    consumer.start();
+
+    CompletableFuture<Void> closed = CompletableFuture.runAsync(consumer::close);
+
+    await().atMost(PATIENCE).until(closed::isDone);
+    assertThat(consumer.state()).isEqualTo(ConsumerState.STOPPED);
   }
 
   @Test

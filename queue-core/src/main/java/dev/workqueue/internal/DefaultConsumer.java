@@ -106,6 +106,8 @@ public final class DefaultConsumer implements Consumer {
   private final List<Thread> workers = new ArrayList<>();
   private final ScheduledExecutorService maintenance;
   private volatile Thread maintenanceThread;
+  /** The thread running the shutdown; an observer it calls may call close() again. */
+  private volatile Thread stoppingThread;
   private final Thread settler;
   private final RateLimitedWarning backendWarning = new RateLimitedWarning(Duration.ofSeconds(10));
   private volatile boolean fetching = true;
@@ -689,10 +691,12 @@ public final class DefaultConsumer implements Consumer {
   }
 
   private boolean isOwnThread(Thread thread) {
-    return thread == settler || thread == maintenanceThread || workers.contains(thread);
+    return thread == settler || thread == maintenanceThread || thread == stoppingThread
+        || workers.contains(thread);
   }
 
   private void drainAndStop() {
+    stoppingThread = Thread.currentThread();
     transition(ConsumerState.RUNNING, ConsumerState.DRAINING);
     fetching = false;
     synchronized (fetchingThreadLock) {
