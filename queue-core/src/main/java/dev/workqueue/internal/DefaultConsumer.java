@@ -759,9 +759,11 @@ public final class DefaultConsumer implements Consumer {
   }
 
   private void awaitStopped() {
-    while (!waitThroughInterrupts(nanos -> stopped.await(nanos, TimeUnit.NANOSECONDS), Duration.ofDays(1))) {
-      // a drain takes at most the drain timeout and a few seconds; keep waiting all the same
-    }
+    // A drain takes at most the drain timeout and a few seconds; keep waiting all the same.
+    boolean done;
+    do {
+      done = waitThroughInterrupts(nanos -> stopped.await(nanos, TimeUnit.NANOSECONDS), Duration.ofDays(1));
+    } while (!done);
   }
 
   /** A wait of at most the given nanoseconds; true once what it waits for has happened. */
@@ -857,7 +859,6 @@ public final class DefaultConsumer implements Consumer {
       }
     }
   }
-
 
   /** One leased job from dispatch until its outcome is decided, by the worker or the watchdog. */
   private static final class InFlight {
