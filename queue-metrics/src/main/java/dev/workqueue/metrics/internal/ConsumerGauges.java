@@ -13,7 +13,8 @@ import java.util.stream.Stream;
 /**
  * Pull-style gauges of bound consumers, one series per consumer name and queue tag. Consumers
  * sharing a name and queue (several instances of one host) are read together: their active
- * workers are summed and the worst circuit-breaker state wins. Stopped consumers are skipped.
+ * workers are summed and the worst circuit-breaker state wins. Stopped consumers are let go at the
+ * next read (their series stays, at 0), so a host that replaces consumers does not keep old ones.
  */
 public final class ConsumerGauges {
   private final MeterRegistry registry;
@@ -28,9 +29,7 @@ public final class ConsumerGauges {
   /** Adds {@code consumer} to the gauges of its name and queue, registering them on first use. */
   public void bind(Consumer consumer) {
     Key key = new Key(consumer.name(), folder.tagFor(consumer.queue()));
-    Group group = groups.computeIfAbsent(key, this::register);
-    group.consumers.removeIf(bound -> bound.state() == ConsumerState.STOPPED);
-    group.consumers.addIfAbsent(consumer);
+    groups.computeIfAbsent(key, this::register).consumers.addIfAbsent(consumer);
   }
 
   private Group register(Key key) {
@@ -62,7 +61,8 @@ public final class ConsumerGauges {
     }
 
     private Stream<Consumer> live() {
-      return consumers.stream().filter(consumer -> consumer.state() != ConsumerState.STOPPED);
+      consumers.removeIf(consumer -> consumer.state() == ConsumerState.STOPPED);
+      return consumers.stream();
     }
   }
 }

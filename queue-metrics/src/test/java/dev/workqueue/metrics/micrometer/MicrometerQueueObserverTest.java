@@ -23,6 +23,7 @@ import io.micrometer.core.instrument.simple.SimpleConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -243,6 +244,26 @@ class MicrometerQueueObserverTest {
     scrape = PrometheusSamples.parse(registry.scrape());
     assertThat(scrape.value("worker_active", billing)).isEqualTo(3);
     assertThat(scrape.value("circuit_breaker_state", billing)).isEqualTo(2);
+  }
+
+  /** A host that replaces its consumers must not keep the stopped ones alive through the gauges. */
+  @Test
+  void aStoppedConsumerIsLetGoAtTheNextScrapeAndItsSeriesStaysAtZero() {
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry).build();
+    StubConsumer stopped = new StubConsumer("billing", QUEUE);
+    stopped.activeWorkers = 2;
+    metrics.bindConsumer(stopped);
+    WeakReference<StubConsumer> released = new WeakReference<>(stopped);
+    stopped.state = ConsumerState.STOPPED;
+    stopped = null;
+
+    PrometheusSamples scrape = PrometheusSamples.parse(registry.scrape());
+
+    assertThat(scrape.value("worker_active", Map.of("consumer", "billing", "queue", QUEUE))).isZero();
+    await().atMost(Duration.ofSeconds(20)).until(() -> {
+      System.gc();
+      return released.get() == null;
+    });
   }
 
   @Test
