@@ -45,16 +45,17 @@ public final class DirectorySource implements AutoCloseable {
   private final Runnable onFinished;
   private final Map<Path, FileVersion> enqueued = new HashMap<>();
   private final CountDownLatch stop = new CountDownLatch(1);
-  // An outage fails every rescan; one warning per half minute says as much without flooding the log.
-  private final RateLimitedWarning unavailableWarning = new RateLimitedWarning(Duration.ofSeconds(30));
-  private volatile BackendUnavailableException failure;
+  // An outage or an unreadable directory fails every rescan; one warning per half minute says as
+  // much without flooding the log.
+  private final RateLimitedWarning scanWarning = new RateLimitedWarning(Duration.ofSeconds(30));
+  private volatile RuntimeException failure;
   private Thread thread;
 
   private record FileVersion(long size, long modifiedMillis) {}
 
   /**
    * @param rescanInterval pause between scans; zero scans once and finishes, also when the
-   *     backend cannot be reached (see {@link #failure()})
+   *     directory cannot be read or the backend cannot be reached (see {@link #failure()})
    * @param onFinished called on the scanning thread when scanning has ended
    */
   public DirectorySource(Path directory, List<String> include, List<String> exclude,
@@ -91,12 +92,12 @@ public final class DirectorySource implements AutoCloseable {
       do {
         try {
           scanOnce();
-        } catch (BackendUnavailableException e) {
+        } catch (BackendUnavailableException | UncheckedIOException e) {
           if (rescanInterval.isZero()) {
             failure = e;
             return;
           }
-          unavailableWarning.warn(log, "backend unavailable, retrying the scan later: {}", e.getMessage());
+          scanWarning.warn(log, "{}; retrying the scan later", e.getMessage());
         }
       } while (!rescanInterval.isZero() && !stop.await(rescanInterval.toNanos(), TimeUnit.NANOSECONDS));
     } catch (InterruptedException e) {
@@ -106,8 +107,11 @@ public final class DirectorySource implements AutoCloseable {
     }
   }
 
-  /** Why a source that scans once finished before its scan was complete, or null. */
-  public BackendUnavailableException failure() {
+  /**
+   * Why a source that scans once finished before its scan was complete, or null: a {@link
+   * BackendUnavailableException} or an {@link UncheckedIOException} for a directory it could not read.
+   */
+  public RuntimeException failure() {
     return failure;
   }
 
@@ -118,14 +122,15 @@ public final class DirectorySource implements AutoCloseable {
    *     not counted)
    * @throws BackendUnavailableException if the backend cannot be reached; the files enqueued
    *     before are remembered
+   * @throws UncheckedIOException if the directory cannot be read
    */
   public int scanOnce() {
     List<Path> files;
     try (Stream<Path> walk = Files.walk(directory)) {
       files = walk.filter(Files::isRegularFile).filter(this::matches).sorted().toList();
     } catch (IOException | UncheckedIOException e) {
-      log.warn("cannot scan {}: {}", directory, e.getMessage());
-      return 0;
+      IOException cause = e instanceof UncheckedIOException unchecked ? unchecked.getCause() : (IOException) e;
+      throw new UncheckedIOException("cannot scan " + directory + ": " + cause.getMessage(), cause);
     }
     enqueued.keySet().retainAll(files);
     int count = 0;

@@ -131,9 +131,10 @@ public final class RunnerProcess implements AutoCloseable {
    * finish before its scan was complete; does nothing if it did not.
    *
    * @throws BackendUnavailableException if the backend could not be reached during the scan
+   * @throws java.io.UncheckedIOException if the directory could not be read
    */
   public void throwIfSourceFailed() {
-    BackendUnavailableException failure = source == null ? null : source.failure();
+    RuntimeException failure = source == null ? null : source.failure();
     if (failure != null) {
       throw failure;
     }

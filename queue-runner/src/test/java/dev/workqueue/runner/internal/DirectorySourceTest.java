@@ -1,11 +1,13 @@
 package dev.workqueue.runner.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.workqueue.Admin;
 import dev.workqueue.Job;
 import dev.workqueue.Producer;
 import dev.workqueue.memory.InMemoryQueueBackend;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -38,6 +40,20 @@ class DirectorySourceTest {
   private List<String> waiting(String priority) {
     return Admin.of(backend).peek("files", priority, 100).stream()
         .map(job -> dir.relativize(Path.of(job.payloadAsString())).toString()).toList();
+  }
+
+  /** A producer that scans once must fail when it cannot read its directory, not finish empty. */
+  @Test
+  void aDirectoryThatCannotBeReadFailsTheScan() throws Exception {
+    Path gone = dir.resolve("gone");
+    Files.createDirectories(gone);
+    DirectorySource source = new DirectorySource(gone, List.of("**"), List.of(), Map.of(), producer,
+        Duration.ZERO, () -> { });
+    Files.delete(gone);
+
+    assertThatThrownBy(source::scanOnce)
+        .isInstanceOf(UncheckedIOException.class)
+        .hasMessageStartingWith("cannot scan " + gone + ": ");
   }
 
   @Test
