@@ -60,4 +60,23 @@ class EnqueueIT {
       }
     }
   }
+
+  @Test
+  void aSingleJobTheBackendDidNotAnswerInTimeMayHaveBeenEnqueued() throws Exception {
+    Assumptions.assumeTrue(RedisServer.isAvailable(), "no redis-server binary");
+    try (RedisServer paused = RedisServer.builder().start()) {
+      Map<String, String> env = Map.of("WORKQUEUE_REDIS_URL", paused.url(),
+          "WORKQUEUE_REDIS_SOCKET_TIMEOUT", "300ms");
+      paused.pause();
+      try {
+        RunnerJar.Child enqueue = RunnerJar.run(dir, env, "", "enqueue", "--payload", "a");
+
+        assertThat(enqueue.exitCode()).as(enqueue.stderr()).isEqualTo(1);
+        assertThat(enqueue.stderr()).contains("backend unavailable", "the job may have been enqueued",
+            "could enqueue it twice unless it has an --idempotency-key");
+      } finally {
+        paused.resume();
+      }
+    }
+  }
 }

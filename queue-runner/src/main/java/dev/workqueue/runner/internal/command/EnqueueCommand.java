@@ -91,7 +91,16 @@ final class EnqueueCommand implements Callable<Integer> {
             .defaultPriority(targetPriority)
             .build()) {
       if (single != null) {
-        out.println(describe(producer.enqueue(single)));
+        try {
+          out.println(describe(producer.enqueue(single)));
+        } catch (BackendUnavailableException e) {
+          if (!mayHaveBeenStored(e)) {
+            throw e;
+          }
+          reportMaybeEnqueued(err, "", e, "sending it again", "it has an --idempotency-key");
+          err.flush();
+          return ExitCodes.FAILURE;
+        }
         out.flush();
         return ExitCodes.OK;
       }
@@ -160,13 +169,12 @@ final class EnqueueCommand implements Callable<Integer> {
           out.println(describe(producer.enqueue(job)));
           enqueued++;
         } catch (BackendUnavailableException e) {
-          String reason = Redaction.redactUrl(e.getMessage());
           if (mayHaveBeenStored(e)) {
-            err.printf("line %d: backend unavailable: %s; the job may have been enqueued: re-sending "
-                + "from this line could enqueue it twice unless the line has an idempotency_key%n",
-                number, reason);
+            reportMaybeEnqueued(err, "line " + number + ": ", e, "re-sending from this line",
+                "the line has an idempotency_key");
           } else {
-            err.printf("line %d: not enqueued, backend unavailable: %s%n", number, reason);
+            err.printf("line %d: not enqueued, backend unavailable: %s%n", number,
+                Redaction.redactUrl(e.getMessage()));
           }
           return ExitCodes.FAILURE;
         } catch (IllegalArgumentException | QueueException e) {
@@ -183,6 +191,12 @@ final class EnqueueCommand implements Callable<Integer> {
           allRead ? "" : "; stopped at line " + number + ", later lines were not read");
       err.flush();
     }
+  }
+
+  private static void reportMaybeEnqueued(PrintWriter err, String where, BackendUnavailableException failure,
+      String again, String unless) {
+    err.printf("%sbackend unavailable: %s; the job may have been enqueued: %s could enqueue it twice unless "
+        + "%s%n", where, Redaction.redactUrl(failure.getMessage()), again, unless);
   }
 
   /**
