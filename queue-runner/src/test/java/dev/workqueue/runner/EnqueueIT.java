@@ -40,40 +40,35 @@ class EnqueueIT {
 
   @Test
   void lineTheBackendDidNotAnswerInTimeMayHaveBeenEnqueuedAndTheSummaryStillPrints() throws Exception {
-    Assumptions.assumeTrue(RedisServer.isAvailable(), "no redis-server binary");
-    try (RedisServer paused = RedisServer.builder().start()) {
-      Map<String, String> env = Map.of("WORKQUEUE_REDIS_URL", paused.url(),
-          "WORKQUEUE_REDIS_SOCKET_TIMEOUT", "300ms");
-      paused.pause();
-      try {
-        RunnerJar.Child enqueue = RunnerJar.run(dir, env, "{\"payload\": \"a\"}\n{\"payload\": \"b\"}\n",
-            "enqueue");
+    RunnerJar.Child enqueue =
+        enqueueWhileRedisIsPaused("{\"payload\": \"a\"}\n{\"payload\": \"b\"}\n", "enqueue");
 
-        assertThat(enqueue.exitCode()).as(enqueue.stderr()).isEqualTo(1);
-        assertThat(enqueue.stderr())
-            .contains("line 1: backend unavailable", "the job may have been enqueued",
-                "could enqueue it twice unless the line has an idempotency_key",
-                "enqueued 0 jobs, rejected 0 lines; stopped at line 1")
-            .doesNotContain("not enqueued");
-      } finally {
-        paused.resume();
-      }
-    }
+    assertThat(enqueue.exitCode()).as(enqueue.stderr()).isEqualTo(1);
+    assertThat(enqueue.stderr())
+        .contains("line 1: backend unavailable", "the job may have been enqueued",
+            "could enqueue it twice unless the line has an idempotency_key",
+            "enqueued 0 jobs, rejected 0 lines; stopped at line 1")
+        .doesNotContain("not enqueued");
   }
 
   @Test
   void aSingleJobTheBackendDidNotAnswerInTimeMayHaveBeenEnqueued() throws Exception {
+    RunnerJar.Child enqueue = enqueueWhileRedisIsPaused("", "enqueue", "--payload", "a");
+
+    assertThat(enqueue.exitCode()).as(enqueue.stderr()).isEqualTo(1);
+    assertThat(enqueue.stderr()).contains("backend unavailable", "the job may have been enqueued",
+        "could enqueue it twice unless it has an --idempotency-key");
+  }
+
+  /** Runs the jar against a Redis of its own that is paused (SIGSTOP) while the command runs. */
+  private RunnerJar.Child enqueueWhileRedisIsPaused(String stdin, String... args) throws Exception {
     Assumptions.assumeTrue(RedisServer.isAvailable(), "no redis-server binary");
     try (RedisServer paused = RedisServer.builder().start()) {
       Map<String, String> env = Map.of("WORKQUEUE_REDIS_URL", paused.url(),
           "WORKQUEUE_REDIS_SOCKET_TIMEOUT", "300ms");
       paused.pause();
       try {
-        RunnerJar.Child enqueue = RunnerJar.run(dir, env, "", "enqueue", "--payload", "a");
-
-        assertThat(enqueue.exitCode()).as(enqueue.stderr()).isEqualTo(1);
-        assertThat(enqueue.stderr()).contains("backend unavailable", "the job may have been enqueued",
-            "could enqueue it twice unless it has an --idempotency-key");
+        return RunnerJar.run(dir, env, stdin, args);
       } finally {
         paused.resume();
       }
