@@ -10,9 +10,9 @@ import java.time.Duration;
  * through and closes if that succeeds.
  *
  * @param failureRateThreshold failure share in (0, 1] that opens the breaker
- * @param window length of the rolling window of outcomes
+ * @param window length of the rolling window of outcomes, 10 ms to 365 days
  * @param minimumSamples outcomes needed in the window before the rate is judged
- * @param cooldown how long the breaker stays open before probing
+ * @param cooldown how long the breaker stays open before probing, at most 365 days
  */
 public record CircuitBreakerConfig(
     double failureRateThreshold, Duration window, int minimumSamples, Duration cooldown) {
@@ -26,14 +26,19 @@ public record CircuitBreakerConfig(
   /** Default {@link #cooldown()}: 30 seconds. */
   public static final Duration DEFAULT_COOLDOWN = Duration.ofSeconds(30);
 
+  /** Longest window or cooldown: far beyond any real use, far below millisecond overflow. */
+  private static final Duration LONGEST = Duration.ofDays(365);
+
   /** @throws InvalidConfigurationException naming every invalid argument */
   public CircuitBreakerConfig {
     new Problems("circuit breaker config")
         .check(failureRateThreshold > 0.0 && failureRateThreshold <= 1.0, "failureRateThreshold",
             "greater than 0 and at most 1", failureRateThreshold)
-        .check(window != null && window.toMillis() >= 10, "window", "at least 10ms", window)
+        // Unbounded durations overflowed when read as milliseconds: here, or in a consumer's worker.
+        .within(window, Duration.ofMillis(10), LONGEST, "window", "between 10ms and 365 days")
         .atLeast(minimumSamples, 1, "minimumSamples")
-        .positive(cooldown, "cooldown")
+        .within(cooldown, Duration.ofNanos(1), LONGEST, "cooldown",
+            "a positive duration of at most 365 days")
         .throwIfAny();
   }
 
@@ -62,7 +67,7 @@ public record CircuitBreakerConfig(
       return this;
     }
 
-    /** Rolling window length; default 60 seconds. */
+    /** Rolling window length, 10 ms to 365 days; default 60 seconds. */
     public Builder window(Duration window) {
       this.window = window;
       return this;
@@ -74,7 +79,7 @@ public record CircuitBreakerConfig(
       return this;
     }
 
-    /** Time spent open before a probe; default 30 seconds. */
+    /** Time spent open before a probe, at most 365 days; default 30 seconds. */
     public Builder cooldown(Duration cooldown) {
       this.cooldown = cooldown;
       return this;

@@ -12,8 +12,8 @@ import java.time.Duration;
  *
  * @param maxAttempts deliveries allowed before a job is dead-lettered, for jobs that do not set
  *     their own
- * @param initialBackoff delay before the first retry
- * @param maxBackoff the longest delay
+ * @param initialBackoff delay before the first retry, at most 365 days
+ * @param maxBackoff the longest delay, at most 365 days
  * @param multiplier growth factor per further failure, at least 1
  * @param jitter fraction in [0, 1] by which a delay may be randomly shortened
  */
@@ -31,14 +31,20 @@ public record RetryPolicy(
   /** Default {@link #jitter()}: 0.2. */
   public static final double DEFAULT_JITTER = 0.2;
 
+  /** Longest backoff: far beyond any real use, far below the nanosecond overflow of a delay. */
+  private static final Duration LONGEST_BACKOFF = Duration.ofDays(365);
+
   /**
    * @throws InvalidConfigurationException naming every invalid argument
    */
   public RetryPolicy {
     Problems problems = new Problems("retry policy")
         .atLeast(maxAttempts, 1, "maxAttempts")
-        .positive(initialBackoff, "initialBackoff")
-        .positive(maxBackoff, "maxBackoff")
+        // An unbounded backoff overflowed at the first failure, killing the worker that planned it.
+        .within(initialBackoff, Duration.ofNanos(1), LONGEST_BACKOFF, "initialBackoff",
+            "a positive duration of at most 365 days")
+        .within(maxBackoff, Duration.ofNanos(1), LONGEST_BACKOFF, "maxBackoff",
+            "a positive duration of at most 365 days")
         .check(multiplier >= 1.0 && Double.isFinite(multiplier), "multiplier", "a finite number of at least 1.0", multiplier)
         .between(jitter, 0.0, 1.0, "jitter");
     if (initialBackoff != null && maxBackoff != null && maxBackoff.compareTo(initialBackoff) < 0) {
@@ -114,13 +120,13 @@ public record RetryPolicy(
       return this;
     }
 
-    /** Delay before the first retry; default 1 second. */
+    /** Delay before the first retry, at most 365 days; default 1 second. */
     public Builder initialBackoff(Duration initialBackoff) {
       this.initialBackoff = initialBackoff;
       return this;
     }
 
-    /** Longest delay; default 10 minutes. */
+    /** Longest delay, at most 365 days; default 10 minutes. */
     public Builder maxBackoff(Duration maxBackoff) {
       this.maxBackoff = maxBackoff;
       return this;

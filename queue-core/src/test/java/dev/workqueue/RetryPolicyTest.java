@@ -69,7 +69,7 @@ class RetryPolicyTest {
         .isInstanceOf(InvalidConfigurationException.class)
         .satisfies(e -> assertThat(((InvalidConfigurationException) e).problems()).containsExactly(
             "maxAttempts must be at least 1, but was 0",
-            "initialBackoff must be a positive duration, but was PT-1S",
+            "initialBackoff must be a positive duration of at most 365 days, but was PT-1S",
             "multiplier must be a finite number of at least 1.0, but was 0.5",
             "jitter must be between 0.0 and 1.0, but was 1.5"));
   }
@@ -81,6 +81,20 @@ class RetryPolicyTest {
     assertThatThrownBy(() -> RetryPolicy.builder().initialBackoff(Duration.ofSeconds(2))
             .maxBackoff(Duration.ofSeconds(1)).build())
         .hasMessageContaining("maxBackoff must be at least initialBackoff (PT2S), but was PT1S");
+  }
+
+  @Test
+  void backoffsLongerThanAYearAreRejectedInsteadOfOverflowingAtTheFirstFailure() {
+    Duration tooLong = Duration.ofDays(300 * 365);
+
+    assertThatThrownBy(() -> RetryPolicy.builder().initialBackoff(tooLong).maxBackoff(tooLong).build())
+        .isInstanceOf(InvalidConfigurationException.class)
+        .satisfies(e -> assertThat(((InvalidConfigurationException) e).problems()).containsExactly(
+            "initialBackoff must be a positive duration of at most 365 days, but was " + tooLong,
+            "maxBackoff must be a positive duration of at most 365 days, but was " + tooLong));
+    RetryPolicy longest = RetryPolicy.builder().initialBackoff(Duration.ofDays(365))
+        .maxBackoff(Duration.ofDays(365)).build();
+    assertThat(longest.backoff(Integer.MAX_VALUE, 0.5)).isEqualTo(Duration.ofDays(365));
   }
 
   @Test

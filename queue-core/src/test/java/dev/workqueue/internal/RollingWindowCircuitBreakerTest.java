@@ -120,6 +120,16 @@ class RollingWindowCircuitBreakerTest {
             .failureRateThreshold(0).minimumSamples(0).cooldown(Duration.ZERO).build())
         .hasMessage("invalid circuit breaker config: failureRateThreshold must be greater than 0 and at most 1, "
             + "but was 0.0; minimumSamples must be at least 1, but was 0; cooldown must be a positive "
-            + "duration, but was PT0S");
+            + "duration of at most 365 days, but was PT0S");
+  }
+
+  @Test
+  void windowAndCooldownLongerThanAYearAreRejectedInsteadOfOverflowing() {
+    Duration tooLong = Duration.ofSeconds(Long.MAX_VALUE);
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CircuitBreakerConfig.builder()
+            .window(tooLong).cooldown(tooLong).build())
+        .hasMessage("invalid circuit breaker config: window must be between 10ms and 365 days, but was "
+            + tooLong + "; cooldown must be a positive duration of at most 365 days, but was " + tooLong);
   }
 }
