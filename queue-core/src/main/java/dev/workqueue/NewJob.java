@@ -20,7 +20,7 @@ import java.util.Objects;
  * @param delay delay from enqueue time, at most 3650 days, or {@code null}; cannot be combined
  *     with {@code runAt}
  * @param maxAttempts deliveries allowed, or 0 to let the consumer's retry policy decide
- * @param idempotencyKey de-duplication key, or {@code null}
+ * @param idempotencyKey de-duplication key, not blank, or {@code null}
  * @param headers small string metadata, never {@code null}
  */
 public record NewJob(
@@ -213,7 +213,7 @@ public record NewJob(
 
     /**
      * Makes a second enqueue with the same key a no-op while the first job is still known to the
-     * backend. Default: none.
+     * backend; a producer refuses a blank key. Default: none.
      */
     public Builder idempotencyKey(String idempotencyKey) {
       this.idempotencyKey = idempotencyKey;

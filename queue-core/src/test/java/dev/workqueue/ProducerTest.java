@@ -105,6 +105,19 @@ class ProducerTest {
   }
 
   @Test
+  void blankIdempotencyKeyIsRefusedAndNothingIsEnqueued() {
+    Producer producer = Producer.builder(backend).build();
+
+    for (String blank : List.of("", "  ")) {
+      assertThatThrownBy(() -> producer.enqueueAll(List.of(NewJob.of("a"),
+              NewJob.builder("b").idempotencyKey(blank).build())))
+          .isInstanceOf(InvalidJobException.class)
+          .hasMessage("idempotencyKey must be null or non-blank, but was \"" + blank + "\"");
+    }
+    assertThat(backend.queues()).isEmpty();
+  }
+
+  @Test
   void closedProducerRefusesWork() {
     Producer producer = Producer.builder(backend).build();
     producer.close();

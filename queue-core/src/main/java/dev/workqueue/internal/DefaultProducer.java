@@ -109,6 +109,12 @@ public final class DefaultProducer implements Producer {
     if (job.id() != null && (job.id().isBlank() || job.id().length() > 128)) {
       throw new InvalidJobException("id must be 1 to 128 non-blank characters, but was \"" + job.id() + "\"");
     }
+    // The Redis backend took an empty key for none and stored every such job, the in-memory one
+    // stored only the first: a blank key is a caller's bug (an unset header, say), not a key.
+    if (job.idempotencyKey() != null && job.idempotencyKey().isBlank()) {
+      throw new InvalidJobException("idempotencyKey must be null or non-blank, but was \""
+          + job.idempotencyKey() + "\"");
+    }
   }
 
 
