@@ -22,6 +22,8 @@ public final class JobCodec {
 
   private static final int NO_KEY = 0xFFFF;
   private static final int MAX_STRING_BYTES = 0xFFFE;
+  /** The header count is an unsigned 16-bit field too. */
+  private static final int MAX_HEADERS = 0xFFFF;
 
   private JobCodec() {}
 
@@ -29,13 +31,19 @@ public final class JobCodec {
    * The stored element of {@code job}: format, attempt, run-at, priority and id first (the header
    * the scripts read), then max attempts, created-at, idempotency key, headers and payload.
    *
-   * @throws InvalidJobException if a string field is longer than 65,534 bytes in UTF-8
+   * @throws InvalidJobException if a string field is longer than 65,534 bytes in UTF-8, or there
+   *     are more than 65,535 headers
    */
   public static byte[] encode(Job job) {
     byte[] priority = utf8(job.priority(), "priority");
     byte[] id = utf8(job.id(), "id");
     byte[] key = job.idempotencyKey() == null ? null : utf8(job.idempotencyKey(), "idempotencyKey");
     Map<String, String> headers = job.headers();
+    if (headers.size() > MAX_HEADERS) {
+      // A larger count wrapped around in its field: the job was stored, then dead-lettered as undecodable.
+      throw new InvalidJobException("headers must be at most " + MAX_HEADERS + " entries, but was "
+          + headers.size() + " entries");
+    }
     byte[][] headerBytes = new byte[headers.size() * 2][];
     int size = 1 + 4 + 8 + 2 + priority.length + 2 + id.length + 4 + 8 + 2
         + (key == null ? 0 : key.length) + 2 + 4 + job.payloadSize();

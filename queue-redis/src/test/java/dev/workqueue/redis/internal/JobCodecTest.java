@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -74,6 +75,22 @@ class JobCodecTest {
     assertThatThrownBy(() -> JobCodec.encode(job("id", "p", new byte[0], 0, Map.of("h", huge), null)))
         .isInstanceOf(InvalidJobException.class)
         .hasMessage("header value must be at most 65534 bytes in UTF-8, but was 70000 bytes");
+  }
+
+  @Test
+  void moreHeadersThanTheCountFieldHoldsAreRefusedInsteadOfStoredUndecodable() {
+    Map<String, String> headers = new HashMap<>();
+    for (int i = 0; i < 65_536; i++) {
+      headers.put("h" + i, "v");
+    }
+    headers.remove("h0");
+    assertThat(JobCodec.decode(JobCodec.encode(job("id", "p", new byte[0], 0, headers, null)), "q")
+        .headers()).hasSize(65_535);
+
+    headers.put("h0", "v");
+    assertThatThrownBy(() -> JobCodec.encode(job("id", "p", new byte[0], 0, headers, null)))
+        .isInstanceOf(InvalidJobException.class)
+        .hasMessage("headers must be at most 65535 entries, but was 65536 entries");
   }
 
   @Test
