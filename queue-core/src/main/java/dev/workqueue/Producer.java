@@ -33,6 +33,8 @@ public interface Producer extends AutoCloseable {
   int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
   /** Default {@link Builder#idempotencyTtl(Duration)}: 24 hours. */
   Duration DEFAULT_IDEMPOTENCY_TTL = Duration.ofHours(24);
+  /** Longest {@link Builder#idempotencyTtl(Duration)}: 3650 days. */
+  Duration MAX_IDEMPOTENCY_TTL = Duration.ofDays(3650);
 
   /**
    * Enqueues one job, taking a permit from the rate limiter first if there is one.
@@ -120,7 +122,7 @@ public interface Producer extends AutoCloseable {
       return this;
     }
 
-    /** How long idempotency keys are remembered; default 24 hours. */
+    /** How long idempotency keys are remembered, at most 3650 days; default 24 hours. */
     public Builder idempotencyTtl(Duration idempotencyTtl) {
       this.idempotencyTtl = idempotencyTtl;
       return this;
@@ -156,7 +158,10 @@ public interface Producer extends AutoCloseable {
           .check(Names.isValid(defaultQueue), "defaultQueue", Names.RULE, defaultQueue)
           .check(Names.isValid(defaultPriority), "defaultPriority", Names.RULE, defaultPriority)
           .atLeast(maxPayloadBytes, 1, "maxPayloadBytes")
-          .positive(idempotencyTtl, "idempotencyTtl")
+          // A longer TTL overflowed when added to the time: every keyed enqueue failed on Redis, and
+          // in memory the key expired at once, so nothing was de-duplicated.
+          .within(idempotencyTtl, Duration.ofNanos(1), MAX_IDEMPOTENCY_TTL, "idempotencyTtl",
+              "a positive duration of at most 3650 days")
           .notNull(clock, "clock")
           .throwIfAny();
       return new DefaultProducer(backend, defaultQueue, defaultPriority, rateLimiter, maxPayloadBytes,

@@ -32,7 +32,25 @@ class ProducerTest {
             "defaultQueue must be 1 to 128 characters of letters, digits, '.', '_', ':' or '-', but was \"\"",
             "defaultPriority must be 1 to 128 characters of letters, digits, '.', '_', ':' or '-', but was \"a b\"",
             "maxPayloadBytes must be at least 1, but was 0",
-            "idempotencyTtl must be a positive duration, but was PT0S"));
+            "idempotencyTtl must be a positive duration of at most 3650 days, but was PT0S"));
+  }
+
+  @Test
+  void idempotencyTtlBeyondTenYearsIsRefusedAndTheLongestStillDeduplicates() {
+    // A TTL of Long.MAX_VALUE ms overflowed when added to the time: the key expired at once.
+    Duration forever = Duration.ofMillis(Long.MAX_VALUE);
+    assertThatThrownBy(() -> Producer.builder(backend).idempotencyTtl(forever).build())
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessage("invalid producer: idempotencyTtl must be a positive duration of at most 3650 days, "
+            + "but was " + forever);
+    Producer producer = Producer.builder(backend).idempotencyTtl(Producer.MAX_IDEMPOTENCY_TTL).clock(clock)
+        .build();
+
+    String first = producer.enqueue(NewJob.builder("a").idempotencyKey("order-1").build()).jobId();
+    clock.advance(Duration.ofDays(3649));
+
+    assertThat(producer.enqueue(NewJob.builder("b").idempotencyKey("order-1").build()))
+        .isEqualTo(new EnqueueResult(first, false));
   }
 
   @Test

@@ -438,7 +438,7 @@ public final class InMemoryQueueBackend implements QueueBackend {
       return this;
     }
 
-    /** Longest a completed job is remembered; default 1 hour. */
+    /** Longest a completed job is remembered, at most 3650 days; default 1 hour. */
     public Builder completedHistoryAge(Duration completedHistoryAge) {
       this.completedHistoryAge = completedHistoryAge;
       return this;
@@ -449,7 +449,9 @@ public final class InMemoryQueueBackend implements QueueBackend {
       new Problems("in-memory backend")
           .notNull(clock, "clock")
           .atLeast(completedHistorySize, 0, "completedHistorySize")
-          .positive(completedHistoryAge, "completedHistoryAge")
+          // Kept in milliseconds: an unbounded age overflowed here.
+          .within(completedHistoryAge, Duration.ofNanos(1), Duration.ofDays(3650), "completedHistoryAge",
+              "a positive duration of at most 3650 days")
           .throwIfAny();
       return new InMemoryQueueBackend(clock, completedHistorySize, completedHistoryAge);
     }

@@ -728,7 +728,7 @@ public final class RedisQueueBackend implements QueueBackend {
       return this;
     }
 
-    /** How long a completed job id is kept; default 1 hour. */
+    /** How long a completed job id is kept, at most 3650 days; default 1 hour. */
     public Builder completedHistoryAge(Duration completedHistoryAge) {
       this.completedHistoryAge = completedHistoryAge;
       return this;
@@ -768,7 +768,9 @@ public final class RedisQueueBackend implements QueueBackend {
       }
       problems.check(poolSize == null || poolSize >= 1, "poolSize", "at least 1", poolSize);
       problems.atLeast(completedHistorySize, 0, "completedHistorySize");
-      problems.positive(completedHistoryAge, "completedHistoryAge");
+      // Sent in milliseconds: an unbounded age overflowed in build() with no word of the setting.
+      problems.within(completedHistoryAge, Duration.ofNanos(1), Duration.ofDays(3650), "completedHistoryAge",
+          "a positive duration of at most 3650 days");
       problems.throwIfAny();
       if (client != null) {
         return new RedisQueueBackend(client, client, false, this);

@@ -25,7 +25,17 @@ class RedisQueueBackendBuilderTest {
             "socketTimeout must be between 1ms and 1h, but was PT720H",
             "poolSize must be at least 1, but was 0",
             "completedHistorySize must be at least 0, but was -5",
-            "completedHistoryAge must be a positive duration, but was PT0S"));
+            "completedHistoryAge must be a positive duration of at most 3650 days, but was PT0S"));
+  }
+
+  @Test
+  void completedHistoryAgeBeyondMillisecondRangeIsRefusedNamingTheSetting() {
+    Duration forever = Duration.ofSeconds(Long.MAX_VALUE);
+
+    assertThatThrownBy(() -> RedisQueueBackend.builder().completedHistoryAge(forever).build())
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessage("invalid redis backend: completedHistoryAge must be a positive duration of at most "
+            + "3650 days, but was " + forever);
   }
 
   @Test
