@@ -6,7 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.Consumer;
+import dev.workqueue.NewJob;
 import dev.workqueue.Producer;
+import dev.workqueue.QueueException;
 import dev.workqueue.testkit.redis.RedisServer;
 import java.time.Duration;
 import java.util.Set;
@@ -56,6 +58,22 @@ class ConnectionLossIT {
           .until(() -> producer.enqueue("after") != null);
       await().atMost(Duration.ofSeconds(30)).until(() -> ran.contains("after"));
       assertThat(backend.queues()).as("registry rebuilt after the data loss").containsExactly("q");
+    }
+  }
+
+  @Test
+  void requestLargerThanRedisAcceptsIsAPermanentFailureAndTheConnectionRecovers() {
+    // Redis answers a bulk string over proto-max-bulk-len (default 512 MB) with a protocol error
+    // and closes the connection; retrying the same request can never succeed.
+    try (RedisServer small = RedisServer.builder().options("--proto-max-bulk-len", "1mb").start();
+        RedisQueueBackend backend = RedisQueueBackend.builder().url(small.url()).namespace("big").build();
+        Producer producer = Producer.builder(backend).defaultQueue("q").maxPayloadBytes(4 << 20).build()) {
+      assertThatThrownBy(() -> producer.enqueue(NewJob.of(new byte[2 << 20])))
+          .isExactlyInstanceOf(QueueException.class)
+          .hasMessageContaining("Protocol error");
+
+      producer.enqueue("small");
+      assertThat(backend.stats("q").totalWaiting()).isEqualTo(1);
     }
   }
 }

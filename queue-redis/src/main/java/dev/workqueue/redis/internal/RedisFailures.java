@@ -20,6 +20,12 @@ public final class RedisFailures {
    */
   private static final Set<String> TRANSIENT_REPLIES =
       Set.of("LOADING", "BUSY", "TRYAGAIN", "CLUSTERDOWN", "MASTERDOWN", "READONLY", "UNBLOCKED");
+  /**
+   * The reply to a request Redis refuses to parse, such as an argument over proto-max-bulk-len.
+   * Redis closes the connection after it, so Jedis reports a connection failure, but sending the
+   * same request again can never succeed.
+   */
+  private static final String PROTOCOL_ERROR = "ERR Protocol error";
 
   private RedisFailures() {}
 
@@ -38,6 +44,10 @@ public final class RedisFailures {
   private static boolean isTransient(Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
       // A redirection that outlived the cluster client's retries: slots are moving between nodes.
+      if (cause instanceof JedisConnectionException && cause.getMessage() != null
+          && cause.getMessage().startsWith(PROTOCOL_ERROR)) {
+        return false;
+      }
       if (cause instanceof JedisConnectionException || cause instanceof NoSuchElementException
           || cause instanceof JedisRedirectionException) {
         return true;

@@ -50,4 +50,14 @@ class RedisFailuresTest {
         .isExactlyInstanceOf(QueueException.class)
         .hasMessage("redis stats failed: ERR unknown command");
   }
+
+  @Test
+  void aRequestRedisCannotParseIsPermanentThoughItEndsTheConnection() {
+    var failure = new JedisConnectionException("ERR Protocol error: invalid bulk length");
+
+    assertThat(RedisFailures.translate("enqueue", failure)).isExactlyInstanceOf(QueueException.class)
+        .hasMessage("redis enqueue failed: ERR Protocol error: invalid bulk length");
+    assertThat(RedisFailures.translate("enqueue", new JedisConnectionException("Unexpected end of stream.")))
+        .isInstanceOf(BackendUnavailableException.class);
+  }
 }
