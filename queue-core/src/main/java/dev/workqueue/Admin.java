@@ -51,9 +51,14 @@ public final class Admin {
    * Up to {@code limit} waiting jobs of one priority lane, next first.
    *
    * @throws UnknownQueueException if the backend does not know {@code queue} (see {@link #queues()})
-   * @throws IllegalArgumentException if {@code limit} is not positive
+   * @throws IllegalArgumentException if {@code priority} is not a valid name or {@code limit} is
+   *     not positive
    */
   public List<Job> peek(String queue, String priority, int limit) {
+    // The in-memory backend threw a bare NullPointerException here, Redis answered an empty lane.
+    if (!Names.isValid(priority)) {
+      throw new IllegalArgumentException("priority must be " + Names.RULE + ", but was " + quoted(priority));
+    }
     requireKnown(queue);
     return backend.peek(queue, priority, positive(limit));
   }
@@ -93,12 +98,16 @@ public final class Admin {
 
   private void requireKnown(String queue) {
     if (!Names.isValid(queue)) {
-      throw new IllegalArgumentException("queue must be " + Names.RULE + ", but was \"" + queue + "\"");
+      throw new IllegalArgumentException("queue must be " + Names.RULE + ", but was " + quoted(queue));
     }
     List<String> known = backend.queues();
     if (!known.contains(queue)) {
       throw new UnknownQueueException(queue, known);
     }
+  }
+
+  private static String quoted(String name) {
+    return name == null ? "null" : "\"" + name + "\"";
   }
 
   private static int positive(int limit) {

@@ -10,6 +10,8 @@ import dev.workqueue.spi.QueueObserver;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -138,13 +140,13 @@ public interface Consumer extends AutoCloseable {
 
     /** Priority lanes to serve, highest first; default the single lane {@value Producer#DEFAULT_PRIORITY}. */
     public Builder priorities(String... priorities) {
-      this.priorities = priorities == null ? null : List.of(priorities);
-      return this;
+      return priorities(priorities == null ? null : Arrays.asList(priorities));
     }
 
     /** Priority lanes to serve, highest first. */
     public Builder priorities(List<String> priorities) {
-      this.priorities = priorities == null ? null : List.copyOf(priorities);
+      // Not List.copyOf: a null name is reported by build() with the rule, not thrown here unnamed.
+      this.priorities = priorities == null ? null : Collections.unmodifiableList(new ArrayList<>(priorities));
       return this;
     }
 

@@ -3,6 +3,7 @@ package dev.workqueue;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -89,9 +90,13 @@ public record NewJob(
     return new Builder(Objects.requireNonNull(payload, "payload").getBytes(StandardCharsets.UTF_8));
   }
 
-  /** This job with one more header; used by interceptors that propagate context. */
+  /**
+   * This job with one more header, replacing any of the same name, or without it when {@code
+   * value} is {@code null} (as {@link #withHeaders}); used by interceptors that propagate context.
+   */
   public NewJob withHeader(String name, String value) {
-    return withHeaders(Map.of(name, value));
+    // Not Map.of, which refuses the null value that withHeaders documents as a removal.
+    return withHeaders(Collections.singletonMap(Objects.requireNonNull(name, "header name"), value));
   }
 
   /**

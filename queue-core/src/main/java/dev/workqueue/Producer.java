@@ -7,7 +7,6 @@ import dev.workqueue.internal.Problems;
 import dev.workqueue.spi.JobInterceptor;
 import dev.workqueue.spi.QueueBackend;
 import dev.workqueue.spi.QueueObserver;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,6 +46,7 @@ public interface Producer extends AutoCloseable {
    * @throws QueueException if interrupted while waiting for a rate-limit permit (the interrupt
    *     flag is restored) or the backend failed otherwise
    * @throws IllegalStateException if the producer is closed
+   * @throws NullPointerException if {@code job} is null
    */
   EnqueueResult enqueue(NewJob job);
 
@@ -57,7 +57,7 @@ public interface Producer extends AutoCloseable {
 
   /** Enqueues UTF-8 {@code payload} to the default queue and priority; see {@link #enqueue(NewJob)}. */
   default EnqueueResult enqueue(String payload) {
-    return enqueue(NewJob.of(payload.getBytes(StandardCharsets.UTF_8)));
+    return enqueue(NewJob.of(payload));
   }
 
   /**
@@ -70,6 +70,7 @@ public interface Producer extends AutoCloseable {
    *     key is blank, or two jobs are given the same id
    * @throws BackendUnavailableException if the backend cannot be reached
    * @throws IllegalStateException if the producer is closed
+   * @throws NullPointerException if {@code jobs} is or holds null
    */
   List<EnqueueResult> enqueueAll(List<NewJob> jobs);
 

@@ -7,6 +7,8 @@ import dev.workqueue.memory.InMemoryQueueBackend;
 import org.junit.jupiter.api.Test;
 
 class AdminTest {
+  private static final String NAME_RULE = "1 to 128 characters of letters, digits, '.', '_', ':' or '-'";
+
   private final InMemoryQueueBackend backend = InMemoryQueueBackend.create();
   private final Admin admin = Admin.of(backend);
 
@@ -34,5 +36,18 @@ class AdminTest {
     Producer.builder(backend).build().enqueue("x");
     assertThatThrownBy(() -> admin.peek(Producer.DEFAULT_QUEUE, Producer.DEFAULT_PRIORITY, 0))
         .hasMessage("limit must be at least 1, but was 0");
+  }
+
+  @Test
+  void peekRefusesAMalformedPriorityWithTheRule() {
+    Producer.builder(backend).build().enqueue("x");
+
+    assertThatThrownBy(() -> admin.peek(Producer.DEFAULT_QUEUE, null, 10))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("priority must be " + NAME_RULE + ", but was null");
+    assertThatThrownBy(() -> admin.peek(Producer.DEFAULT_QUEUE, "lane}", 10))
+        .hasMessage("priority must be " + NAME_RULE + ", but was \"lane}\"");
+    assertThatThrownBy(() -> admin.stats(null))
+        .hasMessage("queue must be " + NAME_RULE + ", but was null");
   }
 }

@@ -77,6 +77,16 @@ class ConsumerTest {
   }
 
   @Test
+  void nullPriorityNameIsReportedWithTheRuleByBuild() {
+    Consumer.Builder builder = consumer(job -> {}).priorities("high", null);
+
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessageContaining("priorities must be names of 1 to 128 characters of letters, digits, '.', '_', "
+            + "':' or '-', but was [high, null]");
+  }
+
+  @Test
   void weightedModeNeedsAWeightForEveryServedPriority() {
     assertThatThrownBy(() -> consumer(job -> {}).priorities("high", "low")
             .priorityMode(PriorityMode.weighted(Map.of("high", 3))).build())

@@ -39,6 +39,7 @@ class JobValuesTest {
         Map.of("tenant", "a", "traceparent", "new", "tracestate", "s"));
     assertThat(job.headers()).containsEntry("traceparent", "old");
     assertThat(job.withHeader("tenant", "b").headers()).containsEntry("tenant", "b");
+    assertThat(job.withHeader("tenant", null).headers()).containsOnlyKeys("traceparent");
   }
 
   @Test

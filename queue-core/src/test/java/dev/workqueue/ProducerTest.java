@@ -9,6 +9,7 @@ import dev.workqueue.spi.QueueObserver;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -132,6 +133,21 @@ class ProducerTest {
           .isInstanceOf(InvalidJobException.class)
           .hasMessage("idempotencyKey must be null or non-blank, but was \"" + blank + "\"");
     }
+    assertThat(backend.queues()).isEmpty();
+  }
+
+  @Test
+  void nullJobsAreRefusedNamingTheArgumentAndNothingIsEnqueued() {
+    Producer producer = Producer.builder(backend).build();
+
+    assertThatThrownBy(() -> producer.enqueue((NewJob) null))
+        .isInstanceOf(NullPointerException.class).hasMessage("job must be set, but was null");
+    assertThatThrownBy(() -> producer.enqueue((String) null))
+        .isInstanceOf(NullPointerException.class).hasMessage("payload");
+    assertThatThrownBy(() -> producer.enqueueAll(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("jobs must be set, but was null");
+    assertThatThrownBy(() -> producer.enqueueAll(Arrays.asList(NewJob.of("a"), null)))
+        .isInstanceOf(NullPointerException.class).hasMessage("jobs must not hold null, but jobs[1] was null");
     assertThat(backend.queues()).isEmpty();
   }
 

@@ -56,6 +56,9 @@ public final class DefaultProducer implements Producer {
 
   @Override
   public EnqueueResult enqueue(NewJob job) {
+    if (job == null) {
+      throw new NullPointerException("job must be set, but was null");
+    }
     return enqueueAll(List.of(job)).get(0);
   }
 
@@ -64,12 +67,19 @@ public final class DefaultProducer implements Producer {
     if (closed.get()) {
       throw new IllegalStateException("producer is closed");
     }
+    if (jobs == null) {
+      throw new NullPointerException("jobs must be set, but was null");
+    }
     if (jobs.isEmpty()) {
       return List.of();
     }
     List<NewJob> defaulted = new ArrayList<>(jobs.size());
     Set<String> explicitIds = null;
     for (NewJob job : jobs) {
+      if (job == null) {
+        throw new NullPointerException(
+            "jobs must not hold null, but jobs[" + defaulted.size() + "] was null");
+      }
       validate(job);
       if (job.id() != null) {
         // Two jobs with one id in one call would be stored as identical data: a set (the
