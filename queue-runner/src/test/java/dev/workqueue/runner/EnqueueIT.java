@@ -2,6 +2,7 @@ package dev.workqueue.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.workqueue.runner.internal.JobLines;
 import dev.workqueue.testkit.redis.RedisServer;
 import dev.workqueue.testkit.redis.RedisServerExtension;
 import java.nio.file.Path;
@@ -36,6 +37,22 @@ class EnqueueIT {
         "line 3: run_at must be an ISO-8601 instant", "enqueued 2 jobs, rejected 2 lines");
     RunnerJar.Child stats = RunnerJar.run(dir, env, "", "admin", "stats", "--json");
     assertThat(AdminJson.queueField(stats.stdout(), "ndjson", "waiting")).isEqualTo(2);
+  }
+
+  /** Read whole, such a line exhausted the heap and the command died with a stack trace. */
+  @Test
+  void aLineLongerThanAnyJobCanBeIsRejectedByNumberWithoutReadingItWhole() throws Exception {
+    Map<String, String> env = Map.of("WORKQUEUE_REDIS_URL", redis.url(), "WORKQUEUE_QUEUE_NAME", "long");
+    String tooLong = "{\"payload\": \"" + "x".repeat(JobLines.MAX_LINE_CHARS) + "\"}";
+    String lines = tooLong + "\n{\"payload\": \"ok\"}\n";
+
+    RunnerJar.Child enqueue = RunnerJar.run(dir, env, lines, "enqueue");
+
+    assertThat(enqueue.exitCode()).as(enqueue.stderr()).isEqualTo(1);
+    assertThat(enqueue.stdout().lines()).hasSize(1);
+    assertThat(enqueue.stderr()).contains(
+        "line 1: must be at most " + JobLines.MAX_LINE_CHARS + " characters, but was longer",
+        "enqueued 1 jobs, rejected 1 lines");
   }
 
   @Test

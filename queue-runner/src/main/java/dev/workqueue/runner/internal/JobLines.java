@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.error.YAMLException;
 
 /**
@@ -25,6 +26,12 @@ public final class JobLines {
       "run_at", "max_attempts", "idempotency_key", "headers");
   /** What a valid {@code delay} looks like; a job due later takes {@code run_at} instead. */
   public static final String DELAY_RULE = "a duration up to 365d, such as 30s, 5m or 1h";
+  /**
+   * Most characters a line may hold: 3 MiB, the most the JSON parser reads in one document
+   * (snakeyaml's default code point limit), which holds the largest payload a producer takes
+   * (1 MiB) written plainly. A longer line is refused by its number before it is held whole.
+   */
+  public static final int MAX_LINE_CHARS = new LoaderOptions().getCodePointLimit();
 
   private static final Duration LONGEST_DELAY = Duration.ofDays(365);
   // Run times the backends can store as epoch milliseconds, written as ISO-8601 writes them.

@@ -9,10 +9,10 @@ import dev.workqueue.internal.Names;
 import dev.workqueue.internal.Problems;
 import dev.workqueue.runner.internal.Components;
 import dev.workqueue.runner.internal.JobLines;
+import dev.workqueue.runner.internal.LineReader;
 import dev.workqueue.runner.internal.config.ConfigKeys;
 import dev.workqueue.runner.internal.config.Redaction;
 import dev.workqueue.runner.internal.config.RunnerConfig;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -148,19 +148,26 @@ final class EnqueueCommand implements Callable<Integer> {
 
   private int enqueueLines(Producer producer, Lanes served, PrintWriter out, PrintWriter err)
       throws IOException {
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    LineReader in = new LineReader(new InputStreamReader(System.in, StandardCharsets.UTF_8),
+        JobLines.MAX_LINE_CHARS);
     int number = 0;
     int enqueued = 0;
     int rejected = 0;
     boolean allRead = false;
     try {
-      for (String line = in.readLine(); line != null; line = in.readLine()) {
+      for (LineReader.Line line = in.next(); line != null; line = in.next()) {
         number++;
-        if (line.isBlank()) {
+        if (line.tooLong()) {
+          err.printf("line %d: must be at most %d characters, but was longer%n", number,
+              JobLines.MAX_LINE_CHARS);
+          rejected++;
+          continue;
+        }
+        if (line.text().isBlank()) {
           continue;
         }
         try {
-          NewJob job = JobLines.parse(line);
+          NewJob job = JobLines.parse(line.text());
           String jobQueue = job.queue() != null ? job.queue() : queue != null ? queue : served.queue();
           if (job.priority() != null && !served.includes(jobQueue, job.priority())) {
             throw new IllegalArgumentException("priority must be " + served.rule() + ", but was \""
