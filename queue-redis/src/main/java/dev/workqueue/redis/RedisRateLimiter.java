@@ -318,8 +318,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
     /**
      * With {@link WhenUnavailable#FALLBACK_LOCAL}, how long to limit locally after Redis failed
-     * before asking it again; default 1 second. Each failed attempt may take up to the client's
-     * connect or socket timeout, so this also bounds how often an outage slows a caller down.
+     * before asking it again, at most 365 days; default 1 second. Each failed attempt may take up
+     * to the client's connect or socket timeout, so this also bounds how often an outage slows a
+     * caller down.
      */
     public Builder recheckInterval(Duration recheckInterval) {
       this.recheckInterval = recheckInterval;
@@ -336,7 +337,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
           .check(Names.isValid(name), "name", Names.RULE, name)
           .notNull(config, "config")
           .notNull(whenUnavailable, "whenUnavailable")
-          .positive(recheckInterval, "recheckInterval");
+          // Kept in nanoseconds and added to the time: an unbounded interval overflowed.
+          .within(recheckInterval, Duration.ofNanos(1), Duration.ofDays(365), "recheckInterval",
+              "a positive duration of at most 365 days");
       RedisUrl parsed = null;
       if (!fromUrl) {
         problems.notNull(client, "client");

@@ -20,10 +20,21 @@ class RedisRateLimiterBuilderTest {
             "name must be 1 to 128 characters of letters, digits, '.', '_', ':' or '-', but was \"bad name\"",
             "config must be set, but was null",
             "whenUnavailable must be set, but was null",
-            "recheckInterval must be a positive duration, but was PT0S",
+            "recheckInterval must be a positive duration of at most 365 days, but was PT0S",
             "url must be a redis:// or rediss:// URL (the scheme is not redis or rediss), but was \"http://x\""));
     assertThatThrownBy(() -> RedisRateLimiter.builder((RedisClient) null, "n", RateLimiterConfig.of(1)).build())
         .hasMessage("invalid redis rate limiter: client must be set, but was null");
+  }
+
+  @Test
+  void recheckIntervalBeyondNanosecondRangeIsRefusedNamingTheSetting() {
+    Duration forever = Duration.ofSeconds(Long.MAX_VALUE);
+
+    assertThatThrownBy(() -> RedisRateLimiter.builder("redis://127.0.0.1:1", "n", RateLimiterConfig.of(1))
+            .recheckInterval(forever).build())
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessage("invalid redis rate limiter: recheckInterval must be a positive duration of at most "
+            + "365 days, but was " + forever);
   }
 
   @Test
