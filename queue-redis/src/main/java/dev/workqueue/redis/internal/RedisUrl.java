@@ -43,6 +43,14 @@ public record RedisUrl(boolean tls, String host, int port, String username, Stri
     if (uri.getHost() == null || uri.getHost().isEmpty()) {
       throw new IllegalArgumentException("no host");
     }
+    // Refused here, not at the first connection: that failure looks transient and is retried for ever.
+    if (uri.getPort() == 0 || uri.getPort() > 65_535) {
+      throw new IllegalArgumentException("the port is not between 1 and 65535");
+    }
+    // Options such as ?ssl=true would be silently ignored: they are set on the builder instead.
+    if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+      throw new IllegalArgumentException("a query or fragment is not supported");
+    }
     String username = null;
     String password = null;
     String userInfo = uri.getRawUserInfo();

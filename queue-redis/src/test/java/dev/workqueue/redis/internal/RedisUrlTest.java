@@ -36,6 +36,19 @@ class RedisUrlTest {
   }
 
   @Test
+  void portOutOfRangeAndIgnoredOptionsAreRefusedInsteadOfFailingAtTheFirstConnection() {
+    assertThatThrownBy(() -> RedisUrl.parse("redis://h:99999/0"))
+        .hasMessage("the port is not between 1 and 65535");
+    assertThatThrownBy(() -> RedisUrl.parse("redis://h:0")).hasMessage("the port is not between 1 and 65535");
+    assertThatThrownBy(() -> RedisUrl.parse("redis://h:6379/0?ssl=true"))
+        .hasMessage("a query or fragment is not supported");
+    assertThatThrownBy(() -> RedisUrl.parse("redis://h/0#x"))
+        .hasMessage("a query or fragment is not supported");
+    assertThat(RedisUrl.parse("redis://h:65535").port()).isEqualTo(65_535);
+    assertThat(RedisUrl.parse("redis://h").port()).isEqualTo(6379);
+  }
+
+  @Test
   void redactionHidesThePasswordOnly() {
     assertThat(RedisUrl.redact("redis://app:secret@h:1/0")).isEqualTo("redis://app:***@h:1/0");
     assertThat(RedisUrl.redact("redis://h:1")).isEqualTo("redis://h:1");
