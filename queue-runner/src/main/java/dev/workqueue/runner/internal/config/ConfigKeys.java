@@ -46,10 +46,13 @@ public final class ConfigKeys {
   private static final Pattern HOST_LABEL = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?");
   private static final Pattern IPV4 =
       Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+  // Nine digits at most, so that the number fits an int.
+  private static final Pattern DATABASE_PATH = Pattern.compile("(/\\d{0,9})?");
   private static final Pattern IPV6_CHARACTERS = Pattern.compile("[0-9A-Fa-f.:]*:[0-9A-Fa-f.:]*");
 
   public static final ConfigKey<URI> REDIS_URL = add("redis.url",
-      "a URL such as redis://host:6379 or rediss://host:6380/0", null, url("redis", "rediss"),
+      "a URL such as redis://host:6379 or rediss://host:6380/0 (port 1 to 65535, path only a DB "
+          + "number, no query)", null, redisUrl(),
       "Redis server; with no Redis configured at all the runner uses the in-memory backend "
           + "(one process only).");
   public static final ConfigKey<String> REDIS_USERNAME = add("redis.username",
@@ -351,7 +354,23 @@ public final class ConfigKeys {
         throw new IllegalArgumentException(e);
       }
       require(uri.getScheme() != null && uri.getHost() != null
-          && List.of(schemes).contains(uri.getScheme().toLowerCase(Locale.ROOT)));
+          && List.of(schemes).contains(uri.getScheme().toLowerCase(Locale.ROOT))
+          && (uri.getPort() == -1 || uri.getPort() >= 1 && uri.getPort() <= 65535));
+      return uri;
+    };
+  }
+
+  /**
+   * A Redis URL as the backend reads it: the path, if any, is the database number, and there is
+   * no query or fragment. The backend would ignore those silently (and the log would show them,
+   * whatever secret they hold), and take a bad port or database only when it first connects.
+   */
+  private static Reader<URI> redisUrl() {
+    Reader<URI> url = url("redis", "rediss");
+    return raw -> {
+      URI uri = url.read(raw);
+      require(DATABASE_PATH.matcher(uri.getRawPath()).matches() && uri.getRawQuery() == null
+          && uri.getRawFragment() == null);
       return uri;
     };
   }

@@ -14,6 +14,7 @@ public final class Redaction {
   private static final Pattern URL_CREDENTIALS = credentials("\\S");
   /** The same within a value meant as one URL, where whitespace may be part of the password too. */
   private static final Pattern VALUE_CREDENTIALS = credentials(".");
+  private static final Pattern QUERY_OR_FRAGMENT = Pattern.compile("[?#]");
 
   private Redaction() {}
 
@@ -35,10 +36,18 @@ public final class Redaction {
   /**
    * Like {@link #redactUrl} for a configured value that should be one URL but may be malformed:
    * everything between {@code ://} and the value's last {@code @}, whitespace included, counts as
-   * user information.
+   * user information. A query or fragment is replaced too ({@code redis://cache/0?******}): a
+   * value is shown because it is invalid, and a Redis URL is invalid with one, which may well hold
+   * a password ({@code ?password=...}).
    */
   public static String redactUrlValue(String value) {
-    return redact(VALUE_CREDENTIALS, value);
+    String redacted = redact(VALUE_CREDENTIALS, value);
+    int scheme = redacted == null ? -1 : redacted.indexOf("://");
+    if (scheme < 0) {
+      return redacted;
+    }
+    Matcher rest = QUERY_OR_FRAGMENT.matcher(redacted).region(scheme + 3, redacted.length());
+    return rest.find() ? redacted.substring(0, rest.start() + 1) + RunnerConfig.REDACTED : redacted;
   }
 
   private static String redact(Pattern credentials, String text) {

@@ -147,6 +147,22 @@ class ConfigLoaderTest {
         .contains("redis.password (set by WORKQUEUE_REDIS_PASSWORD) must be a non-blank string, but was \"******\"");
   }
 
+  /** The backend took these only when it first connected, or ignored parts of them silently. */
+  @Test
+  void redisUrlsTheBackendCannotUseAreReportedBeforeAnythingConnects() {
+    for (String url : List.of("redis://cache:99999", "redis://cache:0", "redis://cache:6379/abc",
+        "redis://cache:6379/0?password=hunter2", "redis://cache:6379#hunter2")) {
+      assertThat(problems(null, Map.of("WORKQUEUE_REDIS_URL", url))).as(url).singleElement().asString()
+          .startsWith("redis.url (set by WORKQUEUE_REDIS_URL) must be a URL such as redis://host:6379 or "
+              + "rediss://host:6380/0 (port 1 to 65535, path only a DB number, no query)")
+          .doesNotContain("hunter2");
+    }
+    for (String url : List.of("redis://cache", "redis://cache:6379/", "rediss://app:pw@cache:6380/15")) {
+      assertThat(ConfigLoader.load(null, Map.of("WORKQUEUE_REDIS_URL", url)).get(ConfigKeys.REDIS_URL))
+          .isEqualTo(URI.create(url));
+    }
+  }
+
   @Test
   void passwordsHoldingSlashesAtSignsOrSpacesNeverAppearInProblems() {
     for (String password : List.of("ab/cd+ef", "ab@cd", "ab cd@ef/gh")) {

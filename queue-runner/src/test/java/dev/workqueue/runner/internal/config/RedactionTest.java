@@ -25,6 +25,15 @@ class RedactionTest {
     assertThat(Redaction.redactUrl("redis://p/q@r@cache")).isEqualTo("redis://******@cache");
   }
 
+  /** A Redis URL with either is invalid and shown as given, and the query may hold a password. */
+  @Test
+  void aConfiguredUrlValueLosesItsQueryAndFragmentToo() {
+    assertThat(Redaction.redactUrlValue("redis://app:pw@cache:6379/0?password=hunter2&x=1"))
+        .isEqualTo("redis://app:******@cache:6379/0?******");
+    assertThat(Redaction.redactUrlValue("redis://cache#hunter2")).isEqualTo("redis://cache#******");
+    assertThat(Redaction.redactUrlValue("cache?x")).isEqualTo("cache?x");
+  }
+
   @Test
   void redactsEachOfSeveralUrlsInOneWord() {
     assertThat(Redaction.redactUrl("[redis://a:one@h1:1,redis://b:t@wo@h2:2]"))
