@@ -47,6 +47,20 @@ class ConfigValidationIT {
   }
 
   /** The directory is checked when the producer starts, after the shutdown hook is installed. */
+  /** Two keys' empty defaults are one object, which the YAML printer showed as &id001 and *id001. */
+  @Test
+  void configPrintsEveryValueInPlaceWithoutYamlAnchorsAndItsOutputLoadsAgain() throws Exception {
+    RunnerJar.Child config = RunnerJar.run(dir, Map.of(), "", "config");
+
+    assertThat(config.exitCode()).as(config.stderr()).isZero();
+    assertThat(config.stdout()).doesNotContain("&id", "*id")
+        .contains("  weights: {}\n", "    priority_by_extension: {}\n");
+    Path printed = Files.writeString(dir.resolve("printed.yaml"), config.stdout());
+    RunnerJar.Child again = RunnerJar.run(dir, Map.of(), "", "config", "--config", printed.toString());
+    assertThat(again.exitCode()).as(again.stderr()).isZero();
+    assertThat(again.stdout()).isEqualTo(config.stdout());
+  }
+
   @Test
   void missingProducerDirectoryFoundAtStartExitsTwo() throws Exception {
     RunnerJar.Child runner = RunnerJar.run(dir, Map.of("WORKQUEUE_PRODUCER_SOURCE_DIR",

@@ -24,6 +24,8 @@ final class ConfigCommand implements Callable<Integer> {
     RunnerConfig loaded = config.load();
     DumperOptions options = new DumperOptions();
     options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+    // Keys whose defaults are one shared object (empty maps) would print as &id001 and *id001.
+    options.setDereferenceAliases(true);
     spec.commandLine().getOut().print(new Yaml(options).dump(loaded.redactedTree()));
     spec.commandLine().getOut().flush();
     return ExitCodes.OK;
