@@ -23,7 +23,10 @@ public final class Admin {
     return new Admin(backend);
   }
 
-  /** The queues the backend knows, sorted; on Redis this includes queues that were emptied. */
+  /**
+   * The queues the backend knows, sorted: those ever enqueued to, including queues emptied since.
+   * A queue that consumers only poll is not known.
+   */
   public List<String> queues() {
     return backend.queues();
   }

@@ -78,6 +78,7 @@ public final class InMemoryQueueBackend implements QueueBackend {
       Set<QueueState> touched = new HashSet<>();
       for (Job job : jobs) {
         QueueState queue = queue(job.queue());
+        queue.enqueued = true;
         String earlier = job.idempotencyKey() == null ? null
             : queue.claimIdempotencyKey(job.idempotencyKey(), job.id(), now, idempotencyTtl.toMillis());
         if (earlier != null) {
@@ -237,7 +238,10 @@ public final class InMemoryQueueBackend implements QueueBackend {
 
   @Override
   public List<String> queues() {
-    return locked(() -> List.copyOf(queues.keySet()));
+    // Fetches, heartbeats and recovery create a queue's state too; only enqueues make it known,
+    // as on Redis, so a consumer of a mistyped name does not hide the typo from admin calls.
+    return locked(() -> queues.entrySet().stream().filter(entry -> entry.getValue().enqueued)
+        .map(Map.Entry::getKey).toList());
   }
 
   @Override
@@ -370,6 +374,8 @@ public final class InMemoryQueueBackend implements QueueBackend {
     final LinkedHashMap<String, DeadLetter> dead = new LinkedHashMap<>();
     final ArrayDeque<Completed> completed = new ArrayDeque<>();
     final Map<String, Long> consumers = new HashMap<>();
+    /** Whether a job was ever enqueued here: only then is the queue listed. */
+    boolean enqueued;
     final Map<String, IdempotencyEntry> idempotencyKeys = new HashMap<>();
     /** The same entries, soonest expiry first, so a claim forgets expired keys without a scan. */
     final PriorityQueue<IdempotencyEntry> idempotencyExpiries =

@@ -72,7 +72,10 @@ public interface QueueBackend extends AutoCloseable {
   /** Counts of every job state of one queue. */
   QueueStats stats(String queue);
 
-  /** The queues this backend holds any job or dead letter for, sorted by name. */
+  /**
+   * The queues ever enqueued to, sorted by name: every queue that holds any job or dead letter,
+   * and possibly queues emptied since. Fetching from a queue does not make it known.
+   */
   List<String> queues();
 
   /** Up to {@code limit} waiting jobs of one lane, next to run first, without taking them. */

@@ -604,6 +604,16 @@ public abstract class QueueBackendContract {
     assertThat(backend.queues()).contains(queue);
   }
 
+  /** A consumer polling a mistyped queue name must not make the name known to admin calls. */
+  @Test
+  void aQueueOnlyConsumedFromIsNotListed() {
+    assertThat(fetch(1, "default")).isEmpty();
+    backend.heartbeat("contract-consumer", queue, List.of(), LONG_LEASE, LONG_LEASE);
+    backend.recoverExpired(queue, 10);
+
+    assertThat(backend.queues()).doesNotContain(queue);
+  }
+
   @Test
   void purgeDeadRemovesEveryDeadLetterAndSaysHowMany() {
     enqueue(job("default", "a"), job("default", "b"));
