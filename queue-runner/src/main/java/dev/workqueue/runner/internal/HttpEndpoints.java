@@ -1,6 +1,7 @@
 package dev.workqueue.runner.internal;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import dev.workqueue.internal.NamedThreads;
 import dev.workqueue.runner.internal.config.Durations;
@@ -9,6 +10,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -80,9 +82,9 @@ public final class HttpEndpoints implements AutoCloseable {
     ExecutorService executor = Executors.newFixedThreadPool(2, NamedThreads.numbered("runner", "http"));
     server.setExecutor(executor);
     HttpEndpoints endpoints = new HttpEndpoints(server, executor, readiness);
-    server.createContext("/healthz", exchange -> respond(exchange, 200, TEXT, "ok\n"));
-    server.createContext("/readyz", endpoints::answerReadiness);
-    server.createContext("/metrics", exchange -> {
+    server.createContext("/healthz", only("/healthz", exchange -> respond(exchange, 200, TEXT, "ok\n")));
+    server.createContext("/readyz", only("/readyz", endpoints::answerReadiness));
+    server.createContext("/metrics", only("/metrics", exchange -> {
       String body;
       try {
         body = metrics.get();
@@ -92,7 +94,7 @@ public final class HttpEndpoints implements AutoCloseable {
         return;
       }
       respond(exchange, 200, PROMETHEUS_CONTENT_TYPE, body);
-    });
+    }));
     server.start();
     log.info("serving /healthz, /readyz and /metrics on http://{}:{}", bind, endpoints.port());
     return endpoints;
@@ -101,6 +103,24 @@ public final class HttpEndpoints implements AutoCloseable {
   /** The bound port (useful when configured as 0). */
   public int port() {
     return server.getAddress().getPort();
+  }
+
+  /**
+   * {@code handler} for GET and HEAD requests of exactly {@code path}. The server hands a context
+   * every path that starts with its own, so a probe of {@code /healthzz} or {@code /readyz/x} would
+   * pass, and a POST would be served like a GET.
+   */
+  private static HttpHandler only(String path, HttpHandler handler) {
+    return exchange -> {
+      if (!exchange.getRequestURI().getPath().equals(path)) {
+        respond(exchange, 404, TEXT, "not found\n");
+      } else if (!List.of("GET", "HEAD").contains(exchange.getRequestMethod())) {
+        exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+        respond(exchange, 405, TEXT, "method not allowed\n");
+      } else {
+        handler.handle(exchange);
+      }
+    };
   }
 
   /** Returns at once; the answer is sent when the check ends or the wait for it does. */

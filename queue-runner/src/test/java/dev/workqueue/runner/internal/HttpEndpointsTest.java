@@ -47,6 +47,29 @@ class HttpEndpointsTest {
     }
   }
 
+  /** The JDK's server hands a context every path that starts with its own, whatever the method. */
+  @Test
+  void onlyTheExactPathsAnswerAndOnlyGetAndHead() throws Exception {
+    try (HttpEndpoints http = HttpEndpoints.start("127.0.0.1", 0, () -> null, () -> "# empty\n")) {
+      int port = http.port();
+      for (String path : List.of("/healthzz", "/healthz/", "/readyz/deep", "/metricsx", "/")) {
+        assertThat(get(port, path).statusCode()).as(path).isEqualTo(404);
+      }
+      assertThat(get(port, "/readyz?verbose").statusCode()).isEqualTo(200);
+
+      HttpClient client = HttpClient.newHttpClient();
+      HttpResponse<String> post = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+          + "/metrics")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(post.statusCode()).isEqualTo(405);
+      assertThat(post.headers().firstValue("Allow")).hasValue("GET, HEAD");
+      HttpResponse<String> head = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+          + "/healthz")).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(head.statusCode()).isEqualTo(200);
+    }
+  }
+
   /** As while Redis is paused: each check would block for redis.socket_timeout. */
   @Test
   void healthAndMetricsAnswerAtOnceWhileReadinessChecksHangAndReadinessSaysSoWithinItsWait()
