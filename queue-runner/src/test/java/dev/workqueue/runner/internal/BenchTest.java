@@ -23,6 +23,16 @@ class BenchTest {
         .containsEntry("p99", 99.0).containsEntry("max", 100.0);
   }
 
+  /** 500 payloads of 2 MB made one 1 GB request, which outlasted Redis' socket timeout. */
+  @Test
+  void batchesHoldAtMostEightMebibytesOfPayloadAndAtLeastOneJob() {
+    assertThat(Bench.jobsPerBatch(0)).isEqualTo(500);
+    assertThat(Bench.jobsPerBatch(256)).isEqualTo(500);
+    assertThat(Bench.jobsPerBatch(2_000_000)).isEqualTo(4);
+    assertThat(Bench.jobsPerBatch(Producer.DEFAULT_MAX_PAYLOAD_BYTES)).isEqualTo(8);
+    assertThat(Bench.jobsPerBatch(100_000_000)).isEqualTo(1);
+  }
+
   @Test
   void runsOnTheInMemoryBackendAndProcessesEveryJob() throws Exception {
     RunnerConfig config = RunnerConfig.defaults();
