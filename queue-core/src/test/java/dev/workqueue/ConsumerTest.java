@@ -87,6 +87,19 @@ class ConsumerTest {
   }
 
   @Test
+  void closedConsumerNoLongerCountsInTheQueueStats() {
+    producer.enqueue("x"); // makes the queue known
+    // A long lease: the heartbeat's TTL (three intervals) would keep a closed consumer counted 5 min.
+    Consumer consumer = consumer(job -> {}).leaseDuration(Duration.ofMinutes(5)).build();
+    consumer.start();
+    await().atMost(PATIENCE).until(() -> backend.stats(Producer.DEFAULT_QUEUE).consumers() == 1);
+
+    consumer.close();
+
+    assertThat(backend.stats(Producer.DEFAULT_QUEUE).consumers()).isZero();
+  }
+
+  @Test
   void weightedModeNeedsAWeightForEveryServedPriority() {
     assertThatThrownBy(() -> consumer(job -> {}).priorities("high", "low")
             .priorityMode(PriorityMode.weighted(Map.of("high", 3))).build())

@@ -112,6 +112,8 @@ public final class DefaultConsumer implements Consumer {
   private final RateLimitedWarning backendWarning = new RateLimitedWarning(Duration.ofSeconds(10));
   private volatile boolean fetching = true;
   private volatile boolean settling = true;
+  /** Whether the last heartbeat reached the backend; a stopping consumer deregisters only then. */
+  private volatile boolean heartbeatReached;
 
   public DefaultConsumer(Settings settings, QueueBackend backend, JobHandler handler,
       CompositeObserver observer, List<JobInterceptor> interceptors) {
@@ -526,6 +528,7 @@ public final class DefaultConsumer implements Consumer {
     try {
       Set<String> kept = backend.heartbeat(id, settings.queue(), leases, settings.leaseDuration(),
           settings.heartbeatInterval().multipliedBy(3));
+      heartbeatReached = true;
       for (InFlight flight : running) {
         Lease lease = flight.leased.lease();
         // A job that finished meanwhile may have been acked already, which ends its lease.
@@ -535,7 +538,25 @@ public final class DefaultConsumer implements Consumer {
         }
       }
     } catch (RuntimeException e) {
+      heartbeatReached = false;
       warnBackend("heartbeat", e);
+    }
+  }
+
+  /**
+   * Records this consumer as gone: stats counted it until its last heartbeat's TTL ran out (three
+   * heartbeat intervals). Skipped when the backend did not answer the last heartbeat, so a close
+   * during an outage does not wait out one more timeout; the entry then expires by itself.
+   */
+  private void deregister() {
+    if (!heartbeatReached) {
+      return;
+    }
+    try {
+      backend.heartbeat(id, settings.queue(), List.of(), settings.leaseDuration(), Duration.ZERO);
+    } catch (RuntimeException e) {
+      log.debug("consumer {} could not deregister ({}); it drops out of the stats within {}", id,
+          e.getMessage(), settings.heartbeatInterval().multipliedBy(3));
     }
   }
 
@@ -727,6 +748,7 @@ public final class DefaultConsumer implements Consumer {
       TimeUnit.NANOSECONDS.timedJoin(settler, nanos);
       return !settler.isAlive();
     }, settings.drainTimeout().plusSeconds(5));
+    deregister();
     shutdownThreads();
     transition(ConsumerState.DRAINING, ConsumerState.STOPPED);
     log.info("consumer {} stopped", id);

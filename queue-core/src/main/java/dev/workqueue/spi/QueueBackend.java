@@ -54,7 +54,8 @@ public interface QueueBackend extends AutoCloseable {
 
   /**
    * Extends the given leases to {@code now + leaseDuration} and records the consumer as alive
-   * for {@code consumerTtl}, in one round trip.
+   * for {@code consumerTtl}, in one round trip. A zero TTL records the consumer as gone: stats no
+   * longer count it.
    *
    * @return the job ids whose leases were still held and are now extended
    */

@@ -415,7 +415,8 @@ public final class RedisQueueBackend implements QueueBackend {
     List<byte[]> args = new ArrayList<>(3 + 2 * held.size());
     args.add(ascii(Math.max(1, leaseDuration.toMillis())));
     args.add(utf8(consumerId));
-    args.add(ascii(Math.max(1, consumerTtl.toMillis())));
+    // Zero is allowed: a stopping consumer records itself as gone.
+    args.add(ascii(Math.max(0, consumerTtl.toMillis())));
     for (Lease lease : held) {
       args.add(utf8(lease.token()));
       args.add(utf8(lease.jobId()));

@@ -604,6 +604,17 @@ public abstract class QueueBackendContract {
     assertThat(backend.queues()).contains(queue);
   }
 
+  @Test
+  void aHeartbeatWithZeroTtlRecordsTheConsumerAsGone() {
+    enqueue(job("default", "a"));
+    backend.heartbeat("contract-consumer", queue, List.of(), LONG_LEASE, LONG_LEASE);
+    assertThat(backend.stats(queue).consumers()).isEqualTo(1);
+
+    backend.heartbeat("contract-consumer", queue, List.of(), LONG_LEASE, Duration.ZERO);
+
+    assertThat(backend.stats(queue).consumers()).isZero();
+  }
+
   /** A consumer polling a mistyped queue name must not make the name known to admin calls. */
   @Test
   void aQueueOnlyConsumedFromIsNotListed() {
