@@ -4,8 +4,11 @@ import dev.workqueue.InvalidConfigurationException;
 import dev.workqueue.internal.Problems;
 import java.io.IOException;
 import java.io.Reader;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -72,15 +75,32 @@ public final class ConfigLoader {
     }
   }
 
+  /** Why {@code file} cannot be read, in words: for the common cases the JDK's message is the path. */
+  private static String unreadable(Path file, IOException failure) {
+    String reason;
+    if (failure instanceof NoSuchFileException) {
+      reason = "no such file";
+    } else if (failure instanceof AccessDeniedException) {
+      reason = "permission denied";
+    } else if (failure instanceof CharacterCodingException) {
+      reason = "it is not UTF-8 text";
+    } else {
+      reason = failure.getMessage();
+    }
+    return "config file " + file + " cannot be read: " + reason;
+  }
+
   private static void readFile(Path file, Map<ConfigKey<?>, Setting> settings, Problems problems) {
     Object root;
     try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       root = StrictYaml.create().load(reader);
     } catch (IOException e) {
-      problems.add("config file " + file + " cannot be read: " + e.getMessage());
+      problems.add(unreadable(file, e));
       return;
     } catch (YAMLException e) {
-      problems.add("config file " + file + " is not valid YAML: " + StrictYaml.describe(e));
+      // The parser wraps what fails while it reads, such as a directory or bytes that are not UTF-8.
+      problems.add(e.getCause() instanceof IOException failure ? unreadable(file, failure)
+          : "config file " + file + " is not valid YAML: " + StrictYaml.describe(e));
       return;
     }
     if (root == null) {

@@ -340,6 +340,19 @@ class ConfigLoaderTest {
         .contains("cannot be read");
   }
 
+  /** The JDK's message was only the path, or the parser's a Java exception called a YAML error. */
+  @Test
+  void aConfigFileThatCannotBeReadIsReportedWithTheReasonInWords() throws Exception {
+    Path missing = dir.resolve("missing.yaml");
+    assertThat(problems(missing, Map.of()))
+        .containsExactly("config file " + missing + " cannot be read: no such file");
+    Path binary = Files.write(dir.resolve("binary.yaml"), new byte[] {'a', ':', ' ', (byte) 0xff, '\n'});
+    assertThat(problems(binary, Map.of()))
+        .containsExactly("config file " + binary + " cannot be read: it is not UTF-8 text");
+    assertThat(problems(dir, Map.of())).singleElement().asString()
+        .startsWith("config file " + dir + " cannot be read: ").doesNotContain("YAML", "java.");
+  }
+
   @Test
   void everyKeyHasItsOwnEnvironmentVariableAndAValidDefault() {
     Set<String> names = new HashSet<>();
