@@ -694,7 +694,7 @@ public final class RedisQueueBackend implements QueueBackend {
 
     /**
      * Opens the TLS connections of a {@code rediss://} URL, for example to trust a private CA;
-     * default the JVM's default factory.
+     * default the JVM's default factory. Cannot be combined with a {@code redis://} URL.
      */
     public Builder sslSocketFactory(SSLSocketFactory sslSocketFactory) {
       this.sslSocketFactory = sslSocketFactory;
@@ -753,6 +753,10 @@ public final class RedisQueueBackend implements QueueBackend {
         } catch (IllegalArgumentException e) {
           problems.check(false, "url", "a redis:// or rediss:// URL (" + e.getMessage() + ")",
               RedisUrl.redact(url));
+        }
+        // Ignored on a plain connection: the caller would believe the traffic is encrypted.
+        if (parsed != null && !parsed.tls() && sslSocketFactory != null) {
+          problems.add("sslSocketFactory cannot be combined with a redis:// url; use rediss:// for TLS");
         }
       }
       problems.check(namespace != null && NAMESPACE.matcher(namespace).matches(), "namespace",

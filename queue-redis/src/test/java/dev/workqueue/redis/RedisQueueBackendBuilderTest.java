@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.workqueue.InvalidConfigurationException;
 import java.time.Duration;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.RedisClient;
 
@@ -43,6 +45,20 @@ class RedisQueueBackendBuilderTest {
     assertThatThrownBy(() -> RedisQueueBackend.builder().url("redis://app:s3cret@/0").build())
         .hasMessageContaining("redis://app:***@/0")
         .hasMessageNotContaining("s3cret");
+  }
+
+  @Test
+  void tlsSocketFactoryCannotBeCombinedWithAPlainUrl() throws Exception {
+    SSLSocketFactory factory = SSLContext.getDefault().getSocketFactory();
+
+    RedisQueueBackend.Builder plain = RedisQueueBackend.builder().url("redis://h:6379")
+        .sslSocketFactory(factory);
+
+    assertThatThrownBy(plain::build)
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessage("invalid redis backend: sslSocketFactory cannot be combined with a redis:// url; "
+            + "use rediss:// for TLS");
+    RedisQueueBackend.builder().url("rediss://h:6379").sslSocketFactory(factory).build().close();
   }
 
   @Test
