@@ -63,6 +63,28 @@ class ExecAndAdminIT {
     assertThat(dead(env, "exec-fails")).isZero();
   }
 
+  /** A key of the wrong type in one queue made the whole command fail, naming no queue. */
+  @Test
+  void statsShowsEveryReadableQueueAndNamesTheOneRedisRefusesToRead() throws Exception {
+    Map<String, String> env = env("stats-readable");
+    assertThat(RunnerJar.run(dir, env, "", "enqueue", "--payload", "x").exitCode()).isZero();
+    assertThat(RunnerJar.run(dir, env, "", "enqueue", "--payload", "x", "--queue", "stats-broken")
+        .exitCode()).isZero();
+    String lane = "wq:v1:{stats-broken}:lane:default";
+    redis.server().command("DEL", lane);
+    redis.server().command("SET", lane, "written by hand");
+    try {
+      RunnerJar.Child stats = RunnerJar.run(dir, env, "", "admin", "stats", "--json");
+
+      assertThat(stats.exitCode()).as(stats.stderr()).isEqualTo(1);
+      assertThat(AdminJson.queueField(stats.stdout(), "stats-readable", "waiting")).isEqualTo(1);
+      assertThat(stats.stdout()).doesNotContain("stats-broken");
+      assertThat(stats.stderr()).contains("queue stats-broken: stats failed: ", "WRONGTYPE");
+    } finally {
+      redis.server().command("DEL", lane); // the other tests read stats of this server too
+    }
+  }
+
   @Test
   void commandPastItsTimeoutIsKilledWithItsChildren() throws Exception {
     Path pidFile = dir.resolve("sleeper.pid");

@@ -1,8 +1,10 @@
 package dev.workqueue.runner.internal.command;
 
 import dev.workqueue.Admin;
+import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.DeadLetter;
 import dev.workqueue.Job;
+import dev.workqueue.QueueException;
 import dev.workqueue.QueueStats;
 import dev.workqueue.internal.Problems;
 import dev.workqueue.runner.internal.Components;
@@ -108,7 +110,20 @@ final class AdminCommand implements Runnable {
   static final class Stats extends AdminBase {
     @Override
     int run(Admin admin, PrintWriter out) {
-      List<QueueStats> all = admin.stats();
+      // Queue by queue, so that one whose keys Redis refuses to read (say, a key of the wrong type
+      // written by hand) is named on stderr while the others are still shown; the whole command
+      // used to fail with an error that named no queue. An unreachable backend still ends it.
+      List<QueueStats> all = new ArrayList<>();
+      Map<String, String> failed = new LinkedHashMap<>();
+      for (String queue : admin.queues()) {
+        try {
+          all.add(admin.stats(queue));
+        } catch (BackendUnavailableException e) {
+          throw e;
+        } catch (QueueException e) {
+          failed.put(queue, e.getMessage());
+        }
+      }
       if (json) {
         List<Object> queues = new ArrayList<>();
         all.forEach(stats -> queues.add(statsJson(stats, configuredPriorities())));
@@ -125,7 +140,10 @@ final class AdminCommand implements Runnable {
         }
       }
       out.flush();
-      return ExitCodes.OK;
+      PrintWriter err = spec.commandLine().getErr();
+      failed.forEach((queue, why) -> err.printf("queue %s: stats failed: %s%n", queue, why));
+      err.flush();
+      return failed.isEmpty() ? ExitCodes.OK : ExitCodes.FAILURE;
     }
   }
 
