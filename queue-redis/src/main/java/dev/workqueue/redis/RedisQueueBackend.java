@@ -758,6 +758,11 @@ public final class RedisQueueBackend implements QueueBackend {
         if (parsed != null && !parsed.tls() && sslSocketFactory != null) {
           problems.add("sslSocketFactory cannot be combined with a redis:// url; use rediss:// for TLS");
         }
+        String credentials = parsed == null ? null
+            : parsed.withOverrides(username, password, database).credentialsProblem();
+        if (credentials != null) {
+          problems.add(credentials);
+        }
       }
       problems.check(namespace != null && NAMESPACE.matcher(namespace).matches(), "namespace",
           "1 to 64 letters, digits, '.', '_' or '-'", namespace);

@@ -348,6 +348,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       } else {
         try {
           parsed = RedisUrl.parse(url);
+          if (parsed.credentialsProblem() != null) {
+            problems.add(parsed.credentialsProblem());
+          }
         } catch (IllegalArgumentException e) {
           problems.check(false, "url", "a redis:// or rediss:// URL (" + e.getMessage() + ")",
               RedisUrl.redact(url));

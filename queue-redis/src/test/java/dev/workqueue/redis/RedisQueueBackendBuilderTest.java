@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.workqueue.InvalidConfigurationException;
+import dev.workqueue.RateLimiterConfig;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
@@ -59,6 +60,23 @@ class RedisQueueBackendBuilderTest {
         .hasMessage("invalid redis backend: sslSocketFactory cannot be combined with a redis:// url; "
             + "use rediss:// for TLS");
     RedisQueueBackend.builder().url("rediss://h:6379").sslSocketFactory(factory).build().close();
+  }
+
+  /** Jedis sends no AUTH without a password: the user name alone connected as the default user. */
+  @Test
+  void userNameWithoutPasswordIsRefusedInsteadOfConnectingAsTheDefaultUser() {
+    String problem = "username \"app\" needs a password: Redis authenticates an ACL user by both "
+        + "(a nopass user takes any password)";
+
+    assertThatThrownBy(() -> RedisQueueBackend.builder().url("redis://h").username("app").build())
+        .isInstanceOfSatisfying(InvalidConfigurationException.class,
+            e -> assertThat(e.problems()).containsExactly(problem));
+    assertThatThrownBy(() -> RedisQueueBackend.builder().url("redis://app:@h").build())
+        .isInstanceOfSatisfying(InvalidConfigurationException.class,
+            e -> assertThat(e.problems()).containsExactly(problem));
+    assertThatThrownBy(() -> RedisRateLimiter.builder("redis://app:@h", "n", RateLimiterConfig.of(1)).build())
+        .hasMessage("invalid redis rate limiter: " + problem);
+    RedisQueueBackend.builder().url("redis://app:@h").password("secret").build().close();
   }
 
   @Test

@@ -79,6 +79,17 @@ public record RedisUrl(boolean tls, String host, int port, String username, Stri
         uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort(), username, password, database);
   }
 
+  /**
+   * Why these credentials cannot be used, or {@code null} when they can. Jedis sends no AUTH
+   * without a password, so a user name alone would silently connect as the {@code default} user.
+   */
+  public String credentialsProblem() {
+    return username != null && password == null
+        ? "username \"" + username + "\" needs a password: Redis authenticates an ACL user by both "
+            + "(a nopass user takes any password)"
+        : null;
+  }
+
   /** This URL with the given credentials and database where they are not null. */
   public RedisUrl withOverrides(String username, String password, Integer database) {
     return new RedisUrl(tls, host, port, username != null ? username : this.username,
