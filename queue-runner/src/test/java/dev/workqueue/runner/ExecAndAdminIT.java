@@ -85,6 +85,21 @@ class ExecAndAdminIT {
     }
   }
 
+  /** Printed as they were, a line break faked a line of the listing and ESC drove the terminal. */
+  @Test
+  void peekWritesControlCharactersOfPayloadsAsEscapes() throws Exception {
+    Map<String, String> env = env("peek-escapes");
+    String line = "{\"payload\": \"a\\n  forged-job priority=high\\u001b[31m\"}\n";
+    assertThat(RunnerJar.run(dir, env, line, "enqueue").exitCode()).isZero();
+
+    RunnerJar.Child peek = RunnerJar.run(dir, env, "", "admin", "peek", "peek-escapes", "--show-payload");
+
+    assertThat(peek.exitCode()).as(peek.stderr()).isZero();
+    assertThat(peek.stdout()).contains(" payload=a\\n  forged-job priority=high\\u001b[31m\n")
+        .doesNotContain("\u001b");
+    assertThat(peek.stdout().lines()).noneMatch(text -> text.startsWith("  forged-job"));
+  }
+
   @Test
   void commandPastItsTimeoutIsKilledWithItsChildren() throws Exception {
     Path pidFile = dir.resolve("sleeper.pid");

@@ -215,9 +215,10 @@ final class AdminCommand implements Runnable {
         delayed.forEach(job -> out.println("  " + jobLine(job) + " run_at=" + job.runAt()));
         out.printf("%ndead (%d):%n", stats.dead());
         for (DeadLetter letter : dead) {
-          String job = letter.job() == null ? letter.jobId() + " (undecodable)" : jobLine(letter.job());
+          String job = letter.job() == null ? escaped(letter.jobId()) + " (undecodable)"
+              : jobLine(letter.job());
           out.println("  " + job
-              + " error=" + letter.error().type() + ": " + letter.error().message()
+              + " error=" + escaped(letter.error().type() + ": " + letter.error().message())
               + " at=" + letter.error().at());
         }
       }
@@ -226,9 +227,9 @@ final class AdminCommand implements Runnable {
     }
 
     private String jobLine(Job job) {
-      return job.id() + " priority=" + job.priority() + " attempt=" + job.attempt() + " created="
+      return escaped(job.id()) + " priority=" + job.priority() + " attempt=" + job.attempt() + " created="
           + job.createdAt() + " size=" + job.payloadSize()
-          + (showPayload ? " payload=" + job.payloadAsString() : "");
+          + (showPayload ? " payload=" + escaped(job.payloadAsString()) : "");
     }
 
     private Map<String, Object> jobJson(Job job) {
@@ -254,6 +255,27 @@ final class AdminCommand implements Runnable {
           "at", letter.error().at()));
       return json;
     }
+  }
+
+  /**
+   * {@code text} with its control characters written as escapes ({@code \\n}, {@code \\u001b}):
+   * payloads, ids and error messages come from producers and handlers, and printed as they are, a
+   * line break in one fakes lines of the listing and an escape sequence drives the terminal.
+   */
+  static String escaped(String text) {
+    if (text == null || text.chars().noneMatch(Character::isISOControl)) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(text.length() + 16);
+    for (char c : text.toCharArray()) {
+      switch (c) {
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        default -> out.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : c);
+      }
+    }
+    return out.toString();
   }
 
   @Command(name = "purge-dlq", mixinStandardHelpOptions = true,
