@@ -113,6 +113,7 @@ public final class RedisQueueBackend implements QueueBackend {
   private final byte[] historyAgeMillis;
   private final Set<String> registered = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicBoolean evictionPolicyChecked = new AtomicBoolean();
   private final FetchInterrupter interrupter;
 
   private RedisQueueBackend(UnifiedJedis redis, UnifiedJedis blocking, boolean ownsClients, Builder builder) {
@@ -164,6 +165,7 @@ public final class RedisQueueBackend implements QueueBackend {
         reregister(queue);
       }
     }
+    checkEvictionPolicy();
     return Arrays.asList(results);
   }
 
@@ -236,6 +238,7 @@ public final class RedisQueueBackend implements QueueBackend {
     }
     long waitUntil = System.nanoTime() + request.maxWait().toNanos();
     List<?> reply = (List<?>) call("fetch", () -> QueueScript.FETCH.run(redis, scriptKeys, args));
+    checkEvictionPolicy();
     while (true) {
       FetchResult result = taken(queue, request, reply);
       if (!result.isEmpty()) {
@@ -536,6 +539,37 @@ public final class RedisQueueBackend implements QueueBackend {
   public void ping() {
     checkOpen();
     call("ping", redis::ping);
+  }
+
+  /**
+   * Warns once, after the first enqueue or fetch reached Redis, when Redis may evict this
+   * backend's keys under memory pressure: an {@code allkeys-*} policy deletes waiting and leased
+   * jobs (lost without a trace), a {@code volatile-*} one idempotency keys. Redis's default is
+   * {@code noeviction}; managed services often default to an evicting policy and may forbid
+   * CONFIG, in which case nothing is said.
+   */
+  private void checkEvictionPolicy() {
+    if (evictionPolicyChecked.get() || !evictionPolicyChecked.compareAndSet(false, true)) {
+      return;
+    }
+    String policy;
+    try {
+      policy = redis.configGet("maxmemory-policy").get("maxmemory-policy");
+    } catch (RuntimeException e) {
+      log.debug("could not read Redis's maxmemory-policy: {}", e.getMessage());
+      return;
+    }
+    if (policy == null || policy.equals("noeviction")) {
+      return;
+    }
+    if (policy.startsWith("allkeys")) {
+      log.warn("Redis maxmemory-policy is {}: when memory runs out Redis deletes any key, including "
+          + "waiting and leased jobs, which are then lost; set maxmemory-policy to noeviction", policy);
+    } else {
+      log.warn("Redis maxmemory-policy is {}: when memory runs out Redis deletes keys with a TTL, "
+          + "including idempotency keys, so a repeated key may enqueue a duplicate; set "
+          + "maxmemory-policy to noeviction", policy);
+    }
   }
 
   /** Pushes onto a blocked fetch's own list; the token expires in case the fetch returned meanwhile. */
