@@ -1,11 +1,15 @@
 package dev.workqueue.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.workqueue.runner.internal.JobLines;
 import dev.workqueue.testkit.redis.RedisServer;
 import dev.workqueue.testkit.redis.RedisServerExtension;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -53,6 +57,26 @@ class EnqueueIT {
     assertThat(enqueue.stderr()).contains(
         "line 1: must be at most " + JobLines.MAX_LINE_CHARS + " characters, but was longer",
         "enqueued 1 jobs, rejected 1 lines");
+  }
+
+  /** The JVM ended the command mid-loop with status 143 and no summary: where to resume was unknown. */
+  @Test
+  void sigtermStopsReadingLinesAndTheSummarySaysWhereToResume() throws Exception {
+    Map<String, String> env = Map.of("WORKQUEUE_REDIS_URL", redis.url(), "WORKQUEUE_QUEUE_NAME", "stopped");
+    try (RunnerJar.Child enqueue = RunnerJar.start(dir, env, "enqueue")) {
+      OutputStream stdin = enqueue.process().getOutputStream();
+      // Kept open, as by a producer that is still writing.
+      stdin.write("{\"payload\": \"a\"}\n{\"payload\": \"b\"}\n".getBytes(StandardCharsets.UTF_8));
+      stdin.flush();
+      await().atMost(Duration.ofSeconds(60)).until(() -> enqueue.stdout().lines().count() == 2);
+
+      // SIGTERM as an operator sends it; Process.destroy() would also close stdin, which reads as the end.
+      enqueue.process().toHandle().destroy();
+
+      assertThat(enqueue.awaitExit(Duration.ofSeconds(60))).as(enqueue.stderr()).isEqualTo(1);
+      assertThat(enqueue.stderr().lines().reduce((earlier, later) -> later)).hasValue("enqueued 2 jobs, "
+          + "rejected 0 lines; stopped by SIGTERM/SIGINT after line 2, later lines were not read");
+    }
   }
 
   @Test

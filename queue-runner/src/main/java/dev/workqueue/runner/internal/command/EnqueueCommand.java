@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -104,7 +105,10 @@ final class EnqueueCommand implements Callable<Integer> {
         out.flush();
         return ExitCodes.OK;
       }
-      return enqueueLines(producer, served, out, err);
+      // Long enough for a job that is out to the backend to come back when a signal arrives.
+      Duration longestRequest = loaded.get(ConfigKeys.REDIS_CONNECT_TIMEOUT)
+          .plus(loaded.get(ConfigKeys.REDIS_SOCKET_TIMEOUT)).plusSeconds(1);
+      return enqueueLines(producer, served, longestRequest, out, err);
     }
   }
 
@@ -146,21 +150,26 @@ final class EnqueueCommand implements Callable<Integer> {
     return job.build();
   }
 
-  private int enqueueLines(Producer producer, Lanes served, PrintWriter out, PrintWriter err)
-      throws IOException {
+  private int enqueueLines(Producer producer, Lanes served, Duration longestRequest, PrintWriter out,
+      PrintWriter err) throws IOException {
     LineReader in = new LineReader(new InputStreamReader(System.in, StandardCharsets.UTF_8),
         JobLines.MAX_LINE_CHARS);
-    int number = 0;
-    int enqueued = 0;
-    int rejected = 0;
-    boolean allRead = false;
+    Progress progress = new Progress(out, err);
+    Thread hook = new Thread(() -> progress.stopOnSignal(longestRequest), "workqueue-runner-enqueue-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    String stop = "";
+    int status = ExitCodes.FAILURE;
     try {
       for (LineReader.Line line = in.next(); line != null; line = in.next()) {
-        number++;
+        if (!progress.nextLine()) {
+          stop = Progress.STOPPED_BY_SIGNAL + " after line " + progress.line()
+              + ", later lines were not read";
+          return ExitCodes.FAILURE;
+        }
         if (line.tooLong()) {
-          err.printf("line %d: must be at most %d characters, but was longer%n", number,
+          err.printf("line %d: must be at most %d characters, but was longer%n", progress.line(),
               JobLines.MAX_LINE_CHARS);
-          rejected++;
+          progress.rejected();
           continue;
         }
         if (line.text().isBlank()) {
@@ -173,30 +182,127 @@ final class EnqueueCommand implements Callable<Integer> {
             throw new IllegalArgumentException("priority must be " + served.rule() + ", but was \""
                 + job.priority() + "\"");
           }
+          progress.sending(true);
           out.println(describe(producer.enqueue(job)));
-          enqueued++;
+          progress.enqueued();
         } catch (BackendUnavailableException e) {
           if (mayHaveBeenStored(e)) {
-            reportMaybeEnqueued(err, "line " + number + ": ", e, "re-sending from this line",
+            reportMaybeEnqueued(err, "line " + progress.line() + ": ", e, "re-sending from this line",
                 "the line has an idempotency_key");
           } else {
-            err.printf("line %d: not enqueued, backend unavailable: %s%n", number,
+            err.printf("line %d: not enqueued, backend unavailable: %s%n", progress.line(),
                 Redaction.redactUrl(e.getMessage()));
           }
+          stop = "; stopped at line " + progress.line() + ", later lines were not read";
           return ExitCodes.FAILURE;
         } catch (IllegalArgumentException | QueueException e) {
-          err.printf("line %d: %s%n", number, e.getMessage());
-          rejected++;
+          err.printf("line %d: %s%n", progress.line(), e.getMessage());
+          progress.rejected();
+        } finally {
+          progress.sending(false);
         }
       }
-      allRead = true;
-      return rejected == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
+      status = progress.rejectedAny() ? ExitCodes.FAILURE : ExitCodes.OK;
+      return status;
     } finally {
       // Also after a failure that ends the command: the caller needs to know where to resume.
-      out.flush();
-      err.printf("enqueued %d jobs, rejected %d lines%s%n", enqueued, rejected,
-          allRead ? "" : "; stopped at line " + number + ", later lines were not read");
-      err.flush();
+      progress.report(stop, status);
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // A signal is being handled; its hook found the summary printed.
+      }
+    }
+  }
+
+  /**
+   * What the NDJSON loop has done, shared with a shutdown hook: on SIGTERM or SIGINT the loop
+   * stops before its next line and the summary still says where to resume, with exit status 1.
+   * Without the hook the JVM ended the command mid-loop, with status 143 and no summary.
+   */
+  private static final class Progress {
+    static final String STOPPED_BY_SIGNAL = "; stopped by SIGTERM/SIGINT";
+
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private int line;
+    private int enqueued;
+    private int rejected;
+    private boolean sending;
+    private boolean stopRequested;
+    private boolean reported;
+    private int exitStatus;
+
+    Progress(PrintWriter out, PrintWriter err) {
+      this.out = out;
+      this.err = err;
+    }
+
+    /** Counts the next line; false, counting nothing, once a signal asked to stop. */
+    synchronized boolean nextLine() {
+      if (stopRequested) {
+        return false;
+      }
+      line++;
+      return true;
+    }
+
+    synchronized int line() {
+      return line;
+    }
+
+    synchronized void sending(boolean now) {
+      sending = now;
+      notifyAll();
+    }
+
+    synchronized void enqueued() {
+      enqueued++;
+    }
+
+    synchronized void rejected() {
+      rejected++;
+    }
+
+    synchronized boolean rejectedAny() {
+      return rejected > 0;
+    }
+
+    /**
+     * Prints the summary, once; {@code stop} says where and why reading stopped, if it did, and
+     * {@code status} is what the command exits with.
+     */
+    synchronized void report(String stop, int status) {
+      if (!reported) {
+        reported = true;
+        exitStatus = status;
+        out.flush();
+        err.printf("enqueued %d jobs, rejected %d lines%s%n", enqueued, rejected, stop);
+        err.flush();
+      }
+    }
+
+    /**
+     * Runs in the shutdown hook: lets the job being sent, if any, come back for up to
+     * {@code wait} (the loop may be blocked reading stdin instead, which no signal ends), prints
+     * the summary unless the loop did, and ends the process with status 1 (or the loop's, if
+     * it had read every line).
+     */
+    void stopOnSignal(Duration wait) {
+      synchronized (this) {
+        stopRequested = true;
+        long deadline = System.nanoTime() + wait.toNanos();
+        try {
+          while (sending && deadline - System.nanoTime() > 0) {
+            TimeUnit.NANOSECONDS.timedWait(this, deadline - System.nanoTime());
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        report(STOPPED_BY_SIGNAL + (sending ? " at line " + line + ", which may have been enqueued;"
+            : " after line " + line + ",") + " later lines were not read", ExitCodes.FAILURE);
+      }
+      Runtime.getRuntime().halt(exitStatus);
     }
   }
 
