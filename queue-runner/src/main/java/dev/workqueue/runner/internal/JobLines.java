@@ -50,7 +50,9 @@ public final class JobLines {
     try {
       parsed = StrictYaml.create().load(line);
     } catch (YAMLException e) {
-      throw new IllegalArgumentException("not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+      // The parser's own message may stop at its context ("while constructing a mapping") without
+      // the problem, or quote the line, payload and all.
+      throw new IllegalArgumentException("not valid JSON: " + StrictYaml.describe(e));
     }
     if (!(parsed instanceof Map<?, ?> fields)) {
       throw new IllegalArgumentException("must be a JSON object such as {\"payload\": \"...\"}");

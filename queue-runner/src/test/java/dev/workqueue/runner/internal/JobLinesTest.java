@@ -46,6 +46,17 @@ class JobLinesTest {
     assertThatThrownBy(() -> JobLines.parse("{\"payload\": ")).hasMessageStartingWith("not valid JSON");
   }
 
+  /** The first line of the parser's message was only its context: "while constructing a mapping". */
+  @Test
+  void invalidJsonIsExplainedByItsProblemAndPositionWithoutQuotingTheLine() {
+    assertThatThrownBy(() -> JobLines.parse("{\"payload\": \"secret\", \"payload\": \"y\"}"))
+        .hasMessageStartingWith("not valid JSON: found duplicate key payload at line 1, column ")
+        .hasMessageNotContaining("secret");
+    assertThatThrownBy(() -> JobLines.parse("{\"payload\": \"secret\" \"queue\": 1}"))
+        .hasMessageStartingWith("not valid JSON: ").hasMessageContaining("at line 1, column ")
+        .hasMessageNotContaining("secret");
+  }
+
   /** The producer would fail on them with a DateTimeException or an ArithmeticException. */
   @Test
   void delaysAndRunTimesBeyondWhatAJobCanCarryAreRefusedWithTheirRule() {
