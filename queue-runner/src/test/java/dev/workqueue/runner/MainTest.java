@@ -38,6 +38,7 @@ class MainTest {
     Path config = Files.writeString(dir.resolve("c.yaml"), "redis:\n  url: redis://127.0.0.1:1\n");
 
     assertThat(Main.run("bench", "--jobs", "0", "--rate", "-1", "--timeout", "soon")).isEqualTo(2);
+    assertThat(Main.run("bench", "--timeout", "0s")).isEqualTo(2);
     assertThat(Main.run("enqueue", "--config", config.toString(), "--payload", "x", "--delay", "soon"))
         .isEqualTo(2);
     assertThat(Main.run("enqueue", "--config", config.toString(), "--payload", "x",

@@ -77,6 +77,9 @@ final class BenchCommand implements Callable<Integer> {
         .check(concurrency == null || concurrency >= 1, "--concurrency", "at least 1", concurrency)
         .check(priorities.contains(lane), "--priority", "one of queue.priorities " + priorities, lane);
     Duration wait = OptionChecks.duration(problems, "--timeout", timeout);
+    // Zero gave up at once, after enqueueing every job: a failed run that left them on the queue.
+    problems.check(wait == null || !wait.isZero(), "--timeout", "a positive duration such as 30s or 5m",
+        timeout);
     OptionChecks.throwIfAny(problems);
     Bench.Settings settings = new Bench.Settings(jobs, warmup, payloadSize, queue, lane, rate,
         concurrency != null ? concurrency : loaded.get(ConfigKeys.WORKER_CONCURRENCY), wait);
