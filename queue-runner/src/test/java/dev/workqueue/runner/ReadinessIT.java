@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.workqueue.testkit.redis.RedisServer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +21,19 @@ import org.junit.jupiter.api.io.TempDir;
 class ReadinessIT {
   @TempDir
   Path dir;
+
+  /** The message was prefixed with the exception's class, as for a bug: java.io.IOException. */
+  @Test
+  void aTakenHttpPortIsReportedWithItsKeysAndExitsOne() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      RunnerJar.Child worker = RunnerJar.run(dir, Map.of("WORKQUEUE_HTTP_PORT",
+          Integer.toString(taken.getLocalPort()), "WORKQUEUE_WORKER_HANDLER", "log"), "", "worker");
+
+      assertThat(worker.exitCode()).as(worker.stderr()).isEqualTo(1);
+      assertThat(worker.stderr()).contains("error: cannot listen on 127.0.0.1:" + taken.getLocalPort()
+          + " (http.bind, http.port): ").doesNotContain("java.io");
+    }
+  }
 
   @Test
   void readyOnlyWhileRedisAnswersAndRecoversWithoutRestart() throws Exception {

@@ -4,6 +4,7 @@ import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.InvalidConfigurationException;
 import dev.workqueue.QueueException;
 import dev.workqueue.runner.internal.config.Redaction;
+import java.io.IOException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -42,7 +43,9 @@ public final class RootCommand implements Runnable {
       err.println("error: " + failure.getMessage());
     } else if (failure instanceof BackendUnavailableException) {
       err.println("backend unavailable: " + Redaction.redactUrl(failure.getMessage()));
-    } else if (failure instanceof QueueException || failure instanceof IllegalArgumentException) {
+    } else if (failure instanceof QueueException || failure instanceof IllegalArgumentException
+        // I/O failures of the runner's own (the HTTP port taken, stdin unreadable) say what failed.
+        || failure instanceof IOException) {
       err.println("error: " + Redaction.redactUrl(failure.getMessage()));
     } else {
       err.println("error: " + Redaction.redactUrl(String.valueOf(failure)));
