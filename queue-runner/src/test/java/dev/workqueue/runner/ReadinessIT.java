@@ -6,7 +6,9 @@ import static org.awaitility.Awaitility.await;
 import dev.workqueue.testkit.redis.RedisServer;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +23,34 @@ import org.junit.jupiter.api.io.TempDir;
 class ReadinessIT {
   @TempDir
   Path dir;
+
+  /** Without a time limit, each such connection held one of the two HTTP threads for ever. */
+  @Test
+  void clientsThatSendHalfARequestAndStallDoNotKeepHealthzFromAnswering() throws Exception {
+    int httpPort = RedisServer.freePort();
+    Map<String, String> env = Map.of("WORKQUEUE_HTTP_PORT", Integer.toString(httpPort),
+        "WORKQUEUE_WORKER_HANDLER", "log");
+    try (RunnerJar.Child worker = RunnerJar.start(dir, env, "worker")) {
+      worker.awaitHealthy(httpPort);
+      List<Socket> stalled = new ArrayList<>();
+      try {
+        for (int i = 0; i < 3; i++) {
+          Socket socket = new Socket(InetAddress.getLoopbackAddress(), httpPort);
+          byte[] half = "GET /healthz HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII);
+          socket.getOutputStream().write(half);
+          stalled.add(socket);
+        }
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> RunnerJar.status(httpPort, "/healthz") == 200);
+      } finally {
+        for (Socket socket : stalled) {
+          socket.close();
+        }
+      }
+      worker.terminate();
+      assertThat(worker.awaitExit(Duration.ofSeconds(60))).isZero();
+    }
+  }
 
   /** The message was prefixed with the exception's class, as for a bug: java.io.IOException. */
   @Test

@@ -41,6 +41,17 @@ public final class HttpEndpoints implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(HttpEndpoints.class);
   private static final String TEXT = "text/plain; charset=utf-8";
+  private static final String REQUEST_TIME_LIMIT_PROPERTY = "sun.net.httpserver.maxReqTime";
+
+  static {
+    // The JDK's server reads a request on one of the two pool threads and by default waits for
+    // the rest of it for ever: two clients that send half a request and stall held both threads,
+    // and /healthz went unanswered, so a liveness probe would have restarted the process. With a
+    // limit (in seconds, read when the first server is created) such a connection is closed.
+    if (System.getProperty(REQUEST_TIME_LIMIT_PROPERTY) == null) {
+      System.setProperty(REQUEST_TIME_LIMIT_PROPERTY, "5");
+    }
+  }
 
   private final HttpServer server;
   private final ExecutorService executor;
