@@ -22,7 +22,8 @@ import java.util.Objects;
  *     with {@code runAt}
  * @param maxAttempts deliveries allowed, or 0 to let the consumer's retry policy decide
  * @param idempotencyKey de-duplication key, not blank, or {@code null}
- * @param headers small string metadata, never {@code null}
+ * @param headers small string metadata, never {@code null}; a producer takes at most {@link
+ *     #MAX_HEADER_CHARS} characters of names and values in all
  */
 public record NewJob(
     byte[] payload,
@@ -34,6 +35,9 @@ public record NewJob(
     int maxAttempts,
     String idempotencyKey,
     Map<String, String> headers) {
+
+  /** Most characters of header names and values, in all, that a producer enqueues with a job. */
+  public static final int MAX_HEADER_CHARS = 65_536;
 
   private static final Duration LONGEST_DELAY = Duration.ofDays(3650);
   private static final Instant EARLIEST_RUN_AT = Instant.parse("0000-01-01T00:00:00Z");

@@ -39,8 +39,8 @@ public interface Producer extends AutoCloseable {
    * Enqueues one job, taking a permit from the rate limiter first if there is one.
    *
    * @throws PayloadTooLargeException if the payload exceeds the producer's limit
-   * @throws InvalidJobException if a queue or priority name or id is malformed, or the
-   *     idempotency key is blank
+   * @throws InvalidJobException if a queue or priority name or id is malformed, the idempotency
+   *     key is blank, or the headers exceed {@link NewJob#MAX_HEADER_CHARS}
    * @throws BackendUnavailableException if the backend cannot be reached; the job may or may not
    *     have been stored, so retry with an idempotency key to be safe
    * @throws QueueException if interrupted while waiting for a rate-limit permit (the interrupt
@@ -67,7 +67,8 @@ public interface Producer extends AutoCloseable {
    * @return one result per job, in order
    * @throws PayloadTooLargeException if any payload exceeds the limit
    * @throws InvalidJobException if any queue or priority name or id is malformed, an idempotency
-   *     key is blank, or two jobs are given the same id
+   *     key is blank, headers exceed {@link NewJob#MAX_HEADER_CHARS}, or two jobs are given the
+   *     same id
    * @throws BackendUnavailableException if the backend cannot be reached
    * @throws IllegalStateException if the producer is closed
    * @throws NullPointerException if {@code jobs} is or holds null

@@ -137,6 +137,23 @@ class ProducerTest {
   }
 
   @Test
+  void headersBeyondTheirLimitAreRefusedAndNothingIsEnqueued() {
+    Producer producer = Producer.builder(backend).build();
+    String name = "trace";
+    NewJob atLimit = NewJob.builder("a")
+        .header(name, "x".repeat(NewJob.MAX_HEADER_CHARS - name.length())).build();
+    NewJob overLimit = atLimit.withHeader("b", "");
+
+    assertThatThrownBy(() -> producer.enqueueAll(List.of(NewJob.of("first"), overLimit)))
+        .isInstanceOf(InvalidJobException.class)
+        .hasMessage("headers must hold at most 65536 characters of names and values in all, but held 65537");
+    assertThat(backend.queues()).isEmpty();
+
+    producer.enqueue(atLimit);
+    assertThat(backend.stats(Producer.DEFAULT_QUEUE).totalWaiting()).isEqualTo(1);
+  }
+
+  @Test
   void nullJobsAreRefusedNamingTheArgumentAndNothingIsEnqueued() {
     Producer producer = Producer.builder(backend).build();
 

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -125,8 +126,17 @@ public final class DefaultProducer implements Producer {
       throw new InvalidJobException("idempotencyKey must be null or non-blank, but was \""
           + job.idempotencyKey() + "\"");
     }
+    int headerChars = 0;
+    for (Map.Entry<String, String> header : job.headers().entrySet()) {
+      headerChars += header.getKey().length() + header.getValue().length();
+    }
+    // Headers are not payload, so maxPayloadBytes does not bound them; without a bound of their own a
+    // runaway header would make an element Redis refuses, or one every consumer must read whole.
+    if (headerChars > NewJob.MAX_HEADER_CHARS) {
+      throw new InvalidJobException("headers must hold at most " + NewJob.MAX_HEADER_CHARS
+          + " characters of names and values in all, but held " + headerChars);
+    }
   }
-
 
   private List<EnqueueResult> store(List<NewJob> requests) {
     Instant now = clock.instant();
