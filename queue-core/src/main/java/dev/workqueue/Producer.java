@@ -30,6 +30,11 @@ public interface Producer extends AutoCloseable {
   String DEFAULT_PRIORITY = "default";
   /** Default {@link Builder#maxPayloadBytes(int)}: 1 MiB. */
   int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
+  /**
+   * Largest {@link Builder#maxPayloadBytes(int)}: 512 MiB, Redis's default limit on one value
+   * ({@code proto-max-bulk-len}); a job's stored form must also fit in a Java array.
+   */
+  int LARGEST_MAX_PAYLOAD_BYTES = 512 << 20;
   /** Default {@link Builder#idempotencyTtl(Duration)}: 24 hours. */
   Duration DEFAULT_IDEMPOTENCY_TTL = Duration.ofHours(24);
   /** Longest {@link Builder#idempotencyTtl(Duration)}: 3650 days. */
@@ -118,7 +123,7 @@ public interface Producer extends AutoCloseable {
       return this;
     }
 
-    /** Largest payload accepted, in bytes; default 1 MiB. */
+    /** Largest payload accepted, in bytes, 1 to 512 MiB; default 1 MiB. */
     public Builder maxPayloadBytes(int maxPayloadBytes) {
       this.maxPayloadBytes = maxPayloadBytes;
       return this;
@@ -159,7 +164,9 @@ public interface Producer extends AutoCloseable {
           .notNull(backend, "backend")
           .check(Names.isValid(defaultQueue), "defaultQueue", Names.RULE, defaultQueue)
           .check(Names.isValid(defaultPriority), "defaultPriority", Names.RULE, defaultPriority)
-          .atLeast(maxPayloadBytes, 1, "maxPayloadBytes")
+          // Larger limits let through jobs whose stored form overflowed an array's size.
+          .check(maxPayloadBytes >= 1 && maxPayloadBytes <= LARGEST_MAX_PAYLOAD_BYTES, "maxPayloadBytes",
+              "between 1 and " + LARGEST_MAX_PAYLOAD_BYTES + " (512 MiB)", maxPayloadBytes)
           // A longer TTL overflowed when added to the time: every keyed enqueue failed on Redis, and
           // in memory the key expired at once, so nothing was de-duplicated.
           .within(idempotencyTtl, Duration.ofNanos(1), MAX_IDEMPOTENCY_TTL, "idempotencyTtl",

@@ -32,8 +32,17 @@ class ProducerTest {
             "backend must be set, but was null",
             "defaultQueue must be 1 to 128 characters of letters, digits, '.', '_', ':' or '-', but was \"\"",
             "defaultPriority must be 1 to 128 characters of letters, digits, '.', '_', ':' or '-', but was \"a b\"",
-            "maxPayloadBytes must be at least 1, but was 0",
+            "maxPayloadBytes must be between 1 and 536870912 (512 MiB), but was 0",
             "idempotencyTtl must be a positive duration of at most 3650 days, but was PT0S"));
+  }
+
+  @Test
+  void maxPayloadBytesIsAtMost512MiB() {
+    assertThat(Producer.builder(backend).maxPayloadBytes(Producer.LARGEST_MAX_PAYLOAD_BYTES).build())
+        .isNotNull();
+    assertThatThrownBy(() -> Producer.builder(backend).maxPayloadBytes(Integer.MAX_VALUE).build())
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessageContaining("maxPayloadBytes must be between 1 and 536870912 (512 MiB), but was 2147483647");
   }
 
   @Test
