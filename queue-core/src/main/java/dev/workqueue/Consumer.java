@@ -54,7 +54,9 @@ public interface Consumer extends AutoCloseable {
   int DEFAULT_FETCH_BATCH_SIZE = 64;
 
   /**
-   * Starts fetching and processing.
+   * Starts fetching and processing. The consumer's threads are daemon threads, so they do not keep
+   * the JVM alive on their own: an application whose main thread only starts consumers must wait
+   * (for a shutdown signal, say) and {@link #close()} them before it exits.
    *
    * @throws IllegalStateException if already started or closed
    */
