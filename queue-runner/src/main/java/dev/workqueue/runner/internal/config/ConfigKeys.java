@@ -438,7 +438,10 @@ public final class ConfigKeys {
     }
     try {
       HostAndPort parsed = HostAndPort.from(node);
-      return !parsed.getHost().isBlank() && parsed.getPort() >= 1 && parsed.getPort() <= 65_535;
+      // The host must be a name or an address: HostAndPort takes anything before the last colon,
+      // user information and password included (app:secret@host:26379), which was then printed.
+      return (isHostName(parsed.getHost()) || isIpv6Address(parsed.getHost()))
+          && parsed.getPort() >= 1 && parsed.getPort() <= 65_535;
     } catch (IllegalArgumentException e) { // NumberFormatException included
       return false;
     }

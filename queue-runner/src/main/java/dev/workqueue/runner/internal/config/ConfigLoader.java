@@ -11,12 +11,14 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.yaml.snakeyaml.error.YAMLException;
 
 /**
@@ -270,6 +272,14 @@ public final class ConfigLoader {
   private static Object shown(ConfigKey<?> key, Object raw) {
     if (key.secret()) {
       return RunnerConfig.REDACTED;
+    }
+    if (key == ConfigKeys.REDIS_SENTINEL_NODES || key == ConfigKeys.REDIS_CLUSTER_NODES) {
+      // A node has no user information; one written there as in a URL may hold a password.
+      if (raw instanceof List<?> nodes) {
+        return nodes.stream().map(node -> Redaction.redactUserInfo(String.valueOf(node))).toList();
+      }
+      return oneLine(Arrays.stream(String.valueOf(raw).split(",", -1)).map(Redaction::redactUserInfo)
+          .collect(Collectors.joining(",")));
     }
     return raw instanceof String text ? oneLine(Redaction.redactUrlValue(text)) : raw;
   }

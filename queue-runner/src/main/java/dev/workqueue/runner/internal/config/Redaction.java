@@ -50,6 +50,15 @@ public final class Redaction {
     return rest.find() ? redacted.substring(0, rest.start() + 1) + RunnerConfig.REDACTED : redacted;
   }
 
+  /**
+   * {@code node} (meant as {@code host:port}) with everything up to its last {@code @} replaced by
+   * {@value RunnerConfig#REDACTED}: {@code app:secret@host:26379} becomes {@code ******@host:26379}.
+   */
+  public static String redactUserInfo(String node) {
+    int at = node.lastIndexOf('@');
+    return at < 0 ? node : RunnerConfig.REDACTED + node.substring(at);
+  }
+
   private static String redact(Pattern credentials, String text) {
     if (text == null) {
       return null;

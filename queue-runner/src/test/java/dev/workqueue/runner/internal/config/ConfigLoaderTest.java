@@ -163,6 +163,25 @@ class ConfigLoaderTest {
     }
   }
 
+  /** Taken as hosts, such nodes passed and `config` printed their passwords. */
+  @Test
+  void nodesWithUserInformationAreRefusedWithoutShowingIt() throws Exception {
+    assertThat(problems(null, Map.of("WORKQUEUE_REDIS_SENTINEL_MASTER", "jobs",
+        "WORKQUEUE_REDIS_SENTINEL_NODES", "10.0.0.1:26379,app:hunter2@10.0.0.2:26379")))
+        .containsExactly("redis.sentinel.nodes (set by WORKQUEUE_REDIS_SENTINEL_NODES) must be a non-empty "
+            + "list of host:port, such as [10.0.0.1:26379, 10.0.0.2:26379], but was "
+            + "\"10.0.0.1:26379,******@10.0.0.2:26379\"");
+    assertThat(problems(yaml("""
+        redis:
+          cluster:
+            nodes: ["redis://app:hunter2@10.0.0.1:6379", "pass@word@10.0.0.2:6379"]
+        """), Map.of())).singleElement().asString().startsWith("redis.cluster.nodes must be")
+        .doesNotContain("hunter2", "pass", "word");
+    RunnerConfig valid = ConfigLoader.load(null, Map.of("WORKQUEUE_REDIS_CLUSTER_NODES",
+        "redis-0.redis:6379,10.0.0.1:6379,[::1]:6379,::1:6380"));
+    assertThat(valid.get(ConfigKeys.REDIS_CLUSTER_NODES)).hasSize(4);
+  }
+
   @Test
   void passwordsHoldingSlashesAtSignsOrSpacesNeverAppearInProblems() {
     for (String password : List.of("ab/cd+ef", "ab@cd", "ab cd@ef/gh")) {
