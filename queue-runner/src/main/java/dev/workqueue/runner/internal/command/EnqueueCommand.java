@@ -157,7 +157,8 @@ final class EnqueueCommand implements Callable<Integer> {
     Progress progress = new Progress(out, err);
     Thread hook = new Thread(() -> progress.stopOnSignal(longestRequest), "workqueue-runner-enqueue-stop");
     Runtime.getRuntime().addShutdownHook(hook);
-    String stop = "";
+    String stop = null;
+    boolean allRead = false;
     int status = ExitCodes.FAILURE;
     try {
       for (LineReader.Line line = in.next(); line != null; line = in.next()) {
@@ -193,7 +194,6 @@ final class EnqueueCommand implements Callable<Integer> {
             err.printf("line %d: not enqueued, backend unavailable: %s%n", progress.line(),
                 Redaction.redactUrl(e.getMessage()));
           }
-          stop = "; stopped at line " + progress.line() + ", later lines were not read";
           return ExitCodes.FAILURE;
         } catch (IllegalArgumentException | QueueException e) {
           err.printf("line %d: %s%n", progress.line(), e.getMessage());
@@ -202,11 +202,13 @@ final class EnqueueCommand implements Callable<Integer> {
           progress.sending(false);
         }
       }
+      allRead = true;
       status = progress.rejectedAny() ? ExitCodes.FAILURE : ExitCodes.OK;
       return status;
     } finally {
       // Also after a failure that ends the command: the caller needs to know where to resume.
-      progress.report(stop, status);
+      progress.report(stop != null ? stop : allRead ? ""
+          : "; stopped at line " + progress.line() + ", later lines were not read", status);
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException e) {
