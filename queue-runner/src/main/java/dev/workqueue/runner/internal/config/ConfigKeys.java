@@ -56,7 +56,8 @@ public final class ConfigKeys {
       "Redis server; with no Redis configured at all the runner uses the in-memory backend "
           + "(one process only).");
   public static final ConfigKey<String> REDIS_USERNAME = add("redis.username",
-      "a non-blank string", null, text(), "Redis ACL user; overrides a user in redis.url.");
+      "a non-blank string", null, text(),
+      "Redis ACL user, with redis.password or a password in redis.url; overrides a user in redis.url.");
   public static final ConfigKey<String> REDIS_PASSWORD = secret("redis.password",
       "Redis password; overrides one in redis.url. Never printed.");
   public static final ConfigKey<Duration> REDIS_CONNECT_TIMEOUT = add("redis.connect_timeout",
@@ -76,7 +77,8 @@ public final class ConfigKeys {
       HOST_PORTS, null, hostPorts(), "Sentinels that name the current master.");
   public static final ConfigKey<String> REDIS_SENTINEL_USERNAME = add("redis.sentinel.username",
       "a non-blank string", null, text(),
-      "ACL user for the Sentinels themselves, when they require one; redis.username is the master's.");
+      "ACL user for the Sentinels themselves, with redis.sentinel.password, when they require one; "
+          + "redis.username is the master's.");
   public static final ConfigKey<String> REDIS_SENTINEL_PASSWORD = secret("redis.sentinel.password",
       "Password for the Sentinels themselves, when they require one; redis.password is the master's. "
           + "Never printed.");

@@ -4,6 +4,7 @@ import dev.workqueue.InvalidConfigurationException;
 import dev.workqueue.internal.Problems;
 import java.io.IOException;
 import java.io.Reader;
+import java.net.URI;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -67,6 +68,7 @@ public final class ConfigLoader {
       }
     }
     checkTogether(values, settings, problems);
+    checkPasswordWithUser(values, settings, problems);
     problems.throwIfAny();
     return new RunnerConfig(values, settings.keySet());
   }
@@ -261,6 +263,26 @@ public final class ConfigLoader {
           .map(key -> where(key, settings)).toList();
       problems.add("Redis is configured more than one way (" + String.join(", ", given)
           + "); set only one of " + RunnerConfig.REDIS_KEYS);
+    }
+  }
+
+  /**
+   * A user name only with a password: Jedis sends no AUTH for a user alone, so the runner would
+   * silently work as Redis's {@code default} user, and in a URL a lone user is read as a password.
+   */
+  private static void checkPasswordWithUser(Map<ConfigKey<?>, Object> values,
+      Map<ConfigKey<?>, Setting> settings, Problems problems) {
+    URI url = (URI) values.get(ConfigKeys.REDIS_URL);
+    boolean urlHasPassword = url != null && url.getUserInfo() != null && url.getUserInfo().contains(":");
+    if (values.get(ConfigKeys.REDIS_USERNAME) != null && values.get(ConfigKeys.REDIS_PASSWORD) == null
+        && !urlHasPassword) {
+      problems.add(where(ConfigKeys.REDIS_USERNAME, settings) + " needs a password: set "
+          + ConfigKeys.REDIS_PASSWORD.path() + " (or user:password in redis.url)");
+    }
+    if (values.get(ConfigKeys.REDIS_SENTINEL_USERNAME) != null
+        && values.get(ConfigKeys.REDIS_SENTINEL_PASSWORD) == null) {
+      problems.add(where(ConfigKeys.REDIS_SENTINEL_USERNAME, settings) + " needs a password: set "
+          + ConfigKeys.REDIS_SENTINEL_PASSWORD.path());
     }
   }
 

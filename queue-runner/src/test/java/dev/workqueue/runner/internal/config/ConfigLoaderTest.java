@@ -317,6 +317,31 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aUserNameNeedsAPassword() throws Exception {
+    Path file = yaml("""
+        redis:
+          url: redis://cache:6379
+          username: jobs
+          sentinel:
+            username: watcher
+        """);
+
+    assertThat(problems(file, Map.of())).contains(
+        "redis.username needs a password: set redis.password (or user:password in redis.url)",
+        "redis.sentinel.username needs a password: set redis.sentinel.password");
+    assertThat(ConfigLoader.load(yaml("""
+        redis:
+          url: redis://old:secret@cache:6379
+          username: jobs
+        """), Map.of()).get(ConfigKeys.REDIS_USERNAME)).isEqualTo("jobs");
+    assertThat(ConfigLoader.load(yaml("""
+        redis:
+          url: redis://cache:6379
+        """), Map.of("WORKQUEUE_REDIS_USERNAME", "jobs", "WORKQUEUE_REDIS_PASSWORD", "s3cret"))
+        .get(ConfigKeys.REDIS_USERNAME)).isEqualTo("jobs");
+  }
+
+  @Test
   void sentinelCredentialsAreKeptApartFromTheMastersAndNeedASentinel() throws Exception {
     RunnerConfig sentinel = ConfigLoader.load(yaml("""
         redis:
