@@ -39,6 +39,7 @@ class MainTest {
 
     assertThat(Main.run("bench", "--jobs", "0", "--rate", "-1", "--timeout", "soon")).isEqualTo(2);
     assertThat(Main.run("bench", "--timeout", "0s")).isEqualTo(2);
+    assertThat(Main.run("bench", "--payload-size", Integer.toString(Integer.MAX_VALUE))).isEqualTo(2);
     assertThat(Main.run("enqueue", "--config", config.toString(), "--payload", "x", "--delay", "soon"))
         .isEqualTo(2);
     assertThat(Main.run("enqueue", "--config", config.toString(), "--payload", "x",

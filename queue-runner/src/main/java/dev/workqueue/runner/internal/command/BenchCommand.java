@@ -1,5 +1,6 @@
 package dev.workqueue.runner.internal.command;
 
+import dev.workqueue.Producer;
 import dev.workqueue.internal.Problems;
 import dev.workqueue.runner.internal.Bench;
 import dev.workqueue.runner.internal.Components;
@@ -34,7 +35,7 @@ final class BenchCommand implements Callable<Integer> {
   int warmup;
 
   @Option(names = "--payload-size", paramLabel = "BYTES", defaultValue = "256",
-      description = "Payload size in bytes (default: ${DEFAULT-VALUE}).")
+      description = "Payload size in bytes, at most 512 MiB (default: ${DEFAULT-VALUE}).")
   int payloadSize;
 
   @Option(names = "--priority", paramLabel = "PRIORITY",
@@ -72,7 +73,8 @@ final class BenchCommand implements Callable<Integer> {
     Problems problems = new Problems("bench options")
         .atLeast(jobs, 1, "--jobs")
         .atLeast(warmup, 0, "--warmup")
-        .atLeast(payloadSize, 0, "--payload-size")
+        .check(payloadSize >= 0 && payloadSize <= Producer.LARGEST_MAX_PAYLOAD_BYTES, "--payload-size",
+            "between 0 and " + Producer.LARGEST_MAX_PAYLOAD_BYTES + " (512 MiB)", payloadSize)
         .check(rate >= 0, "--rate", "at least 0", rate)
         .check(concurrency == null || concurrency >= 1, "--concurrency", "at least 1", concurrency)
         .check(priorities.contains(lane), "--priority", "one of queue.priorities " + priorities, lane);
