@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param payload the job's bytes
  * @param queue target queue, or {@code null} for the producer's default queue
  * @param priority priority lane, or {@code null} for the producer's default priority
- * @param id caller-chosen job id, or {@code null} to generate one
+ * @param id caller-chosen job id of 1 to 128 characters, not blank and without control
+ *     characters, or {@code null} to generate one
  * @param runAt earliest run time for a delayed job, in the years 0000 to 9999, or {@code null}
  *     to run as soon as possible
  * @param delay delay from enqueue time, at most 3650 days, or {@code null}; cannot be combined

@@ -146,6 +146,21 @@ class ProducerTest {
   }
 
   @Test
+  void idsWithControlCharactersAreRefusedWithTheCharactersEscaped() {
+    Producer producer = Producer.builder(backend).build();
+
+    for (String id : List.of("a\nINFO forged line", "a\u001b[2Jb")) {
+      assertThatThrownBy(() -> producer.enqueue(NewJob.builder("x").id(id).build()))
+          .isInstanceOf(InvalidJobException.class)
+          .hasMessageStartingWith("id must be 1 to 128 non-blank characters without control characters")
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n", "\u001b"));
+    }
+    assertThatThrownBy(() -> producer.enqueue(NewJob.builder("x").id("a\u001bb").build()))
+        .hasMessageEndingWith("but was \"a\\u001bb\"");
+    assertThat(backend.queues()).isEmpty();
+  }
+
+  @Test
   void headersBeyondTheirLimitAreRefusedAndNothingIsEnqueued() {
     Producer producer = Producer.builder(backend).build();
     String name = "trace";

@@ -117,8 +117,11 @@ public final class DefaultProducer implements Producer {
       throw new InvalidJobException(
           "priority must be " + Names.RULE + ", but was \"" + job.priority() + "\"");
     }
-    if (job.id() != null && (job.id().isBlank() || job.id().length() > 128)) {
-      throw new InvalidJobException("id must be 1 to 128 non-blank characters, but was \"" + job.id() + "\"");
+    // Ids appear in log lines and admin listings: a control character could forge or hide lines.
+    String id = job.id();
+    if (id != null && (id.isBlank() || id.length() > 128 || ControlCharacters.present(id))) {
+      throw new InvalidJobException("id must be 1 to 128 non-blank characters without control "
+          + "characters, but was \"" + ControlCharacters.escaped(id) + "\"");
     }
     // The Redis backend took an empty key for none and stored every such job, the in-memory one
     // stored only the first: a blank key is a caller's bug (an unset header, say), not a key.

@@ -1,5 +1,7 @@
 package dev.workqueue.runner.internal.command;
 
+import static dev.workqueue.internal.ControlCharacters.escaped;
+
 import dev.workqueue.Admin;
 import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.DeadLetter;
@@ -255,27 +257,6 @@ final class AdminCommand implements Runnable {
           "at", letter.error().at()));
       return json;
     }
-  }
-
-  /**
-   * {@code text} with its control characters written as escapes ({@code \\n}, {@code \\u001b}):
-   * payloads, ids and error messages come from producers and handlers, and printed as they are, a
-   * line break in one fakes lines of the listing and an escape sequence drives the terminal.
-   */
-  static String escaped(String text) {
-    if (text == null || text.chars().noneMatch(Character::isISOControl)) {
-      return text;
-    }
-    StringBuilder out = new StringBuilder(text.length() + 16);
-    for (char c : text.toCharArray()) {
-      switch (c) {
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        default -> out.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : c);
-      }
-    }
-    return out.toString();
   }
 
   @Command(name = "purge-dlq", mixinStandardHelpOptions = true,
