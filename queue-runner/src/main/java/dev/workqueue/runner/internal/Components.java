@@ -223,7 +223,7 @@ public final class Components implements AutoCloseable {
   /** The tracing interceptor, exporting through an SDK that this object owns and closes. */
   private JobInterceptor createTracing() {
     String endpoint = config.get(ConfigKeys.TRACING_OTLP_ENDPOINT).toString();
-    log.info("exporting spans over OTLP/HTTP to {}", Redaction.redactUrl(endpoint));
+    log.info("exporting spans over OTLP/HTTP to {}", Redaction.redactUrlValue(endpoint));
     SdkTracerProvider tracerProvider = SdkTracerProvider.builder()
         .setResource(Resource.getDefault().merge(Resource.create(Attributes.of(
             AttributeKey.stringKey("service.name"), config.get(ConfigKeys.TRACING_SERVICE_NAME)))))

@@ -107,7 +107,9 @@ public final class HttpEndpoints implements AutoCloseable {
       respond(exchange, 200, PROMETHEUS_CONTENT_TYPE, body);
     }));
     server.start();
-    log.info("serving /healthz, /readyz and /metrics on http://{}:{}", bind, endpoints.port());
+    // An IPv6 address is bracketed in a URL, so that the line's address can be copied as it is.
+    String host = bind.contains(":") ? "[" + bind + "]" : bind;
+    log.info("serving /healthz, /readyz and /metrics on http://{}:{}", host, endpoints.port());
     return endpoints;
   }
 

@@ -103,7 +103,7 @@ public final class RunnerConfig {
       return REDACTED;
     }
     if (value instanceof URI uri) {
-      return Redaction.redactUrl(uri.toString());
+      return Redaction.redactUrlValue(uri.toString());
     }
     if (value instanceof Duration duration) {
       return Durations.format(duration);

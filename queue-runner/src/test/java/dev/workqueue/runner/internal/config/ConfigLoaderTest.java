@@ -220,6 +220,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void printedConfigurationHidesTheQueryOfATracingEndpoint() {
+    RunnerConfig config = ConfigLoader.load(null, Map.of(
+        "WORKQUEUE_TRACING_OTLP_ENDPOINT", "https://collector:4318/v1/traces?api_key=k3y"));
+
+    @SuppressWarnings("unchecked")
+    Map<String, Object> tracing = (Map<String, Object>) config.redactedTree().get("tracing");
+    assertThat(tracing).containsEntry("otlp_endpoint", "https://collector:4318/v1/traces?******");
+  }
+
+  @Test
   void contradictoryValuesAreNamedTogether() throws Exception {
     Path file = yaml("""
         queue:
