@@ -621,10 +621,16 @@ public final class RedisQueueBackend implements QueueBackend {
     return groups;
   }
 
-  private static <T> T call(String operation, Supplier<T> command) {
+  private <T> T call(String operation, Supplier<T> command) {
     try {
       return command.get();
     } catch (RuntimeException e) {
+      if (RedisFailures.isProtocolError(e) && redis instanceof RedisClient pooled) {
+        // Redis closes the connection after this reply. When the request had been written whole,
+        // Jedis read the reply as a plain error and took the connection back into the pool, where
+        // the next request failed on it (seen once under load). Idle connections reopen cheaply.
+        pooled.getPool().clear();
+      }
       throw RedisFailures.translate(operation, e);
     }
   }

@@ -41,6 +41,19 @@ public final class RedisFailures {
     return new QueueException("redis " + operation + " failed: " + failure.getMessage(), failure);
   }
 
+  /**
+   * Whether {@code failure} is Redis refusing to parse a request, after which Redis closes the
+   * connection it came on.
+   */
+  public static boolean isProtocolError(Throwable failure) {
+    for (Throwable cause = failure; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+      if (cause.getMessage() != null && cause.getMessage().startsWith(PROTOCOL_ERROR)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static boolean isTransient(Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
       // A redirection that outlived the cluster client's retries: slots are moving between nodes.

@@ -60,4 +60,16 @@ class RedisFailuresTest {
     assertThat(RedisFailures.translate("enqueue", new JedisConnectionException("Unexpected end of stream.")))
         .isInstanceOf(BackendUnavailableException.class);
   }
+
+  @Test
+  void aProtocolErrorIsRecognisedWhetherJedisReadItAsAReplyOrAfterAFailedWrite() {
+    String reply = "ERR Protocol error: invalid bulk length";
+
+    assertThat(RedisFailures.isProtocolError(new JedisDataException(reply))).isTrue();
+    assertThat(RedisFailures.isProtocolError(new JedisConnectionException(reply))).isTrue();
+    assertThat(RedisFailures.isProtocolError(new RuntimeException("enqueue", new JedisDataException(reply))))
+        .isTrue();
+    assertThat(RedisFailures.isProtocolError(new JedisDataException("ERR unknown command"))).isFalse();
+    assertThat(RedisFailures.isProtocolError(new JedisConnectionException((String) null))).isFalse();
+  }
 }
