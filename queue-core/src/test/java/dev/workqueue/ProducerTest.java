@@ -42,7 +42,8 @@ class ProducerTest {
         .isNotNull();
     assertThatThrownBy(() -> Producer.builder(backend).maxPayloadBytes(Integer.MAX_VALUE).build())
         .isInstanceOf(InvalidConfigurationException.class)
-        .hasMessageContaining("maxPayloadBytes must be between 1 and 536870912 (512 MiB), but was 2147483647");
+        .hasMessageContaining(
+            "maxPayloadBytes must be between 1 and 536870912 (512 MiB), but was 2147483647");
   }
 
   @Test
