@@ -19,6 +19,9 @@ import dev.workqueue.spi.QueueBackend;
 import dev.workqueue.spi.QueueObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -84,6 +87,10 @@ public final class MicrometerQueueObserver implements QueueObserver {
       Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
       Duration.ofMillis(2_500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
       Duration.ofMinutes(1), Duration.ofMinutes(5));
+  /** Most {@link Builder#foldedQueueBuckets(int)}: {@value}; each bucket is a tag value of every meter. */
+  public static final int MAX_FOLDED_QUEUE_BUCKETS = 1_000;
+  // Longest interval or bucket bound: far beyond any real use, far below nanosecond overflow.
+  private static final Duration LONGEST = Duration.ofDays(365);
 
   private final MeterRegistry registry;
   private final QueueTagFolder folder;
@@ -244,10 +251,12 @@ public final class MicrometerQueueObserver implements QueueObserver {
 
     /**
      * Queue names published as they are; every other name is folded. Default: no allow-list,
-     * see {@link #queueTagLimit(int)}. Cannot be combined with {@link #queueTagLimit(int)}.
+     * see {@link #queueTagLimit(int)}. Cannot be combined with {@link #queueTagLimit(int)}. A
+     * {@code null} name is reported by {@link #build()}.
      */
     public Builder queueTagAllowList(Set<String> allowList) {
-      this.allowList = allowList == null ? null : Set.copyOf(allowList);
+      // Not Set.copyOf, which throws on a null name here instead of letting build() report it.
+      this.allowList = allowList == null ? null : Collections.unmodifiableSet(new LinkedHashSet<>(allowList));
       return this;
     }
 
@@ -265,7 +274,8 @@ public final class MicrometerQueueObserver implements QueueObserver {
     /**
      * Tag values that folded queue names share: 1 gives the single value {@code other}; n &gt; 1
      * gives {@code other-0} … {@code other-<n-1>}, a name always landing in the same bucket.
-     * Default {@value MicrometerQueueObserver#DEFAULT_FOLDED_QUEUE_BUCKETS}.
+     * 1 to {@value MicrometerQueueObserver#MAX_FOLDED_QUEUE_BUCKETS}; default {@value
+     * MicrometerQueueObserver#DEFAULT_FOLDED_QUEUE_BUCKETS}.
      */
     public Builder foldedQueueBuckets(int foldedQueueBuckets) {
       this.foldedQueueBuckets = foldedQueueBuckets;
@@ -274,14 +284,17 @@ public final class MicrometerQueueObserver implements QueueObserver {
 
     /**
      * Upper bounds of the {@code job_processing_duration_seconds} histogram buckets, each
-     * published as an {@code le} bucket. Default {@link MicrometerQueueObserver#DEFAULT_DURATION_BUCKETS}.
+     * published as an {@code le} bucket: positive durations of at most 365 days. Default {@link
+     * MicrometerQueueObserver#DEFAULT_DURATION_BUCKETS}.
      */
     public Builder durationBuckets(List<Duration> durationBuckets) {
-      this.durationBuckets = durationBuckets == null ? null : List.copyOf(durationBuckets);
+      // Not List.copyOf, which throws on a null bound here instead of letting build() report it.
+      this.durationBuckets =
+          durationBuckets == null ? null : Collections.unmodifiableList(new ArrayList<>(durationBuckets));
       return this;
     }
 
-    /** How often a {@link QueueLengthUpdater} reads the backend; default 2 seconds. */
+    /** How often a {@link QueueLengthUpdater} reads the backend: 1 ms to 365 days; default 2 seconds. */
     public Builder queueLengthInterval(Duration queueLengthInterval) {
       this.queueLengthInterval = queueLengthInterval;
       return this;
@@ -296,12 +309,18 @@ public final class MicrometerQueueObserver implements QueueObserver {
     public MicrometerQueueObserver build() {
       Problems problems = new Problems("micrometer queue observer")
           .notNull(registry, "registry")
-          .atLeast(foldedQueueBuckets, 1, "foldedQueueBuckets")
-          .positive(queueLengthInterval, "queueLengthInterval")
+          // Bucket names are built up front, and each is a series of every meter.
+          .check(foldedQueueBuckets >= 1 && foldedQueueBuckets <= MAX_FOLDED_QUEUE_BUCKETS,
+              "foldedQueueBuckets", "between 1 and " + MAX_FOLDED_QUEUE_BUCKETS, foldedQueueBuckets)
+          // Intervals and bounds are converted to nanoseconds, which overflow past 292 years.
+          .within(queueLengthInterval, Duration.ofMillis(1), LONGEST, "queueLengthInterval",
+              "between 1ms and 365 days")
           .check(durationBuckets != null && !durationBuckets.isEmpty(), "durationBuckets",
               "a non-empty list", durationBuckets)
-          .check(durationBuckets == null || durationBuckets.stream().allMatch(Builder::isPositive),
-              "durationBuckets", "positive durations", durationBuckets);
+          .check(durationBuckets == null || durationBuckets.stream().allMatch(Builder::isSupported),
+              "durationBuckets", "positive durations of at most 365 days", durationBuckets)
+          .check(allowList == null || !allowList.contains(null), "queueTagAllowList",
+              "a set of queue names without null", allowList);
       if (queueTagLimit != null) {
         problems.atLeast(queueTagLimit, 0, "queueTagLimit");
         if (allowList != null) {
@@ -312,8 +331,8 @@ public final class MicrometerQueueObserver implements QueueObserver {
       return new MicrometerQueueObserver(this);
     }
 
-    private static boolean isPositive(Duration duration) {
-      return !duration.isNegative() && !duration.isZero();
+    private static boolean isSupported(Duration bound) {
+      return bound != null && !bound.isNegative() && !bound.isZero() && bound.compareTo(LONGEST) <= 0;
     }
 
     private int queueTagLimitOrDefault() {

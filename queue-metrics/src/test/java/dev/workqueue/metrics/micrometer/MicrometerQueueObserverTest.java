@@ -27,6 +27,8 @@ import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -324,14 +326,61 @@ class MicrometerQueueObserverTest {
         .build())
         .isInstanceOf(InvalidConfigurationException.class)
         .hasMessageContaining("registry must be set, but was null")
-        .hasMessageContaining("foldedQueueBuckets must be at least 1, but was 0")
-        .hasMessageContaining("queueLengthInterval must be a positive duration, but was PT0S")
+        .hasMessageContaining("foldedQueueBuckets must be between 1 and 1000, but was 0")
+        .hasMessageContaining("queueLengthInterval must be between 1ms and 365 days, but was PT0S")
         .hasMessageContaining("durationBuckets must be a non-empty list, but was []")
         .hasMessageContaining("queueTagLimit must be at least 0, but was -1")
         .hasMessageContaining("queueTagAllowList cannot be combined with queueTagLimit");
     assertThatThrownBy(() -> MicrometerQueueObserver.builder(registry)
         .durationBuckets(List.of(Duration.ofMillis(-1))).build())
-        .hasMessageContaining("durationBuckets must be positive durations, but was [PT-0.001S]");
+        .hasMessageContaining("durationBuckets must be positive durations of at most 365 days, "
+            + "but was [PT-0.001S]");
+  }
+
+  /**
+   * Settings that build() took used to fail later: an interval past nanosecond overflow threw from
+   * startQueueLengthUpdater, such a bucket bound from every event (which the guard swallowed, so no
+   * duration was ever published), a huge fold count ran out of memory, and a null in a collection
+   * threw a NullPointerException from the setter.
+   */
+  @Test
+  void buildRejectsSettingsThatWouldOverflowRunOutOfMemoryOrHoldNull() {
+    Duration centuries = Duration.ofDays(365L * 300);
+    Set<String> allowList = new HashSet<>(Arrays.asList("orders", null));
+    List<Duration> buckets = Arrays.asList(Duration.ofSeconds(1), null);
+
+    assertThatThrownBy(() -> MicrometerQueueObserver.builder(registry)
+        .queueLengthInterval(centuries)
+        .foldedQueueBuckets(Integer.MAX_VALUE)
+        .queueTagAllowList(allowList)
+        .build())
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessageContaining("queueLengthInterval must be between 1ms and 365 days, but was PT2628000H")
+        .hasMessageContaining("foldedQueueBuckets must be between 1 and 1000, but was 2147483647")
+        .hasMessageContaining("queueTagAllowList must be a set of queue names without null");
+    assertThatThrownBy(() -> MicrometerQueueObserver.builder(registry)
+        .durationBuckets(List.of(centuries)).build())
+        .hasMessageContaining("durationBuckets must be positive durations of at most 365 days, "
+            + "but was [PT2628000H]");
+    assertThatThrownBy(() -> MicrometerQueueObserver.builder(registry).durationBuckets(buckets).build())
+        .hasMessageContaining("durationBuckets must be positive durations of at most 365 days, "
+            + "but was [PT1S, null]");
+    assertThatThrownBy(() -> MicrometerQueueObserver.builder(registry)
+        .queueLengthInterval(Duration.ofNanos(1)).build())
+        .hasMessageContaining("queueLengthInterval must be between 1ms and 365 days, but was PT0.000000001S");
+
+    MicrometerQueueObserver longest = MicrometerQueueObserver.builder(registry)
+        .queueLengthInterval(Duration.ofDays(365))
+        .durationBuckets(List.of(Duration.ofDays(365)))
+        .foldedQueueBuckets(MicrometerQueueObserver.MAX_FOLDED_QUEUE_BUCKETS)
+        .build();
+    track(longest.startQueueLengthUpdater(backend));
+    track(Producer.builder(backend).defaultQueue(QUEUE).observer(longest).build()).enqueue("a");
+    longest.onSucceeded(new JobSucceededEvent(
+        new Job("job-1", QUEUE, "default", new byte[1], 1, 0, Instant.EPOCH, Instant.EPOCH, Map.of(), null),
+        "billing", QUEUE, Duration.ofMillis(3)));
+    assertThat(registry.get("job.processing.duration").tags("queue", QUEUE, "outcome", "success")
+        .timer().count()).isEqualTo(1);
   }
 
   private static void handle(Job job) {
