@@ -49,6 +49,17 @@ class RedisQueueBackendBuilderTest {
   }
 
   @Test
+  void passwordInTheQueryOfARefusedUrlIsNeverEchoed() {
+    assertThatThrownBy(() -> RedisQueueBackend.builder().url("redis://cache:6379/0?password=s3cret").build())
+        .hasMessageContaining("redis://cache:6379/0?***")
+        .hasMessageNotContaining("s3cret");
+    assertThatThrownBy(() -> RedisRateLimiter.builder("redis://cache:6379?password=s3cret", "api",
+            RateLimiterConfig.of(10)).build())
+        .hasMessageContaining("redis://cache:6379?***")
+        .hasMessageNotContaining("s3cret");
+  }
+
+  @Test
   void tlsSocketFactoryCannotBeCombinedWithAPlainUrl() throws Exception {
     SSLSocketFactory factory = SSLContext.getDefault().getSocketFactory();
 

@@ -108,20 +108,38 @@ public record RedisUrl(boolean tls, String host, int port, String username, Stri
     return config;
   }
 
-  /** {@code url} with any password replaced by {@code ***}, for messages. */
+  /**
+   * {@code url} with any password, and any query or fragment, replaced by {@code ***}, for
+   * messages: a URL is refused for its query, which may well carry a password
+   * ({@code ?password=...}).
+   */
   public static String redact(String url) {
     if (url == null) {
       return null;
     }
     int scheme = url.indexOf("://");
-    int at = url.lastIndexOf('@');
-    if (scheme < 0 || at < scheme) {
+    if (scheme < 0) {
       return url;
     }
-    String userInfo = url.substring(scheme + 3, at);
-    int colon = userInfo.indexOf(':');
-    String user = colon < 0 ? "" : userInfo.substring(0, colon);
-    return url.substring(0, scheme + 3) + user + ":***" + url.substring(at);
+    int at = url.lastIndexOf('@');
+    String redacted = url;
+    if (at > scheme) {
+      String userInfo = url.substring(scheme + 3, at);
+      int colon = userInfo.indexOf(':');
+      String user = colon < 0 ? "" : userInfo.substring(0, colon);
+      redacted = url.substring(0, scheme + 3) + user + ":***" + url.substring(at);
+    }
+    int query = indexOfAny(redacted, "?#", redacted.indexOf("://") + 3);
+    return query < 0 ? redacted : redacted.substring(0, query + 1) + "***";
+  }
+
+  private static int indexOfAny(String text, String characters, int from) {
+    for (int i = from; i < text.length(); i++) {
+      if (characters.indexOf(text.charAt(i)) >= 0) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** Percent-decoding only: a {@code +} in a URL's user info is a plus sign, not a space. */

@@ -52,5 +52,7 @@ class RedisUrlTest {
   void redactionHidesThePasswordOnly() {
     assertThat(RedisUrl.redact("redis://app:secret@h:1/0")).isEqualTo("redis://app:***@h:1/0");
     assertThat(RedisUrl.redact("redis://h:1")).isEqualTo("redis://h:1");
+    assertThat(RedisUrl.redact("redis://h:1/?password=secret")).isEqualTo("redis://h:1/?***");
+    assertThat(RedisUrl.redact("redis://app:secret@h:1/0#pw=secret")).isEqualTo("redis://app:***@h:1/0#***");
   }
 }
