@@ -27,6 +27,9 @@ public final class ScheduledQueueLengthUpdater implements QueueLengthUpdater {
   private final RateLimitedWarning failureWarning = new RateLimitedWarning(Duration.ofSeconds(30));
   private final ScheduledExecutorService scheduler =
       Executors.newSingleThreadScheduledExecutor(NamedThreads.single("metrics", "queue-length"));
+  /** Held while readings are written or taken out, so that none is written after close(). */
+  private final Object gaugesLock = new Object();
+  private volatile boolean closed;
 
   private ScheduledQueueLengthUpdater(QueueBackend backend, QueueLengthGauges gauges, QueueTagFolder folder) {
     this.backend = backend;
@@ -38,29 +41,43 @@ public final class ScheduledQueueLengthUpdater implements QueueLengthUpdater {
   public static ScheduledQueueLengthUpdater start(QueueBackend backend, QueueLengthGauges gauges,
       QueueTagFolder folder, Duration interval) {
     ScheduledQueueLengthUpdater updater = new ScheduledQueueLengthUpdater(backend, gauges, folder);
-    updater.scheduler.scheduleWithFixedDelay(updater::refresh, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
+    updater.scheduler.scheduleWithFixedDelay(updater::update, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
     return updater;
+  }
+
+  @Override
+  public void refresh() {
+    if (closed) {
+      throw new IllegalStateException("queue length updater is closed");
+    }
+    update();
   }
 
   /**
    * Reads every queue's waiting jobs. A failure is logged (at most every 30 seconds) and the next
    * refresh tries again: a task of a scheduled executor that throws is never run again.
    */
-  @Override
-  public void refresh() {
+  private void update() {
     try {
       Map<String, Long> waitingByTag = new HashMap<>();
       for (String queue : backend.queues()) {
         waitingByTag.merge(folder.tagFor(queue), backend.stats(queue).totalWaiting(), Long::sum);
       }
-      waitingByTag.forEach((tag, waiting) -> gauges.set(this, tag, waiting));
-      // A queue the backend no longer reports has no waiting jobs; keep its series at 0.
-      for (String tag : reportedTags) {
-        if (!waitingByTag.containsKey(tag)) {
-          gauges.set(this, tag, 0);
+      synchronized (gaugesLock) {
+        // A read that outlived close() (a backend slower than its wait, or refresh() on another
+        // thread) must not put readings back that close() took out: nothing would remove them.
+        if (closed) {
+          return;
         }
+        waitingByTag.forEach((tag, waiting) -> gauges.set(this, tag, waiting));
+        // A queue the backend no longer reports has no waiting jobs; keep its series at 0.
+        for (String tag : reportedTags) {
+          if (!waitingByTag.containsKey(tag)) {
+            gauges.set(this, tag, 0);
+          }
+        }
+        reportedTags.addAll(waitingByTag.keySet());
       }
-      reportedTags.addAll(waitingByTag.keySet());
     } catch (RuntimeException e) {
       failureWarning.warn(log, "could not refresh queue lengths: {}", e.toString());
     }
@@ -75,6 +92,9 @@ public final class ScheduledQueueLengthUpdater implements QueueLengthUpdater {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    gauges.remove(this);
+    synchronized (gaugesLock) {
+      closed = true;
+      gauges.remove(this);
+    }
   }
 }

@@ -9,13 +9,16 @@ public interface QueueLengthUpdater extends AutoCloseable {
 
   /**
    * Reads the backend now and updates the gauges, on the calling thread. A backend failure is
-   * logged (at most every few seconds) and leaves the previous values in place.
+   * logged (at most every 30 seconds) and leaves the previous values in place.
+   *
+   * @throws IllegalStateException if this updater is closed
    */
   void refresh();
 
   /**
-   * Stops the background thread, waiting up to 5 seconds for a refresh under way; the gauges keep
-   * their last values. Does not close the backend. Idempotent.
+   * Stops the background thread, waiting up to 5 seconds for a refresh under way, and takes this
+   * updater's readings out of the gauges (a tag value it alone reported drops to 0); a read still
+   * under way when this returns is discarded. Does not close the backend. Idempotent.
    */
   @Override
   void close();

@@ -16,6 +16,7 @@ import dev.workqueue.RetryPolicy;
 import dev.workqueue.event.JobFailedEvent;
 import dev.workqueue.event.JobSucceededEvent;
 import dev.workqueue.memory.InMemoryQueueBackend;
+import dev.workqueue.spi.QueueBackend;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MockClock;
 import io.micrometer.core.instrument.simple.CountingMode;
@@ -24,6 +25,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.lang.ref.WeakReference;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,6 +34,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -222,6 +226,46 @@ class MicrometerQueueObserverTest {
     updater.close();
 
     await().atMost(Duration.ofSeconds(5)).until(() -> started.stream().noneMatch(Thread::isAlive));
+  }
+
+  /**
+   * close() took the updater's readings out while a read was still under way (a backend slower
+   * than close() waits, or refresh() on another thread); that read then put them back for good.
+   */
+  @Test
+  void aReadThatOutlivesCloseLeavesNoReadingBehindAndRefreshAfterCloseIsRefused() throws Exception {
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry)
+        .queueLengthInterval(Duration.ofDays(1)).build();
+    track(Producer.builder(backend).defaultQueue(QUEUE).build()).enqueue("a");
+    CountDownLatch reading = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    // Holds up stats() on any thread but the updater's own, so that close() does not wait for it.
+    QueueBackend slow = (QueueBackend) Proxy.newProxyInstance(QueueBackend.class.getClassLoader(),
+        new Class<?>[] {QueueBackend.class}, (proxy, method, args) -> {
+          if (method.getName().equals("stats")
+              && !Thread.currentThread().getName().equals("workqueue-metrics-queue-length")) {
+            reading.countDown();
+            release.await();
+          }
+          return method.invoke(backend, args);
+        });
+    QueueLengthUpdater updater = metrics.startQueueLengthUpdater(slow);
+    await().atMost(Duration.ofSeconds(10)).until(() -> queueLength(QUEUE) == 1);
+    Thread caller = new Thread(updater::refresh, "refresh-under-way");
+    caller.start();
+    assertThat(reading.await(10, TimeUnit.SECONDS)).isTrue();
+
+    updater.close();
+    assertThat(queueLength(QUEUE)).isZero();
+    release.countDown();
+    caller.join(Duration.ofSeconds(10).toMillis());
+
+    assertThat(caller.isAlive()).isFalse();
+    assertThat(queueLength(QUEUE)).isZero();
+    assertThatThrownBy(updater::refresh)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("queue length updater is closed");
+    assertThat(queueLength(QUEUE)).isZero();
   }
 
   @Test
