@@ -1,6 +1,7 @@
 package dev.workqueue;
 
 import dev.workqueue.internal.Names;
+import dev.workqueue.internal.Problems;
 import dev.workqueue.spi.QueueBackend;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,7 +61,8 @@ public final class Admin {
   public List<Job> peek(String queue, String priority, int limit) {
     // The in-memory backend threw a bare NullPointerException here, Redis answered an empty lane.
     if (!Names.isValid(priority)) {
-      throw new IllegalArgumentException("priority must be " + Names.RULE + ", but was " + quoted(priority));
+      throw new IllegalArgumentException(
+          "priority must be " + Names.RULE + ", but was " + Problems.describe(priority));
     }
     requireKnown(queue);
     return backend.peek(queue, priority, positive(limit));
@@ -101,16 +103,13 @@ public final class Admin {
 
   private void requireKnown(String queue) {
     if (!Names.isValid(queue)) {
-      throw new IllegalArgumentException("queue must be " + Names.RULE + ", but was " + quoted(queue));
+      throw new IllegalArgumentException(
+          "queue must be " + Names.RULE + ", but was " + Problems.describe(queue));
     }
     List<String> known = backend.queues();
     if (!known.contains(queue)) {
       throw new UnknownQueueException(queue, known);
     }
-  }
-
-  private static String quoted(String name) {
-    return name == null ? "null" : "\"" + name + "\"";
   }
 
   private static int positive(int limit) {

@@ -96,6 +96,18 @@ class ProducerTest {
   }
 
   @Test
+  void refusedNamesAreQuotedWithTheirControlCharactersEscaped() {
+    Producer producer = Producer.builder(backend).build();
+
+    assertThatThrownBy(() -> producer.enqueue(NewJob.builder("x").queue("a\u001b[2J\nb").build()))
+        .hasMessageEndingWith("but was \"a\\u001b[2J\\nb\"");
+    assertThatThrownBy(() -> producer.enqueue(NewJob.builder("x").priority("\r").build()))
+        .hasMessageEndingWith("but was \"\\r\"");
+    assertThatThrownBy(() -> Producer.builder(backend).defaultQueue("q\u0007").build())
+        .hasMessageContaining("but was \"q\\u0007\"");
+  }
+
+  @Test
   void oneIdGivenToTwoJobsOfACallIsRefusedAndNothingIsEnqueued() {
     Producer producer = Producer.builder(backend).build();
 

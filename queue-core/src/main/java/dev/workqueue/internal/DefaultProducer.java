@@ -111,23 +111,24 @@ public final class DefaultProducer implements Producer {
       throw new PayloadTooLargeException(size, maxPayloadBytes);
     }
     if (job.queue() != null && !Names.isValid(job.queue())) {
-      throw new InvalidJobException("queue must be " + Names.RULE + ", but was \"" + job.queue() + "\"");
+      throw new InvalidJobException(
+          "queue must be " + Names.RULE + ", but was " + Problems.describe(job.queue()));
     }
     if (job.priority() != null && !Names.isValid(job.priority())) {
       throw new InvalidJobException(
-          "priority must be " + Names.RULE + ", but was \"" + job.priority() + "\"");
+          "priority must be " + Names.RULE + ", but was " + Problems.describe(job.priority()));
     }
     // Ids appear in log lines and admin listings: a control character could forge or hide lines.
     String id = job.id();
     if (id != null && (id.isBlank() || id.length() > 128 || ControlCharacters.present(id))) {
       throw new InvalidJobException("id must be 1 to 128 non-blank characters without control "
-          + "characters, but was \"" + ControlCharacters.escaped(id) + "\"");
+          + "characters, but was " + Problems.describe(id));
     }
     // The Redis backend took an empty key for none and stored every such job, the in-memory one
     // stored only the first: a blank key is a caller's bug (an unset header, say), not a key.
     if (job.idempotencyKey() != null && job.idempotencyKey().isBlank()) {
-      throw new InvalidJobException("idempotencyKey must be null or non-blank, but was \""
-          + job.idempotencyKey() + "\"");
+      throw new InvalidJobException("idempotencyKey must be null or non-blank, but was "
+          + Problems.describe(job.idempotencyKey()));
     }
     int headerChars = 0;
     for (Map.Entry<String, String> header : job.headers().entrySet()) {

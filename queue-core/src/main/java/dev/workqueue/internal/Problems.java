@@ -70,13 +70,17 @@ public final class Problems {
     }
   }
 
-  private static String describe(Object value) {
+  /**
+   * How a refused value appears in a message: text quoted, and control characters escaped so that
+   * a value from a job or a request cannot forge log lines or drive a terminal.
+   */
+  public static String describe(Object value) {
     if (value == null) {
       return "null";
     }
     if (value instanceof CharSequence text) {
-      return "\"" + text + "\"";
+      return "\"" + ControlCharacters.escaped(text.toString()) + "\"";
     }
-    return String.valueOf(value);
+    return ControlCharacters.escaped(String.valueOf(value));
   }
 }

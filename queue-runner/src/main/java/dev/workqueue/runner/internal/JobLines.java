@@ -1,6 +1,7 @@
 package dev.workqueue.runner.internal;
 
 import dev.workqueue.NewJob;
+import dev.workqueue.internal.Problems;
 import dev.workqueue.runner.internal.config.Durations;
 import dev.workqueue.runner.internal.config.StrictYaml;
 import java.time.Duration;
@@ -86,14 +87,16 @@ public final class JobLines {
     Object maxAttempts = fields.get("max_attempts");
     if (maxAttempts != null) {
       if (!(maxAttempts instanceof Integer attempts) || attempts < 1) {
-        throw new IllegalArgumentException("max_attempts must be a positive integer, but was " + maxAttempts);
+        throw new IllegalArgumentException(
+            "max_attempts must be a positive integer, but was " + Problems.describe(maxAttempts));
       }
       job.maxAttempts(attempts);
     }
     Object headers = fields.get("headers");
     if (headers != null) {
       if (!(headers instanceof Map<?, ?> map)) {
-        throw new IllegalArgumentException("headers must be an object of strings, but was " + headers);
+        throw new IllegalArgumentException(
+            "headers must be an object of strings, but was " + Problems.describe(headers));
       }
       map.forEach((name, value) -> job.header(String.valueOf(name), String.valueOf(value)));
     }

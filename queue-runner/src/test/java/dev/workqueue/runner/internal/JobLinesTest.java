@@ -44,6 +44,10 @@ class JobLinesTest {
     assertThatThrownBy(() -> JobLines.parse("{\"payload\": \"x\", \"run_at\": \"tomorrow\"}"))
         .hasMessageStartingWith("run_at must be an ISO-8601 instant");
     assertThatThrownBy(() -> JobLines.parse("{\"payload\": ")).hasMessageStartingWith("not valid JSON");
+    assertThatThrownBy(() -> JobLines.parse("{\"payload\": \"x\", \"headers\": \"\\u001b[2J\"}"))
+        .hasMessage("headers must be an object of strings, but was \"\\u001b[2J\"");
+    assertThatThrownBy(() -> JobLines.parse("{\"payload\": \"x\", \"max_attempts\": \"1\\n2\"}"))
+        .hasMessage("max_attempts must be a positive integer, but was \"1\\n2\"");
   }
 
   /** The first line of the parser's message was only its context: "while constructing a mapping". */
