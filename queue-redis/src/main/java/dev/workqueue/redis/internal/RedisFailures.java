@@ -38,6 +38,11 @@ public final class RedisFailures {
       return new BackendUnavailableException("redis unavailable during " + operation + ": "
           + failure.getMessage(), failure);
     }
+    if (isProtocolError(failure)) {
+      return new QueueException("redis " + operation + " failed: " + failure.getMessage() + " (a value "
+          + "over Redis's proto-max-bulk-len, 512 MB by default, such as a job near that size: lower "
+          + "the producer's maxPayloadBytes or raise proto-max-bulk-len)", failure);
+    }
     return new QueueException("redis " + operation + " failed: " + failure.getMessage(), failure);
   }
 

@@ -56,7 +56,8 @@ class RedisFailuresTest {
     var failure = new JedisConnectionException("ERR Protocol error: invalid bulk length");
 
     assertThat(RedisFailures.translate("enqueue", failure)).isExactlyInstanceOf(QueueException.class)
-        .hasMessage("redis enqueue failed: ERR Protocol error: invalid bulk length");
+        .hasMessageStartingWith("redis enqueue failed: ERR Protocol error: invalid bulk length (a value "
+            + "over Redis's proto-max-bulk-len");
     assertThat(RedisFailures.translate("enqueue", new JedisConnectionException("Unexpected end of stream.")))
         .isInstanceOf(BackendUnavailableException.class);
   }
