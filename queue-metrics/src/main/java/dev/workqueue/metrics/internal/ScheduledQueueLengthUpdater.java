@@ -41,7 +41,8 @@ public final class ScheduledQueueLengthUpdater implements QueueLengthUpdater {
   public static ScheduledQueueLengthUpdater start(QueueBackend backend, QueueLengthGauges gauges,
       QueueTagFolder folder, Duration interval) {
     ScheduledQueueLengthUpdater updater = new ScheduledQueueLengthUpdater(backend, gauges, folder);
-    updater.scheduler.scheduleWithFixedDelay(updater::update, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
+    updater.scheduler.scheduleWithFixedDelay(
+        updater::updateInBackground, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
     return updater;
   }
 
@@ -54,9 +55,19 @@ public final class ScheduledQueueLengthUpdater implements QueueLengthUpdater {
   }
 
   /**
-   * Reads every queue's waiting jobs. A failure is logged (at most every 30 seconds) and the next
-   * refresh tries again: a task of a scheduled executor that throws is never run again.
+   * The scheduled task: a task of a scheduled executor that throws is never run again, silently, so
+   * an error (a backend's {@code LinkageError}, {@code StackOverflowError}…) is logged like any
+   * other failure and the next refresh tries again.
    */
+  private void updateInBackground() {
+    try {
+      update();
+    } catch (Throwable e) {
+      failureWarning.warn(log, "could not refresh queue lengths: {}", e.toString());
+    }
+  }
+
+  /** Reads every queue's waiting jobs; a failure is logged (at most every 30 seconds). */
   private void update() {
     try {
       Map<String, Long> waitingByTag = new HashMap<>();

@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -266,6 +267,27 @@ class MicrometerQueueObserverTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("queue length updater is closed");
     assertThat(queueLength(QUEUE)).isZero();
+  }
+
+  /** An error thrown on the updater's thread used to cancel its schedule for good, silently. */
+  @Test
+  void theUpdaterKeepsRefreshingAfterTheBackendThrewAnError() {
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry)
+        .queueLengthInterval(Duration.ofMillis(20)).build();
+    track(Producer.builder(backend).defaultQueue(QUEUE).build()).enqueue("a");
+    AtomicInteger calls = new AtomicInteger();
+    QueueBackend failingOnce = (QueueBackend) Proxy.newProxyInstance(QueueBackend.class.getClassLoader(),
+        new Class<?>[] {QueueBackend.class}, (proxy, method, args) -> {
+          if (method.getName().equals("queues") && calls.incrementAndGet() == 1) {
+            throw new StackOverflowError("deep in the backend's client");
+          }
+          return method.invoke(backend, args);
+        });
+
+    track(metrics.startQueueLengthUpdater(failingOnce));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> queueLength(QUEUE) == 1);
+    assertThat(calls.get()).isGreaterThan(1);
   }
 
   @Test
