@@ -104,6 +104,13 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
       // Without an SDK each producer span would be the caller's span, and the caller has none.
       return chain.proceed(jobs);
     }
+    // Checked before any span starts: a refusal halfway through would leave earlier spans open.
+    for (NewJob job : jobs) {
+      if (job.queue() == null) {
+        throw new IllegalArgumentException("a job without a queue reached aroundEnqueue; producers fill in "
+            + "their default queue before they call interceptors, so enqueue through a Producer");
+      }
+    }
     int count = jobs.size();
     List<Span> spans = new ArrayList<>(count);
     List<NewJob> traced = new ArrayList<>(count);
@@ -136,10 +143,6 @@ public final class OpenTelemetryJobInterceptor implements JobInterceptor {
 
   private Span startProducerSpan(Context parent, NewJob job, int batchSize) {
     String queue = job.queue();
-    if (queue == null) {
-      throw new IllegalArgumentException("a job without a queue reached aroundEnqueue; producers fill in "
-          + "their default queue before they call interceptors, so enqueue through a Producer");
-    }
     SpanBuilder builder = tracer.spanBuilder(sendSpanNames.of(queue))
         .setSpanKind(SpanKind.PRODUCER)
         .setParent(parent)

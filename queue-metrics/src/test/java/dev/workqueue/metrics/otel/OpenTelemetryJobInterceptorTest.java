@@ -29,7 +29,10 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.time.Duration;
@@ -279,6 +282,41 @@ class OpenTelemetryJobInterceptorTest {
         .hasMessageContaining("a job without a queue reached aroundEnqueue")
         .hasMessageContaining("enqueue through a Producer");
     assertThat(exporter.getFinishedSpanItems()).isEmpty();
+  }
+
+  /** The refusal came when the job's span was due, after the spans of earlier jobs had started. */
+  @Test
+  void aJobWithoutAQueueLaterInABatchLeavesNoProducerSpanOpen() {
+    List<ReadableSpan> started = new CopyOnWriteArrayList<>();
+    SpanProcessor recordStarts = new SpanProcessor() {
+      @Override
+      public void onStart(Context parentContext, ReadWriteSpan span) {
+        started.add(span);
+      }
+
+      @Override
+      public boolean isStartRequired() {
+        return true;
+      }
+
+      @Override
+      public void onEnd(ReadableSpan span) {}
+
+      @Override
+      public boolean isEndRequired() {
+        return false;
+      }
+    };
+    try (OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
+        .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(recordStarts).build()).build()) {
+      JobInterceptor recorded = OpenTelemetryJobInterceptor.builder(sdk).build();
+      List<NewJob> batch = List.of(NewJob.builder("a").queue(QUEUE).build(), NewJob.of("b"));
+
+      assertThatThrownBy(() -> recorded.aroundEnqueue(batch, jobs -> List.of()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("a job without a queue reached aroundEnqueue");
+      assertThat(started).allSatisfy(span -> assertThat(span.hasEnded()).as(span.getName()).isTrue());
+    }
   }
 
   @Test
