@@ -26,19 +26,16 @@ public record CircuitBreakerConfig(
   /** Default {@link #cooldown()}: 30 seconds. */
   public static final Duration DEFAULT_COOLDOWN = Duration.ofSeconds(30);
 
-  /** Longest window or cooldown: far beyond any real use, far below millisecond overflow. */
-  private static final Duration LONGEST = Duration.ofDays(365);
-
   /** @throws InvalidConfigurationException naming every invalid argument */
   public CircuitBreakerConfig {
     new Problems("circuit breaker config")
         .check(failureRateThreshold > 0.0 && failureRateThreshold <= 1.0, "failureRateThreshold",
             "greater than 0 and at most 1", failureRateThreshold)
         // Unbounded durations overflowed when read as milliseconds: here, or in a consumer's worker.
-        .within(window, Duration.ofMillis(10), LONGEST, "window", "between 10ms and 365 days")
+        .within(window, Duration.ofMillis(10), Problems.LONGEST_SETTING, "window",
+            "between 10ms and 365 days")
         .atLeast(minimumSamples, 1, "minimumSamples")
-        .within(cooldown, Duration.ofNanos(1), LONGEST, "cooldown",
-            "a positive duration of at most 365 days")
+        .positiveUpTo(cooldown, Problems.LONGEST_SETTING, "cooldown")
         .throwIfAny();
   }
 

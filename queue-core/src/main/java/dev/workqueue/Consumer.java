@@ -99,8 +99,6 @@ public interface Consumer extends AutoCloseable {
   final class Builder {
     private static final int MAX_CONCURRENCY = 10_000;
     private static final int MAX_PREFETCH = 1_000_000;
-    /** Longest duration a setting takes: far beyond any real use, far below nanosecond overflow. */
-    private static final Duration LONGEST = Duration.ofDays(365);
 
     private final QueueBackend backend;
     private final JobHandler handler;
@@ -274,17 +272,17 @@ public interface Consumer extends AutoCloseable {
               "between 0 and " + MAX_PREFETCH, prefetch)
           .atLeast(fetchBatchSize, 1, "fetchBatchSize")
           .notNull(retryPolicy, "retryPolicy")
-          .within(jobTimeout, Duration.ofNanos(1), LONGEST, "jobTimeout",
-              "a positive duration of at most 365 days")
-          .within(leaseDuration, Duration.ofMillis(100), LONGEST, "leaseDuration",
+          .positiveUpTo(jobTimeout, Problems.LONGEST_SETTING, "jobTimeout")
+          .within(leaseDuration, Duration.ofMillis(100), Problems.LONGEST_SETTING, "leaseDuration",
               "between 100ms and 365 days")
           .within(heartbeatInterval == null ? Duration.ofSeconds(1) : heartbeatInterval, Duration.ofMillis(1),
-              LONGEST, "heartbeatInterval", "between 1ms and 365 days")
-          .within(drainTimeout, Duration.ZERO, LONGEST, "drainTimeout",
+              Problems.LONGEST_SETTING, "heartbeatInterval", "between 1ms and 365 days")
+          .within(drainTimeout, Duration.ZERO, Problems.LONGEST_SETTING, "drainTimeout",
               "zero or a positive duration of at most 365 days")
-          .within(recoveryInterval, Duration.ofMillis(1), LONGEST, "recoveryInterval",
+          .within(recoveryInterval, Duration.ofMillis(1), Problems.LONGEST_SETTING, "recoveryInterval",
               "between 1ms and 365 days")
-          .within(fetchWait, Duration.ofMillis(10), LONGEST, "fetchWait", "between 10ms and 365 days")
+          .within(fetchWait, Duration.ofMillis(10), Problems.LONGEST_SETTING, "fetchWait",
+              "between 10ms and 365 days")
           .notNull(priorityMode, "priorityMode")
           .notNull(clock, "clock");
       checkPriorities(problems);

@@ -1,5 +1,6 @@
 package dev.workqueue;
 
+import dev.workqueue.internal.Problems;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,7 +41,7 @@ public record NewJob(
   /** Most characters of header names and values, in all, that a producer enqueues with a job. */
   public static final int MAX_HEADER_CHARS = 65_536;
 
-  private static final Duration LONGEST_DELAY = Duration.ofDays(3650);
+  private static final Duration LONGEST_DELAY = Problems.LONGEST_RETENTION;
   private static final Instant EARLIEST_RUN_AT = Instant.parse("0000-01-01T00:00:00Z");
   private static final Instant LATEST_RUN_AT = Instant.parse("9999-12-31T23:59:59.999Z");
 

@@ -38,7 +38,7 @@ public interface Producer extends AutoCloseable {
   /** Default {@link Builder#idempotencyTtl(Duration)}: 24 hours. */
   Duration DEFAULT_IDEMPOTENCY_TTL = Duration.ofHours(24);
   /** Longest {@link Builder#idempotencyTtl(Duration)}: 3650 days. */
-  Duration MAX_IDEMPOTENCY_TTL = Duration.ofDays(3650);
+  Duration MAX_IDEMPOTENCY_TTL = Problems.LONGEST_RETENTION;
 
   /**
    * Enqueues one job, taking a permit from the rate limiter first if there is one.
@@ -169,8 +169,7 @@ public interface Producer extends AutoCloseable {
               "between 1 and " + LARGEST_MAX_PAYLOAD_BYTES + " (512 MiB)", maxPayloadBytes)
           // A longer TTL overflowed when added to the time: every keyed enqueue failed on Redis, and
           // in memory the key expired at once, so nothing was de-duplicated.
-          .within(idempotencyTtl, Duration.ofNanos(1), MAX_IDEMPOTENCY_TTL, "idempotencyTtl",
-              "a positive duration of at most 3650 days")
+          .positiveUpTo(idempotencyTtl, MAX_IDEMPOTENCY_TTL, "idempotencyTtl")
           .notNull(clock, "clock")
           .throwIfAny();
       return new DefaultProducer(backend, defaultQueue, defaultPriority, rateLimiter, maxPayloadBytes,

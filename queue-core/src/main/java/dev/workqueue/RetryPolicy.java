@@ -31,9 +31,6 @@ public record RetryPolicy(
   /** Default {@link #jitter()}: 0.2. */
   public static final double DEFAULT_JITTER = 0.2;
 
-  /** Longest backoff: far beyond any real use, far below the nanosecond overflow of a delay. */
-  private static final Duration LONGEST_BACKOFF = Duration.ofDays(365);
-
   /**
    * @throws InvalidConfigurationException naming every invalid argument
    */
@@ -41,10 +38,8 @@ public record RetryPolicy(
     Problems problems = new Problems("retry policy")
         .atLeast(maxAttempts, 1, "maxAttempts")
         // An unbounded backoff overflowed at the first failure, killing the worker that planned it.
-        .within(initialBackoff, Duration.ofNanos(1), LONGEST_BACKOFF, "initialBackoff",
-            "a positive duration of at most 365 days")
-        .within(maxBackoff, Duration.ofNanos(1), LONGEST_BACKOFF, "maxBackoff",
-            "a positive duration of at most 365 days")
+        .positiveUpTo(initialBackoff, Problems.LONGEST_SETTING, "initialBackoff")
+        .positiveUpTo(maxBackoff, Problems.LONGEST_SETTING, "maxBackoff")
         .check(multiplier >= 1.0 && Double.isFinite(multiplier), "multiplier", "a finite number of at least 1.0", multiplier)
         .between(jitter, 0.0, 1.0, "jitter");
     if (initialBackoff != null && maxBackoff != null && maxBackoff.compareTo(initialBackoff) < 0) {

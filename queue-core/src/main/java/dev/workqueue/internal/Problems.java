@@ -7,6 +7,14 @@ import java.util.List;
 
 /** Collects every invalid argument of a builder so that {@code build()} reports them all at once. */
 public final class Problems {
+  /**
+   * Longest duration most settings take (timeouts, intervals, backoffs): far beyond any real use,
+   * far below the overflow of nanoseconds or milliseconds where the setting is used.
+   */
+  public static final Duration LONGEST_SETTING = Duration.ofDays(365);
+  /** Longest a record is retained or a job delayed: ten years, still far below overflow. */
+  public static final Duration LONGEST_RETENTION = Duration.ofDays(3650);
+
   private final String subject;
   private final List<String> problems = new ArrayList<>();
 
@@ -41,6 +49,12 @@ public final class Problems {
   /** Records a problem unless {@code min <= value <= max}; {@code rule} states the range in words. */
   public Problems within(Duration value, Duration min, Duration max, String param, String rule) {
     return check(value != null && value.compareTo(min) >= 0 && value.compareTo(max) <= 0, param, rule, value);
+  }
+
+  /** Records a problem unless {@code value} is positive and at most {@code max}, a whole number of days. */
+  public Problems positiveUpTo(Duration value, Duration max, String param) {
+    return within(value, Duration.ofNanos(1), max, param,
+        "a positive duration of at most " + max.toDays() + " days");
   }
 
   public Problems atLeast(long value, long minimum, String param) {

@@ -456,8 +456,7 @@ public final class InMemoryQueueBackend implements QueueBackend {
           .notNull(clock, "clock")
           .atLeast(completedHistorySize, 0, "completedHistorySize")
           // Kept in milliseconds: an unbounded age overflowed here.
-          .within(completedHistoryAge, Duration.ofNanos(1), Duration.ofDays(3650), "completedHistoryAge",
-              "a positive duration of at most 3650 days")
+          .positiveUpTo(completedHistoryAge, Problems.LONGEST_RETENTION, "completedHistoryAge")
           .throwIfAny();
       return new InMemoryQueueBackend(clock, completedHistorySize, completedHistoryAge);
     }

@@ -819,8 +819,7 @@ public final class RedisQueueBackend implements QueueBackend {
       problems.check(poolSize == null || poolSize >= 1, "poolSize", "at least 1", poolSize);
       problems.atLeast(completedHistorySize, 0, "completedHistorySize");
       // Sent in milliseconds: an unbounded age overflowed in build() with no word of the setting.
-      problems.within(completedHistoryAge, Duration.ofNanos(1), Duration.ofDays(3650), "completedHistoryAge",
-          "a positive duration of at most 3650 days");
+      problems.positiveUpTo(completedHistoryAge, Problems.LONGEST_RETENTION, "completedHistoryAge");
       problems.throwIfAny();
       if (client != null) {
         return new RedisQueueBackend(client, client, false, this);

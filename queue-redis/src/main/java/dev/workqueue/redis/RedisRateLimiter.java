@@ -338,8 +338,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
           .notNull(config, "config")
           .notNull(whenUnavailable, "whenUnavailable")
           // Kept in nanoseconds and added to the time: an unbounded interval overflowed.
-          .within(recheckInterval, Duration.ofNanos(1), Duration.ofDays(365), "recheckInterval",
-              "a positive duration of at most 365 days");
+          .positiveUpTo(recheckInterval, Problems.LONGEST_SETTING, "recheckInterval");
       RedisUrl parsed = null;
       if (!fromUrl) {
         problems.notNull(client, "client");

@@ -89,8 +89,6 @@ public final class MicrometerQueueObserver implements QueueObserver {
       Duration.ofMinutes(1), Duration.ofMinutes(5));
   /** Most {@link Builder#foldedQueueBuckets(int)}: {@value}; each bucket is a tag value of every meter. */
   public static final int MAX_FOLDED_QUEUE_BUCKETS = 1_000;
-  // Longest interval or bucket bound: far beyond any real use, far below nanosecond overflow.
-  private static final Duration LONGEST = Duration.ofDays(365);
 
   private final MeterRegistry registry;
   private final QueueTagFolder folder;
@@ -313,7 +311,7 @@ public final class MicrometerQueueObserver implements QueueObserver {
           .check(foldedQueueBuckets >= 1 && foldedQueueBuckets <= MAX_FOLDED_QUEUE_BUCKETS,
               "foldedQueueBuckets", "between 1 and " + MAX_FOLDED_QUEUE_BUCKETS, foldedQueueBuckets)
           // Intervals and bounds are converted to nanoseconds, which overflow past 292 years.
-          .within(queueLengthInterval, Duration.ofMillis(1), LONGEST, "queueLengthInterval",
+          .within(queueLengthInterval, Duration.ofMillis(1), Problems.LONGEST_SETTING, "queueLengthInterval",
               "between 1ms and 365 days")
           .check(durationBuckets != null && !durationBuckets.isEmpty(), "durationBuckets",
               "a non-empty list", durationBuckets)
@@ -332,7 +330,8 @@ public final class MicrometerQueueObserver implements QueueObserver {
     }
 
     private static boolean isSupported(Duration bound) {
-      return bound != null && !bound.isNegative() && !bound.isZero() && bound.compareTo(LONGEST) <= 0;
+      return bound != null && !bound.isNegative() && !bound.isZero()
+          && bound.compareTo(Problems.LONGEST_SETTING) <= 0;
     }
 
     private int queueTagLimitOrDefault() {
