@@ -117,7 +117,8 @@ public final class JobLines {
     } catch (IllegalArgumentException e) {
       // unreadable: reported with the rule, as a value out of range is
     }
-    throw new IllegalArgumentException("delay must be " + DELAY_RULE + ", but was \"" + text + "\"");
+    throw new IllegalArgumentException(
+        "delay must be " + DELAY_RULE + ", but was " + Problems.describe(text));
   }
 
   private static Instant runAt(String text) {
@@ -130,7 +131,7 @@ public final class JobLines {
       // unreadable: reported with the rule, as a time out of range is
     }
     throw new IllegalArgumentException("run_at must be an ISO-8601 instant in the years 0000 to 9999, "
-        + "such as 2030-01-01T00:00:00Z, but was \"" + text + "\"");
+        + "such as 2030-01-01T00:00:00Z, but was " + Problems.describe(text));
   }
 
   private static String text(Map<?, ?> fields, String name) {

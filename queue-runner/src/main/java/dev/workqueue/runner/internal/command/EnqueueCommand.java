@@ -180,8 +180,8 @@ final class EnqueueCommand implements Callable<Integer> {
           NewJob job = JobLines.parse(line.text());
           String jobQueue = job.queue() != null ? job.queue() : queue != null ? queue : served.queue();
           if (job.priority() != null && !served.includes(jobQueue, job.priority())) {
-            throw new IllegalArgumentException("priority must be " + served.rule() + ", but was \""
-                + job.priority() + "\"");
+            throw new IllegalArgumentException("priority must be " + served.rule() + ", but was "
+                + Problems.describe(job.priority()));
           }
           progress.sending(true);
           out.println(describe(producer.enqueue(job)));
