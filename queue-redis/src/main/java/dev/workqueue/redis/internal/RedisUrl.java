@@ -4,6 +4,8 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import redis.clients.jedis.DefaultJedisClientConfig;
 
 /**
@@ -16,6 +18,7 @@ import redis.clients.jedis.DefaultJedisClientConfig;
  */
 public record RedisUrl(boolean tls, String host, int port, String username, String password, int database) {
   private static final int DEFAULT_PORT = 6379;
+  private static final Pattern QUERY_OR_FRAGMENT = Pattern.compile("[?#]");
 
   /** {@code toString} without the password. */
   @Override
@@ -129,17 +132,8 @@ public record RedisUrl(boolean tls, String host, int port, String username, Stri
       String user = colon < 0 ? "" : userInfo.substring(0, colon);
       redacted = url.substring(0, scheme + 3) + user + ":***" + url.substring(at);
     }
-    int query = indexOfAny(redacted, "?#", redacted.indexOf("://") + 3);
-    return query < 0 ? redacted : redacted.substring(0, query + 1) + "***";
-  }
-
-  private static int indexOfAny(String text, String characters, int from) {
-    for (int i = from; i < text.length(); i++) {
-      if (characters.indexOf(text.charAt(i)) >= 0) {
-        return i;
-      }
-    }
-    return -1;
+    Matcher query = QUERY_OR_FRAGMENT.matcher(redacted).region(scheme + 3, redacted.length());
+    return query.find() ? redacted.substring(0, query.start() + 1) + "***" : redacted;
   }
 
   /** Percent-decoding only: a {@code +} in a URL's user info is a plus sign, not a space. */
