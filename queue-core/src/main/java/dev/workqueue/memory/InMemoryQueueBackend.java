@@ -167,7 +167,7 @@ public final class InMemoryQueueBackend implements QueueBackend {
       queue.delayed.add(new DelayedJob(runAt, sequence++, job.withRunAt(Instant.ofEpochMilli(runAt))));
       queue.ready.signalAll();
     } else if (settlement instanceof Settlement.DeadLetter dead) {
-      queue.dead.put(job.id(), new DeadLetter(job.id(), job.queue(), job, dead.error()));
+      queue.dead.addLast(new DeadLetter(job.id(), job.queue(), job, dead.error()));
     } else {
       queue.lane(job.priority()).addFirst(job.withAttempt(job.attempt() - 1));
       queue.ready.signalAll();
@@ -266,7 +266,7 @@ public final class InMemoryQueueBackend implements QueueBackend {
   public List<DeadLetter> peekDead(String queueName, int limit) {
     return locked(() -> {
       QueueState queue = queues.get(queueName);
-      return queue == null ? List.<DeadLetter>of() : queue.dead.values().stream().limit(limit).toList();
+      return queue == null ? List.<DeadLetter>of() : queue.dead.stream().limit(limit).toList();
     });
   }
 
@@ -291,10 +291,8 @@ public final class InMemoryQueueBackend implements QueueBackend {
         return 0L;
       }
       long moved = 0;
-      Iterator<DeadLetter> letters = queue.dead.values().iterator();
-      while (letters.hasNext() && moved < limit) {
-        Job job = letters.next().job();
-        letters.remove();
+      while (!queue.dead.isEmpty() && moved < limit) {
+        Job job = queue.dead.pollFirst().job();
         queue.lane(job.priority()).addLast(job.withAttempt(0));
         moved++;
       }
@@ -371,7 +369,8 @@ public final class InMemoryQueueBackend implements QueueBackend {
     final Map<String, ArrayDeque<Job>> lanes = new TreeMap<>();
     final PriorityQueue<DelayedJob> delayed = new PriorityQueue<>();
     final Map<String, LeaseEntry> leases = new LinkedHashMap<>();
-    final LinkedHashMap<String, DeadLetter> dead = new LinkedHashMap<>();
+    /** Oldest first. Not keyed by job id: a producer may give two jobs one id, and both can die. */
+    final ArrayDeque<DeadLetter> dead = new ArrayDeque<>();
     final ArrayDeque<Completed> completed = new ArrayDeque<>();
     final Map<String, Long> consumers = new HashMap<>();
     /** Whether a job was ever enqueued here: only then is the queue listed. */
