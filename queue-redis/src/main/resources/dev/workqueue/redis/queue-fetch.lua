@@ -1,8 +1,11 @@
+#!lua flags=allow-oom
 -- queue-fetch.lua: promotes due delayed jobs, then takes up to N jobs from the lanes in the
 -- order given (strict priority: a lane is served only when every earlier lane is empty), leasing
 -- each to the caller with a new token. The element is stored unchanged; the caller counts this
 -- delivery in the attempt it reports (see queue-common.lua). Entries that are not job elements
 -- are dead-lettered on the way, at most MAX_POISONED per call.
+-- Flagged allow-oom: it only moves jobs within the queue or deletes them, so a Redis at its
+-- maxmemory must still run it, or consumers could not drain the queue that filled it.
 -- KEYS[1] leases (hash: token -> element)
 -- KEYS[2] lease deadlines (zset: token by deadline ms)
 -- KEYS[3] delayed set (zset: element by run-at ms)

@@ -1,6 +1,9 @@
+#!lua flags=allow-oom
 -- queue-heartbeat.lua: extends the leases a consumer still holds and records it as alive. A
 -- lease is held while its token is in the leases hash with an element of the same job, the test
 -- that settlement applies too.
+-- Flagged allow-oom: it adds no more than a consumer entry, and a Redis at its maxmemory must
+-- still run it, or the leases of running jobs would expire while consumers drain the queue.
 -- KEYS[1] leases (hash: token -> element)
 -- KEYS[2] lease deadlines (zset: token by deadline ms)
 -- KEYS[3] live consumers (zset: consumer id by liveness expiry ms)

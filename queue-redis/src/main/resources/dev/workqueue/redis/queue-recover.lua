@@ -1,6 +1,9 @@
+#!lua flags=allow-oom
 -- queue-recover.lua: returns jobs whose lease expired to the head of their lanes with the lost
 -- delivery counted in their attempt. Reads only the deadline index, never the keyspace;
 -- atomic, so concurrent reapers recover each job once.
+-- Flagged allow-oom: it only moves jobs within the queue or deletes them, so a Redis at its
+-- maxmemory must still run it, or consumers could not drain the queue that filled it.
 -- KEYS[1] leases (hash: token -> element)
 -- KEYS[2] lease deadlines (zset: token by deadline ms)
 -- KEYS[3] dead letters (list, oldest first)

@@ -1,6 +1,9 @@
+#!lua flags=allow-oom
 -- queue-settle.lua: applies a batch of settlements of one queue; each is accepted only while its
 -- lease token is current and names the leased job's id. Retry and dead-letter count the delivery
 -- in the element's attempt; release puts the element back as it was (see queue-common.lua).
+-- Flagged allow-oom: it only moves jobs within the queue or deletes them, so a Redis at its
+-- maxmemory must still run it, or consumers could not drain the queue that filled it.
 -- KEYS[1] leases (hash: token -> element)
 -- KEYS[2] lease deadlines (zset: token by deadline ms)
 -- KEYS[3] delayed set (zset: element by run-at ms)

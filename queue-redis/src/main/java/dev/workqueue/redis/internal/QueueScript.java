@@ -6,9 +6,10 @@ import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
- * One of the queue backend's Lua scripts, {@code queue-common.lua} prepended, run with EVALSHA;
- * when the server does not know it (first use, restart, SCRIPT FLUSH) it is sent once with EVAL,
- * which also caches it. NOSCRIPT means nothing ran, so the resend cannot apply a change twice.
+ * One of the queue backend's Lua scripts, {@code queue-common.lua} prepended (after the script's
+ * {@code #!lua} flags line, if it has one), run with EVALSHA; when the server does not know it
+ * (first use, restart, SCRIPT FLUSH) it is sent once with EVAL, which also caches it. NOSCRIPT
+ * means nothing ran, so the resend cannot apply a change twice.
  */
 public enum QueueScript {
   ENQUEUE("queue-enqueue.lua"),
@@ -49,7 +50,11 @@ public enum QueueScript {
   private Loaded load() {
     Loaded script = loaded;
     if (script == null) {
-      String text = LuaResources.read(COMMON) + "\n" + LuaResources.read(file);
+      String body = LuaResources.read(file);
+      // Redis reads a script's flags (#!lua flags=...) only from its first line.
+      int shebangEnd = body.startsWith("#!") ? body.indexOf('\n') + 1 : 0;
+      String text = body.substring(0, shebangEnd) + LuaResources.read(COMMON) + "\n"
+          + body.substring(shebangEnd);
       byte[] source = text.getBytes(StandardCharsets.UTF_8);
       script = new Loaded(source, Sha1.hex(source).getBytes(StandardCharsets.US_ASCII));
       loaded = script;
