@@ -17,31 +17,37 @@ import dev.workqueue.RateLimiterConfig;
  * distinct stretch of length {@code T} of the schedule, at most {@code rate × elapsed + burst}
  * permits are admitted over any stretch of time.
  *
+ * <p>{@code T} need not be a whole number of nanoseconds: the TAT keeps the fraction of a
+ * nanosecond the schedule has reached, so the long-run rate is the configured one at any rate.
+ * Only admission times are rounded, up to whole nanoseconds: an admission is never early, and a
+ * window that starts at a rounded admission may hold up to one nanosecond's worth of permits
+ * more than its length allows.
+ *
  * @param emissionIntervalNanos {@code T}, the time one permit costs, at least 1
  * @param burst permits that may be admitted at once after idleness, at least 1
  */
-public record Gcra(long emissionIntervalNanos, int burst) {
+public record Gcra(double emissionIntervalNanos, int burst) {
   /** Cap on the schedule length one request may add, far from overflowing nanosecond sums. */
   private static final long MAX_REQUEST_NANOS = Long.MAX_VALUE / 8;
 
   public Gcra {
-    if (emissionIntervalNanos < 1 || burst < 1) {
-      throw new IllegalArgumentException("emissionIntervalNanos and burst must be at least 1, but were "
-          + emissionIntervalNanos + " and " + burst);
+    if (!(emissionIntervalNanos >= 1 && emissionIntervalNanos <= MAX_REQUEST_NANOS)) {
+      throw new IllegalArgumentException("emissionIntervalNanos must be between 1 and " + MAX_REQUEST_NANOS
+          + ", but was " + emissionIntervalNanos);
+    }
+    if (burst < 1) {
+      throw new IllegalArgumentException("burst must be at least 1, but was " + burst);
     }
   }
 
-  /**
-   * The schedule of {@code config}; the interval is rounded up to whole nanoseconds, so the
-   * effective rate is never above the configured one.
-   */
+  /** The schedule of {@code config}, with the interval exactly {@code 1 / permitsPerSecond}. */
   public static Gcra of(RateLimiterConfig config) {
-    return new Gcra((long) Math.ceil(1.0E9 / config.permitsPerSecond()), config.burst());
+    return new Gcra(1.0E9 / config.permitsPerSecond(), config.burst());
   }
 
   /** The largest permit count one request may ask for (the schedule it adds must fit a long). */
   public long maxPermitsPerRequest() {
-    return MAX_REQUEST_NANOS / emissionIntervalNanos;
+    return (long) (MAX_REQUEST_NANOS / emissionIntervalNanos);
   }
 
   /**
@@ -58,21 +64,40 @@ public record Gcra(long emissionIntervalNanos, int burst) {
   /**
    * Where a request for {@code permits} made at {@code now} lands.
    *
-   * @param theoreticalArrival the TAT left by the previous admission (or the creation time)
+   * @param theoreticalArrival the TAT left by the previous admission (or {@link Tat#at} the
+   *     creation time)
    * @throws IllegalArgumentException if {@code permits} is not between 1 and
    *     {@link #maxPermitsPerRequest()}
    */
-  public Admission admit(long theoreticalArrival, long now, long permits) {
+  public Admission admit(Tat theoreticalArrival, long now, long permits) {
     checkPermits(permits);
-    long start = now - theoreticalArrival > 0 ? now : theoreticalArrival;
-    long end = start + permits * emissionIntervalNanos;
-    long earliest = end - burstNanos();
+    Tat start = theoreticalArrival.nanos() - now >= 0 ? theoreticalArrival : Tat.at(now);
+    double length = start.fraction() + permits * emissionIntervalNanos;
+    long whole = (long) length;
+    Tat end = new Tat(start.nanos() + whole, length - whole);
+    // The first whole nanosecond at or after end − burst·T; the burst is at least one interval,
+    // so more than the fraction, and the rounding never admits early.
+    long earliest = end.nanos() - (long) Math.floor(burstNanos() - end.fraction());
     return new Admission(earliest - now > 0 ? earliest : now, end);
   }
 
   /** How far the schedule may run ahead of real time: {@code burst · T}, saturated. */
-  private long burstNanos() {
-    return burst <= MAX_REQUEST_NANOS / emissionIntervalNanos ? burst * emissionIntervalNanos : MAX_REQUEST_NANOS;
+  private double burstNanos() {
+    return Math.min(burst * emissionIntervalNanos, MAX_REQUEST_NANOS);
+  }
+
+  /**
+   * A point of the schedule: whole nanoseconds and the fraction of the next one reached.
+   *
+   * @param nanos whole nanoseconds, on the scale of the limiter's ticker
+   * @param fraction in [0, 1)
+   */
+  public record Tat(long nanos, double fraction) {
+
+    /** The point at exactly {@code nanos}. */
+    public static Tat at(long nanos) {
+      return new Tat(nanos, 0);
+    }
   }
 
   /**
@@ -81,7 +106,7 @@ public record Gcra(long emissionIntervalNanos, int burst) {
    * @param at when the request may be admitted: {@code now} if at once, later otherwise
    * @param theoreticalArrival the TAT to keep once the request has been admitted
    */
-  public record Admission(long at, long theoreticalArrival) {
+  public record Admission(long at, Tat theoreticalArrival) {
 
     /** Whether the request made at {@code now} is admitted without waiting. */
     public boolean isImmediate(long now) {

@@ -20,9 +20,9 @@ public final class LocalRateLimiter implements RateLimiter {
   private final Jitter jitter;
   private final Ticker ticker;
   private final ReentrantLock line = new ReentrantLock(true);
-  private long theoreticalArrival;
+  private Gcra.Tat theoreticalArrival;
   /** The theoretical arrival once the caller at the head of the line records its admission. */
-  private volatile long scheduleAfterHead;
+  private volatile Gcra.Tat scheduleAfterHead;
 
   public LocalRateLimiter(RateLimiterConfig config) {
     this(config, Ticker.SYSTEM);
@@ -32,7 +32,7 @@ public final class LocalRateLimiter implements RateLimiter {
     this.gcra = Gcra.of(Objects.requireNonNull(config, "config"));
     this.jitter = Jitter.of(config);
     this.ticker = Objects.requireNonNull(ticker, "ticker");
-    this.theoreticalArrival = ticker.nanoTime();
+    this.theoreticalArrival = Gcra.Tat.at(ticker.nanoTime());
     this.scheduleAfterHead = theoreticalArrival;
   }
 

@@ -65,6 +65,22 @@ class LocalRateLimiterTest {
     assertThat(ticker.elapsed()).isEqualTo(INTERVAL_AT_10_PER_SECOND.multipliedBy(4));
   }
 
+  /**
+   * Near the top of the range one permit's interval is a fraction of a nanosecond over a whole
+   * one (1.11 ns at 9.0E8 per second); each permit's share must not be rounded up to whole
+   * nanoseconds, which held a bulk caller to 5.0E8 per second, 44% under the cap.
+   */
+  @Test
+  void bulkRequestsAtRatesNearOnePermitPerNanosecondGetTheConfiguredRate() throws InterruptedException {
+    LocalRateLimiter limiter = limiter(9.0E8, 1, 0);
+
+    for (int i = 0; i < 1_000; i++) {
+      limiter.acquire(900_000);
+    }
+
+    assertThat(ticker.elapsed()).isBetween(Duration.ofMillis(999), Duration.ofMillis(1_001));
+  }
+
   @Test
   void jitterDelaysEachWaitByAtMostItsFractionWithoutDriftingTheSchedule() throws InterruptedException {
     LocalRateLimiter limiter = limiter(10, 1, 0.5);
