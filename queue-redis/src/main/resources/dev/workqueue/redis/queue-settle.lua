@@ -100,6 +100,9 @@ end
 if #completed > 0 then
   call_chunked('LPUSH', KEYS[5], completed)
   trim_completed(KEYS[5], now, tonumber(ARGV[4]), history_size)
+  -- Trimming needs a later call; a queue that falls idle gets none, so its history expires whole
+  -- once even its newest entry is past the age.
+  redis.call('PEXPIRE', KEYS[5], ARGV[4])
 end
 for priority, items in pairs(released) do
   for j = #items, 1, -1 do

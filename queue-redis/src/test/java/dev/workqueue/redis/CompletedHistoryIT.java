@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.workqueue.Job;
+import dev.workqueue.redis.internal.QueueKeys;
 import dev.workqueue.spi.FetchRequest;
 import dev.workqueue.spi.LeasedJob;
 import dev.workqueue.spi.Settlement;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.RedisClient;
 
 /** Completed jobs are remembered only within the configured count and age. */
 class CompletedHistoryIT {
@@ -35,6 +37,19 @@ class CompletedHistoryIT {
     try (RedisQueueBackend backend = builder().completedHistoryAge(Duration.ofMillis(300)).build()) {
       ackAll(backend, 4);
       await().atMost(Duration.ofSeconds(20)).until(() -> backend.stats("q").completed() == 0);
+    }
+  }
+
+  /** A queue nobody uses any more gets no settle or stats call that would trim its history. */
+  @Test
+  void historyOfAQueueThatFellIdleIsDroppedAfterItsAgeWithoutFurtherCalls() throws InterruptedException {
+    try (RedisQueueBackend backend = builder().completedHistoryAge(Duration.ofMillis(300)).build();
+        RedisClient raw = RedisClient.create(redis.url())) {
+      ackAll(backend, 3);
+      byte[] history = QueueKeys.of(backend.namespace(), "q").completed();
+      assertThat(raw.llen(history)).isEqualTo(3);
+
+      await().atMost(Duration.ofSeconds(20)).until(() -> !raw.exists(history));
     }
   }
 
