@@ -13,8 +13,11 @@ import dev.workqueue.event.JobsFetchedEvent;
 import dev.workqueue.memory.InMemoryQueueBackend;
 import dev.workqueue.spi.JobInterceptor;
 import dev.workqueue.spi.QueueObserver;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
@@ -468,6 +471,84 @@ class ConsumerTest {
       await().atMost(PATIENCE).until(() -> consumer.circuitBreakerState() == CircuitBreakerState.CLOSED);
       assertThat(ran).containsExactly("fails", "works");
       assertThat(backend.stats(Producer.DEFAULT_QUEUE).dead()).isEqualTo(2);
+    }
+  }
+
+  /**
+   * A job that ran since before the breaker opened can fail between the breaker granting the
+   * probe and the fetcher reading its state: the breaker is open again, and the fetcher must take
+   * nothing rather than a full batch to run while it is open.
+   */
+  @Test
+  void aBreakerReopenedWhileItGrantsTheProbeLetsNothingBeFetched() {
+    MutableClock time = new MutableClock(Instant.now());
+    AtomicInteger breakerReads = new AtomicInteger();
+    Clock clock = new Clock() {
+      @Override
+      public long millis() {
+        // Only the breaker reads millis(): an open one does each time a fetcher asks it.
+        breakerReads.incrementAndGet();
+        return time.millis();
+      }
+
+      @Override
+      public Instant instant() {
+        return time.instant();
+      }
+
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        return this;
+      }
+    };
+    CountDownLatch slowMayFail = new CountDownLatch(1);
+    AtomicInteger readsAfterReopening = new AtomicInteger(-1);
+    AtomicReference<Consumer> self = new AtomicReference<>();
+    List<String> ran = new CopyOnWriteArrayList<>();
+    Consumer consumer = consumer(job -> {
+          ran.add(job.payloadAsString());
+          if (job.payloadAsString().equals("slow")) {
+            slowMayFail.await();
+          }
+          throw new IllegalStateException("downstream is down");
+        })
+        .concurrency(2).prefetch(0).retryPolicy(RetryPolicy.noRetries()).clock(clock)
+        .circuitBreaker(CircuitBreakerConfig.builder().minimumSamples(1).cooldown(Duration.ofMinutes(1))
+            .build())
+        .observer(new QueueObserver() {
+          @Override
+          public void onCircuitBreakerStateChanged(CircuitBreakerStateChangedEvent event) {
+            if (event.current() == CircuitBreakerState.HALF_OPEN) {
+              // Runs on the fetcher, after the probe was granted and before it reads the state.
+              slowMayFail.countDown();
+              await().atMost(PATIENCE)
+                  .until(() -> self.get().circuitBreakerState() == CircuitBreakerState.OPEN);
+              readsAfterReopening.set(breakerReads.get());
+            }
+          }
+        })
+        .build();
+    self.set(consumer);
+    try (consumer) {
+      consumer.start();
+      producer.enqueue("slow");
+      await().atMost(PATIENCE).until(() -> ran.contains("slow"));
+      producer.enqueue("fails");
+      await().atMost(PATIENCE).until(() -> consumer.circuitBreakerState() == CircuitBreakerState.OPEN);
+      producer.enqueueAll(List.of(NewJob.of("later"), NewJob.of("later"), NewJob.of("later")));
+
+      time.advance(Duration.ofMinutes(2));
+
+      // The fetchers have asked the open breaker again since: whatever they fetched has started.
+      await().atMost(PATIENCE).until(() -> readsAfterReopening.get() >= 0
+          && breakerReads.get() >= readsAfterReopening.get() + 3);
+      assertThat(ran).containsExactly("slow", "fails");
+      assertThat(backend.stats(Producer.DEFAULT_QUEUE).totalWaiting()).isEqualTo(3);
     }
   }
 

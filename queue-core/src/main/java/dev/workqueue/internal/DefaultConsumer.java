@@ -242,14 +242,18 @@ public final class DefaultConsumer implements Consumer {
     }
     boolean probe = false;
     if (breaker != null) {
-      if (!breaker.tryAcquirePermission()) {
+      // Read once: an outcome reported since the grant may have reopened the breaker, ending the
+      // probe it granted, and a fetcher that missed that would take a whole batch while open.
+      CircuitBreakerState granted =
+          breaker.tryAcquirePermission() ? breaker.state() : CircuitBreakerState.OPEN;
+      if (granted == CircuitBreakerState.OPEN) {
         freeSlots.addAndGet(wanted);
         if (mayBlock) {
           sleep(Duration.ofMillis(Math.min(100, settings.circuitBreaker().cooldown().toMillis())));
         }
         return new ArrayList<>();
       }
-      if (breaker.state() == CircuitBreakerState.HALF_OPEN) {
+      if (granted == CircuitBreakerState.HALF_OPEN) {
         freeSlots.addAndGet(wanted - 1);
         wanted = 1;
         probe = true;
