@@ -9,6 +9,7 @@ import dev.workqueue.Job;
 import dev.workqueue.JobError;
 import dev.workqueue.Producer;
 import dev.workqueue.QueueStats;
+import dev.workqueue.redis.internal.JobCodec;
 import dev.workqueue.redis.internal.QueueKeys;
 import dev.workqueue.spi.FetchRequest;
 import dev.workqueue.spi.FetchResult;
@@ -147,6 +148,42 @@ class PoisonDataIT {
       assertThat(stats.dead()).isEqualTo(1);
       assertThat(stats.totalWaiting()).isZero();
     }
+  }
+
+  /**
+   * An id that is not UTF-8 reads as replacement characters, and a settlement naming that id never
+   * matches the stored bytes: the job would be delivered again and again and never reach the
+   * dead-letter queue, not even past its attempts.
+   */
+  @Test
+  void aJobWhoseIdIsNotUtf8IsDeadLetteredInsteadOfBeingDeliveredForEver() throws InterruptedException {
+    QueueKeys keys = QueueKeys.of("poison", "latin1");
+    Instant now = Instant.now();
+    byte[] element = JobCodec.encode(new Job("cafe", "latin1", "default", new byte[0], 0, 0, now, now,
+        Map.of(), null));
+    // "café" as a foreign writer in ISO-8859-1 would store it: E9, which is not UTF-8.
+    element[indexOf(element, "cafe".getBytes(StandardCharsets.UTF_8)) + 3] = (byte) 0xE9;
+    raw.rpush(keys.lane("default"), element);
+    try (RedisQueueBackend backend = backend()) {
+      FetchResult fetched = backend.fetch(new FetchRequest("c", "latin1", List.of("default"), 1,
+          Duration.ofMinutes(1), Duration.ZERO));
+
+      assertThat(fetched.jobs()).isEmpty();
+      assertThat(fetched.poisoned()).singleElement()
+          .satisfies(entry -> assertThat(entry.reason()).contains("UTF-8"));
+      QueueStats stats = backend.stats("latin1");
+      assertThat(stats.dead()).isEqualTo(1);
+      assertThat(stats.inFlight()).isZero();
+    }
+  }
+
+  private static int indexOf(byte[] data, byte[] part) {
+    for (int i = 0; i + part.length <= data.length; i++) {
+      if (Arrays.equals(data, i, i + part.length, part, 0, part.length)) {
+        return i;
+      }
+    }
+    throw new AssertionError("not found");
   }
 
   @Test

@@ -6,6 +6,7 @@ import dev.workqueue.Job;
 import dev.workqueue.JobError;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
@@ -102,7 +103,7 @@ public final class JobCodec {
       int attempt = in.getInt() + deliveriesToCount;
       Instant runAt = Instant.ofEpochMilli(in.getLong());
       String priority = getString(in);
-      String id = getString(in);
+      String id = getId(in);
       int maxAttempts = in.getInt();
       Instant createdAt = Instant.ofEpochMilli(in.getLong());
       String key = getOptionalString(in);
@@ -202,13 +203,34 @@ public final class JobCodec {
   }
 
   private static String getString(ByteBuffer in) {
+    int length = stringLength(in);
+    String value = new String(in.array(), in.position(), length, StandardCharsets.UTF_8);
+    in.position(in.position() + length);
+    return value;
+  }
+
+  /**
+   * The job id, refused unless it is UTF-8: a settlement names the job by its id encoded again, and
+   * the replacement characters that stand for other bytes would never encode back to them.
+   */
+  private static String getId(ByteBuffer in) {
+    int length = stringLength(in);
+    ByteBuffer bytes = in.slice(in.position(), length);
+    in.position(in.position() + length);
+    try {
+      return StandardCharsets.UTF_8.newDecoder().decode(bytes).toString();
+    } catch (CharacterCodingException e) {
+      throw new UndecodableException("job id is not valid UTF-8");
+    }
+  }
+
+  /** Reads the length of the string that follows, checking that the data holds it. */
+  private static int stringLength(ByteBuffer in) {
     int length = in.getShort() & 0xFFFF;
     if (length > in.remaining()) {
       throw new BufferUnderflowException();
     }
-    String value = new String(in.array(), in.position(), length, StandardCharsets.UTF_8);
-    in.position(in.position() + length);
-    return value;
+    return length;
   }
 
   private static String getOptionalString(ByteBuffer in) {

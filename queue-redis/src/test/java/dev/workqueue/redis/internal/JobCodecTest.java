@@ -49,6 +49,16 @@ class JobCodecTest {
   }
 
   @Test
+  void anIdThatIsNotUtf8IsUndecodableSinceASettlementCouldNeverNameIt() {
+    byte[] element = JobCodec.encode(job("idX", "low", new byte[0], 0, Map.of(), null));
+    element[1 + 4 + 8 + 2 + 3 + 2 + 2] = (byte) 0xE9;
+
+    assertThatThrownBy(() -> JobCodec.decode(element, "q"))
+        .isInstanceOf(JobCodec.UndecodableException.class)
+        .hasMessage("job id is not valid UTF-8");
+  }
+
+  @Test
   void truncatedElementIsUndecodableButItsIdIsStillReadable() {
     byte[] element = JobCodec.encode(job("id-2", "low", "payload".getBytes(StandardCharsets.UTF_8), 0,
         Map.of("a", "b"), "key"));
