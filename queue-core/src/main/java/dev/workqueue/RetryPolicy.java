@@ -77,9 +77,17 @@ public record RetryPolicy(
    * The delay before the retry that follows failed attempt {@code attempt}.
    *
    * @param attempt the attempt that failed, at least 1
-   * @param random a uniform random number in [0, 1) choosing the jitter
+   * @param random a number in [0, 1] choosing the jitter, usually a uniform random one; 0 keeps
+   *     the whole {@link #backoffCeiling}
+   * @throws IllegalArgumentException if {@code attempt} is below 1 or {@code random} is outside
+   *     [0, 1]
    */
   public Duration backoff(int attempt, double random) {
+    // Outside the range the delay left its bounds without a word: NaN gave zero, -1 more than
+    // maxBackoff allows.
+    if (!(random >= 0.0 && random <= 1.0)) {
+      throw new IllegalArgumentException("random must be between 0.0 and 1.0, but was " + random);
+    }
     double ceiling = ceilingNanos(attempt);
     double jittered = ceiling * (1.0 - jitter * random);
     long nanos = (long) Math.max(initialBackoff.toNanos(), jittered);

@@ -63,6 +63,19 @@ class RetryPolicyTest {
   }
 
   @Test
+  void jitterDrawOutsideZeroToOneIsRefusedInsteadOfLeavingTheBounds() {
+    RetryPolicy policy = RetryPolicy.ofDefaults();
+
+    for (double random : new double[] {Double.NaN, -1.0, 1.5}) {
+      assertThatThrownBy(() -> policy.backoff(3, random))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("random must be between 0.0 and 1.0, but was " + random);
+    }
+    assertThat(policy.backoff(3, 1.0)).isEqualTo(Duration.ofMillis(3_200));
+    assertThat(policy.backoff(3, 0.0)).isEqualTo(policy.backoffCeiling(3));
+  }
+
+  @Test
   void invalidSettingsAreReportedTogetherWithTheirValues() {
     assertThatThrownBy(() -> RetryPolicy.builder().maxAttempts(0).initialBackoff(Duration.ofSeconds(-1))
             .multiplier(0.5).jitter(1.5).build())
