@@ -32,13 +32,14 @@ public final class JobCodec {
    * The stored element of {@code job}: format, attempt, run-at, priority and id first (the header
    * the scripts read), then max attempts, created-at, idempotency key, headers and payload.
    *
-   * @throws InvalidJobException if a string field is longer than 65,534 bytes in UTF-8, or there
-   *     are more than 65,535 headers
+   * @throws InvalidJobException if a string field is longer than 65,534 bytes in UTF-8, there
+   *     are more than 65,535 headers, or the id or idempotency key holds half a surrogate pair
    */
   public static byte[] encode(Job job) {
     byte[] priority = utf8(job.priority(), "priority");
-    byte[] id = utf8(job.id(), "id");
-    byte[] key = job.idempotencyKey() == null ? null : utf8(job.idempotencyKey(), "idempotencyKey");
+    byte[] id = utf8(requireWhole(job.id(), "id"), "id");
+    byte[] key = job.idempotencyKey() == null ? null
+        : utf8(requireWhole(job.idempotencyKey(), "idempotencyKey"), "idempotencyKey");
     Map<String, String> headers = job.headers();
     if (headers.size() > MAX_HEADERS) {
       // A larger count wrapped around in its field: the job was stored, then dead-lettered as undecodable.
@@ -196,6 +197,24 @@ public final class JobCodec {
           + " bytes in UTF-8, but was " + bytes.length + " bytes");
     }
     return bytes;
+  }
+
+  /**
+   * {@code value}, refused if it holds half a surrogate pair: UTF-8 has no form for one and Java
+   * writes '?' instead, so two ids or idempotency keys that differ there would become one.
+   */
+  private static String requireWhole(String value, String field) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < value.length()
+          && Character.isLowSurrogate(value.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new InvalidJobException(field + " must not hold half a surrogate pair, but has one at index "
+            + i);
+      }
+    }
+    return value;
   }
 
   private static void putString(ByteBuffer out, byte[] bytes) {
