@@ -294,7 +294,7 @@ public interface Consumer extends AutoCloseable {
       return new DefaultConsumer(new DefaultConsumer.Settings(name, queue, priorities, priorityMode,
           concurrency, prefetch != null ? prefetch : concurrency, fetchBatchSize, retryPolicy,
           jobTimeout, leaseDuration, heartbeat, drainTimeout,
-          recoveryInterval, fetchWait, circuitBreaker, clock), backend, handler,
+          recoveryInterval, fetchWait, DefaultConsumer.IDLE_POLL, circuitBreaker, clock), backend, handler,
           CompositeObserver.of(observers), List.copyOf(interceptors));
     }
 

@@ -66,15 +66,19 @@ public final class DefaultConsumer implements Consumer {
   private static final Duration INITIAL_RETRY_PAUSE = Duration.ofMillis(100);
   private static final Duration MAX_RETRY_PAUSE = Duration.ofSeconds(5);
   /** How long an idle worker waits for work before looking for a fetcher turn again. */
-  private static final Duration IDLE_POLL = Duration.ofMillis(500);
+  public static final Duration IDLE_POLL = Duration.ofMillis(500);
   /** Tells an idle worker that the fetcher role is free. */
   private static final InFlight TAKE_TURN = new InFlight(null, 0);
 
-  /** Validated consumer settings, as the builder produced them. */
+  /**
+   * Validated consumer settings, as the builder produced them; {@code idlePoll} is
+   * {@link #IDLE_POLL} except in tests that must tell a prompt wake-up from a waited-out poll.
+   */
   public record Settings(String name, String queue, List<String> priorities, PriorityMode priorityMode,
       int concurrency, int prefetch, int fetchBatchSize, RetryPolicy retryPolicy, Duration jobTimeout,
       Duration leaseDuration, Duration heartbeatInterval, Duration drainTimeout,
-      Duration recoveryInterval, Duration fetchWait, CircuitBreakerConfig circuitBreaker, Clock clock) {}
+      Duration recoveryInterval, Duration fetchWait, Duration idlePoll, CircuitBreakerConfig circuitBreaker,
+      Clock clock) {}
 
   private final Settings settings;
   private final QueueBackend backend;
@@ -207,7 +211,7 @@ public final class DefaultConsumer implements Consumer {
           continue; // the fetch already waited on the backend: fetch again, leaving no gap
         }
         try {
-          next = buffer.poll(IDLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
+          next = buffer.poll(settings.idlePoll().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
           continue; // only close() interrupts, and the loop checks for that
         }
