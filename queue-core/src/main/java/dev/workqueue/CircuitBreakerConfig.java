@@ -12,7 +12,7 @@ import java.time.Duration;
  * @param failureRateThreshold failure share in (0, 1] that opens the breaker
  * @param window length of the rolling window of outcomes, 10 ms to 365 days
  * @param minimumSamples outcomes needed in the window before the rate is judged
- * @param cooldown how long the breaker stays open before probing, at most 365 days
+ * @param cooldown how long the breaker stays open before probing, from 1 ms to 365 days
  */
 public record CircuitBreakerConfig(
     double failureRateThreshold, Duration window, int minimumSamples, Duration cooldown) {
@@ -35,7 +35,10 @@ public record CircuitBreakerConfig(
         .within(window, Duration.ofMillis(10), Problems.LONGEST_SETTING, "window",
             "between 10ms and 365 days")
         .atLeast(minimumSamples, 1, "minimumSamples")
-        .positiveUpTo(cooldown, Problems.LONGEST_SETTING, "cooldown")
+        // The breaker counts in milliseconds: a shorter cooldown ended at once, and the fetcher,
+        // napping for the cooldown while a probe ran, spun.
+        .within(cooldown, Duration.ofMillis(1), Problems.LONGEST_SETTING, "cooldown",
+            "between 1ms and 365 days")
         .throwIfAny();
   }
 
@@ -76,7 +79,7 @@ public record CircuitBreakerConfig(
       return this;
     }
 
-    /** Time spent open before a probe, at most 365 days; default 30 seconds. */
+    /** Time spent open before a probe, from 1 ms to 365 days; default 30 seconds. */
     public Builder cooldown(Duration cooldown) {
       this.cooldown = cooldown;
       return this;

@@ -119,8 +119,16 @@ class RollingWindowCircuitBreakerTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> CircuitBreakerConfig.builder()
             .failureRateThreshold(0).minimumSamples(0).cooldown(Duration.ZERO).build())
         .hasMessage("invalid circuit breaker config: failureRateThreshold must be greater than 0 and at most 1, "
-            + "but was 0.0; minimumSamples must be at least 1, but was 0; cooldown must be a positive "
-            + "duration of at most 365 days, but was PT0S");
+            + "but was 0.0; minimumSamples must be at least 1, but was 0; cooldown must be between 1ms and "
+            + "365 days, but was PT0S");
+  }
+
+  @Test
+  void cooldownShorterThanTheBreakersMillisecondIsRejected() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CircuitBreakerConfig.builder()
+            .cooldown(Duration.ofNanos(999_999)).build())
+        .hasMessage("invalid circuit breaker config: cooldown must be between 1ms and 365 days, "
+            + "but was PT0.000999999S");
   }
 
   @Test
@@ -130,6 +138,6 @@ class RollingWindowCircuitBreakerTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> CircuitBreakerConfig.builder()
             .window(tooLong).cooldown(tooLong).build())
         .hasMessage("invalid circuit breaker config: window must be between 10ms and 365 days, but was "
-            + tooLong + "; cooldown must be a positive duration of at most 365 days, but was " + tooLong);
+            + tooLong + "; cooldown must be between 1ms and 365 days, but was " + tooLong);
   }
 }
