@@ -53,7 +53,23 @@ public record Job(
       throw new IllegalArgumentException("maxAttempts must be at least 0, but was " + maxAttempts);
     }
     payload = payload == null ? new byte[0] : payload.clone();
-    headers = headers == null ? Map.of() : Map.copyOf(headers);
+    headers = copyOfHeaders(headers);
+  }
+
+  /** An immutable copy that names a null header name or value, which {@link Map#copyOf} does not. */
+  static Map<String, String> copyOfHeaders(Map<String, String> headers) {
+    if (headers == null) {
+      return Map.of();
+    }
+    headers.forEach((name, value) -> {
+      if (name == null) {
+        throw new NullPointerException("headers must not have a null name");
+      }
+      if (value == null) {
+        throw new NullPointerException("headers must not map " + name + " to null");
+      }
+    });
+    return Map.copyOf(headers);
   }
 
   /** A copy of the payload. */

@@ -62,7 +62,7 @@ public record NewJob(
       throw new IllegalArgumentException("maxAttempts must be at least 0, but was " + maxAttempts);
     }
     payload = payload.clone();
-    headers = headers == null ? Map.of() : Map.copyOf(headers);
+    headers = Job.copyOfHeaders(headers);
   }
 
   /** A copy of the payload. */

@@ -7,12 +7,27 @@ import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The value types {@link NewJob} and {@link Job}: copies, defaults and views. */
 class JobValuesTest {
   private static final byte[] PAYLOAD = {1, 2, 3};
+
+  @Test
+  void aNullHeaderNameOrValueIsNamedInsteadOfAnUnexplainedNullPointer() {
+    Map<String, String> nullValue = new HashMap<>(Map.of("tenant", "acme"));
+    nullValue.put("region", null);
+    Map<String, String> nullName = new HashMap<>();
+    nullName.put(null, "eu");
+
+    assertThatThrownBy(() -> new NewJob(PAYLOAD, null, null, null, null, null, 0, null, nullValue))
+        .isInstanceOf(NullPointerException.class).hasMessage("headers must not map region to null");
+    assertThatThrownBy(() -> new Job("id", "q", "p", PAYLOAD, 0, 1, Instant.EPOCH, Instant.EPOCH,
+            nullName, null))
+        .isInstanceOf(NullPointerException.class).hasMessage("headers must not have a null name");
+  }
 
   @Test
   void defaultsFillOnlyWhatTheJobLeavesOpen() {
