@@ -93,6 +93,9 @@ public final class DirectorySource implements AutoCloseable {
         try {
           scanOnce();
         } catch (BackendUnavailableException | UncheckedIOException e) {
+          if (stop.getCount() == 0) {
+            return; // close() interrupted a request: the scan was stopped, it did not fail
+          }
           if (rescanInterval.isZero()) {
             failure = e;
             return;
@@ -157,6 +160,9 @@ public final class DirectorySource implements AutoCloseable {
         } catch (BackendUnavailableException e) {
           throw e; // the whole scan fails, not this file
         } catch (QueueException e) {
+          if (stop.getCount() == 0) {
+            break; // close() interrupted the wait for a rate-limit permit
+          }
           log.warn("could not enqueue {}: {}", directory.relativize(file), e.getMessage());
         }
       }
@@ -200,6 +206,8 @@ public final class DirectorySource implements AutoCloseable {
       running = thread;
     }
     if (running != null) {
+      // At a low rate the next permit may be minutes away; the shutdown must not wait for it.
+      running.interrupt();
       try {
         running.join(TimeUnit.SECONDS.toMillis(30));
       } catch (InterruptedException e) {

@@ -2,10 +2,13 @@ package dev.workqueue.runner.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.workqueue.Admin;
 import dev.workqueue.Job;
 import dev.workqueue.Producer;
+import dev.workqueue.RateLimiter;
+import dev.workqueue.RateLimiterConfig;
 import dev.workqueue.memory.InMemoryQueueBackend;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -15,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -109,5 +113,27 @@ class DirectorySourceTest {
 
     List<Job> jobs = Admin.of(backend).peek("files", "default", 10);
     assertThat(jobs).hasSize(1);
+  }
+
+  /** At a low rate the next permit may be hours away: a shutdown must not wait for it. */
+  @Test
+  void closeEndsAScanThatIsWaitingForARateLimitPermit() throws Exception {
+    Files.writeString(dir.resolve("a.txt"), "a");
+    Files.writeString(dir.resolve("b.txt"), "b");
+    RateLimiterConfig slow = RateLimiterConfig.builder().permitsPerSecond(0.001).burst(1).build();
+    CountDownLatch finished = new CountDownLatch(1);
+    try (Producer limited = Producer.builder(backend).defaultQueue("files")
+        .rateLimiter(RateLimiter.local(slow)).build()) {
+      DirectorySource source = new DirectorySource(dir, List.of("**"), List.of(), Map.of(), limited,
+          Duration.ZERO, finished::countDown);
+      source.start();
+      await().atMost(Duration.ofSeconds(30)).until(() -> backend.queues().contains("files"));
+
+      source.close();
+
+      assertThat(finished.getCount()).as("scan ended by the time close() returned").isZero();
+      assertThat(source.failure()).isNull();
+    }
+    assertThat(waiting("default")).containsExactly("a.txt");
   }
 }
