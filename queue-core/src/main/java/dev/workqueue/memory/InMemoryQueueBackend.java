@@ -142,15 +142,25 @@ public final class InMemoryQueueBackend implements QueueBackend {
   public List<Boolean> settle(List<Settlement> settlements) {
     return locked(() -> {
       List<Boolean> accepted = new ArrayList<>(settlements.size());
+      List<Released> released = new ArrayList<>();
       long now = clock.millis();
       for (Settlement settlement : settlements) {
-        accepted.add(apply(settlement, now));
+        accepted.add(apply(settlement, now, released));
+      }
+      // Pushed to the lanes' heads last one first, so released jobs keep the batch's order there.
+      for (int i = released.size() - 1; i >= 0; i--) {
+        Released job = released.get(i);
+        job.queue.lane(job.job.priority()).addFirst(job.job);
+        job.queue.ready.signalAll();
       }
       return accepted;
     });
   }
 
-  private boolean apply(Settlement settlement, long now) {
+  /** A job given back unfinished, bound for the head of its lane once its batch is applied. */
+  private record Released(QueueState queue, Job job) {}
+
+  private boolean apply(Settlement settlement, long now, List<Released> released) {
     Lease lease = settlement.lease();
     QueueState queue = queues.get(lease.queue());
     LeaseEntry entry = queue == null ? null : queue.leases.get(lease.token());
@@ -169,8 +179,7 @@ public final class InMemoryQueueBackend implements QueueBackend {
     } else if (settlement instanceof Settlement.DeadLetter dead) {
       queue.dead.addLast(new DeadLetter(job.id(), job.queue(), job, dead.error()));
     } else {
-      queue.lane(job.priority()).addFirst(job.withAttempt(job.attempt() - 1));
-      queue.ready.signalAll();
+      released.add(new Released(queue, job.withAttempt(job.attempt() - 1)));
     }
     return true;
   }

@@ -278,6 +278,7 @@ class InMemoryQueueBackendModelTest {
       }
       List<Boolean> accepted = backend.settle(batch);
       List<Boolean> expected = new ArrayList<>();
+      List<Model> released = new ArrayList<>();
       for (Settlement settlement : batch) {
         Held held = leases.remove(settlement.lease().token());
         expected.add(held != null);
@@ -294,8 +295,12 @@ class InMemoryQueueBackendModelTest {
         } else if (settlement instanceof Settlement.DeadLetter) {
           dead.add(job);
         } else {
-          lanes.get(job.priority()).addFirst(job.withAttempt(job.attempt() - 1));
+          released.add(job.withAttempt(job.attempt() - 1));
         }
+      }
+      // Released jobs go back to the heads of their lanes in the batch's order, as on Redis.
+      for (int i = released.size() - 1; i >= 0; i--) {
+        lanes.get(released.get(i).priority()).addFirst(released.get(i));
       }
       assertThat(accepted).as("settle %s", batch).isEqualTo(expected);
     }

@@ -411,6 +411,19 @@ public abstract class QueueBackendContract {
     assertThat(again.job().attempt()).isEqualTo(1);
   }
 
+  @Test
+  void jobsReleasedInOneBatchGoBackToTheHeadOfTheirLaneInTheBatchOrder() {
+    enqueue(job("default", "a"), job("default", "b"), job("default", "c"), job("default", "d"));
+    List<LeasedJob> taken = fetch(3, "default");
+
+    assertThat(backend.settle(taken.stream()
+        .<Settlement>map(leased -> new Settlement.Release(leased.lease())).toList()))
+        .containsExactly(true, true, true);
+
+    assertThat(fetch(4, "default")).extracting(leased -> leased.job().payloadAsString())
+        .containsExactly("a", "b", "c", "d");
+  }
+
   // ---- leases ---------------------------------------------------------------------------
 
   @Test
@@ -623,6 +636,26 @@ public abstract class QueueBackendContract {
     backend.recoverExpired(queue, 10);
 
     assertThat(backend.queues()).doesNotContain(queue);
+  }
+
+  @Test
+  void twoDeadJobsWithOneProducerGivenIdAreBothKept() {
+    // Only ids within one enqueue call are refused as duplicates; separate calls may repeat one.
+    Job first = job("default", "first");
+    Job second = job("default", "second");
+    enqueue(first);
+    enqueue(new Job(first.id(), queue, "default", second.payload(), 0, 0, second.createdAt(),
+        second.runAt(), Map.of(), null));
+    for (LeasedJob leased : fetch(2, "default")) {
+      settle(new Settlement.DeadLetter(leased.lease(), error("x")));
+    }
+
+    assertThat(backend.stats(queue).dead()).isEqualTo(2);
+    assertThat(backend.peekDead(queue, 10)).extracting(letter -> letter.job().payloadAsString())
+        .containsExactly("first", "second");
+    assertThat(backend.requeueDead(queue, 10)).isEqualTo(2);
+    assertThat(backend.peek(queue, "default", 10)).extracting(Job::payloadAsString)
+        .containsExactly("first", "second");
   }
 
   @Test
