@@ -120,6 +120,17 @@ local function trim_completed(key, now, age_ms, size)
   redis.call('LTRIM', key, 0, size - 1)
 end
 
+-- Touches the lane and wake-up list of every priority in the table's keys. Redis Cluster checks
+-- the keys a script declares before it runs, but any other key only when the script reaches it:
+-- while the slot migrates to another node, a key this node does not hold (an empty lane, say)
+-- stops the script there with its earlier writes kept. Lanes and wake-up lists depend on data, so
+-- scripts cannot declare them; they reach them with this before their first write instead.
+local function reach_lanes(lane_prefix, notify_prefix, priorities)
+  for priority in pairs(priorities) do
+    redis.call('EXISTS', lane_prefix .. priority, notify_prefix .. priority)
+  end
+end
+
 -- Leaves one wake-up token for consumers blocked on a lane; a token already there is enough.
 local function wake(notify_key)
   if redis.call('LLEN', notify_key) == 0 then

@@ -18,6 +18,11 @@ local lanes = {}
 local due_later = {}
 local woken = {}
 local results = {}
+local priorities = {}
+for i = 5, #ARGV, 5 do
+  priorities[ARGV[i]] = true
+end
+reach_lanes(ARGV[1], ARGV[2], priorities)
 for i = 5, #ARGV, 5 do
   local priority, id, key = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local earlier = false

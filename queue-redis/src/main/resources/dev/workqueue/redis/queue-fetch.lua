@@ -39,6 +39,17 @@ local function poison(element, reason)
 end
 
 local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, tonumber(ARGV[5]))
+local priorities = {}
+for lane = 6, #KEYS do
+  priorities[ARGV[lane]] = true
+end
+for _, element in ipairs(due) do
+  local _, _, priority = read_job(element)
+  if priority then
+    priorities[priority] = true
+  end
+end
+reach_lanes(ARGV[3], ARGV[4], priorities)
 if #due > 0 then
   local promoted = {}
   for _, element in ipairs(due) do

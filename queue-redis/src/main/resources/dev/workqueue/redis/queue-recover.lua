@@ -17,17 +17,25 @@ local tokens = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, ton
 if #tokens == 0 then
   return {}
 end
-local recovered = {}
+local elements = hmget_chunked(KEYS[1], tokens)
 local lanes = {}
-for _, token in ipairs(tokens) do
-  local element = redis.call('HGET', KEYS[1], token)
+for _, element in ipairs(elements) do
+  if element then
+    local _, _, priority = read_job(element)
+    if priority then
+      lanes[priority] = true
+    end
+  end
+end
+reach_lanes(ARGV[1], ARGV[2], lanes)
+local recovered = {}
+for _, element in ipairs(elements) do
   if element then
     local attempt, run_at, priority = read_job(element)
     if priority then
       local counted = rewrite_job(element, attempt + 1, run_at)
       recovered[#recovered + 1] = counted
       redis.call('LPUSH', ARGV[1] .. priority, counted)
-      lanes[priority] = true
     else
       local id = undecodable_id(element)
       redis.call('RPUSH', KEYS[3], dead_entry(now, id, 'undecodable', 'leased entry is not a job element of format 1', element))

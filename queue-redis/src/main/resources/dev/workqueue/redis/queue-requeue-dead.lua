@@ -46,6 +46,7 @@ end
 if looked == 0 then
   return 0
 end
+reach_lanes(ARGV[1], ARGV[2], lanes)
 redis.call('LTRIM', KEYS[1], looked, -1)
 for j = #kept, 1, -1 do
   redis.call('LPUSH', KEYS[1], kept[j])

@@ -33,13 +33,25 @@ local released = {}
 local retried = {}
 -- One HMGET for every token of the batch: far cheaper than one HGET each.
 local tokens = {}
+local kinds = {}
 local i = 5
 while i <= #ARGV do
   tokens[#tokens + 1] = ARGV[i + 1]
   local kind = ARGV[i]
+  kinds[#kinds + 1] = kind
   i = i + (kind == 'R' and 4 or (kind == 'D' or kind == 'P') and 6 or 3)
 end
 local elements = hmget_chunked(KEYS[1], tokens)
+local priorities = {}
+for n, kind in ipairs(kinds) do
+  if (kind == 'R' or kind == 'L') and elements[n] then
+    local _, _, priority = read_job(elements[n])
+    if priority then
+      priorities[priority] = true
+    end
+  end
+end
+reach_lanes(ARGV[1], ARGV[2], priorities)
 local ended_in_batch = {}
 
 i = 5

@@ -26,6 +26,12 @@ public final class RedisFailures {
    * same request again can never succeed.
    */
   private static final String PROTOCOL_ERROR = "ERR Protocol error";
+  /**
+   * A script reached a key of a slot that is being migrated to another node and that this node no
+   * longer holds. The scripts reach every such key before their first write, so nothing was
+   * written, and the call succeeds once the migration is over.
+   */
+  private static final String SLOT_MIGRATING = "ERR Script attempted to access a non local key";
 
   private RedisFailures() {}
 
@@ -71,6 +77,9 @@ public final class RedisFailures {
         return true;
       }
       if (cause instanceof JedisDataException && cause.getMessage() != null) {
+        if (cause.getMessage().startsWith(SLOT_MIGRATING)) {
+          return true;
+        }
         int space = cause.getMessage().indexOf(' ');
         String code = space < 0 ? cause.getMessage() : cause.getMessage().substring(0, space);
         if (TRANSIENT_REPLIES.contains(code)) {

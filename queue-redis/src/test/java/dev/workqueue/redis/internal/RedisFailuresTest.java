@@ -41,6 +41,17 @@ class RedisFailuresTest {
   }
 
   @Test
+  void aScriptReachingAKeyOfASlotBeingMigratedIsTransientButCrossSlotKeysArePermanent() {
+    var migrating = new JedisDataException("ERR Script attempted to access a non local key in a cluster node "
+        + "script: 0e52016d90c1e14a69c48965716fbef00e95542c, on @user_script:125.");
+    var crossSlot =
+        new JedisDataException("ERR Script attempted to access keys that do not hash to the same slot");
+
+    assertThat(RedisFailures.translate("settle", migrating)).isInstanceOf(BackendUnavailableException.class);
+    assertThat(RedisFailures.translate("settle", crossSlot)).isExactlyInstanceOf(QueueException.class);
+  }
+
+  @Test
   void loadingReplyIsTransientAndOtherErrorRepliesArePermanent() {
     assertThat(RedisFailures.translate("stats", new JedisDataException("LOADING Redis is loading")))
         .isInstanceOf(BackendUnavailableException.class);
