@@ -5,9 +5,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** A clock tests move by hand. */
+/** A clock tests move by hand, counting how often it was read in milliseconds. */
 public final class MutableClock extends Clock {
+  private final AtomicInteger millisReads = new AtomicInteger();
   private volatile Instant now;
 
   public MutableClock(Instant start) {
@@ -31,5 +33,16 @@ public final class MutableClock extends Clock {
   @Override
   public Instant instant() {
     return now;
+  }
+
+  @Override
+  public long millis() {
+    millisReads.incrementAndGet();
+    return now.toEpochMilli();
+  }
+
+  /** How many times {@link #millis()} was called. */
+  public int millisReads() {
+    return millisReads.get();
   }
 }
