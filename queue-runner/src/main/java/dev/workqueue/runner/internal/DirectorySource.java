@@ -8,10 +8,16 @@ import dev.workqueue.internal.NamedThreads;
 import dev.workqueue.internal.RateLimitedWarning;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
+import java.nio.file.FileVisitResult;
+import java.nio.file.FileVisitor;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +27,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -119,26 +124,22 @@ public final class DirectorySource implements AutoCloseable {
   }
 
   /**
-   * Enqueues every matching file not enqueued before in its current version.
+   * Enqueues every matching file not enqueued before in its current version. Files and
+   * directories that vanish while the scan walks the directory are skipped.
    *
    * @return how many jobs were enqueued (files whose idempotency key the backend still knew are
    *     not counted)
    * @throws BackendUnavailableException if the backend cannot be reached; the files enqueued
    *     before are remembered
-   * @throws UncheckedIOException if the directory cannot be read
+   * @throws UncheckedIOException if the directory cannot be read, or, once every other file is
+   *     enqueued, if an entry below it cannot be read
    */
   public int scanOnce() {
-    List<Path> files;
-    try (Stream<Path> walk = Files.walk(directory)) {
-      files = walk.filter(Files::isRegularFile).filter(this::matches).sorted().toList();
-    } catch (IOException | UncheckedIOException e) {
-      IOException cause = e instanceof UncheckedIOException unchecked ? unchecked.getCause() : (IOException) e;
-      throw new UncheckedIOException("cannot scan " + directory + ": " + cause.getMessage(), cause);
-    }
-    enqueued.keySet().retainAll(files);
+    Listing listing = list();
+    enqueued.keySet().retainAll(listing.files());
     int count = 0;
     try {
-      for (Path file : files) {
+      for (Path file : listing.files()) {
         if (stop.getCount() == 0) {
           break;
         }
@@ -171,7 +172,78 @@ public final class DirectorySource implements AutoCloseable {
         log.info("enqueued {} new or changed files from {}", count, directory);
       }
     }
+    if (!listing.unreadable().isEmpty()) {
+      IOException first = listing.unreadable().get(0);
+      int more = listing.unreadable().size() - 1;
+      throw new UncheckedIOException("cannot scan " + directory + ": " + describe(first)
+          + (more == 0 ? "" : " (and " + more + " more entries that cannot be read)"), first);
+    }
     return count;
+  }
+
+  /** The matching regular files, sorted, and what could not be read below the directory. */
+  private record Listing(List<Path> files, List<IOException> unreadable) {}
+
+  private Listing list() {
+    List<Path> files = new ArrayList<>();
+    List<IOException> unreadable = new ArrayList<>();
+    // Unlike Files.walk, which ends at the first entry it cannot read, the visitor goes on past
+    // entries that vanish meanwhile (common in a directory that is being written to) and past
+    // those that cannot be read, so that one such entry does not hold back every other file.
+    FileVisitor<Path> visitor = new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+        boolean regular = attributes.isRegularFile()
+            || attributes.isSymbolicLink() && Files.isRegularFile(file);
+        if (regular && matches(file)) {
+          files.add(file);
+        }
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+        return skip(file, e);
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path subdirectory, IOException e) throws IOException {
+        return e == null ? FileVisitResult.CONTINUE : skip(subdirectory, e);
+      }
+
+      private FileVisitResult skip(Path entry, IOException e) throws IOException {
+        if (entry.equals(directory)) {
+          throw e;
+        }
+        if (!(e instanceof NoSuchFileException)) {
+          unreadable.add(e);
+        }
+        return FileVisitResult.CONTINUE;
+      }
+    };
+    try {
+      Files.walkFileTree(directory, visitor);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot scan " + directory + ": " + describe(e), e);
+    }
+    files.sort(null);
+    return new Listing(files, unreadable);
+  }
+
+  /**
+   * What went wrong, and where when below the directory: {@code sub/locked: permission denied}.
+   * A {@link FileSystemException} often has a file and no reason, so its message names no cause.
+   */
+  private String describe(IOException e) {
+    if (!(e instanceof FileSystemException failure) || failure.getFile() == null) {
+      return e.getMessage();
+    }
+    String reason = failure.getReason() != null ? failure.getReason()
+        : e instanceof AccessDeniedException ? "permission denied"
+        : e instanceof NoSuchFileException ? "no such file or directory"
+        : e.getClass().getSimpleName();
+    Path file = Path.of(failure.getFile());
+    return file.equals(directory) ? reason : directory.relativize(file) + ": " + reason;
   }
 
   private boolean matches(Path file) {

@@ -10,6 +10,7 @@ import dev.workqueue.Producer;
 import dev.workqueue.RateLimiter;
 import dev.workqueue.RateLimiterConfig;
 import dev.workqueue.memory.InMemoryQueueBackend;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -133,6 +135,71 @@ class DirectorySourceTest {
 
       assertThat(finished.getCount()).as("scan ended by the time close() returned").isZero();
       assertThat(source.failure()).isNull();
+    }
+    assertThat(waiting("default")).containsExactly("a.txt");
+  }
+
+  /** One entry the walk cannot read must not keep every other file from being enqueued. */
+  @Test
+  void anEntryThatCannotBeReadIsReportedAfterEveryOtherFileIsEnqueued() throws Exception {
+    Files.writeString(dir.resolve("a.txt"), "a");
+    Files.writeString(dir.resolve("z.txt"), "z");
+    // Nothing can open a path longer than PATH_MAX (4096 bytes on Linux) by its name, not even
+    // root; two trees of half that depth, one moved into the other, make one.
+    Path upper = nested(dir.resolve("deep"));
+    Path lower = nested(dir.resolve("lower"));
+    Files.writeString(lower.resolve("too-deep.txt"), "x");
+    Path moved = Files.move(dir.resolve("lower"), upper.resolve("lower"));
+    try {
+      assertThatThrownBy(source(List.of("**"), List.of())::scanOnce)
+          .isInstanceOf(UncheckedIOException.class)
+          .hasMessageStartingWith("cannot scan " + dir + ": deep/")
+          .hasMessageEndingWith(": File name too long");
+      assertThat(waiting("default")).containsExactly("a.txt", "z.txt");
+    } finally {
+      Files.move(moved, dir.resolve("lower")); // for the clean-up, which cannot open such a path either
+    }
+  }
+
+  private static Path nested(Path top) throws Exception {
+    Path leaf = top;
+    for (int level = 0; level < 14; level++) {
+      leaf = leaf.resolve("d".repeat(160));
+    }
+    return Files.createDirectories(leaf);
+  }
+
+  @Test
+  void filesAndDirectoriesThatVanishWhileTheScanWalksAreSkipped() throws Exception {
+    Files.writeString(dir.resolve("a.txt"), "a");
+    Path churn = Files.createDirectories(dir.resolve("churn"));
+    AtomicBoolean churning = new AtomicBoolean(true);
+    Thread churner = new Thread(() -> {
+      while (churning.get()) {
+        try {
+          for (int i = 0; i < 500; i++) {
+            Files.writeString(Files.createDirectories(churn.resolve("d" + i % 10)).resolve("f" + i), "f");
+          }
+          for (int i = 0; i < 500; i++) {
+            Files.delete(churn.resolve("d" + i % 10).resolve("f" + i));
+          }
+          for (int i = 0; i < 10; i++) {
+            Files.delete(churn.resolve("d" + i));
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+    });
+    churner.start();
+    try {
+      DirectorySource source = source(List.of("**"), List.of("churn/**"));
+      for (int scan = 0; scan < 300; scan++) {
+        source.scanOnce();
+      }
+    } finally {
+      churning.set(false);
+      churner.join();
     }
     assertThat(waiting("default")).containsExactly("a.txt");
   }
