@@ -9,6 +9,7 @@ import dev.workqueue.Job;
 import dev.workqueue.JobError;
 import dev.workqueue.QueueStats;
 import dev.workqueue.spi.FetchRequest;
+import dev.workqueue.spi.Lease;
 import dev.workqueue.spi.LeasedJob;
 import dev.workqueue.spi.Settlement;
 import dev.workqueue.testkit.redis.RedisServer;
@@ -93,6 +94,34 @@ class SlotMigrationIT {
     assertThat(backend.peek("q", "default", 10)).extracting(Job::id).containsExactly("waiting");
   }
 
+  @Test
+  void aRecoveryThatReachesAnEmptyLaneOfAMigratingSlotChangesNothing() throws Exception {
+    Instant now = Instant.now();
+    LeasedJob dead = enqueueAndFetch("dead").get(0);
+    backend.settle(List.of(new Settlement.DeadLetter(dead.lease(), new JobError("x", "y", now))));
+    backend.enqueue(List.of(job("high", "high", Duration.ZERO), job("waiting", "high", Duration.ZERO),
+        job("low", "low", Duration.ZERO)), Duration.ofHours(1));
+    // Recovered in this order: "high" goes back to a lane that exists, "low" to one that does not.
+    Instant highExpires = expiringLease("high").deadline();
+    Instant lowExpires = expiringLease("low").deadline();
+    await().atMost(Duration.ofSeconds(20)).until(() -> Instant.now().isAfter(highExpires.plusMillis(1))
+        && Instant.now().isAfter(lowExpires.plusMillis(1)));
+    startMigration();
+
+    assertThatThrownBy(() -> backend.recoverExpired("q", 10)).isInstanceOf(BackendUnavailableException.class);
+
+    stopMigration();
+    QueueStats stats = backend.stats("q");
+    assertThat(stats.inFlight()).as("both still leased").isEqualTo(2);
+    assertThat(backend.peek("q", "high", 10)).extracting(Job::id).containsExactly("waiting");
+  }
+
+  private Lease expiringLease(String priority) throws InterruptedException {
+    FetchRequest request =
+        new FetchRequest("c", "q", List.of(priority), 1, Duration.ofMillis(1), Duration.ZERO);
+    return backend.fetch(request).jobs().get(0).lease();
+  }
+
   private List<LeasedJob> enqueueAndFetch(String... ids) throws InterruptedException {
     backend.enqueue(Arrays.stream(ids).map(id -> job(id, Duration.ZERO)).toList(), Duration.ofHours(1));
     List<LeasedJob> leased = backend.fetch(new FetchRequest("c", "q", List.of("default"), ids.length,
@@ -119,7 +148,11 @@ class SlotMigrationIT {
   }
 
   private static Job job(String id, Duration delay) {
+    return job(id, "default", delay);
+  }
+
+  private static Job job(String id, String priority, Duration delay) {
     Instant now = Instant.now();
-    return new Job(id, "q", "default", new byte[] {1}, 0, 0, now, now.plus(delay), Map.of(), null);
+    return new Job(id, "q", priority, new byte[] {1}, 0, 0, now, now.plus(delay), Map.of(), null);
   }
 }
