@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The demo producer: scans a directory and enqueues one job per new or changed regular file
- * (payload: the file's absolute path), choosing the priority by extension. Hidden files (names
- * starting with a dot) are skipped, as are files being written under such a name. Globs match the path
+ * (payload: the file's absolute path), choosing the priority by extension. Hidden files and
+ * directories (names starting with a dot) are skipped, as are files being written under such a
+ * name. Globs match the path
  * relative to the directory; a pattern starting with {@code **}{@code /} also matches at the top
  * level. Each job carries an idempotency key made of path, size and modification time, so a
  * restarted producer does not enqueue unchanged files again while the backend remembers them.
@@ -192,6 +193,14 @@ public final class DirectorySource implements AutoCloseable {
     // those that cannot be read, so that one such entry does not hold back every other file.
     FileVisitor<Path> visitor = new SimpleFileVisitor<>() {
       @Override
+      public FileVisitResult preVisitDirectory(Path subdirectory, BasicFileAttributes attributes) {
+        // rsync --delay-updates, for one, stages finished files in a hidden directory (.~tmp~)
+        // and renames them into place afterwards; they are picked up under their final name.
+        return subdirectory.equals(directory) || !hidden(subdirectory) ? FileVisitResult.CONTINUE
+            : FileVisitResult.SKIP_SUBTREE;
+      }
+
+      @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
         boolean regular = attributes.isRegularFile()
             || attributes.isSymbolicLink() && Files.isRegularFile(file);
@@ -246,9 +255,13 @@ public final class DirectorySource implements AutoCloseable {
     return file.equals(directory) ? reason : directory.relativize(file) + ": " + reason;
   }
 
+  private static boolean hidden(Path entry) {
+    return entry.getFileName().toString().startsWith(".");
+  }
+
   private boolean matches(Path file) {
     Path relative = directory.relativize(file);
-    return !file.getFileName().toString().startsWith(".")
+    return !hidden(file)
         && include.stream().anyMatch(matcher -> matcher.matches(relative))
         && exclude.stream().noneMatch(matcher -> matcher.matches(relative));
   }

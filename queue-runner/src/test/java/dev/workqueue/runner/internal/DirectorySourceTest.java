@@ -79,6 +79,20 @@ class DirectorySourceTest {
     assertThat(waiting("default")).containsExactly("c.txt");
   }
 
+  /** Files staged in a hidden directory, as rsync --delay-updates does, are not ready yet. */
+  @Test
+  void filesInHiddenDirectoriesAreSkipped() throws Exception {
+    Files.createDirectories(dir.resolve("sub/.~tmp~"));
+    Files.writeString(dir.resolve("sub/.~tmp~/staged.txt"), "s");
+    Files.createDirectories(dir.resolve(".git"));
+    Files.writeString(dir.resolve(".git/config"), "c");
+    Files.writeString(dir.resolve("sub/ready.txt"), "r");
+
+    source(List.of("**"), List.of()).scanOnce();
+
+    assertThat(waiting("default")).containsExactly("sub/ready.txt");
+  }
+
   @Test
   void includeGlobsStartingWithDoubleStarAlsoMatchAtTheTopLevel() throws Exception {
     Files.createDirectories(dir.resolve("sub"));
