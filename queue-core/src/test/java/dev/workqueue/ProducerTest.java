@@ -159,6 +159,23 @@ class ProducerTest {
   }
 
   @Test
+  void idsAndIdempotencyKeysWithHalfASurrogatePairAreRefusedSinceUtf8WouldMakeThemOne() {
+    Producer producer = Producer.builder(backend).build();
+    producer.enqueue(NewJob.builder("first").idempotencyKey("order-?").build());
+
+    // Cut inside an emoji: stored as UTF-8 the half pair would be '?', the key above.
+    assertThatThrownBy(() -> producer.enqueueAll(List.of(NewJob.of("a"),
+            NewJob.builder("b").idempotencyKey("order-\uD83D").build())))
+        .isInstanceOf(InvalidJobException.class)
+        .hasMessage("idempotencyKey must not hold half a surrogate pair, but has one at index 6");
+    assertThatThrownBy(() -> producer.enqueue(NewJob.builder("c").id("x\uDE00y").build()))
+        .isInstanceOf(InvalidJobException.class)
+        .hasMessage("id must not hold half a surrogate pair, but has one at index 1");
+    assertThat(producer.enqueue(NewJob.builder("d").id("smile-\uD83D\uDE00").build()).created()).isTrue();
+    assertThat(backend.stats(Producer.DEFAULT_QUEUE).totalWaiting()).isEqualTo(2);
+  }
+
+  @Test
   void idsWithControlCharactersAreRefusedWithTheCharactersEscaped() {
     Producer producer = Producer.builder(backend).build();
 

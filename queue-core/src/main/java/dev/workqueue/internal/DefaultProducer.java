@@ -130,6 +130,8 @@ public final class DefaultProducer implements Producer {
       throw new InvalidJobException("idempotencyKey must be null or non-blank, but was "
           + Problems.describe(job.idempotencyKey()));
     }
+    Surrogates.requireWholePairs(id, "id");
+    Surrogates.requireWholePairs(job.idempotencyKey(), "idempotencyKey");
     int headerChars = 0;
     for (Map.Entry<String, String> header : job.headers().entrySet()) {
       headerChars += header.getKey().length() + header.getValue().length();

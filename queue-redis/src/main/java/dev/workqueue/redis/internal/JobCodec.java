@@ -4,6 +4,7 @@ import dev.workqueue.DeadLetter;
 import dev.workqueue.InvalidJobException;
 import dev.workqueue.Job;
 import dev.workqueue.JobError;
+import dev.workqueue.internal.Surrogates;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -37,9 +38,9 @@ public final class JobCodec {
    */
   public static byte[] encode(Job job) {
     byte[] priority = utf8(job.priority(), "priority");
-    byte[] id = utf8(requireWhole(job.id(), "id"), "id");
+    byte[] id = utf8(Surrogates.requireWholePairs(job.id(), "id"), "id");
     byte[] key = job.idempotencyKey() == null ? null
-        : utf8(requireWhole(job.idempotencyKey(), "idempotencyKey"), "idempotencyKey");
+        : utf8(Surrogates.requireWholePairs(job.idempotencyKey(), "idempotencyKey"), "idempotencyKey");
     Map<String, String> headers = job.headers();
     if (headers.size() > MAX_HEADERS) {
       // A larger count wrapped around in its field: the job was stored, then dead-lettered as undecodable.
@@ -197,24 +198,6 @@ public final class JobCodec {
           + " bytes in UTF-8, but was " + bytes.length + " bytes");
     }
     return bytes;
-  }
-
-  /**
-   * {@code value}, refused if it holds half a surrogate pair: UTF-8 has no form for one and Java
-   * writes '?' instead, so two ids or idempotency keys that differ there would become one.
-   */
-  private static String requireWhole(String value, String field) {
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < value.length()
-          && Character.isLowSurrogate(value.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        throw new InvalidJobException(field + " must not hold half a surrogate pair, but has one at index "
-            + i);
-      }
-    }
-    return value;
   }
 
   private static void putString(ByteBuffer out, byte[] bytes) {
