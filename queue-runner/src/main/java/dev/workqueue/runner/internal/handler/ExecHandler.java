@@ -7,10 +7,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Runs a command per job: the payload on its stdin, the job's id, queue, priority and attempt in
@@ -21,17 +24,31 @@ import java.util.concurrent.TimeUnit;
  * credentials, are removed from the command's environment.
  */
 final class ExecHandler implements JobHandler {
+  /**
+   * setsid(1), where the system has it. A command in a session and process group of its own is out
+   * of reach of the signals a terminal's Ctrl-C (or a supervisor that signals a process group) sends
+   * to the runner's group: the runner drains its jobs instead of having their commands killed
+   * under them. A child of the JVM is never a group leader, so setsid execs the command in its own
+   * process instead of forking, and the command's exit status is still the one the handler reads.
+   */
+  private static final List<String> NEW_SESSION = Stream.of("/usr/bin/setsid", "/bin/setsid")
+      .filter(path -> Files.isExecutable(Path.of(path)))
+      .limit(1)
+      .toList();
+
   private final List<String> command;
+  private final List<String> argv;
   private final Duration timeout;
 
   ExecHandler(List<String> command, Duration timeout) {
     this.command = List.copyOf(command);
+    this.argv = Stream.concat(NEW_SESSION.stream(), command.stream()).toList();
     this.timeout = timeout;
   }
 
   @Override
   public void handle(Job job) throws IOException, InterruptedException, CommandFailedException {
-    ProcessBuilder builder = new ProcessBuilder(command)
+    ProcessBuilder builder = new ProcessBuilder(argv)
         .redirectOutput(ProcessBuilder.Redirect.INHERIT)
         .redirectError(ProcessBuilder.Redirect.INHERIT);
     Map<String, String> environment = builder.environment();

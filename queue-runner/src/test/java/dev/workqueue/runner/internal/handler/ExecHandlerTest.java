@@ -77,6 +77,24 @@ class ExecHandlerTest {
         .until(() -> ProcessHandle.of(child).map(process -> !process.isAlive()).orElse(true));
   }
 
+  /**
+   * Ctrl-C in a terminal sends SIGINT to the whole foreground process group: the commands must not
+   * be in the runner's, or they die at once and fail their jobs instead of finishing in the drain.
+   */
+  @Test
+  void commandRunsInAProcessGroupOfItsOwn() throws Exception {
+    Path out = dir.resolve("stat.txt");
+    shell("cat /proc/$$/stat > " + out, Duration.ofSeconds(30)).handle(job("x", 1));
+
+    assertThat(processGroup(Files.readString(out)))
+        .isNotEqualTo(processGroup(Files.readString(Path.of("/proc/self/stat"))));
+  }
+
+  /** Field 5 of /proc/PID/stat, counted after the command name, which may hold spaces. */
+  private static String processGroup(String stat) {
+    return stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2];
+  }
+
   @Test
   void runnerSettingsAreNotPassedToCommands() throws Exception {
     Path out = dir.resolve("env.txt");
