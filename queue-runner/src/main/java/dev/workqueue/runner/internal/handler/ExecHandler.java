@@ -96,16 +96,38 @@ final class ExecHandler implements JobHandler {
 
   /**
    * Kills the command first, so that a shell cannot go on to its next step once a child dies,
-   * then every descendant it had, which would otherwise live on as orphans.
+   * then every descendant it had, which would otherwise live on as orphans. In a session of its
+   * own the command's whole process group is killed too, which takes the children it orphaned
+   * as well: they no longer show among its descendants (a daemon started from a subshell, say).
    */
   private static void killTree(Process process) {
     List<ProcessHandle> descendants = process.descendants().toList();
+    Process groupKill = NEW_SESSION.isEmpty() ? null : killProcessGroup(process.pid());
     process.destroyForcibly();
     descendants.forEach(ProcessHandle::destroyForcibly);
     try {
       process.waitFor(5, TimeUnit.SECONDS);
+      if (groupKill != null) {
+        groupKill.waitFor(5, TimeUnit.SECONDS);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Sends SIGKILL to a process group, or returns null when no shell could be started for it (the
+   * command and its descendants are still killed one by one). Java signals single processes only;
+   * the shell's kill takes a negative id for a group.
+   */
+  private static Process killProcessGroup(long group) {
+    try {
+      return new ProcessBuilder("/bin/sh", "-c", "kill -KILL -" + group)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .redirectError(ProcessBuilder.Redirect.DISCARD)
+          .start();
+    } catch (IOException e) {
+      return null;
     }
   }
 }

@@ -77,6 +77,19 @@ class ExecHandlerTest {
         .until(() -> ProcessHandle.of(child).map(process -> !process.isAlive()).orElse(true));
   }
 
+  /** A daemon started from a subshell is orphaned at once: it is no descendant of the command. */
+  @Test
+  void commandPastTheTimeoutIsKilledWithTheChildrenItOrphaned() throws Exception {
+    Path pidFile = dir.resolve("orphan.pid");
+    ExecHandler handler = shell("(sleep 120 & echo $! > " + pidFile + "); sleep 120",
+        Duration.ofMillis(500));
+
+    assertThatThrownBy(() -> handler.handle(job("x", 1))).isInstanceOf(CommandFailedException.class);
+    long orphan = Long.parseLong(Files.readString(pidFile).trim());
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> ProcessHandle.of(orphan).map(process -> !process.isAlive()).orElse(true));
+  }
+
   /**
    * Ctrl-C in a terminal sends SIGINT to the whole foreground process group: the commands must not
    * be in the runner's, or they die at once and fail their jobs instead of finishing in the drain.
