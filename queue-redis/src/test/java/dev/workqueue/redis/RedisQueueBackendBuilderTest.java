@@ -44,18 +44,18 @@ class RedisQueueBackendBuilderTest {
   @Test
   void passwordInAnInvalidUrlIsNeverEchoed() {
     assertThatThrownBy(() -> RedisQueueBackend.builder().url("redis://app:s3cret@/0").build())
-        .hasMessageContaining("redis://app:***@/0")
+        .hasMessageContaining("redis://app:******@/0")
         .hasMessageNotContaining("s3cret");
   }
 
   @Test
   void passwordInTheQueryOfARefusedUrlIsNeverEchoed() {
     assertThatThrownBy(() -> RedisQueueBackend.builder().url("redis://cache:6379/0?password=s3cret").build())
-        .hasMessageContaining("redis://cache:6379/0?***")
+        .hasMessageContaining("redis://cache:6379/0?******")
         .hasMessageNotContaining("s3cret");
     assertThatThrownBy(() -> RedisRateLimiter.builder("redis://cache:6379?password=s3cret", "api",
             RateLimiterConfig.of(10)).build())
-        .hasMessageContaining("redis://cache:6379?***")
+        .hasMessageContaining("redis://cache:6379?******")
         .hasMessageNotContaining("s3cret");
   }
 

@@ -17,6 +17,8 @@ import redis.clients.jedis.DefaultJedisClientConfig;
  * @param database the database number, 0 when absent
  */
 public record RedisUrl(boolean tls, String host, int port, String username, String password, int database) {
+  /** What {@link #redact} writes in place of a password, query or fragment. */
+  public static final String REDACTED = "******";
   private static final int DEFAULT_PORT = 6379;
   private static final Pattern QUERY_OR_FRAGMENT = Pattern.compile("[?#]");
 
@@ -112,9 +114,13 @@ public record RedisUrl(boolean tls, String host, int port, String username, Stri
   }
 
   /**
-   * {@code url} with any password, and any query or fragment, replaced by {@code ***}, for
-   * messages: a URL is refused for its query, which may well carry a password
-   * ({@code ?password=...}).
+   * {@code url} with its password, and any query or fragment, replaced by {@value #REDACTED}, for
+   * messages: {@code redis://app:secret@host} becomes {@code redis://app:******@host}, a bare
+   * password ({@code redis://secret@host}) {@code redis://******@host}, and
+   * {@code redis://host/0?password=secret} {@code redis://host/0?******}, since a URL is refused for
+   * its query, which may well carry a password. Everything between {@code ://} and the last
+   * {@code @} counts as user information: a password given unencoded may hold {@code @} or
+   * {@code /}.
    */
   public static String redact(String url) {
     if (url == null) {
@@ -129,11 +135,11 @@ public record RedisUrl(boolean tls, String host, int port, String username, Stri
     if (at > scheme) {
       String userInfo = url.substring(scheme + 3, at);
       int colon = userInfo.indexOf(':');
-      String user = colon < 0 ? "" : userInfo.substring(0, colon);
-      redacted = url.substring(0, scheme + 3) + user + ":***" + url.substring(at);
+      String user = colon < 0 ? "" : userInfo.substring(0, colon + 1);
+      redacted = url.substring(0, scheme + 3) + user + REDACTED + url.substring(at);
     }
     Matcher query = QUERY_OR_FRAGMENT.matcher(redacted).region(scheme + 3, redacted.length());
-    return query.find() ? redacted.substring(0, query.start() + 1) + "***" : redacted;
+    return query.find() ? redacted.substring(0, query.start() + 1) + REDACTED : redacted;
   }
 
   /** Percent-decoding only: a {@code +} in a URL's user info is a plus sign, not a space. */

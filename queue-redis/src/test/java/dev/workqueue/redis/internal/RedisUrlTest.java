@@ -50,9 +50,13 @@ class RedisUrlTest {
 
   @Test
   void redactionHidesThePasswordOnly() {
-    assertThat(RedisUrl.redact("redis://app:secret@h:1/0")).isEqualTo("redis://app:***@h:1/0");
+    assertThat(RedisUrl.redact("redis://app:secret@h:1/0")).isEqualTo("redis://app:******@h:1/0");
+    assertThat(RedisUrl.redact("redis://secret@h:1")).isEqualTo("redis://******@h:1");
+    assertThat(RedisUrl.redact("redis://app:a/b@c@h:1")).isEqualTo("redis://app:******@h:1");
     assertThat(RedisUrl.redact("redis://h:1")).isEqualTo("redis://h:1");
-    assertThat(RedisUrl.redact("redis://h:1/?password=secret")).isEqualTo("redis://h:1/?***");
-    assertThat(RedisUrl.redact("redis://app:secret@h:1/0#pw=secret")).isEqualTo("redis://app:***@h:1/0#***");
+    assertThat(RedisUrl.redact("cache?x")).isEqualTo("cache?x");
+    assertThat(RedisUrl.redact("redis://h:1/?password=secret")).isEqualTo("redis://h:1/?******");
+    assertThat(RedisUrl.redact("redis://app:secret@h:1/0#pw=secret"))
+        .isEqualTo("redis://app:******@h:1/0#******");
   }
 }
