@@ -6,6 +6,7 @@ import dev.workqueue.Producer;
 import dev.workqueue.QueueException;
 import dev.workqueue.internal.NamedThreads;
 import dev.workqueue.internal.RateLimitedWarning;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
@@ -14,6 +15,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.FileVisitResult;
 import java.nio.file.FileVisitor;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
@@ -118,7 +120,7 @@ public final class DirectorySource implements AutoCloseable {
 
   /**
    * Why a source that scans once finished before its scan was complete, or null: a {@link
-   * BackendUnavailableException} or an {@link UncheckedIOException} for a directory it could not read.
+   * BackendUnavailableException} or an {@link UncheckedIOException} for what it could not read.
    */
   public RuntimeException failure() {
     return failure;
@@ -126,7 +128,8 @@ public final class DirectorySource implements AutoCloseable {
 
   /**
    * Enqueues every matching file not enqueued before in its current version. Files and
-   * directories that vanish while the scan walks the directory are skipped.
+   * directories that vanish while the scan walks the directory are skipped; a file whose name is
+   * not valid in the JVM's file name encoding counts as unreadable, since no payload can name it.
    *
    * @return how many jobs were enqueued (files whose idempotency key the backend still knew are
    *     not counted)
@@ -204,8 +207,16 @@ public final class DirectorySource implements AutoCloseable {
       public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
         boolean regular = attributes.isRegularFile()
             || attributes.isSymbolicLink() && Files.isRegularFile(file);
-        if (regular && matches(file)) {
+        if (!regular || !matches(file)) {
+          return FileVisitResult.CONTINUE;
+        }
+        // The payload is the path as text, which names another file, or none, when the name's
+        // bytes are not valid in the encoding the JVM decodes file names with.
+        if (nameIsText(file)) {
           files.add(file);
+        } else {
+          unreadable.add(new FileSystemException(file.toString(), null,
+              "its name is not valid in the file name encoding " + System.getProperty("sun.jnu.encoding")));
         }
         return FileVisitResult.CONTINUE;
       }
@@ -251,8 +262,19 @@ public final class DirectorySource implements AutoCloseable {
         : e instanceof AccessDeniedException ? "permission denied"
         : e instanceof NoSuchFileException ? "no such file or directory"
         : e.getClass().getSimpleName();
-    Path file = Path.of(failure.getFile());
-    return file.equals(directory) ? reason : directory.relativize(file) + ": " + reason;
+    // The file as text, not parsed back into a path, which fails for a name that is not valid text
+    String file = failure.getFile();
+    String top = directory.toString();
+    return file.equals(top) ? reason
+        : (file.startsWith(top + File.separator) ? file.substring(top.length() + 1) : file) + ": " + reason;
+  }
+
+  private static boolean nameIsText(Path file) {
+    try {
+      return file.getFileSystem().getPath(file.toString()).equals(file);
+    } catch (InvalidPathException e) {
+      return false; // the text holds a replacement character the encoding cannot write back
+    }
   }
 
   private static boolean hidden(Path entry) {

@@ -183,6 +183,22 @@ class DirectorySourceTest {
     return Files.createDirectories(leaf);
   }
 
+  /** The payload is the path as text: a name that is not valid text would make a job for no file. */
+  @Test
+  void aFileWhoseNameIsNotValidTextIsReportedInsteadOfEnqueued() throws Exception {
+    Files.writeString(dir.resolve("a.txt"), "a");
+    Process touch = new ProcessBuilder("/bin/sh", "-c", "printf x > \"$(printf 'bad\\377name.txt')\"")
+        .directory(dir.toFile()).inheritIO().start();
+    assertThat(touch.waitFor()).isZero();
+
+    assertThatThrownBy(source(List.of("**"), List.of())::scanOnce)
+        .isInstanceOf(UncheckedIOException.class)
+        .hasMessageStartingWith("cannot scan " + dir + ": bad")
+        .hasMessageEndingWith("name.txt: its name is not valid in the file name encoding "
+            + System.getProperty("sun.jnu.encoding"));
+    assertThat(waiting("default")).containsExactly("a.txt");
+  }
+
   @Test
   void filesAndDirectoriesThatVanishWhileTheScanWalksAreSkipped() throws Exception {
     Files.writeString(dir.resolve("a.txt"), "a");
