@@ -189,6 +189,14 @@ public final class DirectorySource implements AutoCloseable {
   private record Listing(List<Path> files, List<IOException> unreadable) {}
 
   private Listing list() {
+    Path start;
+    try {
+      // The walk would not enter a start that is a symbolic link, and the directory often is one
+      // (to a mounted volume, say): walk its target, and name what is found under the directory.
+      start = Files.isSymbolicLink(directory) ? directory.toRealPath() : directory;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot scan " + directory + ": " + describe(e), e);
+    }
     List<Path> files = new ArrayList<>();
     List<IOException> unreadable = new ArrayList<>();
     // Unlike Files.walk, which ends at the first entry it cannot read, the visitor goes on past
@@ -199,14 +207,15 @@ public final class DirectorySource implements AutoCloseable {
       public FileVisitResult preVisitDirectory(Path subdirectory, BasicFileAttributes attributes) {
         // rsync --delay-updates, for one, stages finished files in a hidden directory (.~tmp~)
         // and renames them into place afterwards; they are picked up under their final name.
-        return subdirectory.equals(directory) || !hidden(subdirectory) ? FileVisitResult.CONTINUE
+        return subdirectory.equals(start) || !hidden(subdirectory) ? FileVisitResult.CONTINUE
             : FileVisitResult.SKIP_SUBTREE;
       }
 
       @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+      public FileVisitResult visitFile(Path found, BasicFileAttributes attributes) {
         boolean regular = attributes.isRegularFile()
-            || attributes.isSymbolicLink() && Files.isRegularFile(file);
+            || attributes.isSymbolicLink() && Files.isRegularFile(found);
+        Path file = directory.resolve(start.relativize(found));
         if (!regular || !matches(file)) {
           return FileVisitResult.CONTINUE;
         }
@@ -232,7 +241,7 @@ public final class DirectorySource implements AutoCloseable {
       }
 
       private FileVisitResult skip(Path entry, IOException e) throws IOException {
-        if (entry.equals(directory)) {
+        if (entry.equals(start)) {
           throw e;
         }
         if (!(e instanceof NoSuchFileException)) {
@@ -242,7 +251,7 @@ public final class DirectorySource implements AutoCloseable {
       }
     };
     try {
-      Files.walkFileTree(directory, visitor);
+      Files.walkFileTree(start, visitor);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot scan " + directory + ": " + describe(e), e);
     }

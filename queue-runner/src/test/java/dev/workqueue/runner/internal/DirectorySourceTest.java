@@ -79,6 +79,20 @@ class DirectorySourceTest {
     assertThat(waiting("default")).containsExactly("c.txt");
   }
 
+  /** Deployments often point the producer at a link to a directory on a mounted volume. */
+  @Test
+  void aDirectoryThatIsASymbolicLinkIsScannedAndItsFilesNamedUnderTheLink() throws Exception {
+    Path target = Files.createDirectories(dir.resolve("volume/inbox"));
+    Files.writeString(target.resolve("a.txt"), "a");
+    Path link = Files.createSymbolicLink(dir.resolve("inbox"), target);
+    DirectorySource source = new DirectorySource(link, List.of("**"), List.of(), Map.of(), producer,
+        Duration.ZERO, () -> { });
+
+    assertThat(source.scanOnce()).isEqualTo(1);
+
+    assertThat(waiting("default")).containsExactly("inbox/a.txt");
+  }
+
   /** Files staged in a hidden directory, as rsync --delay-updates does, are not ready yet. */
   @Test
   void filesInHiddenDirectoriesAreSkipped() throws Exception {
