@@ -24,6 +24,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -140,7 +141,8 @@ public final class DirectorySource implements AutoCloseable {
    */
   public int scanOnce() {
     Listing listing = list();
-    enqueued.keySet().retainAll(listing.files());
+    // A set to look files up in: retainAll would search the list once per known file.
+    enqueued.keySet().retainAll(new HashSet<>(listing.files()));
     int count = 0;
     try {
       for (Path file : listing.files()) {
