@@ -145,8 +145,8 @@ public final class ConfigKeys {
       CircuitBreakerConfig.DEFAULT_MINIMUM_SAMPLES, integer(1, 1_000_000),
       "Outcomes needed in the window before the failure rate is judged.");
   public static final ConfigKey<Duration> WORKER_CIRCUIT_BREAKER_COOLDOWN = add(
-      "worker.circuit_breaker.cooldown", POSITIVE_DURATION,
-      CircuitBreakerConfig.DEFAULT_COOLDOWN, positiveDuration(),
+      "worker.circuit_breaker.cooldown", "a duration from 1ms to 365d, such as 30s",
+      CircuitBreakerConfig.DEFAULT_COOLDOWN, duration(d -> d.toMillis() >= 1),
       "How long the breaker stays open before a probe job.");
   public static final ConfigKey<List<String>> WORKER_EXEC_COMMAND = add("worker.exec.command",
       "a non-empty list of arguments, or a string run by /bin/sh -c", null, command(),
