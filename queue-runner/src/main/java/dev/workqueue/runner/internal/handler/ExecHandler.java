@@ -73,8 +73,22 @@ final class ExecHandler implements JobHandler {
     }
     int exitCode = process.exitValue();
     if (exitCode != 0) {
-      throw new CommandFailedException("command " + command.get(0) + " failed with exit code " + exitCode);
+      throw new CommandFailedException("command " + command.get(0) + " failed with exit code " + exitCode
+          + meaningOf(exitCode));
     }
+  }
+
+  /**
+   * What the shell convention says of {@code exitCode}. Started through setsid, a command that
+   * cannot run ends with these codes instead of failing to start, and the reason goes to stderr
+   * only: the dead letter still says what to fix.
+   */
+  private static String meaningOf(int exitCode) {
+    return switch (exitCode) {
+      case 126 -> " (found but not executable)";
+      case 127 -> " (command not found)";
+      default -> "";
+    };
   }
 
   /**

@@ -33,8 +33,9 @@ class ExecHandlerTest {
   @Test
   void commandGetsThePayloadOnStdinAndTheJobInItsEnvironment() throws Exception {
     Path out = dir.resolve("out.txt");
-    shell("{ cat; echo; echo \"$WORKQUEUE_JOB_ID $WORKQUEUE_QUEUE $WORKQUEUE_PRIORITY $WORKQUEUE_ATTEMPT\"; } > " + out,
-        Duration.ofSeconds(30)).handle(job("hello payload", 3));
+    String script = "{ cat; echo; "
+        + "echo \"$WORKQUEUE_JOB_ID $WORKQUEUE_QUEUE $WORKQUEUE_PRIORITY $WORKQUEUE_ATTEMPT\"; } > " + out;
+    shell(script, Duration.ofSeconds(30)).handle(job("hello payload", 3));
 
     assertThat(Files.readAllLines(out)).containsExactly("hello payload", "job-1 reports high 3");
   }
@@ -57,6 +58,18 @@ class ExecHandlerTest {
     assertThatThrownBy(() -> shell("exit 7", Duration.ofSeconds(30)).handle(job("x", 1)))
         .isInstanceOf(CommandFailedException.class)
         .hasMessage("command /bin/sh failed with exit code 7");
+  }
+
+  @Test
+  void aCommandThatCannotRunSaysWhyInTheFailure() throws Exception {
+    Path notExecutable = Files.writeString(dir.resolve("script.sh"), "echo hi\n");
+
+    assertThatThrownBy(() -> new ExecHandler(List.of(dir.resolve("missing").toString()),
+            Duration.ofSeconds(30)).handle(job("x", 1)))
+        .isInstanceOf(CommandFailedException.class).hasMessageEndingWith("(command not found)");
+    assertThatThrownBy(() -> new ExecHandler(List.of(notExecutable.toString()), Duration.ofSeconds(30))
+            .handle(job("x", 1)))
+        .isInstanceOf(CommandFailedException.class).hasMessageEndingWith("(found but not executable)");
   }
 
   @Test
@@ -115,6 +128,7 @@ class ExecHandlerTest {
 
     assertThat(Files.readAllLines(out)).filteredOn(line -> line.startsWith("WORKQUEUE_"))
         .extracting(line -> line.substring(0, line.indexOf('=')))
-        .containsExactlyInAnyOrder("WORKQUEUE_JOB_ID", "WORKQUEUE_QUEUE", "WORKQUEUE_PRIORITY", "WORKQUEUE_ATTEMPT");
+        .containsExactlyInAnyOrder(
+            "WORKQUEUE_JOB_ID", "WORKQUEUE_QUEUE", "WORKQUEUE_PRIORITY", "WORKQUEUE_ATTEMPT");
   }
 }
