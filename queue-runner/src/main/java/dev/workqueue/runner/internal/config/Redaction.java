@@ -1,5 +1,6 @@
 package dev.workqueue.runner.internal.config;
 
+import dev.workqueue.redis.internal.RedisUrl;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -11,16 +12,10 @@ public final class Redaction {
    * before the host, because a password given unencoded may itself hold {@code @} or {@code /};
    * it never runs into a second URL, so each URL of a list keeps its own host.
    */
-  private static final Pattern URL_CREDENTIALS = credentials("\\S");
-  /** The same within a value meant as one URL, where whitespace may be part of the password too. */
-  private static final Pattern VALUE_CREDENTIALS = credentials(".");
-  private static final Pattern QUERY_OR_FRAGMENT = Pattern.compile("[?#]");
+  private static final Pattern URL_CREDENTIALS =
+      Pattern.compile("(" + SCHEME + ")((?:(?!://)\\S)*)@");
 
   private Redaction() {}
-
-  private static Pattern credentials(String character) {
-    return Pattern.compile("(" + SCHEME + ")((?:(?!://)" + character + ")*)@", Pattern.DOTALL);
-  }
 
   /**
    * Replaces the password of every URL in {@code text} with {@value RunnerConfig#REDACTED}:
@@ -30,40 +25,10 @@ public final class Redaction {
    * user information, so {@code redis://app:a/b@c@host} becomes {@code redis://app:******@host}.
    */
   public static String redactUrl(String text) {
-    return redact(URL_CREDENTIALS, text);
-  }
-
-  /**
-   * Like {@link #redactUrl} for a configured value that should be one URL but may be malformed:
-   * everything between {@code ://} and the value's last {@code @}, whitespace included, counts as
-   * user information. A query or fragment is replaced too ({@code redis://cache/0?******}): a
-   * value is shown because it is invalid, and a Redis URL is invalid with one, which may well hold
-   * a password ({@code ?password=...}).
-   */
-  public static String redactUrlValue(String value) {
-    String redacted = redact(VALUE_CREDENTIALS, value);
-    int scheme = redacted == null ? -1 : redacted.indexOf("://");
-    if (scheme < 0) {
-      return redacted;
-    }
-    Matcher rest = QUERY_OR_FRAGMENT.matcher(redacted).region(scheme + 3, redacted.length());
-    return rest.find() ? redacted.substring(0, rest.start() + 1) + RunnerConfig.REDACTED : redacted;
-  }
-
-  /**
-   * {@code node} (meant as {@code host:port}) with everything up to its last {@code @} replaced by
-   * {@value RunnerConfig#REDACTED}: {@code app:secret@host:26379} becomes {@code ******@host:26379}.
-   */
-  public static String redactUserInfo(String node) {
-    int at = node.lastIndexOf('@');
-    return at < 0 ? node : RunnerConfig.REDACTED + node.substring(at);
-  }
-
-  private static String redact(Pattern credentials, String text) {
     if (text == null) {
       return null;
     }
-    Matcher matcher = credentials.matcher(text);
+    Matcher matcher = URL_CREDENTIALS.matcher(text);
     StringBuilder out = new StringBuilder();
     while (matcher.find()) {
       String userInfo = matcher.group(2);
@@ -74,5 +39,25 @@ public final class Redaction {
     }
     matcher.appendTail(out);
     return out.toString();
+  }
+
+  /**
+   * Like {@link #redactUrl} for a configured value that should be one URL but may be malformed,
+   * as the Redis backend redacts one ({@link RedisUrl#redact}): everything between {@code ://} and
+   * the value's last {@code @}, whitespace included, counts as user information, and a query or
+   * fragment is replaced too ({@code redis://cache/0?******}), since a Redis URL is invalid with
+   * one, which may well hold a password ({@code ?password=...}).
+   */
+  public static String redactUrlValue(String value) {
+    return RedisUrl.redact(value);
+  }
+
+  /**
+   * {@code node} (meant as {@code host:port}) with everything up to its last {@code @} replaced by
+   * {@value RunnerConfig#REDACTED}: {@code app:secret@host:26379} becomes {@code ******@host:26379}.
+   */
+  public static String redactUserInfo(String node) {
+    int at = node.lastIndexOf('@');
+    return at < 0 ? node : RunnerConfig.REDACTED + node.substring(at);
   }
 }

@@ -1,5 +1,6 @@
 package dev.workqueue.runner.internal.config;
 
+import dev.workqueue.redis.internal.RedisUrl;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +16,7 @@ import java.util.Set;
  */
 public final class RunnerConfig {
   /** Shown in place of a secret. */
-  public static final String REDACTED = "******";
+  public static final String REDACTED = RedisUrl.REDACTED;
 
   private final Map<ConfigKey<?>, Object> values;
   private final Set<ConfigKey<?>> explicit;
