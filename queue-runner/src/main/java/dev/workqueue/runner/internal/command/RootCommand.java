@@ -5,6 +5,7 @@ import dev.workqueue.InvalidConfigurationException;
 import dev.workqueue.QueueException;
 import dev.workqueue.runner.internal.config.Redaction;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -44,8 +45,9 @@ public final class RootCommand implements Runnable {
     } else if (failure instanceof BackendUnavailableException) {
       err.println("backend unavailable: " + Redaction.redactUrl(failure.getMessage()));
     } else if (failure instanceof QueueException || failure instanceof IllegalArgumentException
-        // I/O failures of the runner's own (the HTTP port taken, stdin unreadable) say what failed.
-        || failure instanceof IOException) {
+        // I/O failures of the runner's own (the HTTP port taken, stdin unreadable, a directory the
+        // producer cannot scan) say what failed.
+        || failure instanceof IOException || failure instanceof UncheckedIOException) {
       err.println("error: " + Redaction.redactUrl(failure.getMessage()));
     } else {
       err.println("error: " + Redaction.redactUrl(String.valueOf(failure)));
