@@ -75,7 +75,12 @@ public final class ConfigLoader {
 
   private record Setting(Object raw, String envName) {
     String where(ConfigKey<?> key) {
-      return envName == null ? key.path() : key.path() + " (set by " + envName + ")";
+      return where(key, "");
+    }
+
+    /** The path of {@code entry} (such as {@code .csv}) of the key's mapping, then where it was set. */
+    String where(ConfigKey<?> key, String entry) {
+      return envName == null ? key.path() + entry : key.path() + entry + " (set by " + envName + ")";
     }
   }
 
@@ -190,8 +195,8 @@ public final class ConfigLoader {
     if (byExtension != null) {
       byExtension.forEach((extension, priority) -> {
         if (!priorities.contains(priority)) {
-          problems.check(false, where(ConfigKeys.PRODUCER_SOURCE_PRIORITY_BY_EXTENSION, settings)
-              + "." + extension, "one of queue.priorities " + priorities, priority);
+          problems.check(false, where(ConfigKeys.PRODUCER_SOURCE_PRIORITY_BY_EXTENSION, "." + extension,
+              settings), "one of queue.priorities " + priorities, priority);
         }
       });
     }
@@ -200,13 +205,13 @@ public final class ConfigLoader {
     if (weights != null) {
       // Such a weight would be ignored: most likely a misspelt lane whose real weight is missing.
       weights.keySet().stream().filter(lane -> !priorities.contains(lane)).forEach(lane -> problems.add(
-          where(ConfigKeys.QUEUE_WEIGHTS, settings) + "." + lane + " is not a lane of queue.priorities "
+          where(ConfigKeys.QUEUE_WEIGHTS, "." + lane, settings) + " is not a lane of queue.priorities "
               + priorities));
     }
     if ("weighted".equals(values.get(ConfigKeys.QUEUE_PRIORITY_MODE)) && weights != null) {
       for (String priority : priorities) {
         if (!weights.containsKey(priority)) {
-          problems.check(false, where(ConfigKeys.QUEUE_WEIGHTS, settings) + "." + priority,
+          problems.check(false, where(ConfigKeys.QUEUE_WEIGHTS, "." + priority, settings),
               "a positive weight for every priority when queue.priority_mode is weighted", null);
         }
       }
@@ -287,8 +292,12 @@ public final class ConfigLoader {
   }
 
   private static String where(ConfigKey<?> key, Map<ConfigKey<?>, Setting> settings) {
+    return where(key, "", settings);
+  }
+
+  private static String where(ConfigKey<?> key, String entry, Map<ConfigKey<?>, Setting> settings) {
     Setting setting = settings.get(key);
-    return setting == null ? key.path() : setting.where(key);
+    return setting == null ? key.path() + entry : setting.where(key, entry);
   }
 
   private static Object shown(ConfigKey<?> key, Object raw) {

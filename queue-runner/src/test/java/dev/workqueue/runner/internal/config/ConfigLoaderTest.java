@@ -269,8 +269,12 @@ class ConfigLoaderTest {
     assertThat(problems(file, Map.of())).containsExactly(
         "queue.weights.hgh is not a lane of queue.priorities [high, default, low]");
     assertThat(problems(null, Map.of("WORKQUEUE_QUEUE_WEIGHTS", "hgh=5"))).containsExactly(
-        "queue.weights (set by WORKQUEUE_QUEUE_WEIGHTS).hgh is not a lane of queue.priorities "
+        "queue.weights.hgh (set by WORKQUEUE_QUEUE_WEIGHTS) is not a lane of queue.priorities "
             + "[high, default, low]");
+    assertThat(problems(null, Map.of("WORKQUEUE_PRODUCER_SOURCE_PRIORITY_BY_EXTENSION", "txt=urgent")))
+        .containsExactly("producer.source.priority_by_extension.txt (set by "
+            + "WORKQUEUE_PRODUCER_SOURCE_PRIORITY_BY_EXTENSION) must be one of queue.priorities "
+            + "[high, default, low], but was \"urgent\"");
   }
 
   @Test
