@@ -6,6 +6,7 @@ import dev.workqueue.metrics.micrometer.QueueLengthUpdater;
 import dev.workqueue.spi.QueueBackend;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -67,13 +68,29 @@ public final class ScheduledQueueLengthUpdater implements QueueLengthUpdater {
     }
   }
 
-  /** Reads every queue's waiting jobs; a failure is logged (at most every 30 seconds). */
+  /**
+   * Reads every queue's waiting jobs. A queue whose stats cannot be read (its Cluster shard is
+   * down, say) leaves the last value of its tag in place while every other tag is updated; a
+   * failure is logged at most every 30 seconds.
+   */
   private void update() {
     try {
       Map<String, Long> waitingByTag = new HashMap<>();
+      Set<String> unreadTags = new HashSet<>();
+      RuntimeException failure = null;
+      int unreadQueues = 0;
       for (String queue : backend.queues()) {
-        waitingByTag.merge(folder.tagFor(queue), backend.stats(queue).totalWaiting(), Long::sum);
+        String tag = folder.tagFor(queue);
+        try {
+          waitingByTag.merge(tag, backend.stats(queue).totalWaiting(), Long::sum);
+        } catch (RuntimeException e) {
+          unreadTags.add(tag);
+          unreadQueues++;
+          failure = e;
+        }
       }
+      // A folded tag's sum without one of its queues would be too low: it keeps its last value.
+      waitingByTag.keySet().removeAll(unreadTags);
       synchronized (gaugesLock) {
         // A read that outlived close() (a backend slower than its wait, or refresh() on another
         // thread) must not put readings back that close() took out: nothing would remove them.
@@ -83,11 +100,15 @@ public final class ScheduledQueueLengthUpdater implements QueueLengthUpdater {
         waitingByTag.forEach((tag, waiting) -> gauges.set(this, tag, waiting));
         // A queue the backend no longer reports has no waiting jobs; keep its series at 0.
         for (String tag : reportedTags) {
-          if (!waitingByTag.containsKey(tag)) {
+          if (!waitingByTag.containsKey(tag) && !unreadTags.contains(tag)) {
             gauges.set(this, tag, 0);
           }
         }
         reportedTags.addAll(waitingByTag.keySet());
+      }
+      if (failure != null) {
+        failureWarning.warn(log, "could not read the length of {} queues, whose queue_length keeps its last "
+            + "value: {}", unreadQueues, failure.toString());
       }
     } catch (RuntimeException e) {
       failureWarning.warn(log, "could not refresh queue lengths: {}", e.toString());

@@ -9,7 +9,9 @@ public interface QueueLengthUpdater extends AutoCloseable {
 
   /**
    * Reads the backend now and updates the gauges, on the calling thread. A backend failure is
-   * logged (at most every 30 seconds) and leaves the previous values in place.
+   * logged (at most every 30 seconds) and leaves the previous values in place: of every queue
+   * when the list of queues cannot be read, else of the tag values whose queues' stats could not
+   * be read, while the others are updated.
    *
    * @throws IllegalStateException if this updater is closed
    */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.CircuitBreakerState;
 import dev.workqueue.Consumer;
 import dev.workqueue.ConsumerState;
@@ -36,6 +37,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -288,6 +290,40 @@ class MicrometerQueueObserverTest {
 
     await().atMost(Duration.ofSeconds(10)).until(() -> queueLength(QUEUE) == 1);
     assertThat(calls.get()).isGreaterThan(1);
+  }
+
+  /**
+   * Each queue's keys live in one Cluster slot, so a shard that is down fails the stats of its
+   * queues only; that used to freeze queue_length of every queue, the healthy ones too.
+   */
+  @Test
+  void aQueueWhoseStatsFailKeepsItsLastLengthWhileTheOtherQueuesAreStillRefreshed() {
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry)
+        .queueLengthInterval(Duration.ofDays(1)).build();
+    Producer producer = track(Producer.builder(backend).defaultQueue(QUEUE).build());
+    producer.enqueueAll(List.of(NewJob.of("a"), NewJob.builder("b").queue("invoices").build()));
+    AtomicBoolean invoicesShardDown = new AtomicBoolean();
+    QueueBackend partlyDown = (QueueBackend) Proxy.newProxyInstance(QueueBackend.class.getClassLoader(),
+        new Class<?>[] {QueueBackend.class}, (proxy, method, args) -> {
+          if (method.getName().equals("stats") && args[0].equals("invoices") && invoicesShardDown.get()) {
+            throw new BackendUnavailableException("shard of invoices is down", null);
+          }
+          return method.invoke(backend, args);
+        });
+    QueueLengthUpdater updater = track(metrics.startQueueLengthUpdater(partlyDown));
+    updater.refresh();
+    assertThat(queueLength(QUEUE)).isEqualTo(1);
+    assertThat(queueLength("invoices")).isEqualTo(1);
+
+    invoicesShardDown.set(true);
+    producer.enqueueAll(List.of(NewJob.of("c"), NewJob.builder("d").queue("invoices").build()));
+    updater.refresh();
+
+    assertThat(queueLength(QUEUE)).isEqualTo(2);
+    assertThat(queueLength("invoices")).isEqualTo(1);
+    invoicesShardDown.set(false);
+    updater.refresh();
+    assertThat(queueLength("invoices")).isEqualTo(2);
   }
 
   @Test
