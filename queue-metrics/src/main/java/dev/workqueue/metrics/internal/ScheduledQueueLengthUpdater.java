@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,10 @@ public final class ScheduledQueueLengthUpdater implements QueueLengthUpdater {
       Executors.newSingleThreadScheduledExecutor(NamedThreads.single("metrics", "queue-length"));
   /** Held while readings are written or taken out, so that none is written after close(). */
   private final Object gaugesLock = new Object();
+  /** Numbers reads in the order they start, so that an older read never overwrites a newer one. */
+  private final AtomicLong readsStarted = new AtomicLong();
+  /** The number of the read whose readings were written last; guarded by {@link #gaugesLock}. */
+  private long lastReadWritten;
   private volatile boolean closed;
 
   private ScheduledQueueLengthUpdater(QueueBackend backend, QueueLengthGauges gauges, QueueTagFolder folder) {
@@ -75,6 +80,7 @@ public final class ScheduledQueueLengthUpdater implements QueueLengthUpdater {
    */
   private void update() {
     try {
+      long read = readsStarted.incrementAndGet();
       Map<String, Long> waitingByTag = new HashMap<>();
       Set<String> unreadTags = new HashSet<>();
       RuntimeException failure = null;
@@ -97,6 +103,12 @@ public final class ScheduledQueueLengthUpdater implements QueueLengthUpdater {
         if (closed) {
           return;
         }
+        // A scheduled read and refresh() calls may overlap: one that started earlier but finished
+        // later holds older figures.
+        if (read < lastReadWritten) {
+          return;
+        }
+        lastReadWritten = read;
         waitingByTag.forEach((tag, waiting) -> gauges.set(this, tag, waiting));
         // A queue the backend no longer reports has no waiting jobs; keep its series at 0.
         for (String tag : reportedTags) {

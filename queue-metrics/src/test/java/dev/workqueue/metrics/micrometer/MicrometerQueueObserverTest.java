@@ -271,6 +271,44 @@ class MicrometerQueueObserverTest {
     assertThat(queueLength(QUEUE)).isZero();
   }
 
+  /**
+   * Of two reads under way at once (a slow scheduled one and a refresh(), or two refresh() calls),
+   * the one started first but finished last used to write its older reading over the newer one.
+   */
+  @Test
+  void aReadThatFinishesAfterALaterOneDoesNotOverwriteTheNewerReading() throws Exception {
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry)
+        .queueLengthInterval(Duration.ofDays(1)).build();
+    Producer producer = track(Producer.builder(backend).defaultQueue(QUEUE).build());
+    producer.enqueue("a");
+    CountDownLatch slowReadTaken = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    // Holds up a read on the thread "slow-refresh" after it has read the backend.
+    QueueBackend slow = (QueueBackend) Proxy.newProxyInstance(QueueBackend.class.getClassLoader(),
+        new Class<?>[] {QueueBackend.class}, (proxy, method, args) -> {
+          Object result = method.invoke(backend, args);
+          if (method.getName().equals("stats") && Thread.currentThread().getName().equals("slow-refresh")) {
+            slowReadTaken.countDown();
+            release.await();
+          }
+          return result;
+        });
+    QueueLengthUpdater updater = track(metrics.startQueueLengthUpdater(slow));
+    await().atMost(Duration.ofSeconds(10)).until(() -> queueLength(QUEUE) == 1);
+    Thread slowRefresh = new Thread(updater::refresh, "slow-refresh");
+    slowRefresh.start();
+    assertThat(slowReadTaken.await(10, TimeUnit.SECONDS)).isTrue();
+
+    producer.enqueueAll(List.of(NewJob.of("b"), NewJob.of("c")));
+    updater.refresh();
+    assertThat(queueLength(QUEUE)).isEqualTo(3);
+    release.countDown();
+    slowRefresh.join(Duration.ofSeconds(10).toMillis());
+
+    assertThat(slowRefresh.isAlive()).isFalse();
+    assertThat(queueLength(QUEUE)).isEqualTo(3);
+  }
+
   /** An error thrown on the updater's thread used to cancel its schedule for good, silently. */
   @Test
   void theUpdaterKeepsRefreshingAfterTheBackendThrewAnError() {
