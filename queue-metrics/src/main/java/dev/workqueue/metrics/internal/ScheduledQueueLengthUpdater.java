@@ -36,6 +36,8 @@ public final class ScheduledQueueLengthUpdater implements QueueLengthUpdater {
   /** The number of the read whose readings were written last; guarded by {@link #gaugesLock}. */
   private long lastReadWritten;
   private volatile boolean closed;
+  /** Set as close() begins: the read it interrupts then fails, and that is no failure to report. */
+  private volatile boolean closing;
 
   private ScheduledQueueLengthUpdater(QueueBackend backend, QueueLengthGauges gauges, QueueTagFolder folder) {
     this.backend = backend;
@@ -69,7 +71,13 @@ public final class ScheduledQueueLengthUpdater implements QueueLengthUpdater {
     try {
       update();
     } catch (Throwable e) {
-      failureWarning.warn(log, "could not refresh queue lengths: {}", e.toString());
+      warnUnlessClosing("could not refresh queue lengths: {}", e.toString());
+    }
+  }
+
+  private void warnUnlessClosing(String format, Object... arguments) {
+    if (!closing) {
+      failureWarning.warn(log, format, arguments);
     }
   }
 
@@ -119,16 +127,17 @@ public final class ScheduledQueueLengthUpdater implements QueueLengthUpdater {
         reportedTags.addAll(waitingByTag.keySet());
       }
       if (failure != null) {
-        failureWarning.warn(log, "could not read the length of {} queues, whose queue_length keeps its last "
+        warnUnlessClosing("could not read the length of {} queues, whose queue_length keeps its last "
             + "value: {}", unreadQueues, failure.toString());
       }
     } catch (RuntimeException e) {
-      failureWarning.warn(log, "could not refresh queue lengths: {}", e.toString());
+      warnUnlessClosing("could not refresh queue lengths: {}", e.toString());
     }
   }
 
   @Override
   public void close() {
+    closing = true;
     scheduler.shutdownNow();
     try {
       // A refresh under way finishes first, so none reads the backend after close() returned.

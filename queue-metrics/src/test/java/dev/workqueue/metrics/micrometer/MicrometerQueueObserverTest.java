@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.CircuitBreakerState;
 import dev.workqueue.Consumer;
@@ -16,6 +18,7 @@ import dev.workqueue.Producer;
 import dev.workqueue.RetryPolicy;
 import dev.workqueue.event.JobFailedEvent;
 import dev.workqueue.event.JobSucceededEvent;
+import dev.workqueue.metrics.CapturedLog;
 import dev.workqueue.memory.InMemoryQueueBackend;
 import dev.workqueue.spi.QueueBackend;
 import io.micrometer.core.instrument.Meter;
@@ -362,6 +365,35 @@ class MicrometerQueueObserverTest {
     invoicesShardDown.set(false);
     updater.refresh();
     assertThat(queueLength("invoices")).isEqualTo(2);
+  }
+
+  @Test
+  void aReadThatCloseInterruptsIsNotReportedAsAFailure() throws InterruptedException {
+    ListAppender<ILoggingEvent> log = CapturedLog.of(
+        "dev.workqueue.metrics.internal.ScheduledQueueLengthUpdater");
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry)
+        .queueLengthInterval(Duration.ofMillis(10)).build();
+    track(Producer.builder(backend).defaultQueue(QUEUE).build()).enqueue("a");
+    CountDownLatch waiting = new CountDownLatch(1);
+    // Like a Redis backend waiting for a pooled connection: an interrupt ends the wait with a failure.
+    QueueBackend poolExhausted = (QueueBackend) Proxy.newProxyInstance(QueueBackend.class.getClassLoader(),
+        new Class<?>[] {QueueBackend.class}, (proxy, method, args) -> {
+          if (method.getName().equals("stats")) {
+            waiting.countDown();
+            try {
+              new CountDownLatch(1).await();
+            } catch (InterruptedException e) {
+              throw new BackendUnavailableException("interrupted while waiting for a connection", e);
+            }
+          }
+          return method.invoke(backend, args);
+        });
+    QueueLengthUpdater updater = metrics.startQueueLengthUpdater(poolExhausted);
+    assertThat(waiting.await(30, TimeUnit.SECONDS)).isTrue();
+
+    updater.close();
+
+    assertThat(log.list).isEmpty();
   }
 
   @Test

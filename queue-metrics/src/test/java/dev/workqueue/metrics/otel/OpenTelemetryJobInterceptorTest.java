@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.workqueue.AttemptAbandonedException;
@@ -19,6 +18,7 @@ import dev.workqueue.NewJob;
 import dev.workqueue.Producer;
 import dev.workqueue.RetryPolicy;
 import dev.workqueue.memory.InMemoryQueueBackend;
+import dev.workqueue.metrics.CapturedLog;
 import dev.workqueue.spi.JobInterceptor;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -429,19 +429,6 @@ class OpenTelemetryJobInterceptorTest {
   }
 
   private static ListAppender<ILoggingEvent> captureLog(String loggerName) {
-    Logger logger = (Logger) LoggerFactory.getLogger(loggerName);
-    logger.setLevel(Level.INFO);
-    logger.setAdditive(false);
-    ListAppender<ILoggingEvent> appender = new ListAppender<>() {
-      @Override
-      protected void append(ILoggingEvent event) {
-        // Logback reads the MDC lazily; capture it now, on the worker thread that logged.
-        event.prepareForDeferredProcessing();
-        super.append(event);
-      }
-    };
-    appender.start();
-    logger.addAppender(appender);
-    return appender;
+    return CapturedLog.of(loggerName);
   }
 }
