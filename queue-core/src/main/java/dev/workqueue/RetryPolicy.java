@@ -7,8 +7,8 @@ import java.time.Duration;
  * How failed attempts are retried: exponential backoff with jitter, then the dead-letter queue.
  * The delay before retry {@code n} (after the {@code n}-th failed attempt) is
  * {@code min(maxBackoff, initialBackoff × multiplier^(n-1))}, reduced by a random fraction of at
- * most {@code jitter}, and never below {@code initialBackoff}. The wait happens in the backend's
- * delayed set; no worker thread sleeps through it.
+ * most {@code jitter}: jobs that failed together (in an outage, say) retry spread out, from the
+ * first retry on. The wait happens in the backend's delayed set; no worker thread sleeps through it.
  *
  * @param maxAttempts deliveries allowed before a job is dead-lettered, for jobs that do not set
  *     their own
@@ -88,10 +88,9 @@ public record RetryPolicy(
     if (!(random >= 0.0 && random <= 1.0)) {
       throw new IllegalArgumentException("random must be between 0.0 and 1.0, but was " + random);
     }
-    double ceiling = ceilingNanos(attempt);
-    double jittered = ceiling * (1.0 - jitter * random);
-    long nanos = (long) Math.max(initialBackoff.toNanos(), jittered);
-    return Duration.ofNanos(nanos);
+    // No floor at initialBackoff: it took the jitter off the first retry, so every job that failed
+    // at once came back at once.
+    return Duration.ofNanos((long) (ceilingNanos(attempt) * (1.0 - jitter * random)));
   }
 
   /** The delay before jitter: the upper bound of {@link #backoff} for this attempt. */

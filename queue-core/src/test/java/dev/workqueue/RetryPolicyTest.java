@@ -17,14 +17,15 @@ class RetryPolicyTest {
   }
 
   @Test
-  void backoffAlwaysStaysWithinInitialAndMaxBackoff() {
+  void backoffStaysBetweenTheJitteredInitialBackoffAndMaxBackoff() {
     qt().forAll(integers().between(1, 5_000), integers().between(0, 600_000),
             doubles().between(1.0, 10.0), doubles().between(0.0, 1.0))
         .checkAssert((base, extra, multiplier, jitter) -> {
           RetryPolicy policy = policy(base, base + extra, multiplier, jitter);
           qt().withExamples(50).forAll(integers().between(1, 200), doubles().between(0.0, 0.999999))
-              .checkAssert((attempt, random) -> assertThat(policy.backoff(attempt, random))
-                  .isBetween(policy.initialBackoff(), policy.maxBackoff()));
+              .checkAssert((attempt, random) -> assertThat(policy.backoff(attempt, random)).isBetween(
+                  Duration.ofNanos((long) (policy.initialBackoff().toNanos() * (1 - jitter)) - 1),
+                  policy.maxBackoff()));
         });
   }
 
@@ -47,9 +48,17 @@ class RetryPolicyTest {
           long ceiling = policy.backoffCeiling(attempt).toNanos();
           long delay = policy.backoff(attempt, random).toNanos();
           assertThat(delay).isLessThanOrEqualTo(ceiling);
-          assertThat(delay).isGreaterThanOrEqualTo(
-              Math.min(ceiling, Math.max(policy.initialBackoff().toNanos(), (long) (ceiling * (1 - jitter)) - 1)));
+          assertThat(delay).isGreaterThanOrEqualTo((long) (ceiling * (1 - jitter)) - 1);
         });
+  }
+
+  @Test
+  void theFirstRetryIsJitteredTooSoJobsThatFailedTogetherDoNotAllReturnTogether() {
+    RetryPolicy policy = policy(1_000, 60_000, 2.0, 0.2);
+
+    assertThat(policy.backoff(1, 0.0)).isEqualTo(Duration.ofMillis(1_000));
+    assertThat(policy.backoff(1, 0.5)).isEqualTo(Duration.ofMillis(900));
+    assertThat(policy.backoff(1, 1.0)).isEqualTo(Duration.ofMillis(800));
   }
 
   @Test
@@ -107,7 +116,7 @@ class RetryPolicyTest {
             "maxBackoff must be a positive duration of at most 365 days, but was " + tooLong));
     RetryPolicy longest = RetryPolicy.builder().initialBackoff(Duration.ofDays(365))
         .maxBackoff(Duration.ofDays(365)).build();
-    assertThat(longest.backoff(Integer.MAX_VALUE, 0.5)).isEqualTo(Duration.ofDays(365));
+    assertThat(longest.backoff(Integer.MAX_VALUE, 0.0)).isEqualTo(Duration.ofDays(365));
   }
 
   @Test
