@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -538,6 +539,87 @@ class ConsumerTest {
       assertThat(ran).containsExactly("slow", "fails");
       assertThat(backend.stats(Producer.DEFAULT_QUEUE).totalWaiting()).isEqualTo(3);
     }
+  }
+
+  /**
+   * A handler that outlives its lease keeps its job: the running consumer's heartbeats extend the
+   * lease, so another consumer's reaper never hands the job out a second time.
+   */
+  @Test
+  void aJobRunningPastItsLeaseIsKeptByHeartbeatsAndRunsOnce() throws InterruptedException {
+    AtomicInteger runs = new AtomicInteger();
+    CountDownLatch succeeded = new CountDownLatch(1);
+    JobHandler slowOnce = job -> {
+      runs.incrementAndGet();
+      Thread.sleep(3_000); // the job's own work: three lease durations
+    };
+    QueueObserver success = new QueueObserver() {
+      @Override
+      public void onSucceeded(JobSucceededEvent event) {
+        succeeded.countDown();
+      }
+    };
+    try (Consumer slow = consumer(slowOnce).name("slow").leaseDuration(Duration.ofSeconds(1))
+            .heartbeatInterval(Duration.ofMillis(100)).observer(success).build();
+        Consumer reaper = consumer(slowOnce).name("reaper").recoveryInterval(Duration.ofMillis(20))
+            .observer(success).build()) {
+      slow.start();
+      producer.enqueue("long");
+      await().atMost(PATIENCE).until(() -> runs.get() == 1);
+      reaper.start();
+
+      assertThat(succeeded.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+      assertThat(runs).hasValue(1);
+    }
+  }
+
+  /** The retry waits out its backoff on the backend's clock: it is not run again before. */
+  @Test
+  void aFailedAttemptIsRetriedAfterItsBackoffOnTheBackendsClock() throws InterruptedException {
+    MutableClock time = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    List<Integer> attempts = new CopyOnWriteArrayList<>();
+    try (InMemoryQueueBackend timed = InMemoryQueueBackend.builder().clock(time).build();
+        Consumer consumer = Consumer.builder(timed, job -> {
+              attempts.add(job.attempt());
+              if (job.attempt() == 1) {
+                throw new IllegalStateException("first attempt fails");
+              }
+            })
+            .fetchWait(Duration.ofMillis(100))
+            .retryPolicy(RetryPolicy.builder().initialBackoff(Duration.ofHours(1))
+                .maxBackoff(Duration.ofHours(1)).jitter(0).build())
+            .build()) {
+      Producer.builder(timed).build().enqueue("once more");
+      consumer.start();
+      await().atMost(PATIENCE).until(() -> timed.peekDelayed(Producer.DEFAULT_QUEUE, 10).size() == 1);
+
+      assertThat(timed.peekDelayed(Producer.DEFAULT_QUEUE, 10).get(0).runAt())
+          .isEqualTo(time.instant().plus(Duration.ofHours(1)));
+      assertThat(attempts).containsExactly(1);
+
+      time.advance(Duration.ofHours(1));
+      await().atMost(PATIENCE).until(() -> attempts.size() == 2);
+      assertThat(attempts).containsExactly(1, 2);
+    }
+  }
+
+  /** Weighted mode serves a lower lane while a higher one still has jobs waiting; strict would not. */
+  @Test
+  void weightedModeServesTheLowLaneWhileTheHighLaneIsStillFull() {
+    List<String> ran = new CopyOnWriteArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      producer.enqueueAll(List.of(NewJob.builder("high").priority("high").build(),
+          NewJob.builder("low").priority("low").build()));
+    }
+    try (Consumer consumer = consumer(job -> ran.add(job.payloadAsString())).priorities("high", "low")
+        .priorityMode(PriorityMode.weighted(Map.of("high", 3, "low", 1)))
+        .concurrency(1).prefetch(0).fetchBatchSize(1).build()) {
+      consumer.start();
+      await().atMost(PATIENCE).until(() -> ran.size() >= 100);
+    }
+
+    // A low job has a one-in-four chance per fetch: none in 100 fetches would happen once in 1e12.
+    assertThat(ran.subList(0, 100)).contains("low", "high");
   }
 
   @Test
