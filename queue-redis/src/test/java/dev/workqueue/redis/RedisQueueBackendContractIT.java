@@ -12,10 +12,16 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
 
-/** The backend contract suite against a real Redis, each test in its own key namespace. */
+/**
+ * The backend contract suite against a real Redis, each test in its own key namespace: its own
+ * {@code redis-server}, or the shared server at {@code REDIS_URL} (as CI's Redis service).
+ */
 class RedisQueueBackendContractIT extends QueueBackendContract {
   private static RedisTarget redis;
   private static RedisClient raw;
@@ -30,6 +36,20 @@ class RedisQueueBackendContractIT extends QueueBackendContract {
   static void stopRedis() throws Exception {
     raw.close();
     redis.close();
+  }
+
+  /** A shared server (REDIS_URL) keeps nothing of the test: its namespace's keys are removed. */
+  @AfterEach
+  void removeTheNamespace() {
+    ScanParams ownKeys = new ScanParams().match(namespaceOf(backend) + ":*").count(1_000);
+    String cursor = ScanParams.SCAN_POINTER_START;
+    do {
+      ScanResult<String> page = raw.scan(cursor, ownKeys);
+      if (!page.getResult().isEmpty()) {
+        raw.unlink(page.getResult().toArray(String[]::new));
+      }
+      cursor = page.getCursor();
+    } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
   }
 
   @Override
