@@ -1,7 +1,6 @@
 package dev.workqueue.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.workqueue.Job;
 import dev.workqueue.JobError;
@@ -12,6 +11,7 @@ import dev.workqueue.spi.LeasedJob;
 import dev.workqueue.spi.QueueBackend;
 import dev.workqueue.spi.Settlement;
 import dev.workqueue.testkit.QueueBackendContract;
+import dev.workqueue.testkit.redis.RedisCluster;
 import dev.workqueue.testkit.redis.RedisServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -35,15 +35,14 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * lives in the queue's one slot.
  */
 class RedisClusterContractIT extends QueueBackendContract {
-  private static RedisServer redis;
+  private static RedisCluster redis;
   private static RedisClusterClient cluster;
 
   @BeforeAll
   static void startCluster() throws Exception {
-    redis = RedisServer.builder().options("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf").start();
-    redis.command("CLUSTER", "ADDSLOTSRANGE", "0", "16383");
-    await().atMost(Duration.ofSeconds(20)).until(() -> redis.command("CLUSTER", "INFO").contains("cluster_state:ok"));
-    cluster = RedisClusterClient.create(new HostAndPort(redis.host(), redis.port()));
+    redis = RedisCluster.start(1);
+    RedisServer node = redis.nodes().get(0);
+    cluster = RedisClusterClient.create(new HostAndPort(node.host(), node.port()));
   }
 
   @AfterAll
