@@ -78,12 +78,12 @@ public final class Components implements AutoCloseable {
   private UnifiedJedis redisClient;
   private boolean closed;
 
-  private Components(RunnerConfig config, boolean instrumented) {
+  private Components(RunnerConfig config, boolean instrumented, PrometheusRegistry prometheus) {
     this.config = config;
     boolean metricsEnabled = instrumented && config.get(ConfigKeys.METRICS_ENABLED);
     // Spares the observer two reads of the operating system's clock per job (docs/observability.md).
     this.metricsClock = metricsEnabled ? CachedWallClock.start() : null;
-    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, new PrometheusRegistry(),
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, prometheus,
         metricsEnabled ? metricsClock : Clock.SYSTEM);
     try {
       if (metricsEnabled) {
@@ -108,12 +108,17 @@ public final class Components implements AutoCloseable {
 
   /** Builds the backend and metrics that {@code config} describes; connects to nothing yet. */
   public static Components create(RunnerConfig config) {
-    return new Components(config, true);
+    return create(config, new PrometheusRegistry());
+  }
+
+  /** As {@link #create(RunnerConfig)}, exposing the meters through {@code prometheus}. */
+  static Components create(RunnerConfig config, PrometheusRegistry prometheus) {
+    return new Components(config, true, prometheus);
   }
 
   /** The backend without metrics or tracing, for one-shot commands (admin, enqueue). */
   public static Components uninstrumented(RunnerConfig config) {
-    return new Components(config, false);
+    return new Components(config, false, new PrometheusRegistry());
   }
 
   private QueueBackend createBackend() {

@@ -16,6 +16,7 @@ import dev.workqueue.runner.internal.handler.Handlers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,11 +42,11 @@ public final class RunnerProcess implements AutoCloseable {
   private DemoFiles demoFiles;
   private DirectorySource source;
 
-  private RunnerProcess(RunnerConfig config, boolean worker, boolean producing) {
+  private RunnerProcess(RunnerConfig config, boolean worker, boolean producing, Components components) {
     this.config = config;
     this.worker = worker;
     this.producing = producing;
-    this.components = Components.create(config);
+    this.components = components;
   }
 
   /**
@@ -57,6 +58,12 @@ public final class RunnerProcess implements AutoCloseable {
    */
   public static RunnerProcess start(RunnerConfig config, boolean worker, boolean producing,
       Runnable onSourceFinished) throws IOException {
+    return start(config, worker, producing, onSourceFinished, () -> Components.create(config));
+  }
+
+  /** As {@link #start(RunnerConfig, boolean, boolean, Runnable)}, with the components given. */
+  static RunnerProcess start(RunnerConfig config, boolean worker, boolean producing,
+      Runnable onSourceFinished, Supplier<Components> components) throws IOException {
     Path directory = config.get(ConfigKeys.PRODUCER_SOURCE_DIR);
     if (producing && directory != null) {
       new Problems("configuration")
@@ -64,7 +71,7 @@ public final class RunnerProcess implements AutoCloseable {
               directory.toString())
           .throwIfAny();
     }
-    RunnerProcess process = new RunnerProcess(config, worker, producing);
+    RunnerProcess process = new RunnerProcess(config, worker, producing, components.get());
     try {
       process.startRoles(onSourceFinished);
     } catch (IOException | RuntimeException e) {

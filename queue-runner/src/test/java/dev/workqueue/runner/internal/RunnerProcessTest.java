@@ -6,9 +6,13 @@ import static org.awaitility.Awaitility.await;
 
 import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.InvalidConfigurationException;
+import dev.workqueue.Job;
+import dev.workqueue.JobHandler;
 import dev.workqueue.runner.internal.config.ConfigLoader;
 import dev.workqueue.runner.internal.config.RunnerConfig;
 import dev.workqueue.testkit.redis.RedisServer;
+import io.prometheus.metrics.model.registry.Collector;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,8 +20,15 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,5 +95,102 @@ class RunnerProcessTest {
     assertThatThrownBy(() -> RunnerProcess.start(config, false, true, () -> { }))
         .isInstanceOf(InvalidConfigurationException.class)
         .hasMessageContaining("producer.source.dir must be an existing directory");
+  }
+
+  @Test
+  void aHandlerClassNamedByWorkerHandlerRunsTheJobsAndIsClosedOnShutdownAfterThem() throws Exception {
+    Path file = Files.writeString(dir.resolve("a.txt"), "a");
+    HoldingHandler.CREATED.clear();
+    RunnerConfig config = ConfigLoader.load(null, Map.of("WORKQUEUE_HTTP_ENABLED", "false",
+        "WORKQUEUE_WORKER_HANDLER", HoldingHandler.class.getName(),
+        "WORKQUEUE_PRODUCER_SOURCE_DIR", dir.toString()));
+    HoldingHandler handler;
+    try (RunnerProcess process = RunnerProcess.start(config, true, true, () -> { })) {
+      handler = HoldingHandler.CREATED.remove();
+      handler.release.countDown();
+      await().atMost(Duration.ofSeconds(30)).until(() -> handler.finished.contains(file.toString()));
+      assertThat(handler.closes).hasValue(0);
+    }
+
+    assertThat(HoldingHandler.CREATED).as("one handler per process").isEmpty();
+    assertThat(handler.closes).hasValue(1);
+    assertThat(handler.finishedWhenClosed).isEqualTo(List.of(file.toString()));
+  }
+
+  /** The drain waits for the held job, and /readyz must say why the process is no longer ready. */
+  @Test
+  void readinessSaysShuttingDownOnceShutdownBegins() throws Exception {
+    Path file = Files.writeString(dir.resolve("a.txt"), "a");
+    HoldingHandler.CREATED.clear();
+    RunnerConfig config = ConfigLoader.load(null, Map.of("WORKQUEUE_HTTP_PORT", "0",
+        "WORKQUEUE_METRICS_JVM", "false", "WORKQUEUE_WORKER_DRAIN_TIMEOUT", "5m",
+        "WORKQUEUE_WORKER_HANDLER", HoldingHandler.class.getName(),
+        "WORKQUEUE_PRODUCER_SOURCE_DIR", dir.toString()));
+    try (RunnerProcess process = RunnerProcess.start(config, true, true, () -> { })) {
+      HoldingHandler handler = HoldingHandler.CREATED.remove();
+      int port = process.httpPort();
+      assertThat(handler.started.poll(30, TimeUnit.SECONDS)).isEqualTo(file.toString());
+      assertThat(get(port, "/readyz")).isEqualTo("200 ready\n");
+
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(process::close);
+      try {
+        await().atMost(Duration.ofSeconds(30)).until(() -> get(port, "/readyz"),
+            "503 shutting down\n"::equals);
+      } finally {
+        handler.release.countDown();
+      }
+      closing.get(30, TimeUnit.SECONDS);
+      assertThat(handler.finishedWhenClosed).isEqualTo(List.of(file.toString()));
+    }
+  }
+
+  @Test
+  void readinessSaysSoWhenTheMetricsScrapeFails() throws Exception {
+    RunnerConfig config = ConfigLoader.load(null, Map.of("WORKQUEUE_HTTP_PORT", "0",
+        "WORKQUEUE_METRICS_JVM", "false"));
+    PrometheusRegistry prometheus = new PrometheusRegistry();
+    try (RunnerProcess process = RunnerProcess.start(config, true, false, () -> { },
+        () -> Components.create(config, prometheus))) {
+      int port = process.httpPort();
+      assertThat(get(port, "/readyz")).isEqualTo("200 ready\n");
+
+      Collector broken = () -> {
+        throw new IllegalStateException("collector broke");
+      };
+      prometheus.register(broken);
+
+      String notReady = get(port, "/readyz");
+      assertThat(notReady).startsWith("503 metrics endpoint failing: ").contains("collector broke")
+          .endsWith("\n");
+      assertThat(notReady.strip()).doesNotContain("\n");
+    }
+  }
+
+  /** Named by its class in worker.handler: records each job and holds it until released. */
+  public static final class HoldingHandler implements JobHandler, AutoCloseable {
+    static final BlockingQueue<HoldingHandler> CREATED = new LinkedBlockingQueue<>();
+
+    final BlockingQueue<String> started = new LinkedBlockingQueue<>();
+    final List<String> finished = new CopyOnWriteArrayList<>();
+    final CountDownLatch release = new CountDownLatch(1);
+    final AtomicInteger closes = new AtomicInteger();
+    volatile List<String> finishedWhenClosed;
+
+    public HoldingHandler() {
+      CREATED.add(this);
+    }
+
+    @Override
+    public void handle(Job job) throws InterruptedException {
+      started.add(job.payloadAsString());
+      release.await();
+      finished.add(job.payloadAsString());
+    }
+
+    @Override
+    public void close() {
+      finishedWhenClosed = List.copyOf(finished);
+      closes.incrementAndGet();
+    }
   }
 }
