@@ -54,7 +54,8 @@ public final class RunnerProcess implements AutoCloseable {
    *
    * @param onSourceFinished called when a producer that scans once has finished its scan
    * @throws IOException if the HTTP port cannot be bound or the demo directory cannot be made
-   * @throws InvalidConfigurationException if the producer's directory does not exist
+   * @throws InvalidConfigurationException if the producer's directory does not exist, or the
+   *     handler class that {@code worker.handler} names cannot be created
    */
   public static RunnerProcess start(RunnerConfig config, boolean worker, boolean producing,
       Runnable onSourceFinished) throws IOException {

@@ -166,6 +166,31 @@ class RunnerProcessTest {
     }
   }
 
+  @Test
+  void aHandlerClassWhoseConstructorThrowsIsAConfigurationErrorNamingTheClassAndTheReason() {
+    RunnerConfig config = ConfigLoader.load(null, Map.of("WORKQUEUE_HTTP_ENABLED", "false",
+        "WORKQUEUE_WORKER_HANDLER", FailingHandler.class.getName()));
+
+    assertThatThrownBy(() -> RunnerProcess.start(config, true, false, () -> { }))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .extracting(e -> ((InvalidConfigurationException) e).problems()).asList()
+        .containsExactly("worker.handler class " + FailingHandler.class.getName()
+            + " could not be created: java.lang.IllegalStateException: no licence key");
+  }
+
+  /** Loading the configuration does not initialize the class; creating the handler does. */
+  @Test
+  void aHandlerClassWhoseStaticInitializerThrowsIsAConfigurationError() {
+    RunnerConfig config = ConfigLoader.load(null, Map.of("WORKQUEUE_HTTP_PORT", "0",
+        "WORKQUEUE_WORKER_HANDLER", UninitializableHandler.class.getName()));
+
+    assertThatThrownBy(() -> RunnerProcess.start(config, true, false, () -> { }))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .extracting(e -> ((InvalidConfigurationException) e).problems()).asList()
+        .containsExactly("worker.handler class " + UninitializableHandler.class.getName()
+            + " could not be created: java.lang.IllegalStateException: no settings file");
+  }
+
   /** Named by its class in worker.handler: records each job and holds it until released. */
   public static final class HoldingHandler implements JobHandler, AutoCloseable {
     static final BlockingQueue<HoldingHandler> CREATED = new LinkedBlockingQueue<>();
@@ -191,6 +216,30 @@ class RunnerProcessTest {
     public void close() {
       finishedWhenClosed = List.copyOf(finished);
       closes.incrementAndGet();
+    }
+  }
+
+  /** Named by its class in worker.handler: its constructor fails, as one missing its settings would. */
+  public static final class FailingHandler implements JobHandler {
+    public FailingHandler() {
+      throw new IllegalStateException("no licence key");
+    }
+
+    @Override
+    public void handle(Job job) {}
+  }
+
+  /** Named by its class in worker.handler: its static initializer fails. */
+  public static final class UninitializableHandler implements JobHandler {
+    private static final String SETTINGS = readSettings();
+
+    private static String readSettings() {
+      throw new IllegalStateException("no settings file");
+    }
+
+    @Override
+    public void handle(Job job) {
+      job.payloadAsString().concat(SETTINGS);
     }
   }
 }

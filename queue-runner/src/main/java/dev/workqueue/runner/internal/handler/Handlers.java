@@ -1,9 +1,11 @@
 package dev.workqueue.runner.internal.handler;
 
+import dev.workqueue.InvalidConfigurationException;
 import dev.workqueue.JobHandler;
 import dev.workqueue.runner.internal.config.ConfigKeys;
 import dev.workqueue.runner.internal.config.RunnerConfig;
 import java.lang.reflect.InvocationTargetException;
+import java.util.List;
 
 /** Builds the handler that {@code worker.handler} names. */
 public final class Handlers {
@@ -13,7 +15,8 @@ public final class Handlers {
    * The configured handler: {@code log}, {@code exec}, {@code files}, or a new instance of the
    * named class (validated when the configuration was loaded).
    *
-   * @throws IllegalStateException if the handler class cannot be instantiated
+   * @throws InvalidConfigurationException if the handler class cannot be created: it cannot be
+   *     loaded or initialized, its constructor is not accessible, or its constructor throws
    */
   public static JobHandler create(RunnerConfig config) {
     String handler = config.get(ConfigKeys.WORKER_HANDLER);
@@ -30,10 +33,18 @@ public final class Handlers {
     try {
       Class<?> type = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
       return (JobHandler) type.getConstructor().newInstance();
-    } catch (ReflectiveOperationException e) {
-      Throwable cause = e instanceof InvocationTargetException target ? target.getCause() : e;
-      throw new IllegalStateException("worker.handler class " + className + " could not be created: "
-          + cause, cause);
+    } catch (ReflectiveOperationException | LinkageError e) {
+      // The operator named the class, so its failure is reported as configuration (exit status 2,
+      // one line) rather than escaping as an error with a stack trace; a failing static
+      // initializer or a missing dependency of the class is a LinkageError.
+      Throwable cause = e instanceof InvocationTargetException target ? target.getCause()
+          : e instanceof ExceptionInInitializerError initializer && initializer.getCause() != null
+              ? initializer.getCause() : e;
+      InvalidConfigurationException invalid = new InvalidConfigurationException("configuration",
+          List.of(ConfigKeys.WORKER_HANDLER.path() + " class " + className + " could not be created: "
+              + cause));
+      invalid.initCause(cause);
+      throw invalid;
     }
   }
 }

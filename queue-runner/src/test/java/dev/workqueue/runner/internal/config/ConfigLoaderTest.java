@@ -389,6 +389,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void handlerClassWithoutAPublicNoArgumentConstructorIsRejectedWhenLoaded() {
+    for (Class<?> type : List.of(ConfiguredHandler.class, HiddenConstructorHandler.class)) {
+      assertThat(problems(null, Map.of("WORKQUEUE_WORKER_HANDLER", type.getName())))
+          .as(type.getSimpleName()).singleElement().asString()
+          .startsWith("worker.handler (set by WORKQUEUE_WORKER_HANDLER) must be one of log, exec, files, or "
+              + "the name of a public class implementing dev.workqueue.JobHandler with a public "
+              + "no-argument constructor, but was \"" + type.getName() + "\"");
+    }
+  }
+
+  @Test
   void sectionGivenAsAScalarAndUnreadableYamlAreReported() throws Exception {
     assertThat(problems(yaml("worker: 5\n"), Map.of())).singleElement().asString()
         .startsWith("worker must be a section with keys [circuit_breaker, concurrency");
@@ -424,6 +435,22 @@ class ConfigLoaderTest {
 
   /** A handler class for the class-name test. */
   public static final class CountingHandler implements dev.workqueue.JobHandler {
+    @Override
+    public void handle(dev.workqueue.Job job) {}
+  }
+
+  /** A handler the runner cannot create: its only constructor takes an argument. */
+  public static final class ConfiguredHandler implements dev.workqueue.JobHandler {
+    public ConfiguredHandler(String setting) {}
+
+    @Override
+    public void handle(dev.workqueue.Job job) {}
+  }
+
+  /** A handler the runner cannot create: its no-argument constructor is not public. */
+  public static final class HiddenConstructorHandler implements dev.workqueue.JobHandler {
+    HiddenConstructorHandler() {}
+
     @Override
     public void handle(dev.workqueue.Job job) {}
   }
