@@ -64,7 +64,7 @@ class ConfigValidationIT {
   @Test
   void missingProducerDirectoryFoundAtStartExitsTwo() throws Exception {
     RunnerJar.Child runner = RunnerJar.run(dir, Map.of("WORKQUEUE_PRODUCER_SOURCE_DIR",
-        dir.resolve("missing").toString(), "WORKQUEUE_HTTP_ENABLED", "false"), "", "producer");
+        dir.resolve("missing").toString(), "WORKQUEUE_HTTP_ENABLED", "false"), "", "all");
 
     assertThat(runner.exitCode()).as(runner.stderr()).isEqualTo(2);
     assertThat(runner.stderr()).contains("invalid configuration (1 problem)",

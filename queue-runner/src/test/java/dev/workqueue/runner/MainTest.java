@@ -34,6 +34,15 @@ class MainTest {
   }
 
   @Test
+  void workerOrProducerAloneWithoutARedisExitsWithTwoInsteadOfUsingAPrivateInMemoryBackend(@TempDir Path dir)
+      throws Exception {
+    Path config = Files.writeString(dir.resolve("c.yaml"), "http:\n  enabled: false\n");
+
+    assertThat(Main.run("worker", "--config", config.toString())).isEqualTo(2);
+    assertThat(Main.run("producer", "--config", config.toString())).isEqualTo(2);
+  }
+
+  @Test
   void badOptionValuesExitWithTwoBeforeConnecting(@TempDir Path dir) throws Exception {
     Path config = Files.writeString(dir.resolve("c.yaml"), "redis:\n  url: redis://127.0.0.1:1\n");
 

@@ -30,7 +30,7 @@ class ReadinessIT {
     int httpPort = RedisServer.freePort();
     Map<String, String> env = Map.of("WORKQUEUE_HTTP_PORT", Integer.toString(httpPort),
         "WORKQUEUE_WORKER_HANDLER", "log");
-    try (RunnerJar.Child worker = RunnerJar.start(dir, env, "worker")) {
+    try (RunnerJar.Child worker = RunnerJar.start(dir, env, "all")) {
       worker.awaitHealthy(httpPort);
       List<Socket> stalled = new ArrayList<>();
       try {
@@ -57,7 +57,7 @@ class ReadinessIT {
   void aTakenHttpPortIsReportedWithItsKeysAndExitsOne() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       RunnerJar.Child worker = RunnerJar.run(dir, Map.of("WORKQUEUE_HTTP_PORT",
-          Integer.toString(taken.getLocalPort()), "WORKQUEUE_WORKER_HANDLER", "log"), "", "worker");
+          Integer.toString(taken.getLocalPort()), "WORKQUEUE_WORKER_HANDLER", "log"), "", "all");
 
       assertThat(worker.exitCode()).as(worker.stderr()).isEqualTo(1);
       assertThat(worker.stderr()).contains("error: cannot listen on 127.0.0.1:" + taken.getLocalPort()
