@@ -131,6 +131,21 @@ local function reach_lanes(lane_prefix, notify_prefix, priorities)
   end
 end
 
+-- The priorities, as a set, of the job elements (nil for a missing one) whose index n passes
+-- keep(n), or of all of them without keep; elements that do not read as jobs are left out.
+local function priorities_of(elements, keep)
+  local priorities = {}
+  for n, element in ipairs(elements) do
+    if element and (keep == nil or keep(n)) then
+      local _, _, priority = read_job(element)
+      if priority then
+        priorities[priority] = true
+      end
+    end
+  end
+  return priorities
+end
+
 -- Leaves one wake-up token for consumers blocked on a lane; a token already there is enough.
 local function wake(notify_key)
   if redis.call('LLEN', notify_key) == 0 then

@@ -18,15 +18,7 @@ if #tokens == 0 then
   return {}
 end
 local elements = hmget_chunked(KEYS[1], tokens)
-local lanes = {}
-for _, element in ipairs(elements) do
-  if element then
-    local _, _, priority = read_job(element)
-    if priority then
-      lanes[priority] = true
-    end
-  end
-end
+local lanes = priorities_of(elements)
 reach_lanes(ARGV[1], ARGV[2], lanes)
 local recovered = {}
 for _, element in ipairs(elements) do

@@ -42,16 +42,9 @@ while i <= #ARGV do
   i = i + (kind == 'R' and 4 or (kind == 'D' or kind == 'P') and 6 or 3)
 end
 local elements = hmget_chunked(KEYS[1], tokens)
-local priorities = {}
-for n, kind in ipairs(kinds) do
-  if (kind == 'R' or kind == 'L') and elements[n] then
-    local _, _, priority = read_job(elements[n])
-    if priority then
-      priorities[priority] = true
-    end
-  end
-end
-reach_lanes(ARGV[1], ARGV[2], priorities)
+reach_lanes(ARGV[1], ARGV[2], priorities_of(elements, function(n)
+  return kinds[n] == 'R' or kinds[n] == 'L'
+end))
 local ended_in_batch = {}
 
 i = 5
