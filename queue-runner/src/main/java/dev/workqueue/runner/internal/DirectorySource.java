@@ -37,10 +37,10 @@ import org.slf4j.LoggerFactory;
  * The demo producer: scans a directory and enqueues one job per new or changed regular file
  * (payload: the file's absolute path), choosing the priority by extension. Hidden files and
  * directories (names starting with a dot) are skipped, as are files being written under such a
- * name. Globs match the path
- * relative to the directory; a pattern starting with {@code **}{@code /} also matches at the top
- * level. Each job carries an idempotency key made of path, size and modification time, so a
- * restarted producer does not enqueue unchanged files again while the backend remembers them.
+ * name. Globs match the path relative to the directory; a pattern starting with
+ * {@code **}{@code /} also matches at the top level. Each job carries an idempotency key made of
+ * path, size and modification time, so a restarted producer does not enqueue unchanged files
+ * again while the backend remembers them.
  */
 public final class DirectorySource implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DirectorySource.class);
