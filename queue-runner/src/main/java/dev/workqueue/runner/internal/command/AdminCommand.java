@@ -62,8 +62,7 @@ final class AdminCommand implements Runnable {
     public final Integer call() throws Exception {
       loaded = config.load();
       if (!loaded.usesRedis()) {
-        throw new UsageException("admin commands need a Redis (" + RunnerConfig.REDIS_KEYS + "): the "
-            + "in-memory backend lives inside one runner process");
+        throw UsageException.needsRedis("admin", "the in-memory backend lives inside one runner process");
       }
       try (Components components = Components.uninstrumented(loaded)) {
         return run(Admin.of(components.backend()), spec.commandLine().getOut());

@@ -69,8 +69,8 @@ final class EnqueueCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     RunnerConfig loaded = config.load();
     if (!loaded.usesRedis()) {
-      throw new UsageException("enqueue needs a Redis (" + RunnerConfig.REDIS_KEYS + "): jobs put "
-          + "into the in-memory backend of this short-lived process would be lost");
+      throw UsageException.needsRedis("enqueue",
+          "jobs put into the in-memory backend of this short-lived process would be lost");
     }
     Lanes served = new Lanes(loaded.get(ConfigKeys.QUEUE_NAME), loaded.get(ConfigKeys.QUEUE_PRIORITIES));
     String targetQueue = queue != null ? queue : served.queue();

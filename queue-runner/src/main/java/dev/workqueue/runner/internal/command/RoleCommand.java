@@ -30,10 +30,9 @@ abstract class RoleCommand implements Callable<Integer> {
     RunnerConfig loaded = config.load();
     // The in-memory backend lives and dies with this process: only `all` both fills and drains it.
     if (!loaded.usesRedis() && worker != producing) {
-      throw new UsageException((worker ? "worker" : "producer") + " needs a Redis ("
-          + RunnerConfig.REDIS_KEYS + "): on the in-memory backend of this process "
-          + (worker ? "no other process could give it jobs" : "its jobs would be lost when it exits")
-          + "; `all` runs producer and worker together on it");
+      String lost = worker ? "no other process could give it jobs" : "its jobs would be lost when it exits";
+      throw UsageException.needsRedis(worker ? "worker" : "producer", "on the in-memory backend of this "
+          + "process " + lost + "; `all` runs producer and worker together on it");
     }
     ShutdownSignal signal = ShutdownSignal.install(
         loaded.get(ConfigKeys.WORKER_DRAIN_TIMEOUT).plus(SHUTDOWN_MARGIN));
