@@ -171,11 +171,8 @@ class RunnerProcessTest {
     RunnerConfig config = ConfigLoader.load(null, Map.of("WORKQUEUE_HTTP_ENABLED", "false",
         "WORKQUEUE_WORKER_HANDLER", FailingHandler.class.getName()));
 
-    assertThatThrownBy(() -> RunnerProcess.start(config, true, false, () -> { }))
-        .isInstanceOf(InvalidConfigurationException.class)
-        .extracting(e -> ((InvalidConfigurationException) e).problems()).asList()
-        .containsExactly("worker.handler class " + FailingHandler.class.getName()
-            + " could not be created: java.lang.IllegalStateException: no licence key");
+    assertHandlerCannotBeCreated(config, FailingHandler.class,
+        "java.lang.IllegalStateException: no licence key");
   }
 
   /** Loading the configuration does not initialize the class; creating the handler does. */
@@ -184,11 +181,15 @@ class RunnerProcessTest {
     RunnerConfig config = ConfigLoader.load(null, Map.of("WORKQUEUE_HTTP_PORT", "0",
         "WORKQUEUE_WORKER_HANDLER", UninitializableHandler.class.getName()));
 
+    assertHandlerCannotBeCreated(config, UninitializableHandler.class,
+        "java.lang.IllegalStateException: no settings file");
+  }
+
+  private static void assertHandlerCannotBeCreated(RunnerConfig config, Class<?> handler, String cause) {
     assertThatThrownBy(() -> RunnerProcess.start(config, true, false, () -> { }))
         .isInstanceOf(InvalidConfigurationException.class)
         .extracting(e -> ((InvalidConfigurationException) e).problems()).asList()
-        .containsExactly("worker.handler class " + UninitializableHandler.class.getName()
-            + " could not be created: java.lang.IllegalStateException: no settings file");
+        .containsExactly("worker.handler class " + handler.getName() + " could not be created: " + cause);
   }
 
   /** Named by its class in worker.handler: records each job and holds it until released. */
