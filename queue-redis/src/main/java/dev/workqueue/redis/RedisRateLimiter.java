@@ -39,6 +39,10 @@ import redis.clients.jedis.UnifiedJedis;
  * the meantime, the booking cannot be taken out of the middle of the schedule: that stretch then
  * goes unused (nobody gets the permits, the group loses them once).
  *
+ * <p>A Redis at its {@code maxmemory} under {@code noeviction}, which refuses new jobs, still runs
+ * both scripts: the limiter's one small key per name expires, and callers that share it (host
+ * code as well as producers) keep their rate instead of failing.
+ *
  * <p>When Redis cannot be reached (connection refused or reset, timeout, server loading or failing
  * over), the {@link WhenUnavailable} setting decides: {@link WhenUnavailable#FAIL} (the default)
  * throws {@link BackendUnavailableException}; {@link WhenUnavailable#FALLBACK_LOCAL} limits this
@@ -205,7 +209,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     try {
       scripts.release(key, intervalMicros, permits, bookedUntil);
     } catch (RuntimeException e) {
-      interrupt.addSuppressed(e);
+      interrupt.addSuppressed(RedisFailures.translate("rate limiter " + name, e));
     }
   }
 

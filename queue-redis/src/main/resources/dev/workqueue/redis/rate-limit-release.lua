@@ -1,6 +1,8 @@
+#!lua flags=allow-oom
 -- rate-limit-release.lua: gives back a booking made by rate-limit.lua whose caller stopped waiting
 -- (interrupted). Only the latest booking can be given back exactly: if another caller has booked
 -- after it, the schedule is left alone and the released stretch simply goes unused.
+-- Flagged allow-oom as rate-limit.lua is: it only shortens or deletes the key.
 -- KEYS[1] the limiter's theoretical arrival time, as in rate-limit.lua
 -- ARGV[1] emission interval in microseconds
 -- ARGV[2] permits of the booking

@@ -1,9 +1,12 @@
+#!lua flags=allow-oom
 -- rate-limit.lua: one acquisition on a shared rate limiter under the generic cell rate algorithm
 -- (GCRA), on the server's clock so that the clocks of the clients do not matter. Each permit
 -- costs one emission interval of schedule; the schedule may run at most burst intervals ahead of
 -- now. A request due later is booked now, so a caller that wakes a little late loses nothing and
 -- callers are served in the order they asked. Reads TIME and then writes, which needs Redis 5 or
--- later (effects replication).
+-- later (effects replication); the flags line needs Redis 7.
+-- Flagged allow-oom: a Redis at its maxmemory refuses new jobs, but must not stop producers or
+-- host code that share the limiter. Its one key per limiter is a few dozen bytes and expires.
 -- KEYS[1] the limiter's theoretical arrival time (string: microseconds of server time, "%.3f");
 --         absent means idle. It expires once that time has passed, so idle limiters leave no key.
 -- ARGV[1] emission interval in microseconds, the cost of one permit (may be fractional)

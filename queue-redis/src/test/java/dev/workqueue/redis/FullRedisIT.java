@@ -8,6 +8,7 @@ import dev.workqueue.Job;
 import dev.workqueue.JobError;
 import dev.workqueue.QueueException;
 import dev.workqueue.QueueStats;
+import dev.workqueue.RateLimiterConfig;
 import dev.workqueue.spi.FetchRequest;
 import dev.workqueue.spi.LeasedJob;
 import dev.workqueue.spi.Settlement;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -27,7 +29,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * A Redis at its maxmemory under {@code noeviction} (the policy the backend requires) refuses new
  * jobs, but consumers must still be able to drain it: every transition they make moves a job
  * within the queue or deletes it. Redis refuses a script's first write when that write may grow
- * memory, so a script that starts with one jammed the queue exactly when it was full.
+ * memory, so a script that starts with one jammed the queue exactly when it was full. The same
+ * held for the rate limiter, whose tiny expiring key stopped every caller sharing it.
  */
 class FullRedisIT {
   @RegisterExtension
@@ -96,6 +99,48 @@ class FullRedisIT {
       return !recovered.isEmpty();
     });
     assertThat(recovered).extracting(Job::id).containsExactly("abandoned");
+  }
+
+  @Test
+  void aFullRedisStillHoldsProducersSharingALimiterToItsRate() throws IOException {
+    try (RedisRateLimiter limiter = limiter("shared"); RedisRateLimiter other = limiter("shared");
+        RedisRateLimiter idle = limiter("idle")) {
+      assertThat(limiter.tryAcquire(1)).isTrue();
+      fill();
+
+      assertThat(other.tryAcquire(1)).isFalse();
+      assertThat(idle.tryAcquire(1)).isTrue();
+      assertThat(idle.tryAcquire(1)).isFalse();
+    }
+  }
+
+  @Test
+  void aFullRedisStillTakesBackTheBookingOfAnInterruptedWaiter() throws Exception {
+    try (RedisRateLimiter limiter = limiter("interrupted")) {
+      assertThat(limiter.tryAcquire(1)).isTrue();
+      fill();
+      AtomicReference<InterruptedException> interrupt = new AtomicReference<>();
+      Thread waiter = new Thread(() -> {
+        try {
+          limiter.acquire(1);
+        } catch (InterruptedException e) {
+          interrupt.set(e);
+        }
+      });
+      waiter.start();
+      await().atMost(Duration.ofSeconds(20)).until(() -> waiter.getState() == Thread.State.TIMED_WAITING);
+      waiter.interrupt();
+      waiter.join(Duration.ofSeconds(20).toMillis());
+
+      assertThat(interrupt.get()).isNotNull();
+      assertThat(interrupt.get().getSuppressed()).isEmpty();
+    }
+  }
+
+  /** A limiter allowing one permit per minute, so the test never sees a second one fall due. */
+  private RedisRateLimiter limiter(String name) {
+    return RedisRateLimiter.builder(redis.url(), backend.namespace() + "-" + name,
+        new RateLimiterConfig(1.0 / 60, 1, 0)).build();
   }
 
   /** Sets maxmemory below what Redis uses, as if the queue had filled it. */
