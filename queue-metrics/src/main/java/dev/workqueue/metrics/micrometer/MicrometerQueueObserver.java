@@ -49,8 +49,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Queue names become tag values only through a bounded mapping: names on the allow-list (or,
  * without one, the first {@link Builder#queueTagLimit(int)} names seen) are kept; every other
  * name is folded into {@code other}, or into {@code other-0} … {@code other-<n-1>} by a stable
- * hash of the name. Meters are registered once per tag value and cached, so an event costs a
- * comparison with the first queue's name (or a hash lookup for other queues) and a meter update.
+ * hash of the name. A kept queue never shares a tag value with folded ones: an allow-list naming
+ * one of these fold values is refused, and without an allow-list a queue named like one is folded
+ * (into the bucket its hash picks). Meters are registered once per tag value and cached, so an
+ * event costs a comparison with the first queue's name (or a hash lookup for other queues) and a
+ * meter update.
  *
  * <p>Most of the observer's cost per job is the registry's: a timer with a histogram reads the
  * registry's wall clock twice per recorded value. Build the registry on a {@link CachedWallClock}
@@ -250,7 +253,9 @@ public final class MicrometerQueueObserver implements QueueObserver {
     /**
      * Queue names published as they are; every other name is folded. Default: no allow-list,
      * see {@link #queueTagLimit(int)}. Cannot be combined with {@link #queueTagLimit(int)}. A
-     * {@code null} name is reported by {@link #build()}.
+     * {@code null} name, and a name equal to a tag value of folded queues (see {@link
+     * #foldedQueueBuckets(int)}), whose series would mix the folded queues' figures into its own,
+     * are reported by {@link #build()}.
      */
     public Builder queueTagAllowList(Set<String> allowList) {
       // Not Set.copyOf, which throws on a null name here instead of letting build() report it.
@@ -262,7 +267,9 @@ public final class MicrometerQueueObserver implements QueueObserver {
      * Without an allow-list, how many distinct queue names are published as they are, first seen
      * first kept; later names are folded. Default {@value MicrometerQueueObserver#DEFAULT_QUEUE_TAG_LIMIT}.
      * Which names are kept then depends on the order the process meets them: give an allow-list
-     * when many queues exist.
+     * when many queues exist. A name equal to a tag value of folded queues (see {@link
+     * #foldedQueueBuckets(int)}) is never kept but folded, so that its series holds folded queues
+     * only.
      */
     public Builder queueTagLimit(int queueTagLimit) {
       this.queueTagLimit = queueTagLimit;
@@ -301,8 +308,8 @@ public final class MicrometerQueueObserver implements QueueObserver {
     /**
      * A new observer with this builder's settings; the builder stays usable.
      *
-     * @throws InvalidConfigurationException naming every invalid argument, and an allow-list given
-     *     together with a tag limit
+     * @throws InvalidConfigurationException naming every invalid argument, such as an allow-list
+     *     holding a tag value of folded queues, and an allow-list given together with a tag limit
      */
     public MicrometerQueueObserver build() {
       Problems problems = new Problems("micrometer queue observer")
@@ -319,6 +326,9 @@ public final class MicrometerQueueObserver implements QueueObserver {
               "durationBuckets", "positive durations of at most 365 days", durationBuckets)
           .check(allowList == null || !allowList.contains(null), "queueTagAllowList",
               "a set of queue names without null", allowList);
+      if (allowList != null && foldedQueueBuckets >= 1 && foldedQueueBuckets <= MAX_FOLDED_QUEUE_BUCKETS) {
+        checkNoFoldedTagValueIn(allowList, problems);
+      }
       if (queueTagLimit != null) {
         problems.atLeast(queueTagLimit, 0, "queueTagLimit");
         if (allowList != null) {
@@ -327,6 +337,18 @@ public final class MicrometerQueueObserver implements QueueObserver {
       }
       problems.throwIfAny();
       return new MicrometerQueueObserver(this);
+    }
+
+    /** An allow-listed queue named like a fold bucket would show the folded queues' figures as its own. */
+    private void checkNoFoldedTagValueIn(Set<String> allowList, Problems problems) {
+      List<String> folded = QueueTagFolder.foldedTagValues(foldedQueueBuckets);
+      String rule = folded.size() == 1
+          ? "queue names other than \"" + folded.get(0) + "\", the tag value of folded queues"
+          : "queue names other than \"" + folded.get(0) + "\" to \"" + folded.get(folded.size() - 1)
+              + "\", the tag values of folded queues";
+      Set<String> foldedSet = Set.copyOf(folded);
+      problems.check(allowList.stream().filter(Objects::nonNull).noneMatch(foldedSet::contains),
+          "queueTagAllowList", rule, allowList);
     }
 
     private static boolean isSupported(Duration bound) {

@@ -1,7 +1,9 @@
 package dev.workqueue.metrics.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.workqueue.InvalidConfigurationException;
 import dev.workqueue.Job;
 import dev.workqueue.NewJob;
 import dev.workqueue.Producer;
@@ -9,7 +11,10 @@ import dev.workqueue.event.JobEnqueuedEvent;
 import dev.workqueue.memory.InMemoryQueueBackend;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -115,6 +120,59 @@ class QueueTagCardinalityTest {
         assertThat(lengths).containsOnly(Map.entry("emails", 1.0), Map.entry("other", 50.0));
       }
     }
+  }
+
+  /**
+   * A queue named like the folded tag value was kept first-seen: its figures and those of every
+   * folded queue showed as one series, and it took the place of a queue that should have been kept.
+   */
+  @Test
+  void withoutAllowListAQueueNamedLikeTheFoldedTagValueIsFoldedAndNeverTakesAKeptPlace() {
+    PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    MicrometerQueueObserver metrics =
+        MicrometerQueueObserver.builder(prometheus).queueTagLimit(2).build();
+    try (InMemoryQueueBackend backend = InMemoryQueueBackend.create();
+        Producer producer = Producer.builder(backend).observer(metrics).build()) {
+      for (String queue : List.of("other", "other", "emails", "reports", "tenant-1")) {
+        producer.enqueue(NewJob.builder("x").queue(queue).build());
+      }
+      try (QueueLengthUpdater updater = metrics.startQueueLengthUpdater(backend)) {
+        updater.refresh();
+
+        PrometheusSamples scrape = PrometheusSamples.parse(prometheus.scrape());
+        assertThat(scrape.value("jobs_produced_total", Map.of("queue", "emails"))).isEqualTo(1);
+        assertThat(scrape.value("jobs_produced_total", Map.of("queue", "reports"))).isEqualTo(1);
+        assertThat(scrape.value("jobs_produced_total", Map.of("queue", "other"))).isEqualTo(3);
+        assertThat(scrape.find("jobs_produced_total", Map.of())).hasSize(3);
+        assertThat(scrape.value("queue_length", Map.of("queue", "emails"))).isEqualTo(1);
+        assertThat(scrape.value("queue_length", Map.of("queue", "other"))).isEqualTo(3);
+      }
+    }
+  }
+
+  /** An allow-listed queue named like a folded tag value showed the folded queues' figures as its own. */
+  @Test
+  void anAllowListNamingATagValueOfFoldedQueuesIsRefused() {
+    assertThatThrownBy(() -> MicrometerQueueObserver.builder(registry)
+        .queueTagAllowList(Set.of("other")).build())
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessage("invalid micrometer queue observer: queueTagAllowList must be queue names other than "
+            + "\"other\", the tag value of folded queues, but was [other]");
+    assertThatThrownBy(() -> MicrometerQueueObserver.builder(registry)
+        .queueTagAllowList(Set.of("other-3")).foldedQueueBuckets(4).build())
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessage("invalid micrometer queue observer: queueTagAllowList must be queue names other than "
+            + "\"other-0\" to \"other-3\", the tag values of folded queues, but was [other-3]");
+
+    // Names of other fold settings are no tag value here, so they may be kept.
+    MicrometerQueueObserver buckets = MicrometerQueueObserver.builder(registry)
+        .queueTagAllowList(Set.of("other", "other-4")).foldedQueueBuckets(4).build();
+    produceOneJobInEach(buckets, Stream.of("other", "other-4"));
+    MicrometerQueueObserver single = MicrometerQueueObserver.builder(registry)
+        .queueTagAllowList(Set.of("other-0")).build();
+    produceOneJobInEach(single, Stream.of("other-0"));
+    assertThat(producedByQueueTag()).containsOnly(
+        Map.entry("other", 1.0), Map.entry("other-4", 1.0), Map.entry("other-0", 1.0));
   }
 
   private static void produceOneJobInEach(MicrometerQueueObserver metrics, Stream<String> queues) {
