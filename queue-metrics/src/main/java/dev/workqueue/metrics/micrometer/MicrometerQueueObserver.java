@@ -9,6 +9,7 @@ import dev.workqueue.event.JobRecoveredEvent;
 import dev.workqueue.event.JobRetriedEvent;
 import dev.workqueue.event.JobSucceededEvent;
 import dev.workqueue.event.JobsFetchedEvent;
+import dev.workqueue.internal.Names;
 import dev.workqueue.internal.Problems;
 import dev.workqueue.metrics.internal.ConsumerGauges;
 import dev.workqueue.metrics.internal.QueueLengthGauges;
@@ -253,7 +254,8 @@ public final class MicrometerQueueObserver implements QueueObserver {
     /**
      * Queue names published as they are; every other name is folded. Default: no allow-list,
      * see {@link #queueTagLimit(int)}. Cannot be combined with {@link #queueTagLimit(int)}. A
-     * {@code null} name, and a name equal to a tag value of folded queues (see {@link
+     * name no queue can have ({@code null}, blank, or with characters queue names cannot hold),
+     * and a name equal to a tag value of folded queues (see {@link
      * #foldedQueueBuckets(int)}), whose series would mix the folded queues' figures into its own,
      * are reported by {@link #build()}.
      */
@@ -324,8 +326,9 @@ public final class MicrometerQueueObserver implements QueueObserver {
               "a non-empty list", durationBuckets)
           .check(durationBuckets == null || durationBuckets.stream().allMatch(Builder::isSupported),
               "durationBuckets", "positive durations of at most 365 days", durationBuckets)
-          .check(allowList == null || !allowList.contains(null), "queueTagAllowList",
-              "a set of queue names without null", allowList);
+          // A name no queue can have would never match, silently folding the queue it meant.
+          .check(allowList == null || allowList.stream().allMatch(Names::isValid), "queueTagAllowList",
+              "a set of queue names, each " + Names.RULE, allowList);
       if (allowList != null && foldedQueueBuckets >= 1 && foldedQueueBuckets <= MAX_FOLDED_QUEUE_BUCKETS) {
         checkNoFoldedTagValueIn(allowList, problems);
       }

@@ -35,6 +35,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -529,7 +530,7 @@ class MicrometerQueueObserverTest {
         .isInstanceOf(InvalidConfigurationException.class)
         .hasMessageContaining("queueLengthInterval must be between 1ms and 365 days, but was PT2628000H")
         .hasMessageContaining("foldedQueueBuckets must be between 1 and 1000, but was 2147483647")
-        .hasMessageContaining("queueTagAllowList must be a set of queue names without null");
+        .hasMessageContaining("queueTagAllowList must be a set of queue names, each 1 to 128 characters");
     assertThatThrownBy(() -> MicrometerQueueObserver.builder(registry)
         .durationBuckets(List.of(centuries)).build())
         .hasMessageContaining("durationBuckets must be positive durations of at most 365 days, "
@@ -553,6 +554,20 @@ class MicrometerQueueObserverTest {
         "billing", QUEUE, Duration.ofMillis(3)));
     assertThat(registry.get("job.processing.duration").tags("queue", QUEUE, "outcome", "success")
         .timer().count()).isEqualTo(1);
+  }
+
+  /**
+   * A name no queue can have (a blank, or one split from a list without trimming) was taken and
+   * then never matched, so the queue it meant was silently folded.
+   */
+  @Test
+  void anAllowListNameThatNoQueueCanHaveIsRefused() {
+    assertThatThrownBy(() -> MicrometerQueueObserver.builder(registry)
+        .queueTagAllowList(new LinkedHashSet<>(List.of("emails", " reports", ""))).build())
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessage("invalid micrometer queue observer: queueTagAllowList must be a set of queue names, "
+            + "each 1 to 128 characters of letters, digits, '.', '_', ':' or '-', "
+            + "but was [emails,  reports, ]");
   }
 
   private static void handle(Job job) {
