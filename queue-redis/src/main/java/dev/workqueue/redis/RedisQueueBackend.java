@@ -108,6 +108,8 @@ public final class RedisQueueBackend implements QueueBackend {
   private final UnifiedJedis redis;
   private final UnifiedJedis blocking;
   private final boolean ownsClients;
+  /** {@code host:port} of the URL for messages; null with a caller-given client. */
+  private final String server;
   private final String namespace;
   private final byte[] historySize;
   private final byte[] historyAgeMillis;
@@ -116,10 +118,11 @@ public final class RedisQueueBackend implements QueueBackend {
   private final AtomicBoolean evictionPolicyChecked = new AtomicBoolean();
   private final FetchInterrupter interrupter;
 
-  private RedisQueueBackend(UnifiedJedis redis, UnifiedJedis blocking, boolean ownsClients, Builder builder) {
+  private RedisQueueBackend(UnifiedJedis redis, UnifiedJedis blocking, String server, Builder builder) {
     this.redis = redis;
     this.blocking = blocking;
-    this.ownsClients = ownsClients;
+    this.ownsClients = server != null;
+    this.server = server;
     this.namespace = builder.namespace;
     this.historySize = ascii(builder.completedHistorySize);
     this.historyAgeMillis = ascii(builder.completedHistoryAge.toMillis());
@@ -631,7 +634,7 @@ public final class RedisQueueBackend implements QueueBackend {
         // the next request failed on it (seen once under load). Idle connections reopen cheaply.
         pooled.getPool().clear();
       }
-      throw RedisFailures.translate(operation, e);
+      throw RedisFailures.translate(operation, server, e);
     }
   }
 
@@ -822,7 +825,7 @@ public final class RedisQueueBackend implements QueueBackend {
       problems.positiveUpTo(completedHistoryAge, Problems.LONGEST_RETENTION, "completedHistoryAge");
       problems.throwIfAny();
       if (client != null) {
-        return new RedisQueueBackend(client, client, false, this);
+        return new RedisQueueBackend(client, client, null, this);
       }
       return connect(parsed);
     }
@@ -865,7 +868,7 @@ public final class RedisQueueBackend implements QueueBackend {
       // Blocked fetches read their reply after up to MAX_BLOCK_MILLIS of waiting.
       int blockedMillis = socketMillis + (int) MAX_BLOCK_MILLIS;
       RedisClient blocked = client(target, config(target, connectMillis, blockedMillis), size);
-      return new RedisQueueBackend(commands, blocked, true, this);
+      return new RedisQueueBackend(commands, blocked, target.server(), this);
     }
 
     private DefaultJedisClientConfig config(RedisUrl target, int connectMillis, int socketMillis) {

@@ -70,6 +70,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
   private final UnifiedJedis client;
   private final boolean ownsClient;
+  /** {@code host:port} of the URL for messages; null with a caller-given client. */
+  private final String server;
   private final String name;
   private final String key;
   private final RateLimiterConfig config;
@@ -85,9 +87,10 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   private volatile long recheckAt;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private RedisRateLimiter(UnifiedJedis client, boolean ownsClient, Builder builder) {
+  private RedisRateLimiter(UnifiedJedis client, String server, Builder builder) {
     this.client = client;
-    this.ownsClient = ownsClient;
+    this.ownsClient = server != null;
+    this.server = server;
     this.name = builder.name;
     this.key = key(builder.name);
     this.config = builder.config;
@@ -209,7 +212,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     try {
       scripts.release(key, intervalMicros, permits, bookedUntil);
     } catch (RuntimeException e) {
-      interrupt.addSuppressed(RedisFailures.translate("rate limiter " + name, e));
+      interrupt.addSuppressed(RedisFailures.translate("rate limiter " + name, server, e));
     }
   }
 
@@ -236,7 +239,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       }
       return decision;
     } catch (RuntimeException e) {
-      QueueException failure = RedisFailures.translate("rate limiter " + name, e);
+      QueueException failure = RedisFailures.translate("rate limiter " + name, server, e);
       if (!(failure instanceof BackendUnavailableException) || whenUnavailable == WhenUnavailable.FAIL) {
         throw failure;
       }
@@ -362,8 +365,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       problems.throwIfAny();
       return fromUrl
           ? new RedisRateLimiter(RedisClient.builder().hostAndPort(parsed.host(), parsed.port())
-              .clientConfig(parsed.clientConfig().clientName("workqueue").build()).build(), true, this)
-          : new RedisRateLimiter(client, false, this);
+              .clientConfig(parsed.clientConfig().clientName("workqueue").build()).build(),
+              parsed.server(), this)
+          : new RedisRateLimiter(client, null, this);
     }
   }
 }

@@ -4,13 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.Consumer;
 import dev.workqueue.NewJob;
 import dev.workqueue.Producer;
 import dev.workqueue.QueueException;
+import dev.workqueue.RateLimiterConfig;
+import dev.workqueue.redis.RedisRateLimiter.WhenUnavailable;
 import dev.workqueue.testkit.redis.RedisServer;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -34,6 +40,9 @@ class TlsIT {
   private static Path certificates;
   private static RedisServer redis;
   private static int tlsPort;
+  /** Serves a certificate from the test CA for another host name than the one clients dial. */
+  private static RedisServer elsewhere;
+  private static int elsewherePort;
   private static SSLSocketFactory trustingTestCa;
 
   @BeforeAll
@@ -41,28 +50,42 @@ class TlsIT {
     certificates = Files.createTempDirectory("workqueue-tls-");
     Assumptions.assumeTrue(openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
         "-out", "ca.crt", "-days", "1", "-subj", "/CN=workqueue-test-ca"), "openssl is not available");
-    Files.writeString(certificates.resolve("san.cnf"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-    assertThat(openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
-        "-subj", "/CN=localhost")).isTrue();
-    assertThat(openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-        "-CAcreateserial", "-out", "server.crt", "-days", "1", "-extfile", "san.cnf")).isTrue();
+    certificate("server", "localhost", "IP:127.0.0.1,DNS:localhost");
+    certificate("elsewhere", "elsewhere.example", "DNS:elsewhere.example");
     tlsPort = RedisServer.freePort();
+    elsewherePort = RedisServer.freePort();
     try {
-      redis = RedisServer.builder().options("--tls-port", Integer.toString(tlsPort),
-          "--tls-cert-file", certificates.resolve("server.crt").toString(),
-          "--tls-key-file", certificates.resolve("server.key").toString(),
-          "--tls-ca-cert-file", certificates.resolve("ca.crt").toString(),
-          "--tls-auth-clients", "no").start();
+      redis = tlsServer("server", tlsPort);
+      elsewhere = tlsServer("elsewhere", elsewherePort);
     } catch (IllegalStateException e) {
       Assumptions.abort("this redis-server cannot serve TLS: " + e.getMessage());
     }
     trustingTestCa = sslSocketFactoryTrusting(certificates.resolve("ca.crt"));
   }
 
+  /** {@code <name>.crt} and {@code .key}, signed by the test CA for the given subject alternative names. */
+  private static void certificate(String name, String commonName, String subjectAltNames) throws Exception {
+    Files.writeString(certificates.resolve(name + ".cnf"), "subjectAltName=" + subjectAltNames + "\n");
+    assertThat(openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key",
+        "-out", name + ".csr", "-subj", "/CN=" + commonName)).isTrue();
+    assertThat(openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", name + ".crt", "-days", "1", "-extfile", name + ".cnf")).isTrue();
+  }
+
+  private static RedisServer tlsServer(String certificate, int port) {
+    return RedisServer.builder().options("--tls-port", Integer.toString(port),
+        "--tls-cert-file", certificates.resolve(certificate + ".crt").toString(),
+        "--tls-key-file", certificates.resolve(certificate + ".key").toString(),
+        "--tls-ca-cert-file", certificates.resolve("ca.crt").toString(),
+        "--tls-auth-clients", "no").start();
+  }
+
   @AfterAll
   static void stopRedis() throws IOException {
-    if (redis != null) {
-      redis.close();
+    for (RedisServer server : new RedisServer[] {redis, elsewhere}) {
+      if (server != null) {
+        server.close();
+      }
     }
     try (var files = Files.walk(certificates)) {
       files.sorted((a, b) -> b.compareTo(a)).forEach(path -> path.toFile().delete());
@@ -84,9 +107,55 @@ class TlsIT {
   }
 
   @Test
-  void serverCertificateFromAnUntrustedCaIsRefused() {
-    try (RedisQueueBackend backend = RedisQueueBackend.builder().url("rediss://127.0.0.1:" + tlsPort).build()) {
-      assertThatThrownBy(backend::ping).isInstanceOf(QueueException.class);
+  void aServerCertificateFromAnUntrustedCaIsAPermanentErrorNamingTheServer() {
+    try (RedisQueueBackend backend = RedisQueueBackend.builder().url("rediss://127.0.0.1:" + tlsPort).build();
+        RedisRateLimiter limiter = RedisRateLimiter.builder("rediss://127.0.0.1:" + tlsPort, "tls",
+            RateLimiterConfig.of(10)).whenUnavailable(WhenUnavailable.FALLBACK_LOCAL).build()) {
+      assertThatThrownBy(backend::ping).isExactlyInstanceOf(QueueException.class)
+          .hasMessageStartingWith("TLS certificate of 127.0.0.1:" + tlsPort + " rejected: ")
+          .hasMessageContaining("PKIX path building failed");
+      assertThatThrownBy(() -> limiter.tryAcquire(1)).isExactlyInstanceOf(QueueException.class)
+          .hasMessageStartingWith("TLS certificate of 127.0.0.1:" + tlsPort + " rejected: ");
+    }
+  }
+
+  @Test
+  void aServerCertificateForAnotherHostIsAPermanentErrorNamingTheServer() {
+    try (RedisQueueBackend backend = RedisQueueBackend.builder().url("rediss://127.0.0.1:" + elsewherePort)
+        .sslSocketFactory(trustingTestCa).build()) {
+      assertThatThrownBy(backend::ping).isExactlyInstanceOf(QueueException.class)
+          .hasMessageStartingWith("TLS certificate of 127.0.0.1:" + elsewherePort + " rejected: ")
+          .hasMessageContaining("No subject alternative names matching IP address 127.0.0.1");
+      assertThatThrownBy(() -> backend.stats("q")).isExactlyInstanceOf(QueueException.class);
+    }
+  }
+
+  @Test
+  void aTlsPortThatIsDownIsTransient() {
+    try (RedisQueueBackend backend = RedisQueueBackend.builder()
+        .url("rediss://127.0.0.1:" + RedisServer.freePort()).sslSocketFactory(trustingTestCa).build()) {
+      assertThatThrownBy(backend::ping).isInstanceOf(BackendUnavailableException.class);
+    }
+  }
+
+  @Test
+  void aConnectionResetDuringTheHandshakeIsTransient() throws Exception {
+    try (ServerSocket resetting = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Thread acceptor = new Thread(() -> {
+        // Resets every connection it accepts (a linger of 0 makes close() send RST), until closed.
+        while (true) {
+          try (Socket accepted = resetting.accept()) {
+            accepted.setSoLinger(true, 0);
+          } catch (IOException e) {
+            return;
+          }
+        }
+      });
+      acceptor.start();
+      try (RedisQueueBackend backend = RedisQueueBackend.builder()
+          .url("rediss://127.0.0.1:" + resetting.getLocalPort()).sslSocketFactory(trustingTestCa).build()) {
+        assertThatThrownBy(backend::ping).isInstanceOf(BackendUnavailableException.class);
+      }
     }
   }
 

@@ -2,8 +2,10 @@ package dev.workqueue.redis.internal;
 
 import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.QueueException;
+import java.security.cert.CertificateException;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import javax.net.ssl.SSLException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisRedirectionException;
@@ -11,7 +13,8 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
 /**
  * Turns Jedis exceptions into the library's: unreachable or not-yet-ready servers become the
  * transient {@link BackendUnavailableException}, everything else a permanent
- * {@link QueueException}. The Jedis exception stays the cause.
+ * {@link QueueException}, among them a TLS handshake in which the client refused the server's
+ * certificate. The Jedis exception stays the cause.
  */
 public final class RedisFailures {
   /**
@@ -33,12 +36,30 @@ public final class RedisFailures {
    */
   private static final String SLOT_MIGRATING = "ERR Script attempted to access a non local key";
 
+  /**
+   * What Jedis throws, without a cause, when a caller-given {@code HostnameVerifier} refuses the
+   * server (without one, the JDK checks the name during the handshake and says why).
+   */
+  private static final String HOSTNAME_REFUSED = "failed ssl/tls hostname verification";
+
   private RedisFailures() {}
 
-  /** The library exception for {@code failure}, raised while doing {@code operation}. */
-  public static QueueException translate(String operation, RuntimeException failure) {
+  /**
+   * The library exception for {@code failure}, raised while doing {@code operation}.
+   *
+   * @param server {@code host:port} of the server the client dials, named in the message of a
+   *     refused certificate; {@code null} when it is not known (a caller-given client)
+   */
+  public static QueueException translate(String operation, String server, RuntimeException failure) {
     if (failure instanceof QueueException known) {
       return known;
+    }
+    String refused = refusedCertificate(failure);
+    if (refused != null) {
+      // Retrying cannot help: the certificate, the trust store or the URL's host must change.
+      return new QueueException("TLS certificate of " + (server != null ? server : "the Redis server")
+          + " rejected: " + refused + "; it must name the URL's host and chain to a CA the client "
+          + "trusts (redis " + operation + ")", failure);
     }
     if (isTransient(failure)) {
       return new BackendUnavailableException("redis unavailable during " + operation + ": "
@@ -63,6 +84,26 @@ public final class RedisFailures {
       }
     }
     return false;
+  }
+
+  /**
+   * Why the client refused the server's certificate in a TLS handshake, or {@code null} if it did
+   * not. Only the client's own verdict counts: a handshake cut short by a reset or a closed port
+   * is a network failure, and a server refusing the client's certificate shows up as one too
+   * (a broken pipe), so those stay transient.
+   */
+  private static String refusedCertificate(Throwable failure) {
+    boolean inHandshake = false;
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      inHandshake |= cause instanceof SSLException;
+      if (inHandshake && cause instanceof CertificateException) {
+        return cause.getMessage();
+      }
+      if (cause.getMessage() != null && cause.getMessage().contains(HOSTNAME_REFUSED)) {
+        return cause.getMessage();
+      }
+    }
+    return null;
   }
 
   private static boolean isTransient(Throwable failure) {

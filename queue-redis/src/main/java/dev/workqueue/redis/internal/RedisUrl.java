@@ -25,8 +25,13 @@ public record RedisUrl(boolean tls, String host, int port, String username, Stri
   /** {@code toString} without the password. */
   @Override
   public String toString() {
-    return (tls ? "rediss://" : "redis://") + (username == null ? "" : username + "@") + host + ":" + port
-        + "/" + database;
+    return (tls ? "rediss://" : "redis://") + (username == null ? "" : username + "@") + server() + "/"
+        + database;
+  }
+
+  /** {@code host:port}, to name the server in messages. */
+  public String server() {
+    return host + ":" + port;
   }
 
   /**

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.QueueException;
+import java.io.EOFException;
+import java.net.SocketException;
+import java.security.cert.CertificateException;
+import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
@@ -14,13 +18,20 @@ import redis.clients.jedis.exceptions.JedisMovedDataException;
 
 class RedisFailuresTest {
   private static final HostAndPort NODE = new HostAndPort("127.0.0.1", 7000);
+  private static final String SAN_MISMATCH =
+      "No subject alternative names matching IP address 127.0.0.1 found";
+
+  /** Translates as a backend on a caller-given client does: the server is not known. */
+  private static QueueException translate(String operation, RuntimeException failure) {
+    return RedisFailures.translate(operation, null, failure);
+  }
 
   @Test
   void clusterGivingUpAfterRedirectionsIsTransient() {
     var failure = new JedisClusterOperationException("No more cluster attempts left.",
         new JedisMovedDataException("MOVED 3999 127.0.0.1:7001", NODE, 3999), NODE);
 
-    assertThat(RedisFailures.translate("fetch", failure)).isInstanceOf(BackendUnavailableException.class)
+    assertThat(translate("fetch", failure)).isInstanceOf(BackendUnavailableException.class)
         .hasCause(failure);
   }
 
@@ -29,7 +40,7 @@ class RedisFailuresTest {
     var failure = new JedisClusterOperationException("No more cluster attempts left.",
         new JedisConnectionException("Failed to connect to 127.0.0.1:7000"), NODE);
 
-    assertThat(RedisFailures.translate("fetch", failure)).isInstanceOf(BackendUnavailableException.class);
+    assertThat(translate("fetch", failure)).isInstanceOf(BackendUnavailableException.class);
   }
 
   @Test
@@ -37,7 +48,7 @@ class RedisFailuresTest {
     var failure = new JedisDataException(
         "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)");
 
-    assertThat(RedisFailures.translate("fetch", failure)).isInstanceOf(BackendUnavailableException.class);
+    assertThat(translate("fetch", failure)).isInstanceOf(BackendUnavailableException.class);
   }
 
   @Test
@@ -47,17 +58,17 @@ class RedisFailuresTest {
     var crossSlot =
         new JedisDataException("ERR Script attempted to access keys that do not hash to the same slot");
 
-    assertThat(RedisFailures.translate("settle", migrating)).isInstanceOf(BackendUnavailableException.class);
-    assertThat(RedisFailures.translate("settle", crossSlot)).isExactlyInstanceOf(QueueException.class);
+    assertThat(translate("settle", migrating)).isInstanceOf(BackendUnavailableException.class);
+    assertThat(translate("settle", crossSlot)).isExactlyInstanceOf(QueueException.class);
   }
 
   @Test
   void loadingReplyIsTransientAndOtherErrorRepliesArePermanent() {
-    assertThat(RedisFailures.translate("stats", new JedisDataException("LOADING Redis is loading")))
+    assertThat(translate("stats", new JedisDataException("LOADING Redis is loading")))
         .isInstanceOf(BackendUnavailableException.class);
-    assertThat(RedisFailures.translate("stats", new JedisAccessControlException("WRONGPASS invalid password")))
+    assertThat(translate("stats", new JedisAccessControlException("WRONGPASS invalid password")))
         .isExactlyInstanceOf(QueueException.class);
-    assertThat(RedisFailures.translate("stats", new JedisDataException("ERR unknown command")))
+    assertThat(translate("stats", new JedisDataException("ERR unknown command")))
         .isExactlyInstanceOf(QueueException.class)
         .hasMessage("redis stats failed: ERR unknown command");
   }
@@ -66,10 +77,10 @@ class RedisFailuresTest {
   void aRequestRedisCannotParseIsPermanentThoughItEndsTheConnection() {
     var failure = new JedisConnectionException("ERR Protocol error: invalid bulk length");
 
-    assertThat(RedisFailures.translate("enqueue", failure)).isExactlyInstanceOf(QueueException.class)
+    assertThat(translate("enqueue", failure)).isExactlyInstanceOf(QueueException.class)
         .hasMessageStartingWith("redis enqueue failed: ERR Protocol error: invalid bulk length (a value "
             + "over Redis's proto-max-bulk-len");
-    assertThat(RedisFailures.translate("enqueue", new JedisConnectionException("Unexpected end of stream.")))
+    assertThat(translate("enqueue", new JedisConnectionException("Unexpected end of stream.")))
         .isInstanceOf(BackendUnavailableException.class);
   }
 
@@ -83,5 +94,41 @@ class RedisFailuresTest {
         .isTrue();
     assertThat(RedisFailures.isProtocolError(new JedisDataException("ERR unknown command"))).isFalse();
     assertThat(RedisFailures.isProtocolError(new JedisConnectionException((String) null))).isFalse();
+  }
+
+  @Test
+  void aServerCertificateTheClientRefusedIsPermanentAndNamesTheServerAndTheReason() {
+    var handshake = new SSLHandshakeException(SAN_MISMATCH);
+    handshake.initCause(new CertificateException(SAN_MISMATCH));
+    var failure = new JedisConnectionException(handshake);
+
+    assertThat(RedisFailures.translate("ping", "127.0.0.1:6380", failure))
+        .isExactlyInstanceOf(QueueException.class)
+        .hasCause(failure)
+        .hasMessage("TLS certificate of 127.0.0.1:6380 rejected: " + SAN_MISMATCH + "; it must name the "
+            + "URL's host and chain to a CA the client trusts (redis ping)");
+    assertThat(translate("ping", failure))
+        .hasMessageStartingWith("TLS certificate of the Redis server rejected: ");
+  }
+
+  @Test
+  void aCallerGivenHostnameVerifierRefusingTheServerIsPermanent() {
+    var failure =
+        new JedisConnectionException("The connection to '10.0.0.7' failed ssl/tls hostname verification.");
+
+    assertThat(translate("fetch", failure)).isExactlyInstanceOf(QueueException.class)
+        .hasMessageStartingWith("TLS certificate of the Redis server rejected: The connection to '10.0.0.7'");
+  }
+
+  @Test
+  void aHandshakeCutShortByTheNetworkStaysTransient() {
+    var terminated = new SSLHandshakeException("Remote host terminated the handshake");
+    terminated.initCause(new EOFException("SSL peer shut down incorrectly"));
+
+    assertThat(RedisFailures.translate("fetch", "h:1", new JedisConnectionException(terminated)))
+        .isInstanceOf(BackendUnavailableException.class);
+    assertThat(RedisFailures.translate("fetch", "h:1",
+        new JedisConnectionException(new SocketException("Connection reset"))))
+        .isInstanceOf(BackendUnavailableException.class);
   }
 }
