@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.RedisProtocol;
 
 /**
  * A parsed {@code redis://[[user]:password@]host[:port][/database]} or {@code rediss://} URL.
@@ -106,9 +107,15 @@ public record RedisUrl(boolean tls, String host, int port, String username, Stri
         password != null ? password : this.password, database != null ? database : this.database);
   }
 
-  /** A Jedis client configuration with this URL's credentials, database and TLS; the caller adds timeouts. */
+  /**
+   * A Jedis client configuration with this URL's credentials, database and TLS, speaking RESP3;
+   * the caller adds timeouts. Without a protocol, a Jedis client connects when it is created to
+   * find out (and a build() hung on a frozen server for several socket timeouts); RESP3 is what
+   * that negotiation chose on Redis 7, which the scripts' flags need anyway.
+   */
   public DefaultJedisClientConfig.Builder clientConfig() {
-    DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder().database(database).ssl(tls);
+    DefaultJedisClientConfig.Builder config =
+        DefaultJedisClientConfig.builder().database(database).ssl(tls).protocol(RedisProtocol.RESP3);
     if (username != null) {
       config.user(username);
     }
