@@ -19,10 +19,11 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
 public final class RedisFailures {
   /**
    * Error reply prefixes that mean "try again later": loading, failover (a demoted master ends
-   * blocked commands with UNBLOCKED and refuses writes with READONLY), cluster reconfiguring.
+   * blocked commands with UNBLOCKED and refuses writes with READONLY), cluster reconfiguring, a
+   * master with {@code min-replicas-to-write} while too few replicas are connected (NOREPLICAS).
    */
-  private static final Set<String> TRANSIENT_REPLIES =
-      Set.of("LOADING", "BUSY", "TRYAGAIN", "CLUSTERDOWN", "MASTERDOWN", "READONLY", "UNBLOCKED");
+  private static final Set<String> TRANSIENT_REPLIES = Set.of("LOADING", "BUSY", "TRYAGAIN", "CLUSTERDOWN",
+      "MASTERDOWN", "READONLY", "UNBLOCKED", "NOREPLICAS");
   /**
    * The reply to a request Redis refuses to parse, such as an argument over proto-max-bulk-len.
    * Redis closes the connection after it, so Jedis reports a connection failure, but sending the

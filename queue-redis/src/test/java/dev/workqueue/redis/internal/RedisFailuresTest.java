@@ -66,6 +66,8 @@ class RedisFailuresTest {
   void loadingReplyIsTransientAndOtherErrorRepliesArePermanent() {
     assertThat(translate("stats", new JedisDataException("LOADING Redis is loading")))
         .isInstanceOf(BackendUnavailableException.class);
+    assertThat(translate("settle", new JedisDataException("NOREPLICAS Not enough good replicas to write.")))
+        .isInstanceOf(BackendUnavailableException.class);
     assertThat(translate("stats", new JedisAccessControlException("WRONGPASS invalid password")))
         .isExactlyInstanceOf(QueueException.class);
     assertThat(translate("stats", new JedisDataException("ERR unknown command")))
