@@ -20,19 +20,6 @@ public final class Main {
    * SIGTERM/SIGINT), 1 failure, 2 invalid usage or configuration, 3 not confirmed.
    */
   public static int run(String... args) {
-    configureLogging();
     return RootCommand.commandLine().execute(args);
-  }
-
-  /** Log format for slf4j-simple, unless the caller chose one with {@code -D}. */
-  private static void configureLogging() {
-    System.setProperty("org.slf4j.simpleLogger.showDateTime",
-        System.getProperty("org.slf4j.simpleLogger.showDateTime", "true"));
-    System.setProperty("org.slf4j.simpleLogger.dateTimeFormat",
-        System.getProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"));
-    System.setProperty("org.slf4j.simpleLogger.showShortLogName",
-        System.getProperty("org.slf4j.simpleLogger.showShortLogName", "true"));
-    System.setProperty("org.slf4j.simpleLogger.levelInBrackets",
-        System.getProperty("org.slf4j.simpleLogger.levelInBrackets", "true"));
   }
 }

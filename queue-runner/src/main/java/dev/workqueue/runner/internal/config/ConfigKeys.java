@@ -216,6 +216,9 @@ public final class ConfigKeys {
   public static final ConfigKey<String> LOG_LEVEL = add("log.level",
       "one of error, warn, info, debug, trace", "info",
       oneOf("error", "warn", "info", "debug", "trace"), "Level of the runner's log on stderr.");
+  public static final ConfigKey<String> LOG_FORMAT = add("log.format",
+      "one of text, json", "text", oneOf("text", "json"),
+      "text: one line per event, ending with the job's ids from the MDC; json: one JSON object per line.");
 
   private ConfigKeys() {}
 

@@ -39,7 +39,8 @@ final class FilesHandler implements JobHandler {
     }
     long workNanos = workPerKib.toNanos() * Math.max(1, (size + 1023) / 1024);
     TimeUnit.NANOSECONDS.sleep(workNanos);
-    log.info("processed {} ({} bytes, crc32 {}) for job {} attempt {}", file.getFileName(), size,
-        Long.toHexString(checksum.getValue()), job.id(), job.attempt());
+    // The job's id, queue and attempt end the line: the consumer has them in the MDC.
+    log.info("processed {} ({} bytes, crc32 {})", file.getFileName(), size,
+        Long.toHexString(checksum.getValue()));
   }
 }

@@ -423,6 +423,26 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void logFormatIsTextByDefaultJsonWhenAskedAndAnythingElseIsReportedWithTheOtherProblems() throws Exception {
+    assertThat(ConfigLoader.load(null, Map.of()).get(ConfigKeys.LOG_FORMAT)).isEqualTo("text");
+    assertThat(ConfigLoader.load(null, Map.of("WORKQUEUE_LOG_FORMAT", "JSON")).get(ConfigKeys.LOG_FORMAT))
+        .isEqualTo("json");
+    Path file = yaml("""
+        log:
+          level: verbose
+          format: xml
+          formt: json
+        """);
+
+    assertThat(problems(file, Map.of())).containsExactlyInAnyOrder(
+        "log.formt is not a known key; known keys under log: format, level",
+        "log.level must be one of error, warn, info, debug, trace, but was \"verbose\"",
+        "log.format must be one of text, json, but was \"xml\"");
+    assertThat(problems(null, Map.of("WORKQUEUE_LOG_FORMAT", "logfmt"))).containsExactly(
+        "log.format (set by WORKQUEUE_LOG_FORMAT) must be one of text, json, but was \"logfmt\"");
+  }
+
+  @Test
   void everyKeyHasItsOwnEnvironmentVariableAndAValidDefault() {
     Set<String> names = new HashSet<>();
     for (ConfigKey<?> key : ConfigKeys.all()) {
