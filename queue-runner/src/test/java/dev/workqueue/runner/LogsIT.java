@@ -62,9 +62,14 @@ class LogsIT {
     Map<String, String> env = new HashMap<>(env("logs-json"));
     env.put("WORKQUEUE_LOG_FORMAT", "json");
     String jobId = enqueue(env);
+    // The exporter's complaint that nothing listens (after its retries, some 15 s) comes through
+    // java.util.logging: it must be an object like every other line.
+    env.put("WORKQUEUE_TRACING_ENABLED", "true");
+    env.put("WORKQUEUE_TRACING_OTLP_ENDPOINT", "http://127.0.0.1:" + RedisServer.freePort() + "/v1/traces");
 
     try (RunnerJar.Child worker = RunnerJar.start(dir, env, "worker")) {
-      await().atMost(Duration.ofSeconds(60)).until(() -> line(worker.stderr(), "job handled").isPresent());
+      await().atMost(Duration.ofSeconds(90)).until(() -> line(worker.stderr(), "job handled").isPresent()
+          && line(worker.stderr(), "\"loggerName\":\"io.opentelemetry.").isPresent());
       worker.terminate();
       assertThat(worker.awaitExit(Duration.ofSeconds(60))).as(worker.stderr()).isZero();
 
@@ -80,6 +85,7 @@ class LogsIT {
           .isEqualTo("dev.workqueue.runner.internal.handler.LogHandler");
       assertThat(handled.getJSONObject("mdc").toMap()).containsEntry("job_id", jobId)
           .containsEntry("queue", "logs-json").containsEntry("attempt", "1");
+      assertThat(events).anySatisfy(event -> assertThat(event.getString("loggerName")).startsWith("io.opentelemetry"));
       assertThat(worker.stdout()).isEmpty();
     }
   }

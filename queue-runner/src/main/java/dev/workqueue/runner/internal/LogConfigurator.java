@@ -5,6 +5,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.jul.LevelChangePropagator;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
@@ -13,6 +14,7 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * The runner's Logback set-up, found by Logback through {@code META-INF/services} so that it reads
@@ -35,6 +37,16 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
 
   @Override
   public ExecutionStatus configure(LoggerContext context) {
+    // The OpenTelemetry SDK's exporters log through java.util.logging: routed here, their lines
+    // come out in the runner's format (a JSON log stays one object per line), and the propagator
+    // keeps java.util.logging's levels equal to Logback's, so what is dropped costs nothing.
+    LevelChangePropagator propagator = new LevelChangePropagator();
+    propagator.setContext(context);
+    propagator.setResetJUL(true);
+    propagator.start();
+    context.addListener(propagator);
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
     install(context, "info", "text");
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }
