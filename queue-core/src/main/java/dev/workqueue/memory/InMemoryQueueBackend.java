@@ -45,19 +45,27 @@ public final class InMemoryQueueBackend implements QueueBackend {
   public static final int DEFAULT_COMPLETED_HISTORY_SIZE = 1_000;
   /** Default {@link Builder#completedHistoryAge(Duration)}: 1 hour. */
   public static final Duration DEFAULT_COMPLETED_HISTORY_AGE = Duration.ofHours(1);
+  /** Default {@link Builder#deadLetterLimit(int)}: {@value}, in effect no limit. */
+  public static final int DEFAULT_DEAD_LETTER_LIMIT = Integer.MAX_VALUE;
+  /** Default {@link Builder#deadLetterAge(Duration)}: 3650 days, in effect no limit. */
+  public static final Duration DEFAULT_DEAD_LETTER_AGE = Problems.LONGEST_RETENTION;
 
   private final Clock clock;
   private final int completedHistorySize;
   private final long completedHistoryAgeMillis;
+  private final int deadLetterLimit;
+  private final long deadLetterAgeMillis;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, QueueState> queues = new TreeMap<>();
   private long sequence;
   private boolean closed;
 
-  private InMemoryQueueBackend(Clock clock, int completedHistorySize, Duration completedHistoryAge) {
-    this.clock = clock;
-    this.completedHistorySize = completedHistorySize;
-    this.completedHistoryAgeMillis = completedHistoryAge.toMillis();
+  private InMemoryQueueBackend(Builder builder) {
+    this.clock = builder.clock;
+    this.completedHistorySize = builder.completedHistorySize;
+    this.completedHistoryAgeMillis = builder.completedHistoryAge.toMillis();
+    this.deadLetterLimit = builder.deadLetterLimit;
+    this.deadLetterAgeMillis = builder.deadLetterAge.toMillis();
   }
 
   /** A backend with the defaults. */
@@ -177,7 +185,8 @@ public final class InMemoryQueueBackend implements QueueBackend {
       queue.delayed.add(new DelayedJob(runAt, sequence++, job.withRunAt(Instant.ofEpochMilli(runAt))));
       queue.ready.signalAll();
     } else if (settlement instanceof Settlement.DeadLetter dead) {
-      queue.dead.addLast(new DeadLetter(job.id(), job.queue(), job, dead.error()));
+      queue.dead.addLast(new DeadEntry(new DeadLetter(job.id(), job.queue(), job, dead.error()), now));
+      queue.trimDead(now);
     } else {
       released.add(new Released(queue, job.withAttempt(job.attempt() - 1)));
     }
@@ -237,6 +246,7 @@ public final class InMemoryQueueBackend implements QueueBackend {
       }
       long now = clock.millis();
       queue.trimCompleted(now);
+      queue.trimDead(now);
       queue.consumers.values().removeIf(expiry -> expiry <= now);
       Map<String, Long> waiting = new LinkedHashMap<>();
       queue.lanes.forEach((priority, lane) -> waiting.put(priority, (long) lane.size()));
@@ -275,7 +285,11 @@ public final class InMemoryQueueBackend implements QueueBackend {
   public List<DeadLetter> peekDead(String queueName, int limit) {
     return locked(() -> {
       QueueState queue = queues.get(queueName);
-      return queue == null ? List.<DeadLetter>of() : queue.dead.stream().limit(limit).toList();
+      if (queue == null) {
+        return List.<DeadLetter>of();
+      }
+      queue.trimDead(clock.millis());
+      return queue.dead.stream().limit(limit).map(DeadEntry::letter).toList();
     });
   }
 
@@ -301,7 +315,7 @@ public final class InMemoryQueueBackend implements QueueBackend {
       }
       long moved = 0;
       while (!queue.dead.isEmpty() && moved < limit) {
-        Job job = queue.dead.pollFirst().job();
+        Job job = queue.dead.pollFirst().letter().job();
         queue.lane(job.priority()).addLast(job.withAttempt(0));
         moved++;
       }
@@ -360,6 +374,8 @@ public final class InMemoryQueueBackend implements QueueBackend {
 
   private record Completed(String jobId, long atMillis) {}
 
+  private record DeadEntry(DeadLetter letter, long atMillis) {}
+
   private record IdempotencyEntry(String key, String jobId, long expiresAtMillis) {}
 
   private static final class LeaseEntry {
@@ -379,7 +395,7 @@ public final class InMemoryQueueBackend implements QueueBackend {
     final PriorityQueue<DelayedJob> delayed = new PriorityQueue<>();
     final Map<String, LeaseEntry> leases = new LinkedHashMap<>();
     /** Oldest first. Not keyed by job id: a producer may give two jobs one id, and both can die. */
-    final ArrayDeque<DeadLetter> dead = new ArrayDeque<>();
+    final ArrayDeque<DeadEntry> dead = new ArrayDeque<>();
     final ArrayDeque<Completed> completed = new ArrayDeque<>();
     final Map<String, Long> consumers = new HashMap<>();
     /** Whether a job was ever enqueued here: only then is the queue listed. */
@@ -415,6 +431,13 @@ public final class InMemoryQueueBackend implements QueueBackend {
       }
     }
 
+    void trimDead(long now) {
+      while (dead.size() > deadLetterLimit
+          || (!dead.isEmpty() && dead.peekFirst().atMillis() <= now - deadLetterAgeMillis)) {
+        dead.pollFirst();
+      }
+    }
+
     /** Returns the id of the job that already holds {@code key}, or claims it for {@code jobId}. */
     String claimIdempotencyKey(String key, String jobId, long now, long ttlMillis) {
       while (!idempotencyExpiries.isEmpty() && idempotencyExpiries.peek().expiresAtMillis() <= now) {
@@ -437,6 +460,8 @@ public final class InMemoryQueueBackend implements QueueBackend {
     private Clock clock = Clock.systemUTC();
     private int completedHistorySize = DEFAULT_COMPLETED_HISTORY_SIZE;
     private Duration completedHistoryAge = DEFAULT_COMPLETED_HISTORY_AGE;
+    private int deadLetterLimit = DEFAULT_DEAD_LETTER_LIMIT;
+    private Duration deadLetterAge = DEFAULT_DEAD_LETTER_AGE;
 
     private Builder() {}
 
@@ -458,6 +483,25 @@ public final class InMemoryQueueBackend implements QueueBackend {
       return this;
     }
 
+    /**
+     * Most dead letters kept per queue: when a job is dead-lettered past it, the oldest are
+     * deleted. 0 keeps none. Default {@value InMemoryQueueBackend#DEFAULT_DEAD_LETTER_LIMIT}, no
+     * limit in effect.
+     */
+    public Builder deadLetterLimit(int deadLetterLimit) {
+      this.deadLetterLimit = deadLetterLimit;
+      return this;
+    }
+
+    /**
+     * Longest a dead letter is kept, counted from when its job was dead-lettered, at most 3650
+     * days; default 3650 days, no limit in effect.
+     */
+    public Builder deadLetterAge(Duration deadLetterAge) {
+      this.deadLetterAge = deadLetterAge;
+      return this;
+    }
+
     /** @throws dev.workqueue.InvalidConfigurationException naming every invalid argument */
     public InMemoryQueueBackend build() {
       new Problems("in-memory backend")
@@ -465,8 +509,10 @@ public final class InMemoryQueueBackend implements QueueBackend {
           .atLeast(completedHistorySize, 0, "completedHistorySize")
           // Kept in milliseconds: an unbounded age overflowed here.
           .positiveUpTo(completedHistoryAge, Problems.LONGEST_RETENTION, "completedHistoryAge")
+          .atLeast(deadLetterLimit, 0, "deadLetterLimit")
+          .positiveUpTo(deadLetterAge, Problems.LONGEST_RETENTION, "deadLetterAge")
           .throwIfAny();
-      return new InMemoryQueueBackend(clock, completedHistorySize, completedHistoryAge);
+      return new InMemoryQueueBackend(this);
     }
   }
 }

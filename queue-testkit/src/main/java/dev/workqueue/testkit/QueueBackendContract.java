@@ -62,6 +62,12 @@ public abstract class QueueBackendContract {
   protected abstract QueueBackend createBackend();
 
   /**
+   * A fresh backend like {@link #createBackend()} that keeps at most {@code deadLetterLimit} dead
+   * letters per queue, none longer than {@code deadLetterAge}.
+   */
+  protected abstract QueueBackend createBackend(int deadLetterLimit, Duration deadLetterAge);
+
+  /**
    * Writes data that cannot be decoded into a job where a waiting job of {@code queue} and
    * {@code priority} would be, with {@code id} readable if the backend can tell ids apart.
    *
@@ -100,6 +106,12 @@ public abstract class QueueBackendContract {
     Job job = job("default", "keyed");
     return new Job(job.id(), job.queue(), job.priority(), job.payload(), 0, 0, job.createdAt(),
         job.runAt(), Map.of(), key);
+  }
+
+  /** Makes {@code replacement} the backend of the rest of the test, closing the default one. */
+  private void useBackend(QueueBackend replacement) {
+    backend.close();
+    backend = replacement;
   }
 
   private List<EnqueueResult> enqueue(Job... jobs) {
@@ -397,6 +409,43 @@ public abstract class QueueBackendContract {
     assertThat(dead.get(0).job().payloadAsString()).isEqualTo("doomed");
     assertThat(dead.get(0).job().attempt()).isEqualTo(1);
     assertThat(backend.stats(queue).dead()).isEqualTo(1);
+  }
+
+  @Test
+  void deadLettersPastTheLimitMakeRoomByDeletingTheOldest() {
+    useBackend(createBackend(2, Duration.ofDays(1)));
+    Job first = job("default", "first");
+    Job second = job("default", "second");
+    Job third = job("default", "third");
+    enqueue(first, second, third);
+
+    for (int i = 0; i < 3; i++) {
+      assertThat(settle(new Settlement.DeadLetter(fetchOne().lease(), error("failure " + i)))).isTrue();
+    }
+
+    assertThat(backend.peekDead(queue, 10)).extracting(DeadLetter::jobId).containsExactly(second.id(), third.id());
+    assertThat(backend.stats(queue).dead()).isEqualTo(2);
+  }
+
+  @Test
+  void aDeadLetterLimitOfZeroKeepsNoDeadLetter() {
+    useBackend(createBackend(0, Duration.ofDays(1)));
+    enqueue(job("default", "doomed"));
+
+    assertThat(settle(new Settlement.DeadLetter(fetchOne().lease(), error("final failure")))).isTrue();
+
+    assertThat(backend.peekDead(queue, 10)).isEmpty();
+    assertThat(backend.stats(queue)).extracting(QueueStats::dead, QueueStats::inFlight).containsExactly(0L, 0L);
+  }
+
+  @Test
+  void deadLettersOlderThanTheAgeAreDeletedAlsoWhenNoOtherJobDies() {
+    useBackend(createBackend(10, Duration.ofMillis(300)));
+    enqueue(job("default", "doomed"));
+
+    assertThat(settle(new Settlement.DeadLetter(fetchOne().lease(), error("final failure")))).isTrue();
+
+    await().atMost(PATIENCE).until(() -> backend.stats(queue).dead() == 0 && backend.peekDead(queue, 10).isEmpty());
   }
 
   @Test
