@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.workqueue.event.CircuitBreakerStateChangedEvent;
 import dev.workqueue.event.ConsumerStateChangedEvent;
 import dev.workqueue.event.JobDeadLetteredEvent;
@@ -14,7 +17,10 @@ import dev.workqueue.internal.CompositeObserver;
 import dev.workqueue.internal.DefaultConsumer;
 import dev.workqueue.memory.InMemoryQueueBackend;
 import dev.workqueue.spi.JobInterceptor;
+import dev.workqueue.spi.QueueBackend;
 import dev.workqueue.spi.QueueObserver;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,6 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 class ConsumerTest {
   private static final Duration PATIENCE = Duration.ofSeconds(30);
@@ -675,18 +682,7 @@ class ConsumerTest {
   @Test
   void handlerAndLibraryLogLinesCarryJobIdQueueAndAttempt() {
     List<String> handlerContext = new CopyOnWriteArrayList<>();
-    ch.qos.logback.classic.Logger engineLog = (ch.qos.logback.classic.Logger)
-        org.slf4j.LoggerFactory.getLogger(dev.workqueue.internal.DefaultConsumer.class);
-    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> captured =
-        new ch.qos.logback.core.read.ListAppender<>() {
-          @Override
-          protected void append(ch.qos.logback.classic.spi.ILoggingEvent event) {
-            event.prepareForDeferredProcessing(); // snapshot the MDC on the logging thread
-            super.append(event);
-          }
-        };
-    captured.start();
-    engineLog.addAppender(captured);
+    ListAppender<ILoggingEvent> captured = captureEngineLog();
     try (Consumer consumer = consumer(job -> handlerContext.add(org.slf4j.MDC.get("job_id") + "/"
         + org.slf4j.MDC.get("queue") + "/" + org.slf4j.MDC.get("attempt"))).build()) {
       String id = producer.enqueue("a").jobId();
@@ -699,8 +695,57 @@ class ConsumerTest {
           .satisfies(line -> assertThat(line.getMDCPropertyMap())
               .containsEntry("job_id", id).containsEntry("queue", "default").containsEntry("attempt", "1"));
     } finally {
-      engineLog.detachAppender(captured);
+      engineLog().detachAppender(captured);
     }
     assertThat(org.slf4j.MDC.get("job_id")).isNull();
+  }
+
+  @Test
+  void aPermanentBackendErrorIsLoggedOncePerIntervalNotOnEveryRetry() {
+    AtomicInteger failedFetches = new AtomicInteger();
+    QueueBackend refusing = (QueueBackend) Proxy.newProxyInstance(QueueBackend.class.getClassLoader(),
+        new Class<?>[] {QueueBackend.class}, (proxy, method, arguments) -> {
+          if (method.getName().equals("fetch")) {
+            failedFetches.incrementAndGet();
+            throw new QueueException("WRONGPASS invalid username-password pair");
+          }
+          try {
+            return method.invoke(backend, arguments);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    ListAppender<ILoggingEvent> captured = captureEngineLog();
+    try (Consumer consumer = Consumer.builder(refusing, job -> {}).fetchWait(Duration.ofMillis(100)).build()) {
+      consumer.start();
+      // Retries back off from 100 ms: five take 1.5 s, well inside the 10 s between lines.
+      await().atMost(PATIENCE).until(() -> failedFetches.get() >= 5);
+    } finally {
+      engineLog().detachAppender(captured);
+    }
+
+    List<ILoggingEvent> errors = captured.list.stream().filter(line -> line.getLevel() == Level.ERROR).toList();
+    assertThat(errors).isNotEmpty().hasSizeLessThan(failedFetches.get());
+    assertThat(errors.get(0).getFormattedMessage()).endsWith("failed to fetch; retrying (this error is logged "
+        + "at most every 10 s)");
+    assertThat(errors.get(0).getThrowableProxy().getMessage()).isEqualTo("WRONGPASS invalid username-password pair");
+  }
+
+  private static ch.qos.logback.classic.Logger engineLog() {
+    return (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(DefaultConsumer.class);
+  }
+
+  /** Captures what the consumer engine logs from now on, with each line's MDC as it was logged. */
+  private static ListAppender<ILoggingEvent> captureEngineLog() {
+    ListAppender<ILoggingEvent> captured = new ListAppender<>() {
+      @Override
+      protected void append(ILoggingEvent event) {
+        event.prepareForDeferredProcessing(); // snapshot the MDC on the logging thread
+        super.append(event);
+      }
+    };
+    captured.start();
+    engineLog().addAppender(captured);
+    return captured;
   }
 }

@@ -114,6 +114,9 @@ public final class DefaultConsumer implements Consumer {
   private volatile Thread stoppingThread;
   private final Thread settler;
   private final RateLimitedWarning backendWarning = new RateLimitedWarning(Duration.ofSeconds(10));
+  // A permanent error (a refused password or certificate) recurs on every retry until someone
+  // fixes the configuration: one line with its stack trace per interval says as much.
+  private final RateLimitedWarning backendError = new RateLimitedWarning(Duration.ofSeconds(10));
   private volatile boolean fetching = true;
   private volatile boolean settling = true;
   /** Whether the last heartbeat reached the backend; a stopping consumer deregisters only then. */
@@ -861,8 +864,8 @@ public final class DefaultConsumer implements Consumer {
     if (e instanceof BackendUnavailableException) {
       backendWarning.warn(log, "consumer {} could not {}: backend unavailable ({}); retrying", id,
           operation, e.getMessage());
-    } else {
-      log.error("consumer {} failed to {}", id, operation, e);
+    } else if (backendError.due()) {
+      log.error("consumer {} failed to {}; retrying (this error is logged at most every 10 s)", id, operation, e);
     }
   }
 

@@ -14,10 +14,15 @@ public final class RateLimitedWarning {
   }
 
   public void warn(Logger log, String format, Object... arguments) {
-    long now = System.nanoTime();
-    long due = next.get();
-    if ((due == Long.MIN_VALUE || now - due >= 0) && next.compareAndSet(due, now + intervalNanos)) {
+    if (due()) {
       log.warn(format, arguments);
     }
+  }
+
+  /** Whether a line may be logged now; if so, the next one may not until the interval has passed. */
+  public boolean due() {
+    long now = System.nanoTime();
+    long due = next.get();
+    return (due == Long.MIN_VALUE || now - due >= 0) && next.compareAndSet(due, now + intervalNanos);
   }
 }
