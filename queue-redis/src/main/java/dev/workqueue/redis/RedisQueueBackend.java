@@ -81,6 +81,10 @@ public final class RedisQueueBackend implements QueueBackend {
   public static final int DEFAULT_COMPLETED_HISTORY_SIZE = 1_000;
   /** Default {@link Builder#completedHistoryAge(Duration)}: 1 hour. */
   public static final Duration DEFAULT_COMPLETED_HISTORY_AGE = Duration.ofHours(1);
+  /** Default {@link Builder#deadLetterLimit(int)}: {@value}, in effect no limit. */
+  public static final int DEFAULT_DEAD_LETTER_LIMIT = Integer.MAX_VALUE;
+  /** Default {@link Builder#deadLetterAge(Duration)}: 3650 days, in effect no limit. */
+  public static final Duration DEFAULT_DEAD_LETTER_AGE = Problems.LONGEST_RETENTION;
 
   private static final Logger log = LoggerFactory.getLogger(RedisQueueBackend.class);
   /**
@@ -113,6 +117,9 @@ public final class RedisQueueBackend implements QueueBackend {
   private final String namespace;
   private final byte[] historySize;
   private final byte[] historyAgeMillis;
+  private final byte[] deadLetterLimit;
+  /** 0 for the longest age, which the scripts take as none: no TTL on the dead list. */
+  private final byte[] deadLetterAgeMillis;
   private final Set<String> registered = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean evictionPolicyChecked = new AtomicBoolean();
@@ -126,6 +133,9 @@ public final class RedisQueueBackend implements QueueBackend {
     this.namespace = builder.namespace;
     this.historySize = ascii(builder.completedHistorySize);
     this.historyAgeMillis = ascii(builder.completedHistoryAge.toMillis());
+    this.deadLetterLimit = ascii(builder.deadLetterLimit);
+    this.deadLetterAgeMillis = ascii(builder.deadLetterAge.compareTo(Problems.LONGEST_RETENTION) < 0
+        ? Math.max(1, builder.deadLetterAge.toMillis()) : 0);
     this.interrupter = new FetchInterrupter(this::wakeInterruptedFetch);
   }
 
@@ -227,12 +237,14 @@ public final class RedisQueueBackend implements QueueBackend {
     scriptKeys.add(queue.delayed());
     scriptKeys.add(queue.sequence());
     scriptKeys.add(queue.dead());
-    List<byte[]> args = new ArrayList<>(5 + priorities.size());
+    List<byte[]> args = new ArrayList<>(7 + priorities.size());
     args.add(ascii(request.maxJobs()));
     args.add(ascii(Math.max(1, request.leaseDuration().toMillis())));
     args.add(queue.lanePrefix());
     args.add(queue.notifyPrefix());
     args.add(PROMOTE_LIMIT);
+    args.add(deadLetterLimit);
+    args.add(deadLetterAgeMillis);
     byte[][] notifyKeys = new byte[priorities.size()][];
     for (int i = 0; i < priorities.size(); i++) {
       scriptKeys.add(queue.lane(priorities.get(i)));
@@ -380,11 +392,13 @@ public final class RedisQueueBackend implements QueueBackend {
 
   /** The arguments every settle call starts with; room for {@code settlements} more follows. */
   private List<byte[]> settleArgs(QueueKeys queue, int settlements) {
-    List<byte[]> args = new ArrayList<>(4 + settlements * 4);
+    List<byte[]> args = new ArrayList<>(6 + settlements * 6);
     args.add(queue.lanePrefix());
     args.add(queue.notifyPrefix());
     args.add(historySize);
     args.add(historyAgeMillis);
+    args.add(deadLetterLimit);
+    args.add(deadLetterAgeMillis);
     return args;
   }
 
@@ -447,7 +461,8 @@ public final class RedisQueueBackend implements QueueBackend {
     QueueKeys queue = keys(queueName);
     List<?> reply = (List<?>) call("recoverExpired", () -> QueueScript.RECOVER.run(redis,
         List.of(queue.leases(), queue.deadlines(), queue.dead()),
-        List.of(queue.lanePrefix(), queue.notifyPrefix(), ascii(limit))));
+        List.of(queue.lanePrefix(), queue.notifyPrefix(), ascii(limit), deadLetterLimit,
+            deadLetterAgeMillis)));
     return decodeAll(queue, reply);
   }
 
@@ -681,6 +696,8 @@ public final class RedisQueueBackend implements QueueBackend {
     private String namespace = DEFAULT_NAMESPACE;
     private int completedHistorySize = DEFAULT_COMPLETED_HISTORY_SIZE;
     private Duration completedHistoryAge = DEFAULT_COMPLETED_HISTORY_AGE;
+    private int deadLetterLimit = DEFAULT_DEAD_LETTER_LIMIT;
+    private Duration deadLetterAge = DEFAULT_DEAD_LETTER_AGE;
 
     private Builder() {}
 
@@ -779,6 +796,28 @@ public final class RedisQueueBackend implements QueueBackend {
     }
 
     /**
+     * Most dead letters kept per queue: when a job is dead-lettered past it, the oldest are
+     * deleted. 0 keeps none. Default {@value RedisQueueBackend#DEFAULT_DEAD_LETTER_LIMIT}, no
+     * limit in effect.
+     */
+    public Builder deadLetterLimit(int deadLetterLimit) {
+      this.deadLetterLimit = deadLetterLimit;
+      return this;
+    }
+
+    /**
+     * Longest a dead letter is kept, counted from when its job was dead-lettered, at most 3650
+     * days; default 3650 days, no limit in effect. Counted by the Redis server's clock; letters
+     * past it are deleted when the queue's next job is dead-lettered, or all at once when even
+     * the newest is past it (the list's TTL). 3650 days sets no TTL, so the list never becomes a
+     * candidate for a {@code volatile-*} eviction policy.
+     */
+    public Builder deadLetterAge(Duration deadLetterAge) {
+      this.deadLetterAge = deadLetterAge;
+      return this;
+    }
+
+    /**
      * Creates the backend; connections are opened on first use.
      *
      * @throws dev.workqueue.InvalidConfigurationException listing every invalid setting
@@ -823,6 +862,8 @@ public final class RedisQueueBackend implements QueueBackend {
       problems.atLeast(completedHistorySize, 0, "completedHistorySize");
       // Sent in milliseconds: an unbounded age overflowed in build() with no word of the setting.
       problems.positiveUpTo(completedHistoryAge, Problems.LONGEST_RETENTION, "completedHistoryAge");
+      problems.atLeast(deadLetterLimit, 0, "deadLetterLimit");
+      problems.positiveUpTo(deadLetterAge, Problems.LONGEST_RETENTION, "deadLetterAge");
       problems.throwIfAny();
       if (client != null) {
         return new RedisQueueBackend(client, client, null, this);

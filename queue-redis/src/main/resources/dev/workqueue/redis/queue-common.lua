@@ -7,14 +7,20 @@
 -- In the leases hash an element keeps the attempt it had while waiting: the delivery it is
 -- leased for is added when the lease ends (retry, dead letter, recovery), and not at all when it
 -- is released. The hot path (fetch, ack) thus never rewrites an element.
--- Dead-letter entry, format 1:
---   B format (1) | i8 error at epoch ms | I2 + bytes job id | I2 + bytes error type
---   | I4 + bytes error message | job element (or the undecodable data as found)
+-- Dead-letter entry, format 2:
+--   B format (2) | i8 dead-lettered at epoch ms (server clock) | i8 error at epoch ms
+--   | I2 + bytes job id | I2 + bytes error type | I4 + bytes error message
+--   | job element (or the undecodable data as found)
+-- Format 1, written before dead-letter retention, lacks the dead-lettered time; both are read.
 
 local JOB_HEADER = '>BI4i8I2c0I2c0'
 local MIN_JOB_LENGTH = 17
-local DEAD_HEADER = '>Bi8I2c0I2c0I4c0'
+local DEAD_HEADER = '>Bi8i8I2c0I2c0I4c0'
+local DEAD_HEADER_1 = '>Bi8I2c0I2c0I4c0'
 local CHUNK = 1000
+-- Most entries past the age one dead-lettering deletes beyond as many as it adds: letters that
+-- age out together (a poison flood) go over several calls, not in one script that blocks Redis.
+local MOST_AGED = 1000
 
 -- The server's clock in epoch milliseconds.
 local function now_ms()
@@ -61,21 +67,40 @@ local function rewrite_job(element, attempt, run_at)
   return struct.pack('>BI4i8', 1, attempt, run_at) .. string.sub(element, 14)
 end
 
-local function dead_entry(at, id, error_type, message, element)
-  return struct.pack(DEAD_HEADER, 1, at, #id, id, #error_type, error_type, #message, message) .. element
+-- A dead-letter entry. Retention counts its age from `now`, the server's time of the
+-- dead-lettering, not from the error's time: that one is a consumer's clock (skewed, or read when
+-- the handler failed, before a settlement that may come much later), by which a letter could be
+-- deleted early, or one dated ahead stop the age trim at the head of the list. Server times follow
+-- the list's order, so the trim stops at the first letter young enough, as the backend's clock does
+-- in the in-memory backend.
+local function dead_entry(now, error_at, id, error_type, message, element)
+  return struct.pack(DEAD_HEADER, 2, now, error_at, #id, id, #error_type, error_type, #message, message)
+    .. element
 end
 
 -- The job element inside a dead-letter entry and the entry's error type, or nil when the entry
 -- cannot be read.
 local function dead_job(entry)
-  if string.byte(entry, 1) ~= 1 then
+  local format = string.byte(entry, 1)
+  local header = (format == 2 and DEAD_HEADER) or (format == 1 and DEAD_HEADER_1)
+  if not header then
     return nil
   end
-  local ok, _, _, _, error_type, _, next_position = pcall(struct.unpack, DEAD_HEADER, entry)
-  if not ok then
+  local fields = { pcall(struct.unpack, header, entry) }
+  if not fields[1] then
     return nil
   end
-  return string.sub(entry, next_position), error_type
+  return string.sub(entry, fields[#fields]), fields[#fields - 2]
+end
+
+-- When an entry was dead-lettered (a format-1 entry knows only its error's time), or nil when the
+-- entry cannot be read.
+local function dead_at(entry)
+  local format = string.byte(entry, 1)
+  if (format ~= 1 and format ~= 2) or #entry < 9 then
+    return nil
+  end
+  return (struct.unpack('>i8', entry, 2))
 end
 
 -- An id for data whose own id cannot be read: stable for the same bytes.
@@ -118,6 +143,37 @@ local function trim_completed(key, now, age_ms, size)
     redis.call('RPOP', key)
   end
   redis.call('LTRIM', key, 0, size - 1)
+end
+
+-- Appends dead-letter entries (oldest first) to the dead list of key and applies the retention:
+-- the newest `limit` entries are kept (0 keeps none); with an age (ms, 0 for none) the entries
+-- dead-lettered at or before now - age go from the head, at most MOST_AGED more than were added,
+-- and the list expires after the age, so one that gets no more dead letters goes once its newest
+-- entry is that old. An entry whose time cannot be read (a foreign writer's) ends the age trim;
+-- the limit and the TTL still reach it. No TTL without an age: under a volatile-* maxmemory policy
+-- Redis evicts keys with a TTL, and the default keeps every dead letter.
+local function dead_letter(key, entries, now, limit, age_ms)
+  if #entries == 0 then
+    return
+  end
+  if limit < 1 then
+    redis.call('DEL', key)
+    return
+  end
+  call_chunked('RPUSH', key, entries)
+  redis.call('LTRIM', key, -limit, -1)
+  if age_ms > 0 then
+    local cutoff = now - age_ms
+    for _ = 1, #entries + MOST_AGED do
+      local oldest = redis.call('LINDEX', key, 0)
+      local at = oldest and dead_at(oldest)
+      if not at or at > cutoff then
+        break
+      end
+      redis.call('LPOP', key)
+    end
+    redis.call('PEXPIRE', key, age_ms)
+  end
 end
 
 -- Touches the lane and wake-up list of every priority in the table's keys. Redis Cluster checks

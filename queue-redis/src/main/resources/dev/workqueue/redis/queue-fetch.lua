@@ -17,7 +17,9 @@
 -- ARGV[3] lane key prefix (lane key = prefix .. priority), for promotion
 -- ARGV[4] notify key prefix (notify key = prefix .. priority)
 -- ARGV[5] most delayed jobs to promote in this call
--- ARGV[6..] the priorities of KEYS[6..], in the same order
+-- ARGV[6] dead-letter limit (most dead letters kept; 0 keeps none)
+-- ARGV[7] dead-letter age ms (dead letters older than this are deleted; 0 for no age limit)
+-- ARGV[8..] the priorities of KEYS[6..], in the same order
 -- Returns { server now ms, lease deadline ms, next delayed run-at ms or -1, first token,
 --           number taken, taken elements (attempt not yet counted)..., then per poisoned entry:
 --           id, reason }
@@ -29,10 +31,16 @@ local MAX_POISONED = 1000
 local now = now_ms()
 local poisoned = {}
 local poisoned_count = 0
+local dead = {}
+
+-- The priority of the lane KEYS[lane].
+local function priority_of(lane)
+  return ARGV[lane + 2]
+end
 
 local function poison(element, reason)
   local id = undecodable_id(element)
-  redis.call('RPUSH', KEYS[5], dead_entry(now, id, 'undecodable', reason, element))
+  dead[#dead + 1] = dead_entry(now, now, id, 'undecodable', reason, element)
   poisoned[#poisoned + 1] = id
   poisoned[#poisoned + 1] = reason
   poisoned_count = poisoned_count + 1
@@ -41,7 +49,7 @@ end
 local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, tonumber(ARGV[5]))
 local priorities = {}
 for lane = 6, #KEYS do
-  priorities[ARGV[lane]] = true
+  priorities[priority_of(lane)] = true
 end
 for _, element in ipairs(due) do
   local _, _, priority = read_job(element)
@@ -85,6 +93,8 @@ for lane = 6, #KEYS do
   end
 end
 
+dead_letter(KEYS[5], dead, now, tonumber(ARGV[6]), tonumber(ARGV[7]))
+
 local deadline = now + tonumber(ARGV[2])
 local first_token = 0
 if #taken > 0 then
@@ -118,7 +128,7 @@ if #taken == wanted or poisoned_count >= MAX_POISONED then
   -- Jobs may remain: pass the wake-up on so another idle consumer takes them.
   for lane = 6, #KEYS do
     if redis.call('LLEN', KEYS[lane]) > 0 then
-      wake(ARGV[4] .. ARGV[lane])
+      wake(ARGV[4] .. priority_of(lane))
     end
   end
 else

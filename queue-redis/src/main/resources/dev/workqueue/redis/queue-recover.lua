@@ -10,6 +10,8 @@
 -- ARGV[1] lane key prefix (lane key = prefix .. priority)
 -- ARGV[2] notify key prefix (notify key = prefix .. priority)
 -- ARGV[3] most leases to recover
+-- ARGV[4] dead-letter limit (most dead letters kept; 0 keeps none)
+-- ARGV[5] dead-letter age ms (dead letters older than this are deleted; 0 for no age limit)
 -- Returns the recovered job elements.
 
 local now = now_ms()
@@ -21,6 +23,8 @@ local elements = hmget_chunked(KEYS[1], tokens)
 local lanes = priorities_of(elements)
 reach_lanes(ARGV[1], ARGV[2], lanes)
 local recovered = {}
+local dead = {}
+local reason = 'leased entry is not a job element of format 1'
 for _, element in ipairs(elements) do
   if element then
     local attempt, run_at, priority = read_job(element)
@@ -30,10 +34,12 @@ for _, element in ipairs(elements) do
       redis.call('LPUSH', ARGV[1] .. priority, counted)
     else
       local id = undecodable_id(element)
-      redis.call('RPUSH', KEYS[3], dead_entry(now, id, 'undecodable', 'leased entry is not a job element of format 1', element))
+      dead[#dead + 1] = dead_entry(now, now, id, 'undecodable', reason, element)
     end
   end
 end
+-- Before the leases end: should it fail (a dead key of another type), they are recovered again.
+dead_letter(KEYS[3], dead, now, tonumber(ARGV[4]), tonumber(ARGV[5]))
 call_chunked('HDEL', KEYS[1], tokens)
 call_chunked('ZREM', KEYS[2], tokens)
 for priority in pairs(lanes) do

@@ -13,10 +13,13 @@
 -- ARGV[2] notify key prefix (notify key = prefix .. priority)
 -- ARGV[3] completed history size (most ids kept; 0 keeps none)
 -- ARGV[4] completed history age ms (ids older than this are dropped)
--- ARGV[5..] per settlement: kind, token, job id, then by kind:
+-- ARGV[5] dead-letter limit (most dead letters kept; 0 keeps none)
+-- ARGV[6] dead-letter age ms (dead letters older than this are deleted; 0 for no age limit)
+-- ARGV[7..] per settlement: kind, token, job id, then by kind:
 --   'A' ack: nothing more
 --   'R' retry: delay ms
---   'D' dead-letter: error type, error message, error at ms
+--   'D' dead-letter: error type, error message, error at ms (kept as the error's time; the
+--       dead-letter age counts from the server's time of this call, see dead_entry)
 --   'L' release: nothing more
 --   'P' poison (data the caller could not decode): error type, error message, error at ms; the
 --       job id is ignored and read from the data where possible
@@ -31,10 +34,11 @@ local ended = {}
 local completed = {}
 local released = {}
 local retried = {}
+local dead = {}
 -- One HMGET for every token of the batch: far cheaper than one HGET each.
 local tokens = {}
 local kinds = {}
-local i = 5
+local i = 7
 while i <= #ARGV do
   tokens[#tokens + 1] = ARGV[i + 1]
   local kind = ARGV[i]
@@ -47,7 +51,7 @@ reach_lanes(ARGV[1], ARGV[2], priorities_of(elements, function(n)
 end))
 local ended_in_batch = {}
 
-i = 5
+i = 7
 local n = 0
 while i <= #ARGV do
   local kind, token, id = ARGV[i], ARGV[i + 1], ARGV[i + 2]
@@ -84,7 +88,7 @@ while i <= #ARGV do
         if attempt then
           element = rewrite_job(element, attempt + 1, run_at)
         end
-        redis.call('RPUSH', KEYS[4], dead_entry(tonumber(ARGV[i + 2]), id, ARGV[i], ARGV[i + 1], element))
+        dead[#dead + 1] = dead_entry(now, tonumber(ARGV[i + 2]), id, ARGV[i], ARGV[i + 1], element)
       else
         add_to_group(released, priority, element)
       end
@@ -98,6 +102,8 @@ while i <= #ARGV do
   results[#results + 1] = accepted and 1 or 0
 end
 
+-- Before the leases end: should it fail (a dead key of another type), the jobs stay leased.
+dead_letter(KEYS[4], dead, now, tonumber(ARGV[5]), tonumber(ARGV[6]))
 if #ended > 0 then
   call_chunked('HDEL', KEYS[1], ended)
   call_chunked('ZREM', KEYS[2], ended)

@@ -53,8 +53,17 @@ class RedisClusterContractIT extends QueueBackendContract {
 
   @Override
   protected QueueBackend createBackend() {
+    return builder().build();
+  }
+
+  @Override
+  protected QueueBackend createBackend(int deadLetterLimit, Duration deadLetterAge) {
+    return builder().deadLetterLimit(deadLetterLimit).deadLetterAge(deadLetterAge).build();
+  }
+
+  private static RedisQueueBackend.Builder builder() {
     return RedisQueueBackend.builder().client(cluster)
-        .namespace("cluster-" + UUID.randomUUID().toString().substring(0, 8)).build();
+        .namespace("cluster-" + UUID.randomUUID().toString().substring(0, 8));
   }
 
   @Test

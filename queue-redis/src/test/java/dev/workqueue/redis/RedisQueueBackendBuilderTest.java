@@ -17,7 +17,8 @@ class RedisQueueBackendBuilderTest {
   void buildReportsEveryInvalidSettingAtOnce() {
     RedisQueueBackend.Builder builder = RedisQueueBackend.builder().url("http://h:1").namespace("a{b}")
         .database(-1).connectTimeout(Duration.ofNanos(999_999)).socketTimeout(Duration.ofDays(30)).poolSize(0)
-        .completedHistorySize(-5).completedHistoryAge(Duration.ZERO);
+        .completedHistorySize(-5).completedHistoryAge(Duration.ZERO).deadLetterLimit(-1)
+        .deadLetterAge(Duration.ofDays(3651));
 
     assertThatThrownBy(builder::build)
         .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.problems()).containsExactly(
@@ -28,7 +29,21 @@ class RedisQueueBackendBuilderTest {
             "socketTimeout must be between 1ms and 1h, but was PT720H",
             "poolSize must be at least 1, but was 0",
             "completedHistorySize must be at least 0, but was -5",
-            "completedHistoryAge must be a positive duration of at most 3650 days, but was PT0S"));
+            "completedHistoryAge must be a positive duration of at most 3650 days, but was PT0S",
+            "deadLetterLimit must be at least 0, but was -1",
+            "deadLetterAge must be a positive duration of at most 3650 days, but was PT87624H"));
+  }
+
+  @Test
+  void deadLetterAgeMustBePositive() {
+    assertThatThrownBy(() -> RedisQueueBackend.builder().deadLetterAge(Duration.ZERO).build())
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessage("invalid redis backend: deadLetterAge must be a positive duration of at most 3650 days, "
+            + "but was PT0S");
+    assertThatThrownBy(() -> RedisQueueBackend.builder().deadLetterAge(null).build())
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessage("invalid redis backend: deadLetterAge must be a positive duration of at most 3650 days, "
+            + "but was null");
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.workqueue.spi.QueueBackend;
 import dev.workqueue.testkit.QueueBackendContract;
 import dev.workqueue.testkit.redis.RedisTarget;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
@@ -54,8 +55,17 @@ class RedisQueueBackendContractIT extends QueueBackendContract {
 
   @Override
   protected QueueBackend createBackend() {
+    return builder().build();
+  }
+
+  @Override
+  protected QueueBackend createBackend(int deadLetterLimit, Duration deadLetterAge) {
+    return builder().deadLetterLimit(deadLetterLimit).deadLetterAge(deadLetterAge).build();
+  }
+
+  private static RedisQueueBackend.Builder builder() {
     return RedisQueueBackend.builder().url(redis.url())
-        .namespace("contract-" + UUID.randomUUID().toString().substring(0, 8)).build();
+        .namespace("contract-" + UUID.randomUUID().toString().substring(0, 8));
   }
 
   /** Stores a job element whose header reads but whose body is cut short. */

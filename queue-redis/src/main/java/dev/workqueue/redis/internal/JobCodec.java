@@ -14,13 +14,18 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Encodes jobs and dead letters in the binary format 1 that the Lua scripts read (see
- * {@code queue-common.lua} and {@code docs/redis-backend.md}). Big-endian; strings are UTF-8
- * with an unsigned 16-bit length; times are epoch milliseconds.
+ * Encodes jobs in the binary format 1 that the Lua scripts read, and decodes the dead-letter
+ * entries they write (see {@code queue-common.lua} and {@code docs/redis-backend.md}).
+ * Big-endian; strings are UTF-8 with an unsigned 16-bit length; times are epoch milliseconds.
  */
 public final class JobCodec {
   /** The format byte every element starts with; a new layout takes a new number. */
   public static final byte FORMAT = 1;
+  /**
+   * The format of the dead-letter entries the scripts write: format 1 with the server's time of
+   * the dead-lettering inserted after the format byte. Format-1 entries written before are read too.
+   */
+  public static final byte DEAD_FORMAT = 2;
 
   private static final int NO_KEY = 0xFFFF;
   private static final int MAX_STRING_BYTES = 0xFFFE;
@@ -154,7 +159,9 @@ public final class JobCodec {
     try {
       ByteBuffer in = ByteBuffer.wrap(entry);
       byte format = in.get();
-      if (format != FORMAT) {
+      if (format == DEAD_FORMAT) {
+        in.getLong(); // when it was dead-lettered: read by the scripts' retention only
+      } else if (format != FORMAT) {
         throw new UndecodableException("unknown dead-letter format " + (format & 0xFF));
       }
       Instant at = Instant.ofEpochMilli(in.getLong());
