@@ -47,4 +47,19 @@ class ProducerIT {
     assertThat(producer.exitCode()).as(producer.stderr()).isEqualTo(1);
     assertThat(producer.stderr()).contains("backend unavailable: ");
   }
+
+  /** Each refused enqueue was logged as a problem of its file, and the producer exited 0. */
+  @Test
+  void scanOnceProducerWhoseEnqueuesRedisRefusesAtMaxmemoryExitsOneNamingTheCause() throws Exception {
+    try (RedisServer full = RedisServer.builder()
+        .options("--maxmemory", "1", "--maxmemory-policy", "noeviction").start()) {
+      Map<String, String> env = scanOnce(full.url(), "full");
+
+      RunnerJar.Child producer = RunnerJar.run(dir, env, "", "producer");
+
+      assertThat(producer.exitCode()).as(producer.stderr()).isEqualTo(1);
+      assertThat(producer.stderr()).contains("error: redis enqueue failed: OOM ")
+          .doesNotContain("could not enqueue");
+    }
+  }
 }

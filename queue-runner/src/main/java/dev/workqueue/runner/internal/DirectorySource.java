@@ -1,7 +1,9 @@
 package dev.workqueue.runner.internal;
 
 import dev.workqueue.BackendUnavailableException;
+import dev.workqueue.InvalidJobException;
 import dev.workqueue.NewJob;
+import dev.workqueue.PayloadTooLargeException;
 import dev.workqueue.Producer;
 import dev.workqueue.QueueException;
 import dev.workqueue.internal.NamedThreads;
@@ -64,7 +66,7 @@ public final class DirectorySource implements AutoCloseable {
 
   /**
    * @param rescanInterval pause between scans; zero scans once and finishes, also when the
-   *     directory cannot be read or the backend cannot be reached (see {@link #failure()})
+   *     directory cannot be read or the backend fails an enqueue (see {@link #failure()})
    * @param onFinished called on the scanning thread when scanning has ended
    */
   public DirectorySource(Path directory, List<String> include, List<String> exclude,
@@ -101,9 +103,11 @@ public final class DirectorySource implements AutoCloseable {
       do {
         try {
           scanOnce();
-        } catch (BackendUnavailableException | UncheckedIOException e) {
+        } catch (QueueException | UncheckedIOException e) {
           if (stop.getCount() == 0) {
-            return; // close() interrupted a request: the scan was stopped, it did not fail
+            // close() interrupted a request or the wait for a rate-limit permit: the scan was
+            // stopped, it did not fail
+            return;
           }
           if (rescanInterval.isZero()) {
             failure = e;
@@ -120,8 +124,9 @@ public final class DirectorySource implements AutoCloseable {
   }
 
   /**
-   * Why a source that scans once finished before its scan was complete, or null: a {@link
-   * BackendUnavailableException} or an {@link UncheckedIOException} for what it could not read.
+   * Why a source that scans once finished before its scan was complete, or null: the {@link
+   * QueueException} of an enqueue the backend failed (a {@link BackendUnavailableException} when it
+   * could not be reached) or an {@link UncheckedIOException} for what it could not read.
    */
   public RuntimeException failure() {
     return failure;
@@ -134,8 +139,10 @@ public final class DirectorySource implements AutoCloseable {
    *
    * @return how many jobs were enqueued (files whose idempotency key the backend still knew are
    *     not counted)
-   * @throws BackendUnavailableException if the backend cannot be reached; the files enqueued
-   *     before are remembered
+   * @throws QueueException if the backend fails an enqueue for a reason that is not the file's
+   *     own: it cannot be reached ({@link BackendUnavailableException}), refuses the client (a
+   *     wrong password, a rejected TLS certificate) or the write (out of memory), or the wait for
+   *     a rate-limit permit is interrupted; the files enqueued before are remembered
    * @throws UncheckedIOException if the directory cannot be read, or, once every other file is
    *     enqueued, if an entry below it cannot be read
    */
@@ -164,12 +171,9 @@ public final class DirectorySource implements AutoCloseable {
             count++;
           }
           enqueued.put(file, version);
-        } catch (BackendUnavailableException e) {
-          throw e; // the whole scan fails, not this file
-        } catch (QueueException e) {
-          if (stop.getCount() == 0) {
-            break; // close() interrupted the wait for a rate-limit permit
-          }
+        } catch (InvalidJobException | PayloadTooLargeException e) {
+          // Only these are about the file's job; any other failure fails the whole scan, since it
+          // would fail every later file the same way.
           log.warn("could not enqueue {}: {}", directory.relativize(file), e.getMessage());
         }
       }
