@@ -6,6 +6,7 @@ import dev.workqueue.testkit.redis.RedisServer;
 import dev.workqueue.testkit.redis.RedisServerExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -60,6 +61,20 @@ class ProducerIT {
       assertThat(producer.exitCode()).as(producer.stderr()).isEqualTo(1);
       assertThat(producer.stderr()).contains("error: redis enqueue failed: OOM ")
           .doesNotContain("could not enqueue");
+    }
+  }
+
+  @Test
+  void producerGivenAWrongPasswordExitsTwoNamingTheCauseBeforeScanning() throws Exception {
+    try (RedisServer locked = RedisServer.builder().password("right").start()) {
+      Map<String, String> env = new HashMap<>(scanOnce(locked.url(), "locked"));
+      env.put("WORKQUEUE_REDIS_PASSWORD", "not-the-password");
+
+      RunnerJar.Child producer = RunnerJar.run(dir, env, "", "producer");
+
+      assertThat(producer.exitCode()).as(producer.stderr()).isEqualTo(2);
+      assertThat(producer.stderr()).contains("error: backend refused: ").contains("WRONGPASS")
+          .doesNotContain("could not enqueue").doesNotContain("not-the-password");
     }
   }
 }

@@ -78,9 +78,56 @@ class ReadinessIT {
         assertThat(notReady.statusCode()).isEqualTo(503);
         assertThat(notReady.body()).startsWith("backend unavailable").hasLineCount(1);
         assertThat(RunnerJar.status(httpPort, "/healthz")).isEqualTo(200);
+        assertThat(worker.stderr()).contains("WARN  RunnerProcess - backend unavailable: ")
+            .contains("; starting anyway");
 
         redis.startProcess();
         await().atMost(Duration.ofSeconds(5)).until(() -> RunnerJar.status(httpPort, "/readyz") == 200);
+
+        worker.terminate();
+        assertThat(worker.awaitExit(Duration.ofSeconds(60))).as(worker.stderr()).isZero();
+      }
+    }
+  }
+
+  /** It started anyway and logged a stack trace every few seconds, retrying what cannot succeed. */
+  @Test
+  void workerGivenAWrongPasswordExitsTwoWithAOneLineMessageNamingTheCause() throws Exception {
+    Assumptions.assumeTrue(RedisServer.isAvailable(), "no redis-server binary");
+    try (RedisServer redis = RedisServer.builder().password("right").start()) {
+      Map<String, String> env = Map.of("WORKQUEUE_REDIS_URL", redis.url(),
+          "WORKQUEUE_REDIS_PASSWORD", "not-the-password", "WORKQUEUE_HTTP_PORT", "0",
+          "WORKQUEUE_WORKER_HANDLER", "log");
+
+      try (RunnerJar.Child worker = RunnerJar.start(dir, env, "worker")) {
+        assertThat(worker.awaitExit(Duration.ofSeconds(60))).as(worker.stderr()).isEqualTo(2);
+        assertThat(worker.stderr()).containsOnlyOnce("error: backend refused: ").contains("WRONGPASS")
+            .doesNotContain("\tat ").doesNotContain("not-the-password").doesNotContain("started on queue");
+      }
+    }
+  }
+
+  /** The reason said "backend unavailable", which sends an operator looking for a network fault. */
+  @Test
+  void readinessNamesARefusalOfTheBackendAsSuch() throws Exception {
+    Assumptions.assumeTrue(RedisServer.isAvailable(), "no redis-server binary");
+    int httpPort = RedisServer.freePort();
+    try (RedisServer redis = RedisServer.builder().password("right").start()) {
+      Map<String, String> env = Map.of("WORKQUEUE_REDIS_URL", redis.url(),
+          "WORKQUEUE_HTTP_PORT", Integer.toString(httpPort), "WORKQUEUE_WORKER_HANDLER", "log");
+      try (RunnerJar.Child worker = RunnerJar.start(dir, env, "worker")) {
+        worker.awaitHealthy(httpPort);
+        await().atMost(Duration.ofSeconds(30)).until(() -> RunnerJar.status(httpPort, "/readyz") == 200);
+
+        // Redis comes back with a rotated password: every new connection is refused.
+        redis.close();
+        try (RedisServer rotated = RedisServer.builder().port(redis.port()).password("rotated").start()) {
+          HttpResponse<String> refused = await().atMost(Duration.ofSeconds(30))
+              .until(() -> RunnerJar.get(httpPort, "/readyz"),
+                  response -> response != null && response.body().startsWith("backend refused: "));
+          assertThat(refused.statusCode()).isEqualTo(503);
+          assertThat(refused.body()).contains("WRONGPASS").hasLineCount(1);
+        }
 
         worker.terminate();
         assertThat(worker.awaitExit(Duration.ofSeconds(60))).as(worker.stderr()).isZero();

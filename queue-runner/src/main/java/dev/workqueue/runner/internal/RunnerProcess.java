@@ -7,6 +7,7 @@ import dev.workqueue.Consumer;
 import dev.workqueue.InvalidConfigurationException;
 import dev.workqueue.JobHandler;
 import dev.workqueue.Producer;
+import dev.workqueue.QueueException;
 import dev.workqueue.QueueStats;
 import dev.workqueue.internal.Problems;
 import dev.workqueue.runner.internal.config.ConfigKeys;
@@ -56,6 +57,8 @@ public final class RunnerProcess implements AutoCloseable {
    * @throws IOException if the HTTP port cannot be bound or the demo directory cannot be made
    * @throws InvalidConfigurationException if the producer's directory does not exist, or the
    *     handler class that {@code worker.handler} names cannot be created
+   * @throws BackendRefusedException if the backend answers the first ping with a permanent error
+   *     (a backend that cannot be reached yet is only logged: the roles start and wait for it)
    */
   public static RunnerProcess start(RunnerConfig config, boolean worker, boolean producing,
       Runnable onSourceFinished) throws IOException {
@@ -86,6 +89,7 @@ public final class RunnerProcess implements AutoCloseable {
     log.info("starting {} on queue {} with {} backend", worker && producing ? "worker and producer"
         : worker ? "worker" : "producer", config.get(ConfigKeys.QUEUE_NAME),
         config.usesRedis() ? "the Redis" : "the in-memory");
+    checkBackend();
     if (config.get(ConfigKeys.HTTP_ENABLED)) {
       http = HttpEndpoints.start(config.get(ConfigKeys.HTTP_BIND), config.get(ConfigKeys.HTTP_PORT),
           this::notReadyReason, components::scrape);
@@ -114,6 +118,26 @@ public final class RunnerProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * A Redis that is not up yet may come (readiness says so meanwhile), but one that refuses this
+   * client keeps refusing it: starting anyway would only retry and log the same error for ever.
+   */
+  private void checkBackend() {
+    try {
+      components.backend().ping();
+    } catch (BackendUnavailableException e) {
+      log.warn("{}; starting anyway, /readyz answers 503 until the backend answers", backendFailure(e));
+    } catch (QueueException e) {
+      throw new BackendRefusedException(backendFailure(e), e);
+    }
+  }
+
+  /** Names an outage as such, and a refusal (which waiting does not end) as a refusal. */
+  private static String backendFailure(RuntimeException e) {
+    boolean refused = e instanceof QueueException && !(e instanceof BackendUnavailableException);
+    return (refused ? "backend refused: " : "backend unavailable: ") + Redaction.redactUrl(e.getMessage());
+  }
+
   /** Null while the process is ready to work, else why not. */
   String notReadyReason() {
     if (stopping) {
@@ -122,7 +146,7 @@ public final class RunnerProcess implements AutoCloseable {
     try {
       components.backend().ping();
     } catch (RuntimeException e) {
-      return "backend unavailable: " + Redaction.redactUrl(e.getMessage());
+      return backendFailure(e);
     }
     if (config.get(ConfigKeys.METRICS_ENABLED)) {
       try {
@@ -138,7 +162,8 @@ public final class RunnerProcess implements AutoCloseable {
    * Throws what made a producer that scans once ({@code producer.source.rescan_interval: 0})
    * finish before its scan was complete; does nothing if it did not.
    *
-   * @throws BackendUnavailableException if the backend could not be reached during the scan
+   * @throws QueueException if the backend failed an enqueue during the scan (a {@link
+   *     BackendUnavailableException} if it could not be reached)
    * @throws java.io.UncheckedIOException if the directory could not be read
    */
   public void throwIfSourceFailed() {
