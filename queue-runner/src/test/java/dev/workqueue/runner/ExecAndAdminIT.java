@@ -8,6 +8,8 @@ import dev.workqueue.testkit.redis.RedisServerExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -126,8 +128,44 @@ class ExecAndAdminIT {
     assertThat(peek.stdout()).contains("timed out after 1000ms and was killed");
   }
 
+  @Test
+  void deadLetterLimitKeepsTheNewestDeadLettersOfTheQueue() throws Exception {
+    Path config = Files.writeString(dir.resolve("limited.yaml"), """
+        queue:
+          dead_letter_limit: 2
+        worker:
+          handler: exec
+          concurrency: 1
+          exec:
+            command: 'echo "ran $(cat)"; exit 1'
+          retry:
+            max_attempts: 1
+        """);
+    Map<String, String> env = env("exec-limited");
+    List<String> ids = new ArrayList<>();
+    for (String payload : List.of("first", "second", "third")) {
+      RunnerJar.Child enqueue = RunnerJar.run(dir, env, "", "enqueue", "--payload", payload);
+      assertThat(enqueue.exitCode()).as(enqueue.stderr()).isZero();
+      ids.add(enqueue.stdout().trim());
+    }
+
+    try (RunnerJar.Child worker = RunnerJar.start(dir, env, "worker", "--config", config.toString())) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> worker.stdout().contains("ran third")
+          && queueField(env, "exec-limited", "in_flight") == 0);
+      worker.terminate();
+      assertThat(worker.awaitExit(Duration.ofSeconds(60))).isZero();
+    }
+    assertThat(dead(env, "exec-limited")).isEqualTo(2);
+    RunnerJar.Child peek = RunnerJar.run(dir, env, "", "admin", "peek", "exec-limited", "--json");
+    assertThat(peek.stdout()).doesNotContain(ids.get(0)).contains(ids.get(1), ids.get(2));
+  }
+
   private long dead(Map<String, String> env, String queue) throws Exception {
+    return queueField(env, queue, "dead");
+  }
+
+  private long queueField(Map<String, String> env, String queue, String field) throws Exception {
     RunnerJar.Child stats = RunnerJar.run(dir, env, "", "admin", "stats", "--json");
-    return AdminJson.queueField(stats.stdout(), queue, "dead");
+    return AdminJson.queueField(stats.stdout(), queue, field);
   }
 }

@@ -17,6 +17,7 @@ import dev.workqueue.metrics.micrometer.QueueLengthUpdater;
 import dev.workqueue.metrics.otel.OpenTelemetryJobInterceptor;
 import dev.workqueue.redis.RedisQueueBackend;
 import dev.workqueue.redis.RedisRateLimiter;
+import dev.workqueue.runner.internal.config.ConfigKey;
 import dev.workqueue.runner.internal.config.ConfigKeys;
 import dev.workqueue.runner.internal.config.Redaction;
 import dev.workqueue.runner.internal.config.RunnerConfig;
@@ -125,7 +126,10 @@ public final class Components implements AutoCloseable {
     switch (config.redisTopology()) {
       case NONE -> {
         log.info("no Redis configured: using the in-memory backend; jobs live only in this process");
-        return InMemoryQueueBackend.create();
+        InMemoryQueueBackend.Builder memory = InMemoryQueueBackend.builder();
+        ifSet(ConfigKeys.QUEUE_DEAD_LETTER_LIMIT, memory::deadLetterLimit);
+        ifSet(ConfigKeys.QUEUE_DEAD_LETTER_AGE, memory::deadLetterAge);
+        return memory.build();
       }
       case STANDALONE -> {
         log.info("using the Redis backend at {}",
@@ -135,17 +139,27 @@ public final class Components implements AutoCloseable {
             .connectTimeout(config.get(ConfigKeys.REDIS_CONNECT_TIMEOUT))
             .socketTimeout(config.get(ConfigKeys.REDIS_SOCKET_TIMEOUT))
             .poolSize(config.get(ConfigKeys.REDIS_POOL_SIZE));
-        if (config.get(ConfigKeys.REDIS_USERNAME) != null) {
-          redis.username(config.get(ConfigKeys.REDIS_USERNAME));
-        }
-        if (config.get(ConfigKeys.REDIS_PASSWORD) != null) {
-          redis.password(config.get(ConfigKeys.REDIS_PASSWORD));
-        }
-        return redis.build();
+        ifSet(ConfigKeys.REDIS_USERNAME, redis::username);
+        ifSet(ConfigKeys.REDIS_PASSWORD, redis::password);
+        return withDeadLetterRetention(redis).build();
       }
       default -> {
-        return RedisQueueBackend.builder().client(redisClient()).build();
+        return withDeadLetterRetention(RedisQueueBackend.builder().client(redisClient())).build();
       }
+    }
+  }
+
+  private RedisQueueBackend.Builder withDeadLetterRetention(RedisQueueBackend.Builder redis) {
+    ifSet(ConfigKeys.QUEUE_DEAD_LETTER_LIMIT, redis::deadLetterLimit);
+    ifSet(ConfigKeys.QUEUE_DEAD_LETTER_AGE, redis::deadLetterAge);
+    return redis;
+  }
+
+  /** Hands {@code key}'s value to {@code setter} when the configuration sets it. */
+  private <T> void ifSet(ConfigKey<T> key, java.util.function.Consumer<? super T> setter) {
+    T value = config.get(key);
+    if (value != null) {
+      setter.accept(value);
     }
   }
 

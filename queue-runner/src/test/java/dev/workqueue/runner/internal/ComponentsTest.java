@@ -6,11 +6,20 @@ import static org.awaitility.Awaitility.await;
 
 import dev.workqueue.CircuitBreakerState;
 import dev.workqueue.Consumer;
+import dev.workqueue.DeadLetter;
+import dev.workqueue.Job;
+import dev.workqueue.JobError;
 import dev.workqueue.memory.InMemoryQueueBackend;
 import dev.workqueue.redis.RedisQueueBackend;
 import dev.workqueue.runner.internal.config.ConfigLoader;
 import dev.workqueue.runner.internal.config.RunnerConfig;
+import dev.workqueue.spi.FetchRequest;
+import dev.workqueue.spi.LeasedJob;
+import dev.workqueue.spi.QueueBackend;
+import dev.workqueue.spi.Settlement;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -36,6 +45,28 @@ class ComponentsTest {
       assertThat(components.backend()).isInstanceOf(RedisQueueBackend.class);
       assertThat(components.observers()).isEmpty();
       assertThat(components.scrape()).isEmpty();
+    }
+  }
+
+  @Test
+  void deadLetterLimitBoundsTheInMemoryBackendsDeadLetters() {
+    try (Components components = Components.uninstrumented(config(Map.of("WORKQUEUE_QUEUE_DEAD_LETTER_LIMIT", "1",
+        "WORKQUEUE_QUEUE_DEAD_LETTER_AGE", "1h")))) {
+      QueueBackend backend = components.backend();
+      Instant now = Instant.now();
+      List<Job> jobs = List.of(
+          new Job("first", "q", "default", new byte[0], 0, 1, now, now, Map.of(), null),
+          new Job("second", "q", "default", new byte[0], 0, 1, now, now, Map.of(), null));
+      backend.enqueue(jobs, Duration.ofHours(1));
+      for (int i = 0; i < jobs.size(); i++) {
+        LeasedJob leased = backend.fetch(new FetchRequest("c", "q", List.of("default"), 1, Duration.ofMinutes(1),
+            Duration.ZERO)).jobs().get(0);
+        backend.settle(List.of(new Settlement.DeadLetter(leased.lease(), new JobError("E", "failed", now))));
+      }
+
+      assertThat(backend.peekDead("q", 10)).extracting(DeadLetter::jobId).containsExactly("second");
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
     }
   }
 

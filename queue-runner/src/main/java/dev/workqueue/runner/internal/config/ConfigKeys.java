@@ -97,6 +97,14 @@ public final class ConfigKeys {
   public static final ConfigKey<Map<String, Integer>> QUEUE_WEIGHTS = add("queue.weights",
       "a mapping of priority name to a positive integer", Map.of(), weights(),
       "Weight per priority lane when queue.priority_mode is weighted.");
+  public static final ConfigKey<Integer> QUEUE_DEAD_LETTER_LIMIT = add("queue.dead_letter_limit",
+      "an integer from 0 to " + Integer.MAX_VALUE, null, integer(0, Integer.MAX_VALUE),
+      "Most dead letters kept per queue; past it, a new dead letter deletes the oldest; 0 keeps none. "
+          + "Unset keeps them all.");
+  public static final ConfigKey<Duration> QUEUE_DEAD_LETTER_AGE = add("queue.dead_letter_age",
+      POSITIVE_DURATION, null, positiveDuration(),
+      "Longest a dead letter is kept, from when its job was dead-lettered. Unset keeps them until "
+          + "purged or requeued.");
 
   public static final ConfigKey<String> WORKER_NAME = add("worker.name",
       Names.RULE, "worker", name(), "Consumer name used in thread names, logs and events.");
