@@ -17,7 +17,8 @@ import java.util.Objects;
  * @param queue target queue, or {@code null} for the producer's default queue
  * @param priority priority lane, or {@code null} for the producer's default priority
  * @param id caller-chosen job id of 1 to 128 characters, not blank and without control
- *     characters, or {@code null} to generate one
+ *     characters, unique in its queue within the producer's idempotency TTL (see {@link
+ *     Builder#id(String)}), or {@code null} to generate one
  * @param runAt earliest run time for a delayed job, in the years 0000 to 9999, or {@code null}
  *     to run as soon as possible
  * @param delay delay from enqueue time, at most 3650 days, or {@code null}; cannot be combined
@@ -37,6 +38,12 @@ public record NewJob(
     int maxAttempts,
     String idempotencyKey,
     Map<String, String> headers) {
+
+  /**
+   * Prefix of the idempotency key a request with a caller-chosen id and no key of its own is
+   * stored with: {@value}.
+   */
+  public static final String ID_KEY_PREFIX = "id:";
 
   /** Most characters of header names and values, in all, that a producer enqueues with a job. */
   public static final int MAX_HEADER_CHARS = 65_536;
@@ -138,11 +145,13 @@ public record NewJob(
   /**
    * The job this request is stored as: its first attempt not yet made, with this request's queue
    * and priority (both must be set, see {@link #withDefaults}), payload, max attempts, headers
-   * and idempotency key. Copies the payload once.
+   * and idempotency key; a request with a caller-chosen {@code id} and no key is keyed by
+   * {@value #ID_KEY_PREFIX} and its id, so that a job id given twice stores one job. Copies the
+   * payload once.
    */
   public Job toJob(String jobId, Instant createdAt, Instant firstRunAt) {
-    return new Job(jobId, queue, priority, payload, 0, maxAttempts, createdAt, firstRunAt, headers,
-        idempotencyKey);
+    String key = idempotencyKey != null ? idempotencyKey : id != null ? ID_KEY_PREFIX + id : null;
+    return new Job(jobId, queue, priority, payload, 0, maxAttempts, createdAt, firstRunAt, headers, key);
   }
 
   @Override
@@ -198,7 +207,13 @@ public record NewJob(
       return this;
     }
 
-    /** Job id; default: a generated unique id. */
+    /**
+     * Job id, unique in its queue: a producer stores a job whose id it was given only if no job
+     * with that id was enqueued into the queue within its {@code idempotencyTtl}, and otherwise
+     * returns {@code created = false}, as for an {@link #idempotencyKey(String)} (the id serves
+     * as the key {@value NewJob#ID_KEY_PREFIX}{@code <id>} unless the job has a key of its own).
+     * Default: a generated unique id.
+     */
     public Builder id(String id) {
       this.id = id;
       return this;

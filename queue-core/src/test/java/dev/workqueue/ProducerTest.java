@@ -146,6 +146,39 @@ class ProducerTest {
   }
 
   @Test
+  void aJobIdGivenTwiceToOneQueueStoresOneJobWithinTheTtl() {
+    Producer producer = Producer.builder(backend).clock(clock).idempotencyTtl(Duration.ofHours(1)).build();
+    EnqueueResult first = producer.enqueue(NewJob.builder("a").id("invoice-7").build());
+    EnqueueResult again = producer.enqueue(NewJob.builder("b").id("invoice-7").build());
+    EnqueueResult elsewhere = producer.enqueue(NewJob.builder("c").id("invoice-7").queue("other").build());
+
+    assertThat(first).isEqualTo(new EnqueueResult("invoice-7", true));
+    assertThat(again).isEqualTo(new EnqueueResult("invoice-7", false));
+    assertThat(elsewhere).isEqualTo(new EnqueueResult("invoice-7", true));
+    assertThat(backend.peek(Producer.DEFAULT_QUEUE, Producer.DEFAULT_PRIORITY, 10))
+        .singleElement().satisfies(job -> {
+          assertThat(job.payloadAsString()).isEqualTo("a");
+          assertThat(job.idempotencyKey()).isEqualTo(NewJob.ID_KEY_PREFIX + "invoice-7");
+        });
+
+    clock.advance(Duration.ofHours(1));
+    assertThat(producer.enqueue(NewJob.builder("d").id("invoice-7").build()).created()).isTrue();
+  }
+
+  @Test
+  void aJobsOwnIdempotencyKeyGovernsOverItsGivenId() {
+    Producer producer = Producer.builder(backend).build();
+    producer.enqueue(NewJob.builder("a").id("invoice-7").idempotencyKey("order-1").build());
+
+    EnqueueResult sameKey = producer.enqueue(NewJob.builder("b").id("invoice-8").idempotencyKey("order-1").build());
+    EnqueueResult otherKey = producer.enqueue(NewJob.builder("c").id("invoice-7").idempotencyKey("order-2").build());
+
+    assertThat(sameKey).isEqualTo(new EnqueueResult("invoice-7", false));
+    assertThat(otherKey).isEqualTo(new EnqueueResult("invoice-7", true));
+    assertThat(backend.stats(Producer.DEFAULT_QUEUE).totalWaiting()).isEqualTo(2);
+  }
+
+  @Test
   void blankIdempotencyKeyIsRefusedAndNothingIsEnqueued() {
     Producer producer = Producer.builder(backend).build();
 

@@ -191,7 +191,9 @@ class InMemoryQueueBackendModelTest {
       for (int i = 0; i < batch.size(); i++) {
         NewJob request = batch.get(i);
         EnqueueResult result = results.get(i);
-        String key = request.idempotencyKey();
+        // A given id without a key of its own is the job's key.
+        String key = request.idempotencyKey() != null ? request.idempotencyKey()
+            : request.id() != null ? NewJob.ID_KEY_PREFIX + request.id() : null;
         Key known = key == null ? null : keys.get(key);
         if (known != null && known.expiresAt() > now()) {
           assertThat(result).isEqualTo(new EnqueueResult(known.jobId(), false));
