@@ -40,7 +40,12 @@ public final class RollingWindowCircuitBreaker implements CircuitBreaker {
         case CLOSED:
           return true;
         case OPEN:
-          if (clock.millis() - openedAt < config.cooldown().toMillis()) {
+          long now = clock.millis();
+          if (now < openedAt) {
+            // The clock was set back: restart the cooldown rather than stay open for the jump.
+            openedAt = now;
+          }
+          if (now - openedAt < config.cooldown().toMillis()) {
             return false;
           }
           state = CircuitBreakerState.HALF_OPEN;

@@ -101,6 +101,24 @@ class RollingWindowCircuitBreakerTest {
         "OPEN->HALF_OPEN", "HALF_OPEN->CLOSED");
   }
 
+  /**
+   * A wall clock set back (by NTP, say) while the breaker is open must not keep it open for the
+   * size of the jump: the consumer would fetch nothing for that long.
+   */
+  @Test
+  void clockSetBackWhileOpenDelaysTheProbeByOneCooldownAtMost() {
+    CircuitBreaker breaker = breaker(0.5, 2);
+    breaker.onFailure();
+    breaker.onFailure();
+
+    clock.advance(Duration.ofHours(-1));
+    assertThat(breaker.tryAcquirePermission()).isFalse();
+    clock.advance(Duration.ofSeconds(5));
+
+    assertThat(breaker.tryAcquirePermission()).isTrue();
+    assertThat(breaker.state()).isEqualTo(CircuitBreakerState.HALF_OPEN);
+  }
+
   @Test
   void releasedProbePermissionCanBeGrantedAgain() {
     CircuitBreaker breaker = breaker(0.5, 2);
