@@ -68,6 +68,7 @@ public interface Consumer extends AutoCloseable {
    * also when the calling thread is interrupted (its interrupt status is kept). Called from one of
    * the consumer's own threads (a handler, or an observer the consumer calls), it starts the
    * shutdown on a thread of its own and returns at once: waiting would mean waiting for itself.
+   * Called while another thread is in {@link #start()}, it lets the start finish, then drains.
    */
   @Override
   void close();

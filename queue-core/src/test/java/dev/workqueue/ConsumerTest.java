@@ -252,6 +252,58 @@ class ConsumerTest {
         .hasMessageContaining("cannot start: it is STOPPED");
   }
 
+  /**
+   * A shutdown hook can close a consumer while another thread is still starting it. The close must
+   * wait for the start to finish, then drain, rather than shut the consumer down under start(),
+   * which then failed on the stopped scheduler.
+   */
+  @Test
+  void closingWhileAnotherThreadStartsTheConsumerWaitsForTheStartThenStopsIt() throws InterruptedException {
+    AtomicReference<Consumer> self = new AtomicReference<>();
+    AtomicReference<Thread> closer = new AtomicReference<>();
+    Consumer consumer = consumer(job -> {}).name("racing").observer(new QueueObserver() {
+      @Override
+      public void onConsumerStateChanged(ConsumerStateChangedEvent event) {
+        if (event.current() == ConsumerState.RUNNING) {
+          Thread thread = new Thread(self.get()::close);
+          closer.set(thread);
+          thread.start();
+          // Until the close has run, or waits for this start to finish.
+          await().atMost(PATIENCE).until(() -> self.get().state() == ConsumerState.STOPPED
+              || thread.getState() == Thread.State.BLOCKED);
+        }
+      }
+    }).build();
+    self.set(consumer);
+
+    consumer.start();
+
+    closer.get().join(PATIENCE.toMillis());
+    assertThat(closer.get().isAlive()).isFalse();
+    assertThat(consumer.state()).isEqualTo(ConsumerState.STOPPED);
+    await().atMost(PATIENCE).until(() -> workerThreads("racing").isEmpty());
+  }
+
+  /** An observer of the start may close the consumer on the starting thread. */
+  @Test
+  void closingFromAnObserverOfTheStartStopsTheConsumerAndStartReturns() {
+    AtomicReference<Consumer> self = new AtomicReference<>();
+    Consumer consumer = consumer(job -> {}).name("closed-at-start").observer(new QueueObserver() {
+      @Override
+      public void onConsumerStateChanged(ConsumerStateChangedEvent event) {
+        if (event.current() == ConsumerState.RUNNING) {
+          self.get().close();
+        }
+      }
+    }).build();
+    self.set(consumer);
+
+    consumer.start();
+
+    assertThat(consumer.state()).isEqualTo(ConsumerState.STOPPED);
+    assertThat(workerThreads("closed-at-start")).isEmpty();
+  }
+
   @Test
   void workerThreadsAreNamedAfterTheConsumer() {
     List<String> threads = new CopyOnWriteArrayList<>();

@@ -91,6 +91,8 @@ public final class DefaultConsumer implements Consumer {
   private final Clock clock;
 
   private final AtomicReference<ConsumerState> state = new AtomicReference<>(ConsumerState.NEW);
+  /** Held while {@link #start()} starts the threads, so that a racing close() waits for them. */
+  private final Object lifecycle = new Object();
   private final AtomicBoolean closing = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
   /** Jobs this consumer may still take: running plus prefetched ones stay within the cap. */
@@ -151,11 +153,19 @@ public final class DefaultConsumer implements Consumer {
 
   @Override
   public void start() {
-    if (!state.compareAndSet(ConsumerState.NEW, ConsumerState.RUNNING)) {
-      throw new IllegalStateException("consumer " + settings.name() + " cannot start: it is " + state.get());
+    synchronized (lifecycle) {
+      if (!state.compareAndSet(ConsumerState.NEW, ConsumerState.RUNNING)) {
+        throw new IllegalStateException("consumer " + settings.name() + " cannot start: it is " + state.get());
+      }
+      observer.onConsumerStateChanged(new ConsumerStateChangedEvent(settings.name(), settings.queue(),
+          ConsumerState.NEW, ConsumerState.RUNNING));
+      if (state.get() == ConsumerState.RUNNING) { // unless the observer closed the consumer
+        startThreads();
+      }
     }
-    observer.onConsumerStateChanged(new ConsumerStateChangedEvent(settings.name(), settings.queue(),
-        ConsumerState.NEW, ConsumerState.RUNNING));
+  }
+
+  private void startThreads() {
     long heartbeatMillis = settings.heartbeatInterval().toMillis();
     maintenance.scheduleWithFixedDelay(this::heartbeat, 0, heartbeatMillis, TimeUnit.MILLISECONDS);
     long recoveryMillis = settings.recoveryInterval().toMillis();
@@ -714,10 +724,12 @@ public final class DefaultConsumer implements Consumer {
       awaitStopped();
       return;
     }
-    if (state.compareAndSet(ConsumerState.NEW, ConsumerState.STOPPED)) {
-      shutdownThreads();
-      stopped.countDown();
-      return;
+    synchronized (lifecycle) {
+      if (state.compareAndSet(ConsumerState.NEW, ConsumerState.STOPPED)) {
+        shutdownThreads();
+        stopped.countDown();
+        return;
+      }
     }
     drainAndStop();
   }
