@@ -32,7 +32,8 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>Threads are named {@code workqueue-<name>-worker-<n>} (the workers take turns fetching),
- * {@code workqueue-<name>-settler} and {@code workqueue-<name>-maintenance}.
+ * {@code workqueue-<name>-settler}, {@code workqueue-<name>-heartbeat} and
+ * {@code workqueue-<name>-maintenance}.
  */
 public interface Consumer extends AutoCloseable {
 

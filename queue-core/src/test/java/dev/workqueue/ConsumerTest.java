@@ -10,6 +10,7 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.workqueue.event.CircuitBreakerStateChangedEvent;
 import dev.workqueue.event.ConsumerStateChangedEvent;
 import dev.workqueue.event.JobDeadLetteredEvent;
+import dev.workqueue.event.JobRecoveredEvent;
 import dev.workqueue.event.JobStartedEvent;
 import dev.workqueue.event.JobSucceededEvent;
 import dev.workqueue.event.JobsFetchedEvent;
@@ -629,6 +630,57 @@ class ConsumerTest {
 
       assertThat(succeeded.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
       assertThat(runs).hasValue(1);
+    }
+  }
+
+  /**
+   * An observer called on the consumer's own threads may be slow, here one told about a recovered
+   * job. The heartbeat must go on meanwhile: otherwise the lease of every running job lapses and
+   * another consumer runs the job a second time.
+   */
+  @Test
+  void aSlowObserverOfRecoveredJobsDoesNotStopTheHeartbeat() throws InterruptedException {
+    AtomicInteger runs = new AtomicInteger();
+    CountDownLatch succeeded = new CountDownLatch(1);
+    CountDownLatch observing = new CountDownLatch(1);
+    CountDownLatch observerMayReturn = new CountDownLatch(1);
+    JobHandler slowOnce = job -> {
+      if (job.payloadAsString().equals("long")) {
+        runs.incrementAndGet();
+        Thread.sleep(3_000); // the job's own work: three lease durations
+        succeeded.countDown();
+      }
+    };
+    QueueObserver slowToRecord = new QueueObserver() {
+      @Override
+      public void onRecovered(JobRecoveredEvent event) {
+        observing.countDown();
+        try {
+          observerMayReturn.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    producer.enqueue("stale");
+    // A consumer that took the job and died: its lease expires, and the slow observer hears of it.
+    backend.fetch(new dev.workqueue.spi.FetchRequest("dead-consumer", Producer.DEFAULT_QUEUE,
+        List.of(Producer.DEFAULT_PRIORITY), 1, Duration.ofMillis(100), Duration.ZERO));
+    try (Consumer slow = consumer(slowOnce).name("slow").leaseDuration(Duration.ofSeconds(1))
+            .heartbeatInterval(Duration.ofMillis(100)).recoveryInterval(Duration.ofMillis(20))
+            .observer(slowToRecord).build();
+        Consumer reaper = consumer(slowOnce).name("reaper").recoveryInterval(Duration.ofMillis(20)).build()) {
+      try {
+        slow.start();
+        producer.enqueue("long");
+        await().atMost(PATIENCE).until(() -> runs.get() == 1 && observing.getCount() == 0);
+        reaper.start();
+
+        assertThat(succeeded.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(runs).hasValue(1);
+      } finally {
+        observerMayReturn.countDown();
+      }
     }
   }
 

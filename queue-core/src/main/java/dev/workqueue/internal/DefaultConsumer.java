@@ -54,8 +54,8 @@ import org.slf4j.MDC;
  * The consumer engine. Worker threads take turns as the fetcher, taking as many jobs as there
  * are free slots (workers plus prefetch, up to the batch size) per backend call, and run the
  * handler; a settler thread writes outcomes
- * back in batches; a maintenance thread extends leases, recovers expired ones and enforces
- * job timeouts.
+ * back in batches; a heartbeat thread extends leases; a maintenance thread recovers expired
+ * ones and enforces job timeouts.
  */
 public final class DefaultConsumer implements Consumer {
   private static final Logger log = LoggerFactory.getLogger(DefaultConsumer.class);
@@ -111,6 +111,11 @@ public final class DefaultConsumer implements Consumer {
   private final LinkedBlockingQueue<Pending> settlements = new LinkedBlockingQueue<>();
   private final List<Thread> workers = new ArrayList<>();
   private final ScheduledExecutorService maintenance;
+  /**
+   * Extends leases on a thread of its own: maintenance calls observers, and one that is slow
+   * must not let the leases of running jobs lapse.
+   */
+  private final ScheduledExecutorService heartbeats;
   private volatile Thread maintenanceThread;
   /** The thread running the shutdown; an observer it calls may call close() again. */
   private volatile Thread stoppingThread;
@@ -148,6 +153,8 @@ public final class DefaultConsumer implements Consumer {
       maintenanceThread = thread;
       return thread;
     });
+    this.heartbeats = Executors.newSingleThreadScheduledExecutor(
+        NamedThreads.single(settings.name(), "heartbeat"));
     this.settler = NamedThreads.single(settings.name(), "settler").newThread(this::settleLoop);
   }
 
@@ -167,7 +174,7 @@ public final class DefaultConsumer implements Consumer {
 
   private void startThreads() {
     long heartbeatMillis = settings.heartbeatInterval().toMillis();
-    maintenance.scheduleWithFixedDelay(this::heartbeat, 0, heartbeatMillis, TimeUnit.MILLISECONDS);
+    heartbeats.scheduleWithFixedDelay(this::heartbeat, 0, heartbeatMillis, TimeUnit.MILLISECONDS);
     long recoveryMillis = settings.recoveryInterval().toMillis();
     maintenance.scheduleWithFixedDelay(this::recoverExpired, recoveryMillis, recoveryMillis,
         TimeUnit.MILLISECONDS);
@@ -761,10 +768,14 @@ public final class DefaultConsumer implements Consumer {
           id, returned, settings.queue(), settings.drainTimeout());
       awaitWorkers(Duration.ofSeconds(1));
     }
-    // Maintenance may still queue a timed-out job's outcome; stop it before the last flush.
-    maintenance.shutdownNow();
-    waitThroughInterrupts(nanos -> maintenance.awaitTermination(nanos, TimeUnit.NANOSECONDS),
-        Duration.ofSeconds(5));
+    // Maintenance may still queue a timed-out job's outcome, and a heartbeat after deregister()
+    // would count the consumer again: stop both before the last flush.
+    shutdownThreads();
+    waitThroughInterrupts(nanos -> {
+      long deadline = System.nanoTime() + nanos;
+      return maintenance.awaitTermination(nanos, TimeUnit.NANOSECONDS)
+          && heartbeats.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+    }, Duration.ofSeconds(5));
     settling = false;
     settlements.add(WAKE_SETTLER);
     waitThroughInterrupts(nanos -> {
@@ -772,7 +783,6 @@ public final class DefaultConsumer implements Consumer {
       return !settler.isAlive();
     }, settings.drainTimeout().plusSeconds(5));
     deregister();
-    shutdownThreads();
     transition(ConsumerState.DRAINING, ConsumerState.STOPPED);
     log.info("consumer {} stopped", id);
     stopped.countDown();
@@ -780,6 +790,7 @@ public final class DefaultConsumer implements Consumer {
 
   private void shutdownThreads() {
     maintenance.shutdownNow();
+    heartbeats.shutdownNow();
   }
 
   private void transition(ConsumerState from, ConsumerState to) {
