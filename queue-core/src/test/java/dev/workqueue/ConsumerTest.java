@@ -147,6 +147,36 @@ class ConsumerTest {
   }
 
   @Test
+  void anAttemptTheJobTimeoutEndedBeforeItsHandlerStartedNeverRunsTheHandler() {
+    CountDownLatch deadLettered = new CountDownLatch(1);
+    AtomicInteger handlerRuns = new AtomicInteger();
+    QueueObserver slowStart = new QueueObserver() {
+      @Override
+      public void onStarted(JobStartedEvent event) {
+        try {
+          // Held past the job timeout: the watchdog fails the attempt meanwhile.
+          deadLettered.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+
+      @Override
+      public void onDeadLettered(JobDeadLetteredEvent event) {
+        deadLettered.countDown();
+      }
+    };
+    try (Consumer consumer = consumer(job -> handlerRuns.incrementAndGet()).observer(slowStart)
+        .jobTimeout(Duration.ofMillis(200)).retryPolicy(RetryPolicy.noRetries()).build()) {
+      producer.enqueue("late");
+      consumer.start();
+      await().atMost(PATIENCE).until(() -> deadLettered.getCount() == 0 && consumer.activeWorkers() == 0);
+    }
+    assertThat(handlerRuns).hasValue(0);
+    assertThat(backend.peekDead(Producer.DEFAULT_QUEUE, 1).get(0).error().type()).isEqualTo("timeout");
+  }
+
+  @Test
   void aThrowingObserverNeverDisturbsProcessingNorTheOtherObservers() {
     List<String> seen = new CopyOnWriteArrayList<>();
     QueueObserver throwing = new QueueObserver() {

@@ -458,6 +458,11 @@ public final class DefaultConsumer implements Consumer {
    */
   private JobInterceptor.HandleChain chainAround(InFlight flight) {
     JobInterceptor.HandleChain chain = job -> {
+      // An observer of the start or an interceptor may have held the attempt past its timeout:
+      // the watchdog has planned its failure, and the handler must not run beside the retry.
+      if (flight.isDone()) {
+        throw abandoned(job, "before its handler started");
+      }
       try {
         handler.handle(job);
       } catch (Throwable failure) {
@@ -467,8 +472,7 @@ public final class DefaultConsumer implements Consumer {
         throw failure;
       }
       if (flight.isDone()) {
-        throw new AttemptAbandonedException("job " + job.id() + " attempt " + job.attempt() + " was ended "
-            + "by its job timeout or a shutdown before the handler returned; its result is not recorded");
+        throw abandoned(job, "before the handler returned; its result is not recorded");
       }
     };
     for (int i = interceptors.size() - 1; i >= 0; i--) {
@@ -477,6 +481,11 @@ public final class DefaultConsumer implements Consumer {
       chain = job -> interceptor.aroundHandle(job, next);
     }
     return chain;
+  }
+
+  private static AttemptAbandonedException abandoned(Job job, String when) {
+    return new AttemptAbandonedException("job " + job.id() + " attempt " + job.attempt() + " was ended by its "
+        + "job timeout or a shutdown " + when);
   }
 
   /** What happens after a failed attempt: a retry after a backoff, or the dead-letter queue. */
