@@ -200,7 +200,10 @@ public interface Consumer extends AutoCloseable {
       return this;
     }
 
-    /** How often in-flight leases are extended; default a third of the lease duration. */
+    /**
+     * How often in-flight leases are extended, at most half of the lease duration so that a lease
+     * survives one late heartbeat; default a third of the lease duration.
+     */
     public Builder heartbeatInterval(Duration heartbeatInterval) {
       this.heartbeatInterval = heartbeatInterval;
       return this;
@@ -288,8 +291,10 @@ public interface Consumer extends AutoCloseable {
           .notNull(priorityMode, "priorityMode")
           .notNull(clock, "clock");
       checkPriorities(problems);
-      if (heartbeat != null && leaseDuration != null && heartbeat.compareTo(leaseDuration) >= 0) {
-        problems.add("heartbeatInterval must be shorter than leaseDuration (" + leaseDuration
+      // A lease must survive one late or failed heartbeat (a pause, a slow Redis): with less than
+      // two beats per lease, any stall lets another consumer take a running job.
+      if (heartbeat != null && leaseDuration != null && heartbeat.multipliedBy(2).compareTo(leaseDuration) > 0) {
+        problems.add("heartbeatInterval must be at most half of leaseDuration (" + leaseDuration
             + "), but was " + heartbeat);
       }
       problems.throwIfAny();

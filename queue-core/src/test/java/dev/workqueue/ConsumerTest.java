@@ -119,10 +119,11 @@ class ConsumerTest {
   }
 
   @Test
-  void heartbeatIntervalMustBeShorterThanTheLease() {
+  void heartbeatIntervalMustBeAtMostHalfTheLease() {
     assertThatThrownBy(() -> consumer(job -> {}).leaseDuration(Duration.ofSeconds(1))
-            .heartbeatInterval(Duration.ofSeconds(2)).build())
-        .hasMessageContaining("heartbeatInterval must be shorter than leaseDuration (PT1S), but was PT2S");
+            .heartbeatInterval(Duration.ofMillis(501)).build())
+        .hasMessageContaining("heartbeatInterval must be at most half of leaseDuration (PT1S), but was PT0.501S");
+    consumer(job -> {}).leaseDuration(Duration.ofSeconds(1)).heartbeatInterval(Duration.ofMillis(500)).build().close();
   }
 
   @Test
