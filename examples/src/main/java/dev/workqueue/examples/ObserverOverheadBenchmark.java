@@ -82,7 +82,8 @@ import java.util.stream.Stream;
  * the median and quartiles of those changes are printed, with CPU per job and the observers' own
  * work per job, timed alone.
  *
- * <p>Run: {@code ./mvnw -q -pl examples exec:java -Dexec.mainClass=dev.workqueue.examples.ObserverOverheadBenchmark
+ * <p>Run:
+ * {@code ./mvnw -q -pl examples exec:java -Dexec.mainClass=dev.workqueue.examples.ObserverOverheadBenchmark
  * [-Dexec.args="JOBS CONCURRENCY ROUNDS VARIANTS MODE"]} (defaults 2000000 8 10
  * none,system,cached,api together).
  */

@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
  * The smallest complete host: a producer and a consumer on the in-memory backend, with two
  * priorities, a flaky handler that is retried, one delayed job and a job that ends in the
  * dead-letter queue. Prints what happened and the final queue stats.
+ *
+ * <p>Run: {@code ./mvnw -q -pl examples exec:java -Dexec.mainClass=dev.workqueue.examples.QuickstartExample}
  */
 public final class QuickstartExample {
   private QuickstartExample() {}
@@ -35,7 +37,8 @@ public final class QuickstartExample {
             if (ThreadLocalRandom.current().nextInt(4) == 0 && job.attempt() == 1) {
               throw new IllegalStateException("flaky dependency, will be retried");
             }
-            System.out.printf("processed %-10s priority=%-4s attempt=%d%n", text, job.priority(), job.attempt());
+            System.out.printf("processed %-10s priority=%-4s attempt=%d%n", text, job.priority(),
+                job.attempt());
             finished.countDown();
           })
           .queue("demo")

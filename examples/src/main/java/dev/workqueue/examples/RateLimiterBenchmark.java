@@ -18,7 +18,8 @@ import redis.clients.jedis.UnifiedJedis;
  * uncontended {@code tryAcquire}. Redis is the server at {@code REDIS_URL}, or a
  * {@code redis-server} started on a free port; without either the Redis part is skipped.
  *
- * <p>Run: {@code ./mvnw -q -pl examples exec:java -Dexec.mainClass=dev.workqueue.examples.RateLimiterBenchmark
+ * <p>Run:
+ * {@code ./mvnw -q -pl examples exec:java -Dexec.mainClass=dev.workqueue.examples.RateLimiterBenchmark
  * [-Dexec.args="RATE BURST SECONDS PRODUCERS"]} (defaults 200 10 10 4). With several producers on
  * Redis, half of them use a second client, as a second process would.
  */
@@ -67,8 +68,8 @@ public final class RateLimiterBenchmark {
   }
 
   /** Runs {@code threads} producers calling {@code acquire()} without pause for {@code seconds}. */
-  private static void run(String kind, int threads, int seconds, double cap, IntFunction<RateLimiter> limiterOf)
-      throws InterruptedException {
+  private static void run(String kind, int threads, int seconds, double cap,
+      IntFunction<RateLimiter> limiterOf) throws InterruptedException {
     AtomicLong admitted = new AtomicLong();
     long start = System.nanoTime();
     long end = start + seconds * SECOND_NANOS;

@@ -92,8 +92,8 @@ public final class RedisBenchmark {
 
     fresh();
     double together = produceWhileProcessing(TOGETHER_JOBS, 64);
-    System.out.printf("producer and consumer together:      %,10.0f jobs/s   (batches of %,d; concurrency 64; "
-        + "max of the filled-queue runs: %,.0f)%n", together, Batches.SIZE, max);
+    System.out.printf("producer and consumer together:      %,10.0f jobs/s   (batches of %,d; "
+        + "concurrency 64; max of the filled-queue runs: %,.0f)%n", together, Batches.SIZE, max);
 
     fresh();
     long[] pickup = idlePickup(IDLE_PICKUP_JOBS);
@@ -111,9 +111,9 @@ public final class RedisBenchmark {
     fresh();
     report(String.format("end-to-end at %,d jobs/s offered (80%% of together)", eighty),
         offered(eighty, 64, LATENCY_RUN));
-    System.out.println("latency ends at the handler's start, in the same JVM; idle pickup starts at the enqueue "
-        + "call; offered runs start at the enqueue call and, separately, at the job's scheduled send time "
-        + "(which adds the load generator's own lateness)");
+    System.out.println("latency ends at the handler's start, in the same JVM; idle pickup starts at the "
+        + "enqueue call; offered runs start at the enqueue call and, separately, at the job's scheduled "
+        + "send time (which adds the load generator's own lateness)");
   }
 
   private static void report(String run, Latencies latencies) {
@@ -322,7 +322,8 @@ public final class RedisBenchmark {
   private static final Pattern CALLS = Pattern.compile("cmdstat_(evalsha|eval|blpop):calls=(\\d+)");
 
   private Usage usage() {
-    double cpu = Double.parseDouble(info("cpu", "used_cpu_user")) + Double.parseDouble(info("cpu", "used_cpu_sys"));
+    double cpu = Double.parseDouble(info("cpu", "used_cpu_user"))
+        + Double.parseDouble(info("cpu", "used_cpu_sys"));
     long scripts = 0;
     long blocking = 0;
     Matcher matcher = CALLS.matcher(admin.info("commandstats"));
