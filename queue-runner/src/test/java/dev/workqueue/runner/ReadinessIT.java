@@ -79,7 +79,7 @@ class ReadinessIT {
         assertThat(notReady.body()).startsWith("backend unavailable").hasLineCount(1);
         assertThat(RunnerJar.status(httpPort, "/healthz")).isEqualTo(200);
         assertThat(worker.stderr()).contains("WARN  RunnerProcess - backend unavailable: ")
-            .contains("; starting anyway");
+            .contains(" (starting anyway; /readyz answers 503 until the backend answers)");
 
         redis.startProcess();
         await().atMost(Duration.ofSeconds(5)).until(() -> RunnerJar.status(httpPort, "/readyz") == 200);

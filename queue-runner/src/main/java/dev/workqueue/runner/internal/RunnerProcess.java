@@ -126,7 +126,7 @@ public final class RunnerProcess implements AutoCloseable {
     try {
       components.backend().ping();
     } catch (BackendUnavailableException e) {
-      log.warn("{}; starting anyway, /readyz answers 503 until the backend answers", backendFailure(e));
+      log.warn("{} (starting anyway; /readyz answers 503 until the backend answers)", backendFailure(e));
     } catch (QueueException e) {
       throw new BackendRefusedException(backendFailure(e), e);
     }
