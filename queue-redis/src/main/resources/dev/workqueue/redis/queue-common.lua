@@ -150,8 +150,9 @@ end
 -- dead-lettered at or before now - age go from the head, at most MOST_AGED more than were added,
 -- and the list expires after the age, so one that gets no more dead letters goes once its newest
 -- entry is that old. An entry whose time cannot be read (a foreign writer's) ends the age trim;
--- the limit and the TTL still reach it. No TTL without an age: under a volatile-* maxmemory policy
--- Redis evicts keys with a TTL, and the default keeps every dead letter.
+-- the limit and the TTL still reach it. No TTL without an age, and one an earlier age set is
+-- removed: under a volatile-* maxmemory policy Redis evicts keys with a TTL, and the default keeps
+-- every dead letter.
 local function dead_letter(key, entries, now, limit, age_ms)
   if #entries == 0 then
     return
@@ -173,6 +174,8 @@ local function dead_letter(key, entries, now, limit, age_ms)
       redis.call('LPOP', key)
     end
     redis.call('PEXPIRE', key, age_ms)
+  else
+    redis.call('PERSIST', key)
   end
 end
 

@@ -141,6 +141,20 @@ class DeadLetterRetentionIT {
   }
 
   @Test
+  void aTtlLeftByAnEarlierAgeGoesOnceTheAgeIsOff() throws InterruptedException {
+    try (RedisQueueBackend aging = builder().deadLetterAge(Duration.ofHours(1)).build();
+        RedisQueueBackend keeping = builder().build()) {
+      deadLetter(aging, "aged", Instant.now());
+      assertThat(raw.pttl(dead)).isPositive();
+
+      deadLetter(keeping, "kept", Instant.now());
+
+      assertThat(raw.pttl(dead)).as("without an age every letter is kept, so the list must not expire")
+          .isEqualTo(-1);
+    }
+  }
+
+  @Test
   void aFormatOneEntryFromBeforeRetentionIsReadAndAgedByItsErrorTime() throws InterruptedException {
     Instant now = Instant.now();
     byte[] element = JobCodec.encode(new Job("legacy", "q", "default", new byte[] {7}, 2, 3, now, now,
