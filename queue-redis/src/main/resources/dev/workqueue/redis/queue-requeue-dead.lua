@@ -2,7 +2,7 @@
 -- their attempt reset to 0. Entries whose job cannot be read, or that were dead-lettered as
 -- undecodable (some data reads as a job here but does not decode in Java), stay in the
 -- dead-letter queue, in their place, and the scan goes on past them, so they do not hide the
--- letters behind them.
+-- letters behind them. The entries left keep the list's TTL (a dead-letter age).
 -- KEYS[1] dead letters (list, oldest first)
 -- KEYS[2] lane names (set of priorities ever used)
 -- ARGV[1] lane key prefix (lane key = prefix .. priority)
@@ -47,9 +47,14 @@ if looked == 0 then
   return 0
 end
 reach_lanes(ARGV[1], ARGV[2], lanes)
+-- A list the LTRIM empties is deleted, and the LPUSH makes a new one without the TTL.
+local ttl = redis.call('PTTL', KEYS[1])
 redis.call('LTRIM', KEYS[1], looked, -1)
 for j = #kept, 1, -1 do
   redis.call('LPUSH', KEYS[1], kept[j])
+end
+if #kept > 0 and ttl > 0 then
+  redis.call('PEXPIRE', KEYS[1], ttl)
 end
 push_grouped(ARGV[1], lanes)
 for priority in pairs(lanes) do

@@ -155,6 +155,24 @@ class DeadLetterRetentionIT {
   }
 
   @Test
+  void requeueingDeadLettersKeepsTheTtlOfTheUndecodableOnesItLeaves() throws InterruptedException {
+    Duration age = Duration.ofHours(1);
+    try (RedisQueueBackend backend = builder().deadLetterAge(age).build()) {
+      raw.rpush(QueueKeys.of(namespace, "q").lane("default"), "junk".getBytes(StandardCharsets.UTF_8));
+      assertThat(backend.fetch(new FetchRequest("c", "q", List.of("default"), 1, Duration.ofMinutes(1),
+          Duration.ZERO)).poisoned()).hasSize(1);
+      deadLetter(backend, "requeued", Instant.now());
+
+      assertThat(backend.requeueDead("q", 10)).isEqualTo(1);
+
+      assertThat(backend.peekDead("q", 10)).extracting(letter -> letter.error().type())
+          .containsExactly("undecodable");
+      assertThat(raw.pttl(dead)).as("the letter left must still expire with the age")
+          .isPositive().isLessThanOrEqualTo(age.toMillis());
+    }
+  }
+
+  @Test
   void aFormatOneEntryFromBeforeRetentionIsReadAndAgedByItsErrorTime() throws InterruptedException {
     Instant now = Instant.now();
     byte[] element = JobCodec.encode(new Job("legacy", "q", "default", new byte[] {7}, 2, 3, now, now,
