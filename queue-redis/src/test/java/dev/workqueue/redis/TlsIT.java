@@ -44,6 +44,10 @@ class TlsIT {
   private static RedisServer elsewhere;
   private static int elsewherePort;
   private static SSLSocketFactory trustingTestCa;
+  private static RedisServer expired;
+  private static int expiredPort;
+  private static RedisServer demandingClientCertificates;
+  private static int demandingPort;
 
   @BeforeAll
   static void startTlsRedis() throws Exception {
@@ -52,11 +56,16 @@ class TlsIT {
         "-out", "ca.crt", "-days", "1", "-subj", "/CN=workqueue-test-ca"), "openssl is not available");
     certificate("server", "localhost", "IP:127.0.0.1,DNS:localhost");
     certificate("elsewhere", "elsewhere.example", "DNS:elsewhere.example");
+    certificate("expired", "localhost", "IP:127.0.0.1,DNS:localhost", -1);
     tlsPort = RedisServer.freePort();
     elsewherePort = RedisServer.freePort();
     try {
-      redis = tlsServer("server", tlsPort);
-      elsewhere = tlsServer("elsewhere", elsewherePort);
+      redis = tlsServer("server", tlsPort, false);
+      elsewhere = tlsServer("elsewhere", elsewherePort, false);
+      expiredPort = RedisServer.freePort();
+      expired = tlsServer("expired", expiredPort, false);
+      demandingPort = RedisServer.freePort();
+      demandingClientCertificates = tlsServer("server", demandingPort, true);
     } catch (IllegalStateException e) {
       Assumptions.abort("this redis-server cannot serve TLS: " + e.getMessage());
     }
@@ -65,24 +74,30 @@ class TlsIT {
 
   /** {@code <name>.crt} and {@code .key}, signed by the test CA for the given subject alternative names. */
   private static void certificate(String name, String commonName, String subjectAltNames) throws Exception {
+    certificate(name, commonName, subjectAltNames, 1);
+  }
+
+  private static void certificate(String name, String commonName, String subjectAltNames, int days)
+      throws Exception {
     Files.writeString(certificates.resolve(name + ".cnf"), "subjectAltName=" + subjectAltNames + "\n");
     assertThat(openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key",
         "-out", name + ".csr", "-subj", "/CN=" + commonName)).isTrue();
     assertThat(openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-        "-CAcreateserial", "-out", name + ".crt", "-days", "1", "-extfile", name + ".cnf")).isTrue();
+        "-CAcreateserial", "-out", name + ".crt", "-days", Integer.toString(days), "-extfile", name + ".cnf"))
+        .isTrue();
   }
 
-  private static RedisServer tlsServer(String certificate, int port) {
+  private static RedisServer tlsServer(String certificate, int port, boolean authClients) {
     return RedisServer.builder().options("--tls-port", Integer.toString(port),
         "--tls-cert-file", certificates.resolve(certificate + ".crt").toString(),
         "--tls-key-file", certificates.resolve(certificate + ".key").toString(),
         "--tls-ca-cert-file", certificates.resolve("ca.crt").toString(),
-        "--tls-auth-clients", "no").start();
+        "--tls-auth-clients", authClients ? "yes" : "no").start();
   }
 
   @AfterAll
   static void stopRedis() throws IOException {
-    for (RedisServer server : new RedisServer[] {redis, elsewhere}) {
+    for (RedisServer server : new RedisServer[] {redis, elsewhere, expired, demandingClientCertificates}) {
       if (server != null) {
         server.close();
       }
@@ -127,6 +142,30 @@ class TlsIT {
           .hasMessageStartingWith("TLS certificate of 127.0.0.1:" + elsewherePort + " rejected: ")
           .hasMessageContaining("No subject alternative names matching IP address 127.0.0.1");
       assertThatThrownBy(() -> backend.stats("q")).isExactlyInstanceOf(QueueException.class);
+    }
+  }
+
+  @Test
+  void anExpiredServerCertificateIsAPermanentErrorSayingSo() {
+    try (RedisQueueBackend backend = RedisQueueBackend.builder().url("rediss://127.0.0.1:" + expiredPort)
+        .sslSocketFactory(trustingTestCa).build()) {
+      assertThatThrownBy(backend::ping).isExactlyInstanceOf(QueueException.class)
+          .hasMessageStartingWith("TLS certificate of 127.0.0.1:" + expiredPort + " rejected: ")
+          .hasMessageContaining("validity check failed")
+          .hasMessageContaining("it must be current");
+    }
+  }
+
+  /**
+   * The server sends its refusal after the handshake; the client sees it as a broken pipe or, now
+   * and then, as the certificate_required alert: transient either way, and the password stays out.
+   */
+  @Test
+  void aServerRefusingTheClientsCertificateIsTransientAndLeaksNoPassword() {
+    try (RedisQueueBackend backend = RedisQueueBackend.builder().url("rediss://127.0.0.1:" + demandingPort)
+        .username("app").password("tls-secret").sslSocketFactory(trustingTestCa).build()) {
+      assertThatThrownBy(backend::ping).isInstanceOf(BackendUnavailableException.class)
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("tls-secret"));
     }
   }
 

@@ -59,8 +59,8 @@ public final class RedisFailures {
     if (refused != null) {
       // Retrying cannot help: the certificate, the trust store or the URL's host must change.
       return new QueueException("TLS certificate of " + (server != null ? server : "the Redis server")
-          + " rejected: " + refused + "; it must name the URL's host and chain to a CA the client "
-          + "trusts (redis " + operation + ")", failure);
+          + " rejected: " + refused + "; it must be current, name the URL's host and chain to a CA "
+          + "the client trusts (redis " + operation + ")", failure);
     }
     if (isTransient(failure)) {
       return new BackendUnavailableException("redis unavailable during " + operation + ": "

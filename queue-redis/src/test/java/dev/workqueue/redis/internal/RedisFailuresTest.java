@@ -107,8 +107,8 @@ class RedisFailuresTest {
     assertThat(RedisFailures.translate("ping", "127.0.0.1:6380", failure))
         .isExactlyInstanceOf(QueueException.class)
         .hasCause(failure)
-        .hasMessage("TLS certificate of 127.0.0.1:6380 rejected: " + SAN_MISMATCH + "; it must name the "
-            + "URL's host and chain to a CA the client trusts (redis ping)");
+        .hasMessage("TLS certificate of 127.0.0.1:6380 rejected: " + SAN_MISMATCH + "; it must be current, "
+            + "name the URL's host and chain to a CA the client trusts (redis ping)");
     assertThat(translate("ping", failure))
         .hasMessageStartingWith("TLS certificate of the Redis server rejected: ");
   }
