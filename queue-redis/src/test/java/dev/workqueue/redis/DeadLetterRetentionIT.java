@@ -141,6 +141,21 @@ class DeadLetterRetentionIT {
   }
 
   @Test
+  void aLimitLoweredBetweenRunsTrimsTheLongerListAtTheNextDeadLettering() throws InterruptedException {
+    try (RedisQueueBackend before = builder().build();
+        RedisQueueBackend after = builder().deadLetterLimit(2).build()) {
+      for (String id : List.of("a", "b", "c")) {
+        deadLetter(before, id, Instant.now());
+      }
+      assertThat(after.stats("q").dead()).as("stats and peeks do not trim").isEqualTo(3);
+
+      deadLetter(after, "d", Instant.now());
+
+      assertThat(after.peekDead("q", 10)).extracting(DeadLetter::jobId).containsExactly("c", "d");
+    }
+  }
+
+  @Test
   void aTtlLeftByAnEarlierAgeGoesOnceTheAgeIsOff() throws InterruptedException {
     try (RedisQueueBackend aging = builder().deadLetterAge(Duration.ofHours(1)).build();
         RedisQueueBackend keeping = builder().build()) {
