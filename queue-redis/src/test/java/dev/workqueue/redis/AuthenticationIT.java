@@ -7,6 +7,9 @@ import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.QueueException;
 import dev.workqueue.RateLimiterConfig;
 import dev.workqueue.testkit.redis.RedisServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,6 +67,25 @@ class AuthenticationIT {
     }
   }
 
+  /**
+   * The clients authenticate with {@code HELLO 3 AUTH <user> <password>}; a server that does not
+   * know HELLO (before Redis 6, or with the command renamed) echoes those arguments in its error.
+   */
+  @Test
+  void aServerWithoutHelloIsAPermanentErrorWhoseStackTraceNeverShowsThePassword() {
+    try (RedisServer old = RedisServer.builder().password(PASSWORD).options("--rename-command", "HELLO", "")
+            .start();
+        RedisQueueBackend backend = RedisQueueBackend.builder().url(old.url()).build();
+        RedisRateLimiter limiter =
+            RedisRateLimiter.builder(old.url(), "old", RateLimiterConfig.of(10)).build()) {
+      for (Runnable call : List.<Runnable>of(backend::ping, () -> limiter.tryAcquire(1))) {
+        assertThatThrownBy(call::run).isExactlyInstanceOf(QueueException.class)
+            .hasMessageContaining("does not support HELLO")
+            .satisfies(e -> assertThat(stackTrace(e)).doesNotContain(PASSWORD));
+      }
+    }
+  }
+
   @Test
   void wrongPasswordIsAPermanentErrorThatNeverShowsThePassword() {
     try (RedisQueueBackend backend = RedisQueueBackend.builder().url("redis://127.0.0.1:" + redis.port())
@@ -73,5 +95,11 @@ class AuthenticationIT {
           .isNotInstanceOf(BackendUnavailableException.class)
           .hasMessageNotContaining("not-the-secret");
     }
+  }
+
+  private static String stackTrace(Throwable failure) {
+    StringWriter trace = new StringWriter();
+    failure.printStackTrace(new PrintWriter(trace));
+    return trace.toString();
   }
 }

@@ -14,7 +14,8 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  * Turns Jedis exceptions into the library's: unreachable or not-yet-ready servers become the
  * transient {@link BackendUnavailableException}, everything else a permanent
  * {@link QueueException}, among them a TLS handshake in which the client refused the server's
- * certificate. The Jedis exception stays the cause.
+ * certificate. The Jedis exception stays the cause, unless an error reply in it echoes a command's
+ * arguments (which may hold a password): those are cut from the message and the cause left out.
  */
 public final class RedisFailures {
   /**
@@ -43,6 +44,13 @@ public final class RedisFailures {
    */
   private static final String HOSTNAME_REFUSED = "failed ssl/tls hostname verification";
 
+  /**
+   * What Redis adds to the error for a command it does not know, followed by the command's first
+   * arguments: a password when the command is the clients' {@code HELLO 3 AUTH <user> <password>}
+   * on a server without RESP3, job data when it is a script call through a proxy.
+   */
+  private static final String ECHOED_ARGUMENTS = ", with args beginning with:";
+
   private RedisFailures() {}
 
   /**
@@ -62,16 +70,33 @@ public final class RedisFailures {
           + " rejected: " + refused + "; it must be current, name the URL's host and chain to a CA "
           + "the client trusts (redis " + operation + ")", failure);
     }
+    // Not kept as the cause when its chain holds echoed arguments: a logged stack trace shows them.
+    Throwable cause = echoesArguments(failure) ? null : failure;
+    String message = withoutEchoedArguments(failure.getMessage());
     if (isTransient(failure)) {
-      return new BackendUnavailableException("redis unavailable during " + operation + ": "
-          + failure.getMessage(), failure);
+      return new BackendUnavailableException("redis unavailable during " + operation + ": " + message, cause);
     }
     if (isProtocolError(failure)) {
-      return new QueueException("redis " + operation + " failed: " + failure.getMessage() + " (a value "
+      return new QueueException("redis " + operation + " failed: " + message + " (a value "
           + "over Redis's proto-max-bulk-len, 512 MB by default, such as a job near that size: lower "
-          + "the producer's maxPayloadBytes or raise proto-max-bulk-len)", failure);
+          + "the producer's maxPayloadBytes or raise proto-max-bulk-len)", cause);
     }
-    return new QueueException("redis " + operation + " failed: " + failure.getMessage(), failure);
+    return new QueueException("redis " + operation + " failed: " + message, cause);
+  }
+
+  /** Whether an exception in the chain echoes a command's arguments in its message. */
+  private static boolean echoesArguments(Throwable failure) {
+    for (Throwable cause = failure; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+      if (cause.getMessage() != null && cause.getMessage().contains(ECHOED_ARGUMENTS)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String withoutEchoedArguments(String message) {
+    int echoed = message == null ? -1 : message.indexOf(ECHOED_ARGUMENTS);
+    return echoed < 0 ? message : message.substring(0, echoed);
   }
 
   /**

@@ -99,6 +99,16 @@ class RedisFailuresTest {
   }
 
   @Test
+  void anErrorEchoingTheArgumentsOfAnUnknownCommandLosesThemAndIsNotKeptAsTheCause() {
+    var failure = new JedisDataException("ERR unknown command 'HELLO', with args beginning with: '3' 'AUTH' "
+        + "'app' 'app-secret' ");
+
+    assertThat(translate("ping", failure)).isExactlyInstanceOf(QueueException.class)
+        .hasMessage("redis ping failed: ERR unknown command 'HELLO'")
+        .hasNoCause();
+  }
+
+  @Test
   void aServerCertificateTheClientRefusedIsPermanentAndNamesTheServerAndTheReason() {
     var handshake = new SSLHandshakeException(SAN_MISMATCH);
     handshake.initCause(new CertificateException(SAN_MISMATCH));
