@@ -81,6 +81,8 @@ class RedisTopologiesIT {
       assertThat(field(env, queue, "dead")).isZero();
       worker.terminate();
       assertThat(worker.awaitExit(Duration.ofSeconds(60))).as(worker.stderr()).isZero();
+      // Jedis's advice to its programmer, on every connection to a Sentinel that names no protocol
+      assertThat(worker.stderr()).doesNotContain("auto-negotiation");
     }
   }
 

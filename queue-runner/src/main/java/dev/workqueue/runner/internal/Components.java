@@ -184,7 +184,10 @@ public final class Components implements AutoCloseable {
       redisClient = RedisSentinelClient.builder()
           .masterName(config.get(ConfigKeys.REDIS_SENTINEL_MASTER))
           .sentinels(hostsAndPorts(sentinels))
+          // Sentinel connections speak the server's default protocol; without saying so, Jedis
+          // warns on every one of them, each start and every reconnect of a Sentinel listener.
           .sentinelClientConfig(timeouts()
+              .autoNegotiateProtocol(false)
               .user(config.get(ConfigKeys.REDIS_SENTINEL_USERNAME))
               .password(config.get(ConfigKeys.REDIS_SENTINEL_PASSWORD))
               .build())
