@@ -61,6 +61,37 @@ class RedisTopologiesIT {
     }
   }
 
+  /** Jedis hides why no node answered; the runner names it, and tells a refusal from an outage. */
+  @Test
+  void workerGivenAWrongClusterPasswordExitsTwoNamingTheCause() throws Exception {
+    try (RedisCluster cluster = RedisCluster.start(3)) {
+      for (RedisServer node : cluster.nodes()) {
+        node.command("CONFIG", "SET", "requirepass", "right");
+      }
+      RedisServer first = cluster.nodes().get(0);
+      RunnerJar.Child worker = RunnerJar.run(dir, Map.of(
+          "WORKQUEUE_REDIS_CLUSTER_NODES", first.host() + ":" + first.port(),
+          "WORKQUEUE_REDIS_PASSWORD", "not-the-password", "WORKQUEUE_HTTP_ENABLED", "false"), "", "worker");
+
+      assertThat(worker.exitCode()).as(worker.stderr()).isEqualTo(2);
+      assertThat(worker.stderr().lines().reduce((previous, last) -> last)).hasValueSatisfying(line ->
+          assertThat(line).startsWith("error: backend refused: redis connect failed: ").contains("WRONGPASS")
+              .doesNotContain("redis.clients", "not-the-password"));
+    }
+  }
+
+  @Test
+  void workerGivenNoReachableClusterNodeExitsOneSayingTheBackendIsUnavailable() throws Exception {
+    RunnerJar.Child worker = RunnerJar.run(dir, Map.of(
+        "WORKQUEUE_REDIS_CLUSTER_NODES", "127.0.0.1:" + RedisServer.freePort(),
+        "WORKQUEUE_HTTP_ENABLED", "false"), "", "worker");
+
+    assertThat(worker.exitCode()).as(worker.stderr()).isEqualTo(1);
+    assertThat(worker.stderr().lines().reduce((previous, last) -> last)).hasValueSatisfying(line ->
+        assertThat(line).startsWith("backend unavailable: redis unavailable during connect: ")
+            .doesNotContain("redis.clients"));
+  }
+
   private void enqueueWorkAndCount(String queue, Map<String, String> redis) throws Exception {
     int port = RedisServer.freePort();
     Map<String, String> env = new HashMap<>(redis);

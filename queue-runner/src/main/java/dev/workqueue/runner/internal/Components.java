@@ -17,6 +17,7 @@ import dev.workqueue.metrics.micrometer.QueueLengthUpdater;
 import dev.workqueue.metrics.otel.OpenTelemetryJobInterceptor;
 import dev.workqueue.redis.RedisQueueBackend;
 import dev.workqueue.redis.RedisRateLimiter;
+import dev.workqueue.redis.internal.RedisFailures;
 import dev.workqueue.runner.internal.config.ConfigKey;
 import dev.workqueue.runner.internal.config.ConfigKeys;
 import dev.workqueue.runner.internal.config.Redaction;
@@ -58,6 +59,7 @@ import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * The one place where the runner builds library objects from its configuration: the backend
@@ -167,11 +169,27 @@ public final class Components implements AutoCloseable {
    * The Sentinel or Cluster client, created on first use and closed after the backend. Blocked
    * idle fetches hold a connection each, so the pool gets {@code redis.pool_size} connections for
    * commands and as many again for them, as the URL-configured backend does.
+   *
+   * @throws dev.workqueue.QueueException if no Sentinel names the master or no cluster node
+   *     answers: a {@link dev.workqueue.BackendUnavailableException} when none could be reached
    */
   private synchronized UnifiedJedis redisClient() {
     if (redisClient != null) {
       return redisClient;
     }
+    try {
+      redisClient = createRedisClient();
+    } catch (JedisException e) {
+      // Creating the client connects. A cluster client keeps only why the last node failed, as a
+      // suppressed exception: that says whether the nodes are down or refuse the credentials.
+      Throwable[] suppressed = e.getSuppressed();
+      throw RedisFailures.translate("connect", null,
+          suppressed.length > 0 && suppressed[0] instanceof RuntimeException reason ? reason : e);
+    }
+    return redisClient;
+  }
+
+  private UnifiedJedis createRedisClient() {
     DefaultJedisClientConfig.Builder clientConfig = timeouts()
         .user(config.get(ConfigKeys.REDIS_USERNAME))
         .password(config.get(ConfigKeys.REDIS_PASSWORD));
@@ -181,7 +199,7 @@ public final class Components implements AutoCloseable {
       List<String> sentinels = config.get(ConfigKeys.REDIS_SENTINEL_NODES);
       log.info("using the Redis backend on the master {} named by the Sentinels {}",
           config.get(ConfigKeys.REDIS_SENTINEL_MASTER), sentinels);
-      redisClient = RedisSentinelClient.builder()
+      return RedisSentinelClient.builder()
           .masterName(config.get(ConfigKeys.REDIS_SENTINEL_MASTER))
           .sentinels(hostsAndPorts(sentinels))
           // Sentinel connections speak the server's default protocol; without saying so, Jedis
@@ -194,16 +212,14 @@ public final class Components implements AutoCloseable {
           .clientConfig(clientConfig.build())
           .poolConfig(pool)
           .build();
-    } else {
-      List<String> nodes = config.get(ConfigKeys.REDIS_CLUSTER_NODES);
-      log.info("using the Redis backend on the Redis Cluster of {}", nodes);
-      redisClient = RedisClusterClient.builder()
-          .nodes(hostsAndPorts(nodes))
-          .clientConfig(clientConfig.build())
-          .poolConfig(pool)
-          .build();
     }
-    return redisClient;
+    List<String> nodes = config.get(ConfigKeys.REDIS_CLUSTER_NODES);
+    log.info("using the Redis backend on the Redis Cluster of {}", nodes);
+    return RedisClusterClient.builder()
+        .nodes(hostsAndPorts(nodes))
+        .clientConfig(clientConfig.build())
+        .poolConfig(pool)
+        .build();
   }
 
   /**

@@ -57,8 +57,11 @@ public final class RunnerProcess implements AutoCloseable {
    * @throws IOException if the HTTP port cannot be bound or the demo directory cannot be made
    * @throws InvalidConfigurationException if the producer's directory does not exist, or the
    *     handler class that {@code worker.handler} names cannot be created
-   * @throws BackendRefusedException if the backend answers the first ping with a permanent error
-   *     (a backend that cannot be reached yet is only logged: the roles start and wait for it)
+   * @throws BackendRefusedException if the backend answers the first ping (or, for Sentinel or
+   *     Cluster, the first connection) with a permanent error
+   * @throws dev.workqueue.BackendUnavailableException if no Sentinel or cluster node can be reached
+   *     to create the client (an unreachable backend is otherwise only logged: the roles start and
+   *     wait for it)
    */
   public static RunnerProcess start(RunnerConfig config, boolean worker, boolean producing,
       Runnable onSourceFinished) throws IOException {
@@ -75,7 +78,12 @@ public final class RunnerProcess implements AutoCloseable {
               directory.toString())
           .throwIfAny();
     }
-    RunnerProcess process = new RunnerProcess(config, worker, producing, components.get());
+    RunnerProcess process;
+    try {
+      process = new RunnerProcess(config, worker, producing, components.get());
+    } catch (QueueException e) {
+      throw refusal(e);
+    }
     try {
       process.startRoles(onSourceFinished);
     } catch (IOException | RuntimeException e) {
@@ -128,8 +136,13 @@ public final class RunnerProcess implements AutoCloseable {
     } catch (BackendUnavailableException e) {
       log.warn("{} (starting anyway; /readyz answers 503 until the backend answers)", backendFailure(e));
     } catch (QueueException e) {
-      throw new BackendRefusedException(backendFailure(e), e);
+      throw refusal(e);
     }
+  }
+
+  /** A permanent error of the backend as its refusal of the runner; an outage as it is. */
+  private static QueueException refusal(QueueException e) {
+    return e instanceof BackendUnavailableException ? e : new BackendRefusedException(backendFailure(e), e);
   }
 
   /** Names an outage as such, and a refusal (which waiting does not end) as a refusal. */
