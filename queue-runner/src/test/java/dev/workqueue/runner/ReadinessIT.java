@@ -107,6 +107,30 @@ class ReadinessIT {
     }
   }
 
+  /**
+   * A SIGTERM that came while the first ping waited on a frozen Redis was only seen after the
+   * roles had started: the consumer began fetching and then had to be drained.
+   */
+  @Test
+  void sigtermDuringTheStartUpPingStartsNoRoleAndExitsZero() throws Exception {
+    Assumptions.assumeTrue(RedisServer.isAvailable(), "no redis-server binary");
+    try (RedisServer redis = RedisServer.builder().start()) {
+      Map<String, String> env = Map.of("WORKQUEUE_REDIS_URL", redis.url(),
+          "WORKQUEUE_REDIS_SOCKET_TIMEOUT", "15s", "WORKQUEUE_HTTP_PORT", "0",
+          "WORKQUEUE_WORKER_HANDLER", "log");
+      redis.pause();
+      try (RunnerJar.Child worker = RunnerJar.start(dir, env, "worker")) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> worker.stderr().contains("starting worker"));
+        worker.terminate();
+
+        assertThat(worker.awaitExit(Duration.ofSeconds(60))).as(worker.stderr()).isZero();
+        assertThat(worker.stderr()).doesNotContain("serving /healthz").doesNotContain("started on queue");
+      } finally {
+        redis.resume();
+      }
+    }
+  }
+
   /** The reason said "backend unavailable", which sends an operator looking for a network fault. */
   @Test
   void readinessNamesARefusalOfTheBackendAsSuch() throws Exception {

@@ -17,6 +17,7 @@ import dev.workqueue.runner.internal.handler.Handlers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +55,8 @@ public final class RunnerProcess implements AutoCloseable {
    * Builds and starts the roles.
    *
    * @param onSourceFinished called when a producer that scans once has finished its scan
+   * @param stopRequested whether a signal asked the process to stop: once the first ping has
+   *     answered, such a process starts no role
    * @throws IOException if the HTTP port cannot be bound or the demo directory cannot be made
    * @throws InvalidConfigurationException if the producer's directory does not exist, or the
    *     handler class that {@code worker.handler} names cannot be created
@@ -64,13 +67,18 @@ public final class RunnerProcess implements AutoCloseable {
    *     wait for it)
    */
   public static RunnerProcess start(RunnerConfig config, boolean worker, boolean producing,
-      Runnable onSourceFinished) throws IOException {
-    return start(config, worker, producing, onSourceFinished, () -> Components.create(config));
+      Runnable onSourceFinished, BooleanSupplier stopRequested) throws IOException {
+    return start(config, worker, producing, onSourceFinished, stopRequested,
+        () -> Components.create(config));
   }
 
-  /** As {@link #start(RunnerConfig, boolean, boolean, Runnable)}, with the components given. */
+  /**
+   * As {@link #start(RunnerConfig, boolean, boolean, Runnable, BooleanSupplier)}, with the
+   * components given.
+   */
   static RunnerProcess start(RunnerConfig config, boolean worker, boolean producing,
-      Runnable onSourceFinished, Supplier<Components> components) throws IOException {
+      Runnable onSourceFinished, BooleanSupplier stopRequested, Supplier<Components> components)
+      throws IOException {
     Path directory = config.get(ConfigKeys.PRODUCER_SOURCE_DIR);
     if (producing && directory != null) {
       new Problems("configuration")
@@ -85,7 +93,7 @@ public final class RunnerProcess implements AutoCloseable {
       throw refusal(e);
     }
     try {
-      process.startRoles(onSourceFinished);
+      process.startRoles(onSourceFinished, stopRequested);
     } catch (IOException | RuntimeException e) {
       process.close();
       throw e;
@@ -93,11 +101,17 @@ public final class RunnerProcess implements AutoCloseable {
     return process;
   }
 
-  private void startRoles(Runnable onSourceFinished) throws IOException {
+  private void startRoles(Runnable onSourceFinished, BooleanSupplier stopRequested) throws IOException {
     log.info("starting {} on queue {} with {} backend", worker && producing ? "worker and producer"
         : worker ? "worker" : "producer", config.get(ConfigKeys.QUEUE_NAME),
         config.usesRedis() ? "the Redis" : "the in-memory");
     checkBackend();
+    if (stopRequested.getAsBoolean()) {
+      // The ping may wait redis.socket_timeout for a frozen Redis; roles started after a SIGTERM
+      // would only take jobs to be drained again.
+      log.info("stop requested while starting: no role is started");
+      return;
+    }
     if (config.get(ConfigKeys.HTTP_ENABLED)) {
       http = HttpEndpoints.start(config.get(ConfigKeys.HTTP_BIND), config.get(ConfigKeys.HTTP_PORT),
           this::notReadyReason, components::scrape);

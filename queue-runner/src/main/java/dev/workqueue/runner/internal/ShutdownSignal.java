@@ -53,6 +53,11 @@ public final class ShutdownSignal {
     stopRequested.await();
   }
 
+  /** Whether a signal, or {@link #requestStop()}, has asked the process to stop. */
+  public boolean isStopRequested() {
+    return stopRequested.getCount() == 0;
+  }
+
   /** Asks the main thread to stop, as a signal would: for work that ends on its own. */
   public void requestStop() {
     stopRequested.countDown();

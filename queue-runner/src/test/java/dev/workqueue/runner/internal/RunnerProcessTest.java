@@ -51,7 +51,7 @@ class RunnerProcessTest {
     RunnerConfig config = ConfigLoader.load(null, Map.of("WORKQUEUE_HTTP_PORT", "0",
         "WORKQUEUE_PRODUCER_SOURCE_DIR", dir.toString(), "WORKQUEUE_METRICS_JVM", "false",
         "WORKQUEUE_PRODUCER_SOURCE_PRIORITY_BY_EXTENSION", "csv=high"));
-    try (RunnerProcess process = RunnerProcess.start(config, true, true, () -> { })) {
+    try (RunnerProcess process = RunnerProcess.start(config, true, true, () -> { }, () -> false)) {
       int port = process.httpPort();
       await().atMost(Duration.ofSeconds(30)).until(() -> get(port, "/metrics"),
           body -> body.contains("jobs_completed_total{queue=\"default\"} 5.0"));
@@ -66,7 +66,7 @@ class RunnerProcessTest {
     CountDownLatch finished = new CountDownLatch(1);
     RunnerConfig config = ConfigLoader.load(null, Map.of("WORKQUEUE_HTTP_ENABLED", "false",
         "WORKQUEUE_PRODUCER_SOURCE_DIR", dir.toString(), "WORKQUEUE_PRODUCER_SOURCE_RESCAN_INTERVAL", "0"));
-    try (RunnerProcess process = RunnerProcess.start(config, false, true, finished::countDown)) {
+    try (RunnerProcess process = RunnerProcess.start(config, false, true, finished::countDown, () -> false)) {
       finished.await();
       assertThat(process.httpPort()).isEqualTo(-1);
       process.throwIfSourceFailed();
@@ -80,7 +80,7 @@ class RunnerProcessTest {
     RunnerConfig config = ConfigLoader.load(null, Map.of("WORKQUEUE_HTTP_ENABLED", "false",
         "WORKQUEUE_REDIS_URL", "redis://127.0.0.1:" + RedisServer.freePort(),
         "WORKQUEUE_PRODUCER_SOURCE_DIR", dir.toString(), "WORKQUEUE_PRODUCER_SOURCE_RESCAN_INTERVAL", "0"));
-    try (RunnerProcess process = RunnerProcess.start(config, false, true, finished::countDown)) {
+    try (RunnerProcess process = RunnerProcess.start(config, false, true, finished::countDown, () -> false)) {
       finished.await();
 
       assertThatThrownBy(process::throwIfSourceFailed).isInstanceOf(BackendUnavailableException.class);
@@ -92,7 +92,7 @@ class RunnerProcessTest {
     RunnerConfig config = ConfigLoader.load(null, Map.of("WORKQUEUE_HTTP_ENABLED", "false",
         "WORKQUEUE_PRODUCER_SOURCE_DIR", dir.resolve("missing").toString()));
 
-    assertThatThrownBy(() -> RunnerProcess.start(config, false, true, () -> { }))
+    assertThatThrownBy(() -> RunnerProcess.start(config, false, true, () -> { }, () -> false))
         .isInstanceOf(InvalidConfigurationException.class)
         .hasMessageContaining("producer.source.dir must be an existing directory");
   }
@@ -105,7 +105,7 @@ class RunnerProcessTest {
         "WORKQUEUE_WORKER_HANDLER", HoldingHandler.class.getName(),
         "WORKQUEUE_PRODUCER_SOURCE_DIR", dir.toString()));
     HoldingHandler handler;
-    try (RunnerProcess process = RunnerProcess.start(config, true, true, () -> { })) {
+    try (RunnerProcess process = RunnerProcess.start(config, true, true, () -> { }, () -> false)) {
       handler = HoldingHandler.CREATED.remove();
       handler.release.countDown();
       await().atMost(Duration.ofSeconds(30)).until(() -> handler.finished.contains(file.toString()));
@@ -126,7 +126,7 @@ class RunnerProcessTest {
         "WORKQUEUE_METRICS_JVM", "false", "WORKQUEUE_WORKER_DRAIN_TIMEOUT", "5m",
         "WORKQUEUE_WORKER_HANDLER", HoldingHandler.class.getName(),
         "WORKQUEUE_PRODUCER_SOURCE_DIR", dir.toString()));
-    try (RunnerProcess process = RunnerProcess.start(config, true, true, () -> { })) {
+    try (RunnerProcess process = RunnerProcess.start(config, true, true, () -> { }, () -> false)) {
       HoldingHandler handler = HoldingHandler.CREATED.remove();
       int port = process.httpPort();
       assertThat(handler.started.poll(30, TimeUnit.SECONDS)).isEqualTo(file.toString());
@@ -149,7 +149,7 @@ class RunnerProcessTest {
     RunnerConfig config = ConfigLoader.load(null, Map.of("WORKQUEUE_HTTP_PORT", "0",
         "WORKQUEUE_METRICS_JVM", "false"));
     PrometheusRegistry prometheus = new PrometheusRegistry();
-    try (RunnerProcess process = RunnerProcess.start(config, true, false, () -> { },
+    try (RunnerProcess process = RunnerProcess.start(config, true, false, () -> { }, () -> false,
         () -> Components.create(config, prometheus))) {
       int port = process.httpPort();
       assertThat(get(port, "/readyz")).isEqualTo("200 ready\n");
@@ -186,7 +186,7 @@ class RunnerProcessTest {
   }
 
   private static void assertHandlerCannotBeCreated(RunnerConfig config, Class<?> handler, String cause) {
-    assertThatThrownBy(() -> RunnerProcess.start(config, true, false, () -> { }))
+    assertThatThrownBy(() -> RunnerProcess.start(config, true, false, () -> { }, () -> false))
         .isInstanceOf(InvalidConfigurationException.class)
         .extracting(e -> ((InvalidConfigurationException) e).problems()).asList()
         .containsExactly("worker.handler class " + handler.getName() + " could not be created: " + cause);

@@ -38,7 +38,7 @@ abstract class RoleCommand implements Callable<Integer> {
         loaded.get(ConfigKeys.WORKER_DRAIN_TIMEOUT).plus(SHUTDOWN_MARGIN));
     int status = ExitCodes.FAILURE;
     try (RunnerProcess process = RunnerProcess.start(loaded, worker, producing,
-        worker ? () -> { } : signal::requestStop)) {
+        worker ? () -> { } : signal::requestStop, signal::isStopRequested)) {
       signal.awaitStopRequest();
       process.throwIfSourceFailed();
       status = ExitCodes.OK;
