@@ -69,27 +69,29 @@ class RedisTopologiesIT {
         node.command("CONFIG", "SET", "requirepass", "right");
       }
       RedisServer first = cluster.nodes().get(0);
-      RunnerJar.Child worker = RunnerJar.run(dir, Map.of(
+      try (RunnerJar.Child worker = RunnerJar.start(dir, Map.of(
           "WORKQUEUE_REDIS_CLUSTER_NODES", first.host() + ":" + first.port(),
-          "WORKQUEUE_REDIS_PASSWORD", "not-the-password", "WORKQUEUE_HTTP_ENABLED", "false"), "", "worker");
-
-      assertThat(worker.exitCode()).as(worker.stderr()).isEqualTo(2);
-      assertThat(worker.stderr().lines().reduce((previous, last) -> last)).hasValueSatisfying(line ->
-          assertThat(line).startsWith("error: backend refused: redis connect failed: ").contains("WRONGPASS")
-              .doesNotContain("redis.clients", "not-the-password"));
+          "WORKQUEUE_REDIS_PASSWORD", "not-the-password", "WORKQUEUE_HTTP_ENABLED", "false"), "worker")) {
+        assertThat(worker.awaitExit(Duration.ofSeconds(60))).as(worker.stderr()).isEqualTo(2);
+        assertThat(lastLine(worker)).startsWith("error: backend refused: redis connect failed: ")
+            .contains("WRONGPASS").doesNotContain("redis.clients", "not-the-password");
+      }
     }
   }
 
   @Test
   void workerGivenNoReachableClusterNodeExitsOneSayingTheBackendIsUnavailable() throws Exception {
-    RunnerJar.Child worker = RunnerJar.run(dir, Map.of(
+    try (RunnerJar.Child worker = RunnerJar.start(dir, Map.of(
         "WORKQUEUE_REDIS_CLUSTER_NODES", "127.0.0.1:" + RedisServer.freePort(),
-        "WORKQUEUE_HTTP_ENABLED", "false"), "", "worker");
+        "WORKQUEUE_HTTP_ENABLED", "false"), "worker")) {
+      assertThat(worker.awaitExit(Duration.ofSeconds(60))).as(worker.stderr()).isEqualTo(1);
+      assertThat(lastLine(worker)).startsWith("backend unavailable: redis unavailable during connect: ")
+          .doesNotContain("redis.clients");
+    }
+  }
 
-    assertThat(worker.exitCode()).as(worker.stderr()).isEqualTo(1);
-    assertThat(worker.stderr().lines().reduce((previous, last) -> last)).hasValueSatisfying(line ->
-        assertThat(line).startsWith("backend unavailable: redis unavailable during connect: ")
-            .doesNotContain("redis.clients"));
+  private static String lastLine(RunnerJar.Child child) {
+    return child.stderr().lines().reduce((previous, last) -> last).orElse("");
   }
 
   private void enqueueWorkAndCount(String queue, Map<String, String> redis) throws Exception {
