@@ -934,7 +934,8 @@ public final class DefaultConsumer implements Consumer {
     volatile long startNanos;
     /** Set on the worker thread when the handler itself failed. */
     FailurePlan plan;
-    private boolean done;
+    // Written under the lock; volatile so that isDone(), asked twice per attempt, takes no lock.
+    private volatile boolean done;
 
     InFlight(LeasedJob leased, long fetchedAt) {
       this.leased = leased;
@@ -969,7 +970,7 @@ public final class DefaultConsumer implements Consumer {
       return start == 0 ? 0 : now - start;
     }
 
-    synchronized boolean isDone() {
+    boolean isDone() {
       return done;
     }
 
