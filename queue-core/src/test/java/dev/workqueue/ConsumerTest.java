@@ -18,6 +18,7 @@ import dev.workqueue.internal.CompositeObserver;
 import dev.workqueue.internal.DefaultConsumer;
 import dev.workqueue.memory.InMemoryQueueBackend;
 import dev.workqueue.spi.JobInterceptor;
+import dev.workqueue.spi.Lease;
 import dev.workqueue.spi.QueueBackend;
 import dev.workqueue.spi.QueueObserver;
 import java.lang.reflect.InvocationTargetException;
@@ -838,18 +839,10 @@ class ConsumerTest {
   @Test
   void aPermanentBackendErrorIsLoggedOncePerIntervalNotOnEveryRetry() {
     AtomicInteger failedFetches = new AtomicInteger();
-    QueueBackend refusing = (QueueBackend) Proxy.newProxyInstance(QueueBackend.class.getClassLoader(),
-        new Class<?>[] {QueueBackend.class}, (proxy, method, arguments) -> {
-          if (method.getName().equals("fetch")) {
-            failedFetches.incrementAndGet();
-            throw new QueueException("WRONGPASS invalid username-password pair");
-          }
-          try {
-            return method.invoke(backend, arguments);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
+    QueueBackend refusing = backendWhere("fetch", arguments -> {
+      failedFetches.incrementAndGet();
+      throw new QueueException("WRONGPASS invalid username-password pair");
+    });
     ListAppender<ILoggingEvent> captured = captureEngineLog();
     try (Consumer consumer = Consumer.builder(refusing, job -> {}).fetchWait(Duration.ofMillis(100)).build()) {
       consumer.start();
@@ -864,6 +857,68 @@ class ConsumerTest {
     assertThat(errors.get(0).getFormattedMessage()).endsWith("failed to fetch; retrying (this error is logged "
         + "at most every 10 s)");
     assertThat(errors.get(0).getThrowableProxy().getMessage()).isEqualTo("WRONGPASS invalid username-password pair");
+  }
+
+  @Test
+  void settlementsTheBackendCannotTakeAreGivenUpWhenTheDrainTimeoutEndsAndTheConsumerDoesNotDeregister() {
+    AtomicBoolean closing = new AtomicBoolean();
+    List<Object[]> heartbeatsWhileClosing = new CopyOnWriteArrayList<>();
+    QueueBackend unreachableOnClose = backendWhere(Map.of(
+        "settle", arguments -> {
+          throw new BackendUnavailableException("redis unavailable during settle", null);
+        },
+        "heartbeat", arguments -> {
+          if (closing.get()) {
+            heartbeatsWhileClosing.add(arguments);
+          }
+          return backend.heartbeat((String) arguments[0], (String) arguments[1], (List<Lease>) arguments[2],
+              (Duration) arguments[3], (Duration) arguments[4]);
+        }));
+    ListAppender<ILoggingEvent> captured = captureEngineLog();
+    CountDownLatch ran = new CountDownLatch(1);
+    try {
+      Consumer consumer = Consumer.builder(unreachableOnClose, job -> ran.countDown())
+          .fetchWait(Duration.ofMillis(100)).drainTimeout(Duration.ofMillis(500)).build();
+      producer.enqueue("done, never recorded");
+      consumer.start();
+      await().atMost(PATIENCE).until(() -> ran.getCount() == 0);
+      closing.set(true);
+      consumer.close();
+    } finally {
+      engineLog().detachAppender(captured);
+    }
+
+    assertThat(captured.list).filteredOn(line -> line.getLevel() == Level.ERROR).singleElement()
+        .satisfies(line -> assertThat(line.getFormattedMessage()).isEqualTo("could not record the outcome of 1 "
+            + "jobs before the drain timeout of PT0.5S ended; their leases will expire and they will be "
+            + "delivered again"));
+    // Deregistering is one more call to a backend known not to answer.
+    assertThat(heartbeatsWhileClosing).noneMatch(arguments -> Duration.ZERO.equals(arguments[4]));
+  }
+
+  /** The test's backend, except for the named methods, which run {@code overrides}' functions. */
+  private QueueBackend backendWhere(Map<String, ThrowingFunction> overrides) {
+    return (QueueBackend) Proxy.newProxyInstance(QueueBackend.class.getClassLoader(),
+        new Class<?>[] {QueueBackend.class}, (proxy, method, arguments) -> {
+          ThrowingFunction override = overrides.get(method.getName());
+          if (override != null) {
+            return override.apply(arguments);
+          }
+          try {
+            return method.invoke(backend, arguments);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  private QueueBackend backendWhere(String method, ThrowingFunction override) {
+    return backendWhere(Map.of(method, override));
+  }
+
+  @FunctionalInterface
+  private interface ThrowingFunction {
+    Object apply(Object[] arguments) throws Throwable;
   }
 
   private static ch.qos.logback.classic.Logger engineLog() {

@@ -128,6 +128,10 @@ public final class DefaultConsumer implements Consumer {
   private volatile boolean settling = true;
   /** Whether the last heartbeat reached the backend; a stopping consumer deregisters only then. */
   private volatile boolean heartbeatReached;
+  /** When a drain started by close() ends: System.nanoTime() plus the drain timeout. */
+  private volatile long closeDeadlineNanos;
+  /** The settler gave outcomes up at close(): the backend is unreachable, so do not deregister. */
+  private volatile boolean settleAbandoned;
 
   public DefaultConsumer(Settings settings, QueueBackend backend, JobHandler handler,
       CompositeObserver observer, List<JobInterceptor> interceptors) {
@@ -582,11 +586,12 @@ public final class DefaultConsumer implements Consumer {
 
   /**
    * Records this consumer as gone: stats counted it until its last heartbeat's TTL ran out (three
-   * heartbeat intervals). Skipped when the backend did not answer the last heartbeat, so a close
-   * during an outage does not wait out one more timeout; the entry then expires by itself.
+   * heartbeat intervals). Skipped when the backend did not answer the last heartbeat or the last
+   * settlements, so a close during an outage does not wait out one more timeout; the entry then
+   * expires by itself.
    */
   private void deregister() {
-    if (!heartbeatReached) {
+    if (!heartbeatReached || settleAbandoned) {
       return;
     }
     try {
@@ -677,22 +682,22 @@ public final class DefaultConsumer implements Consumer {
       }
     }
     Duration pause = Duration.ofMillis(100);
-    long giveUpAt = Long.MAX_VALUE;
     while (true) {
       List<Boolean> accepted;
       try {
         accepted = backend.settle(list);
       } catch (BackendUnavailableException e) {
-        if (!settling) {
-          giveUpAt = Math.min(giveUpAt, System.nanoTime() + settings.drainTimeout().toNanos());
-          if (System.nanoTime() > giveUpAt) {
-            log.error("could not record the outcome of {} jobs before shutdown; their leases will "
-                + "expire and they will be delivered again", list.size(), e);
-            return;
-          }
+        // Once close() has begun, retries share its drain timeout: a shutdown that outlasts it by
+        // a retry schedule of its own outlasts the orchestrator's grace period too.
+        long left = settling ? Long.MAX_VALUE : closeDeadlineNanos - System.nanoTime();
+        if (left <= 0) {
+          settleAbandoned = true;
+          log.error("could not record the outcome of {} jobs before the drain timeout of {} ended; their "
+              + "leases will expire and they will be delivered again", list.size(), settings.drainTimeout(), e);
+          return;
         }
         warnBackend("settle", e);
-        sleepUninterruptibly(pause);
+        sleepUninterruptibly(min(pause, Duration.ofNanos(left)));
         pause = min(pause.multipliedBy(2), MAX_RETRY_PAUSE);
         continue;
       } catch (RuntimeException e) {
@@ -756,6 +761,7 @@ public final class DefaultConsumer implements Consumer {
   }
 
   private void drainAndStop() {
+    closeDeadlineNanos = System.nanoTime() + settings.drainTimeout().toNanos();
     stoppingThread = Thread.currentThread();
     transition(ConsumerState.RUNNING, ConsumerState.DRAINING);
     fetching = false;
@@ -787,10 +793,11 @@ public final class DefaultConsumer implements Consumer {
     }, Duration.ofSeconds(5));
     settling = false;
     settlements.add(WAKE_SETTLER);
+    // The settler gives up at the close deadline, once the backend call it may be in has returned.
     waitThroughInterrupts(nanos -> {
       TimeUnit.NANOSECONDS.timedJoin(settler, nanos);
       return !settler.isAlive();
-    }, settings.drainTimeout().plusSeconds(5));
+    }, Duration.ofNanos(Math.max(0, closeDeadlineNanos - System.nanoTime())).plusSeconds(5));
     deregister();
     transition(ConsumerState.DRAINING, ConsumerState.STOPPED);
     log.info("consumer {} stopped", id);
