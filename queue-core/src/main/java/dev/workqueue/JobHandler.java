@@ -2,8 +2,10 @@ package dev.workqueue;
 
 /**
  * The host's code that processes one job. Returning normally acknowledges the job; throwing
- * fails the attempt, which is retried or dead-lettered per the consumer's {@link RetryPolicy}.
- * A handler that runs past the consumer's job timeout is interrupted and its attempt fails.
+ * fails the attempt, which is retried or dead-lettered per the consumer's {@link RetryPolicy};
+ * throwing an {@link UnrecoverableJobException} dead-letters it without further attempts. A
+ * handler that runs past the consumer's job timeout is interrupted and its attempt fails; one that
+ * ignores the interrupt keeps running while the retry may already run elsewhere.
  */
 @FunctionalInterface
 public interface JobHandler {

@@ -238,8 +238,10 @@ public record NewJob(
     }
 
     /**
-     * Makes a second enqueue with the same key a no-op while the first job is still known to the
-     * backend; a producer refuses a blank key. Default: none.
+     * Makes a second enqueue with the same key into the same queue a no-op (it returns the first
+     * job's id with {@code created = false}) for the producer's {@code idempotencyTtl} after the
+     * first: the key is remembered that long, whether or not the first job still exists. A producer
+     * refuses a blank key. Default: none.
      */
     public Builder idempotencyKey(String idempotencyKey) {
       this.idempotencyKey = idempotencyKey;

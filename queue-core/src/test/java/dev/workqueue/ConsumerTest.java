@@ -149,6 +149,27 @@ class ConsumerTest {
   }
 
   @Test
+  void anUnrecoverableFailureGoesToTheDeadLetterQueueWithoutTheAttemptsLeft() {
+    List<Integer> attempts = new CopyOnWriteArrayList<>();
+    try (Consumer consumer = consumer(job -> {
+          attempts.add(job.attempt());
+          if (job.payloadAsString().equals("bad")) {
+            throw new UnrecoverableJobException("order 7 does not exist");
+          }
+          // Wrapped, as a library the handler calls might wrap it.
+          throw new IllegalStateException("lookup failed", new UnrecoverableJobException("no such customer"));
+        }).retryPolicy(RetryPolicy.builder().maxAttempts(5).initialBackoff(Duration.ofMillis(10)).build()).build()) {
+      producer.enqueue("bad");
+      producer.enqueue("wrapped");
+      consumer.start();
+      await().atMost(PATIENCE).until(() -> backend.stats(Producer.DEFAULT_QUEUE).dead() == 2);
+    }
+    assertThat(attempts).containsExactly(1, 1);
+    assertThat(backend.peekDead(Producer.DEFAULT_QUEUE, 2)).extracting(dead -> dead.error().type())
+        .containsExactlyInAnyOrder(UnrecoverableJobException.class.getName(), IllegalStateException.class.getName());
+  }
+
+  @Test
   void anAttemptTheJobTimeoutEndedBeforeItsHandlerStartedNeverRunsTheHandler() {
     CountDownLatch deadLettered = new CountDownLatch(1);
     AtomicInteger handlerRuns = new AtomicInteger();

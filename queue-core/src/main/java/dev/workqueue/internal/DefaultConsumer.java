@@ -12,6 +12,7 @@ import dev.workqueue.JobError;
 import dev.workqueue.JobHandler;
 import dev.workqueue.PriorityMode;
 import dev.workqueue.RetryPolicy;
+import dev.workqueue.UnrecoverableJobException;
 import dev.workqueue.event.CircuitBreakerStateChangedEvent;
 import dev.workqueue.event.ConsumerStateChangedEvent;
 import dev.workqueue.event.JobDeadLetteredEvent;
@@ -442,7 +443,7 @@ public final class DefaultConsumer implements Consumer {
         settleSuccess(flight.leased, took);
       } else {
         // An interceptor that failed around a successful handler has no plan yet.
-        FailurePlan plan = flight.plan != null ? flight.plan : plan(job, JobError.of(failure, clock.instant()));
+        FailurePlan plan = flight.plan != null ? flight.plan : plan(job, failure);
         failed(flight.leased, plan, took);
       }
     } finally {
@@ -471,7 +472,7 @@ public final class DefaultConsumer implements Consumer {
         handler.handle(job);
       } catch (Throwable failure) {
         if (!flight.isDone()) { // a timed-out attempt was already planned by the watchdog
-          flight.plan = plan(job, JobError.of(failure, clock.instant()));
+          flight.plan = plan(job, failure);
         }
         throw failure;
       }
@@ -497,6 +498,29 @@ public final class DefaultConsumer implements Consumer {
     boolean retries() {
       return retryDelay != null;
     }
+  }
+
+  /** Decides the fate of an attempt that threw {@code failure}, as {@link #plan(Job, JobError)}. */
+  private FailurePlan plan(Job job, Throwable failure) {
+    JobError error = JobError.of(failure, clock.instant());
+    if (!isUnrecoverable(failure)) {
+      return plan(job, error);
+    }
+    log.error("job {} of queue {} failed attempt {}/{} with {}: {}, which rules out retries; moving it to the "
+        + "dead-letter queue", job.id(), job.queue(), job.attempt(), maxAttempts(job), error.type(), error.message());
+    return new FailurePlan(error, null);
+  }
+
+  /** Whether {@code failure} or one of its causes is an {@link UnrecoverableJobException}. */
+  private static boolean isUnrecoverable(Throwable failure) {
+    // Bounded: a cause chain may loop back on itself.
+    Throwable cause = failure;
+    for (int depth = 0; cause != null && depth < 32; depth++, cause = cause.getCause()) {
+      if (cause instanceof UnrecoverableJobException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Decides the fate of a failed attempt and logs it (WARN for a retry, ERROR for a dead letter). */
@@ -716,7 +740,10 @@ public final class DefaultConsumer implements Consumer {
     Settlement settlement = pending.settlement();
     Job job = pending.job();
     if (!accepted) {
-      log.warn("the outcome of job {} of queue {} was discarded: its lease was no longer held",
+      // A retried settle whose first try timed out on the client but ran on the server finds its
+      // lease gone too: say that it may have been recorded.
+      log.warn("the outcome of job {} of queue {} was not recorded by this call: its lease was no longer "
+          + "held (it expired and the job will run again, or an earlier try that timed out was recorded)",
           job.id(), job.queue());
       return;
     }
