@@ -29,6 +29,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -915,6 +916,27 @@ class ConsumerTest {
             + "delivered again"));
     // Deregistering is one more call to a backend known not to answer.
     assertThat(heartbeatsWhileClosing).noneMatch(arguments -> Duration.ZERO.equals(arguments[4]));
+  }
+
+  @Test
+  void aLostLeaseIsReportedOncePerAttemptNotAtEveryHeartbeat() {
+    AtomicInteger heartbeats = new AtomicInteger();
+    QueueBackend losing = backendWhere("heartbeat", arguments -> {
+      heartbeats.incrementAndGet();
+      return Set.of(); // every lease it is asked to extend is gone
+    });
+    ListAppender<ILoggingEvent> captured = captureEngineLog();
+    try (Consumer consumer = Consumer.builder(losing, job -> await().atMost(PATIENCE).until(() -> heartbeats.get() >= 6))
+        .fetchWait(Duration.ofMillis(100)).leaseDuration(Duration.ofMillis(300)).heartbeatInterval(Duration.ofMillis(50))
+        .build()) {
+      producer.enqueue("long");
+      consumer.start();
+      await().atMost(PATIENCE).until(() -> heartbeats.get() >= 6);
+    } finally {
+      engineLog().detachAppender(captured);
+    }
+
+    assertThat(captured.list).filteredOn(line -> line.getFormattedMessage().startsWith("lease on job")).hasSize(1);
   }
 
   /** The test's backend, except for the named methods, which run {@code overrides}' functions. */

@@ -597,7 +597,9 @@ public final class DefaultConsumer implements Consumer {
       for (InFlight flight : running) {
         Lease lease = flight.leased.lease();
         // A job that finished meanwhile may have been acked already, which ends its lease.
-        if (!kept.contains(lease.jobId()) && !flight.isDone()) {
+        if (!kept.contains(lease.jobId()) && !flight.isDone() && !flight.leaseLossReported) {
+          // Once per attempt: repeated at every heartbeat it reads as many losses.
+          flight.leaseLossReported = true;
           log.warn("lease on job {} of queue {} was lost (it expired or another consumer took the job); "
               + "its outcome will be discarded", lease.jobId(), lease.queue());
         }
@@ -968,6 +970,8 @@ public final class DefaultConsumer implements Consumer {
     volatile long startNanos;
     /** Set on the worker thread when the handler itself failed. */
     FailurePlan plan;
+    /** Read and written by the heartbeat thread only. */
+    boolean leaseLossReported;
     // Written under the lock; volatile so that isDone(), asked twice per attempt, takes no lock.
     private volatile boolean done;
 
