@@ -11,10 +11,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
 
 /**
  * The runner jar against a Sentinel-managed master and against a Redis Cluster, configured only
@@ -48,6 +51,36 @@ class RedisTopologiesIT {
           "WORKQUEUE_REDIS_SENTINEL_PASSWORD", "sentinel-secret",
           "WORKQUEUE_REDIS_PASSWORD", "master-secret"));
       assertThat(master.command("DBSIZE")).as("keys on the master Sentinel named").isNotEqualTo(":0");
+    }
+  }
+
+  /**
+   * The Sentinel listener's subscription waits for failover notices with no read timeout: it used
+   * the blocking-command timeout (socket timeout + 5 s), dropped whenever no notice came, logged a
+   * WARN with a stack trace and slept 5 s, deaf to failovers. Waits until one subscription has
+   * lived well past that old drop interval (5.2 s here), which it never did before.
+   */
+  @Test
+  void idleWorkerKeepsItsSentinelSubscriptionWithoutWarnings() throws Exception {
+    try (RedisServer master = RedisServer.builder().start();
+        RedisSentinel sentinel = RedisSentinel.monitor("idle-master", master);
+        Jedis sentinelClient = new Jedis(sentinel.host(), sentinel.port());
+        RunnerJar.Child worker = RunnerJar.start(dir, Map.of(
+            "WORKQUEUE_REDIS_SENTINEL_MASTER", "idle-master",
+            "WORKQUEUE_REDIS_SENTINEL_NODES", sentinel.address(),
+            "WORKQUEUE_REDIS_SOCKET_TIMEOUT", "200ms",
+            "WORKQUEUE_WORKER_HANDLER", "log", "WORKQUEUE_HTTP_ENABLED", "false"), "worker")) {
+      Pattern subscribedFor = Pattern.compile("age=(\\d+) .*cmd=subscribe");
+      await().atMost(Duration.ofSeconds(60)).until(() -> {
+        if (!worker.process().isAlive()) {
+          throw new AssertionError("runner exited with " + worker.exitCode() + ":\n" + worker.stderr());
+        }
+        return sentinelClient.clientList().lines().map(subscribedFor::matcher).filter(Matcher::find)
+            .anyMatch(subscription -> Integer.parseInt(subscription.group(1)) >= 12);
+      });
+      worker.terminate();
+      assertThat(worker.awaitExit(Duration.ofSeconds(60))).as(worker.stderr()).isZero();
+      assertThat(worker.stderr()).doesNotContain("Lost connection to Sentinel", "WARN");
     }
   }
 

@@ -204,7 +204,11 @@ public final class Components implements AutoCloseable {
           .sentinels(hostsAndPorts(sentinels))
           // Sentinel connections speak the server's default protocol; without saying so, Jedis
           // warns on every one of them, each start and every reconnect of a Sentinel listener.
+          // The listener's failover subscription is their only blocking command: it waits for
+          // notices with no read timeout (TCP keep-alive on), where a finite one dropped it while
+          // idle, with a WARN each time and 5 s deaf to failovers. Queries keep the socket timeout.
           .sentinelClientConfig(timeouts()
+              .blockingSocketTimeoutMillis(0)
               .autoNegotiateProtocol(false)
               .user(config.get(ConfigKeys.REDIS_SENTINEL_USERNAME))
               .password(config.get(ConfigKeys.REDIS_SENTINEL_PASSWORD))
