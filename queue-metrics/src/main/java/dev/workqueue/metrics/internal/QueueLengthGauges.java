@@ -1,26 +1,44 @@
 package dev.workqueue.metrics.internal;
 
+import dev.workqueue.QueueStats;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToLongFunction;
 
 /**
- * The {@code queue_length} gauges of one observer. Each tag value shows the sum of what every
- * running updater last read for it, so several backends add up, and an updater started after
- * another was closed still reaches the gauge that the registry keeps from the first.
+ * The gauges of one observer that show what a backend holds per queue tag: {@code queue_length}
+ * (waiting in all lanes), {@code queue_delayed}, {@code queue_in_flight} and {@code
+ * queue_dead_letters}. Each shows the sum of what every running updater last read for the tag, so
+ * several backends add up, and an updater started after another was closed still reaches the
+ * gauges that the registry keeps from the first.
  */
 public final class QueueLengthGauges {
   private final MeterRegistry registry;
-  private final ConcurrentHashMap<String, Map<Object, Long>> readingsByTag = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Map<Object, Counts>> readingsByTag = new ConcurrentHashMap<>();
 
   public QueueLengthGauges(MeterRegistry registry) {
     this.registry = registry;
   }
 
-  /** Records what {@code updater} read for {@code queueTag}: jobs waiting in all lanes. */
-  void set(Object updater, String queueTag, long waiting) {
-    readingsByTag.computeIfAbsent(queueTag, this::register).put(updater, waiting);
+  /** What one read found for a tag, summed over the queues folded into it. */
+  record Counts(long waiting, long delayed, long inFlight, long dead) {
+    static final Counts NONE = new Counts(0, 0, 0, 0);
+
+    static Counts of(QueueStats stats) {
+      return new Counts(stats.totalWaiting(), stats.delayed(), stats.inFlight(), stats.dead());
+    }
+
+    Counts plus(Counts other) {
+      return new Counts(waiting + other.waiting, delayed + other.delayed, inFlight + other.inFlight,
+          dead + other.dead);
+    }
+  }
+
+  /** Records what {@code updater} read for {@code queueTag}. */
+  void set(Object updater, String queueTag, Counts counts) {
+    readingsByTag.computeIfAbsent(queueTag, this::register).put(updater, counts);
   }
 
   /** Forgets every reading of {@code updater}, which has stopped. */
@@ -28,14 +46,23 @@ public final class QueueLengthGauges {
     readingsByTag.values().forEach(readings -> readings.remove(updater));
   }
 
-  private Map<Object, Long> register(String queueTag) {
-    Map<Object, Long> readings = new ConcurrentHashMap<>();
-    Gauge.builder("queue.length", readings,
-            byUpdater -> byUpdater.values().stream().mapToLong(Long::longValue).sum())
-        .description("Jobs waiting to run in the queue (all priority lanes), read from the backend")
+  private Map<Object, Counts> register(String queueTag) {
+    Map<Object, Counts> readings = new ConcurrentHashMap<>();
+    gauge("queue.length", "Jobs waiting to run in the queue (all priority lanes), read from the backend",
+        queueTag, readings, Counts::waiting);
+    gauge("queue.delayed", "Jobs of the queue waiting for their run time (delayed jobs and retries)",
+        queueTag, readings, Counts::delayed);
+    gauge("queue.in.flight", "Jobs of the queue leased to consumers", queueTag, readings, Counts::inFlight);
+    gauge("queue.dead.letters", "Jobs in the queue's dead-letter queue", queueTag, readings, Counts::dead);
+    return readings;
+  }
+
+  private void gauge(String name, String description, String queueTag, Map<Object, Counts> readings,
+      ToLongFunction<Counts> figure) {
+    Gauge.builder(name, readings, byUpdater -> byUpdater.values().stream().mapToLong(figure).sum())
+        .description(description)
         .tag(QueueMeters.QUEUE_TAG, queueTag)
         .strongReference(true)
         .register(registry);
-    return readings;
   }
 }

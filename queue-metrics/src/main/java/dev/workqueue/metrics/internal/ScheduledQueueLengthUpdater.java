@@ -2,6 +2,7 @@ package dev.workqueue.metrics.internal;
 
 import dev.workqueue.internal.NamedThreads;
 import dev.workqueue.internal.RateLimitedWarning;
+import dev.workqueue.metrics.internal.QueueLengthGauges.Counts;
 import dev.workqueue.metrics.micrometer.QueueLengthUpdater;
 import dev.workqueue.spi.QueueBackend;
 import java.time.Duration;
@@ -17,7 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Refreshes {@code queue_length} gauges from a backend's stats on a named background thread. */
+/**
+ * Refreshes the {@code queue_length}, {@code queue_delayed}, {@code queue_in_flight} and {@code
+ * queue_dead_letters} gauges from a backend's stats on a named background thread.
+ */
 public final class ScheduledQueueLengthUpdater implements QueueLengthUpdater {
   private static final Logger log = LoggerFactory.getLogger(ScheduledQueueLengthUpdater.class);
 
@@ -82,21 +86,21 @@ public final class ScheduledQueueLengthUpdater implements QueueLengthUpdater {
   }
 
   /**
-   * Reads every queue's waiting jobs. A queue whose stats cannot be read (its Cluster shard is
-   * down, say) leaves the last value of its tag in place while every other tag is updated; a
-   * failure is logged at most every 30 seconds.
+   * Reads every queue's stats. A queue whose stats cannot be read (its Cluster shard is down, say)
+   * leaves the last values of its tag in place while every other tag is updated; a failure is
+   * logged at most every 30 seconds.
    */
   private void update() {
     try {
       long read = readsStarted.incrementAndGet();
-      Map<String, Long> waitingByTag = new HashMap<>();
+      Map<String, Counts> countsByTag = new HashMap<>();
       Set<String> unreadTags = new HashSet<>();
       RuntimeException failure = null;
       int unreadQueues = 0;
       for (String queue : backend.queues()) {
         String tag = folder.tagFor(queue);
         try {
-          waitingByTag.merge(tag, backend.stats(queue).totalWaiting(), Long::sum);
+          countsByTag.merge(tag, Counts.of(backend.stats(queue)), Counts::plus);
         } catch (RuntimeException e) {
           unreadTags.add(tag);
           unreadQueues++;
@@ -104,7 +108,7 @@ public final class ScheduledQueueLengthUpdater implements QueueLengthUpdater {
         }
       }
       // A folded tag's sum without one of its queues would be too low: it keeps its last value.
-      waitingByTag.keySet().removeAll(unreadTags);
+      countsByTag.keySet().removeAll(unreadTags);
       synchronized (gaugesLock) {
         // A read that outlived close() (a backend slower than its wait, or refresh() on another
         // thread) must not put readings back that close() took out: nothing would remove them.
@@ -117,18 +121,18 @@ public final class ScheduledQueueLengthUpdater implements QueueLengthUpdater {
           return;
         }
         lastReadWritten = read;
-        waitingByTag.forEach((tag, waiting) -> gauges.set(this, tag, waiting));
-        // A queue the backend no longer reports has no waiting jobs; keep its series at 0.
+        countsByTag.forEach((tag, counts) -> gauges.set(this, tag, counts));
+        // A queue the backend no longer reports holds no jobs; keep its series at 0.
         for (String tag : reportedTags) {
-          if (!waitingByTag.containsKey(tag) && !unreadTags.contains(tag)) {
-            gauges.set(this, tag, 0);
+          if (!countsByTag.containsKey(tag) && !unreadTags.contains(tag)) {
+            gauges.set(this, tag, Counts.NONE);
           }
         }
-        reportedTags.addAll(waitingByTag.keySet());
+        reportedTags.addAll(countsByTag.keySet());
       }
       if (failure != null) {
-        warnUnlessClosing("could not read the length of {} queues, whose queue_length keeps its last "
-            + "value: {}", unreadQueues, failure.toString());
+        warnUnlessClosing("could not read the stats of {} queues, whose gauges keep their last "
+            + "values: {}", unreadQueues, failure.toString());
       }
     } catch (RuntimeException e) {
       warnUnlessClosing("could not refresh queue lengths: {}", e.toString());

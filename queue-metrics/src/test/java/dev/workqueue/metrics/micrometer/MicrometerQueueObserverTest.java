@@ -20,7 +20,10 @@ import dev.workqueue.event.JobFailedEvent;
 import dev.workqueue.event.JobSucceededEvent;
 import dev.workqueue.metrics.CapturedLog;
 import dev.workqueue.memory.InMemoryQueueBackend;
+import dev.workqueue.spi.FetchRequest;
+import dev.workqueue.spi.LeasedJob;
 import dev.workqueue.spi.QueueBackend;
+import dev.workqueue.spi.Settlement;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MockClock;
 import io.micrometer.core.instrument.simple.CountingMode;
@@ -119,6 +122,9 @@ class MicrometerQueueObserverTest {
     assertThat(scrape.value("worker_active", Map.of("consumer", "billing", "queue", QUEUE))).isZero();
     assertThat(scrape.value("circuit_breaker_state", Map.of("consumer", "billing", "queue", QUEUE))).isZero();
     assertThat(scrape.value("queue_length", ORDERS)).isZero();
+    assertThat(scrape.value("queue_dead_letters", ORDERS)).isEqualTo(2);
+    assertThat(scrape.value("queue_in_flight", ORDERS)).isZero();
+    assertThat(scrape.value("queue_delayed", ORDERS)).isZero();
     assertThat(scrape.text()).contains(
         "# TYPE jobs_produced_total counter",
         "# TYPE jobs_dead_letter_total counter",
@@ -126,6 +132,30 @@ class MicrometerQueueObserverTest {
         "# TYPE worker_active gauge",
         "# TYPE circuit_breaker_state gauge",
         "# TYPE queue_length gauge");
+  }
+
+  @Test
+  void queueGaugesShowDelayedLeasedAndDeadJobsAsTheBackendHoldsThem() throws InterruptedException {
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry).build();
+    QueueLengthUpdater lengths = track(metrics.startQueueLengthUpdater(backend));
+    Producer producer = track(Producer.builder(backend).defaultQueue(QUEUE).build());
+    producer.enqueueAll(List.of(NewJob.of("waits"), NewJob.of("taken"), NewJob.of("dies"),
+        NewJob.builder("later").delay(Duration.ofHours(1)).build()));
+    FetchRequest take = new FetchRequest("c", QUEUE, List.of(Producer.DEFAULT_PRIORITY), 1, Duration.ofHours(1),
+        Duration.ZERO);
+    backend.fetch(take);
+    LeasedJob dying = backend.fetch(take).jobs().get(0);
+    backend.settle(List.of(new Settlement.DeadLetter(dying.lease(), new JobError("E", "failed", Instant.now()))));
+
+    lengths.refresh();
+
+    PrometheusSamples scrape = PrometheusSamples.parse(registry.scrape());
+    assertThat(scrape.value("queue_length", ORDERS)).isEqualTo(1);
+    assertThat(scrape.value("queue_in_flight", ORDERS)).isEqualTo(1);
+    assertThat(scrape.value("queue_delayed", ORDERS)).isEqualTo(1);
+    assertThat(scrape.value("queue_dead_letters", ORDERS)).isEqualTo(1);
+    assertThat(scrape.text()).contains("# TYPE queue_in_flight gauge", "# TYPE queue_delayed gauge",
+        "# TYPE queue_dead_letters gauge");
   }
 
   @Test
