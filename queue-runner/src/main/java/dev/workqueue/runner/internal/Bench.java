@@ -6,6 +6,7 @@ import dev.workqueue.Producer;
 import dev.workqueue.QueueStats;
 import dev.workqueue.RateLimiter;
 import dev.workqueue.RateLimiterConfig;
+import dev.workqueue.runner.internal.config.Durations;
 import dev.workqueue.runner.internal.config.RunnerConfig;
 import dev.workqueue.spi.QueueBackend;
 import java.time.Clock;
@@ -55,16 +56,22 @@ public final class Bench {
    * @param backend which backend ran the bench: {@code redis} or {@code in-memory}
    * @param settings what was run
    * @param processed jobs processed before the timeout
+   * @param jobsLeft jobs the queue still held after the run: those a timed-out run did not process
    * @param enqueueSeconds time spent enqueueing
    * @param totalSeconds time from the first enqueue to the last job processed
    * @param latencyMillis end-to-end latency percentiles: p50, p95, p99 and max
    */
-  public record Report(String backend, Settings settings, int processed, double enqueueSeconds,
-      double totalSeconds, Map<String, Double> latencyMillis) {
+  public record Report(String backend, Settings settings, int processed, long jobsLeft,
+      double enqueueSeconds, double totalSeconds, Map<String, Double> latencyMillis) {
 
     /** Jobs enqueued. */
     public int jobs() {
       return settings.jobs();
+    }
+
+    /** Whether the timeout ended the run before every job was processed. */
+    public boolean timedOut() {
+      return processed < jobs();
     }
 
     /** Jobs enqueued per second. */
@@ -81,12 +88,15 @@ public final class Bench {
     public Map<String, Object> toMap() {
       Map<String, Object> map = new LinkedHashMap<>();
       map.put("backend", backend);
+      map.put("queue", settings.queue());
       map.put("jobs", jobs());
       map.put("warmup_jobs", settings.warmupJobs());
       map.put("processed", processed);
+      map.put("timed_out", timedOut());
+      map.put("jobs_left", jobsLeft);
       map.put("payload_bytes", settings.payloadBytes());
       map.put("priority", settings.priority());
-      map.put("offered_rate_per_sec", settings.offeredRate() == 0 ? "unlimited" : settings.offeredRate());
+      map.put("offered_rate_per_sec", settings.offeredRate() == 0 ? null : settings.offeredRate());
       map.put("concurrency", settings.concurrency());
       map.put("enqueue_seconds", round(enqueueSeconds));
       map.put("enqueue_rate_per_sec", round(enqueueRate()));
@@ -111,14 +121,28 @@ public final class Bench {
           enqueueSeconds));
       table.append(String.format("processing rate    %,.0f jobs/s (%.2f s)%n", processingRate(),
           totalSeconds));
-      table.append(String.format("latency ms         p50 %.2f  p95 %.2f  p99 %.2f  max %.2f%n",
-          latencyMillis.get("p50"), latencyMillis.get("p95"), latencyMillis.get("p99"),
-          latencyMillis.get("max")));
+      if (processed == 0) {
+        table.append(String.format("latency ms         none measured%n"));
+      } else {
+        table.append(String.format("latency ms         p50 %.2f  p95 %.2f  p99 %.2f  max %.2f%n",
+            latencyMillis.get("p50"), latencyMillis.get("p95"), latencyMillis.get("p99"),
+            latencyMillis.get("max")));
+      }
+      if (timedOut()) {
+        table.append(String.format("timed out          %s%n", timeoutSummary()));
+      }
       return table.toString();
     }
 
+    /** Such as {@code after 5m: 3 of 20 jobs processed, 17 left on queue "bench"}. */
+    public String timeoutSummary() {
+      return "after " + Durations.format(settings.timeout()) + ": " + processed + " of " + jobs()
+          + " jobs processed, " + jobsLeft + " left on queue \"" + settings.queue() + "\"";
+    }
+
+    /** Two decimals; NaN, a latency nothing measured, stays NaN and so JSON null. */
     private static double round(double value) {
-      return Math.round(value * 100.0) / 100.0;
+      return Double.isNaN(value) ? value : Math.round(value * 100.0) / 100.0;
     }
   }
 
@@ -173,9 +197,12 @@ public final class Bench {
       long enqueued = System.nanoTime();
       done.await(settings.timeout().toNanos(), TimeUnit.NANOSECONDS);
       long finished = System.nanoTime();
+      // Closing returns the jobs still in flight to the queue, where they count as left.
+      consumer.close();
       int count = Math.min(processed.get(), settings.jobs());
       return new Report(config.usesRedis() ? "redis" : "in-memory", settings, count,
-          (enqueued - start) / 1e9, (finished - start) / 1e9, percentiles(latencyNanos, count));
+          components.backend().stats(settings.queue()).pending(), (enqueued - start) / 1e9,
+          (finished - start) / 1e9, percentiles(latencyNanos, count));
     } finally {
       consumer.close();
     }

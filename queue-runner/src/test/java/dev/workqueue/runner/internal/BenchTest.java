@@ -46,6 +46,41 @@ class BenchTest {
     }
   }
 
+  /** A timed-out run printed rate 0, latencies NaN (0.0 in JSON) and nothing of the jobs it left. */
+  @Test
+  void aRunThatTimesOutSaysSoWithTheJobsItLeftAndNoLatencies() throws Exception {
+    RunnerConfig config = RunnerConfig.defaults();
+    try (Components components = Components.create(config)) {
+      // No worker serves the lane "unserved", so no job is ever processed.
+      Bench.Report report = Bench.run(components, config,
+          new Bench.Settings(20, 0, 16, "stuck", "unserved", 0, 1, Duration.ofMillis(200)));
+
+      assertThat(report.processed()).isZero();
+      assertThat(report.timedOut()).isTrue();
+      assertThat(report.jobsLeft()).isEqualTo(20);
+      String json = Json.write(report.toMap());
+      assertThat(json).contains("\"queue\":\"stuck\"", "\"timed_out\":true", "\"jobs_left\":20",
+          "\"offered_rate_per_sec\":null",
+          "\"latency_ms\":{\"p50\":null,\"p95\":null,\"p99\":null,\"max\":null}");
+      assertThat(report.toTable()).contains("timed out          after 200ms: 0 of 20 jobs processed, "
+          + "20 left on queue \"stuck\"", "latency ms         none measured").doesNotContain("NaN");
+    }
+  }
+
+  @Test
+  void aRunThatFinishesReportsNoTimeoutAndANumericOfferedRate() throws Exception {
+    RunnerConfig config = RunnerConfig.defaults();
+    try (Components components = Components.create(config)) {
+      Bench.Report report = Bench.run(components, config,
+          new Bench.Settings(20, 0, 16, "rated", "default", 1000, 2, Duration.ofSeconds(60)));
+
+      assertThat(report.timedOut()).isFalse();
+      assertThat(Json.write(report.toMap())).contains("\"timed_out\":false", "\"jobs_left\":0",
+          "\"offered_rate_per_sec\":1000.0");
+      assertThat(report.toTable()).doesNotContain("timed out");
+    }
+  }
+
   @Test
   void warmUpJobsRunFirstAndAreLeftOutOfTheFigures() throws Exception {
     RunnerConfig config = RunnerConfig.defaults();

@@ -98,6 +98,11 @@ final class BenchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     out.print(json ? Json.write(report.toMap()) + System.lineSeparator() : report.toTable());
     out.flush();
-    return report.processed() == report.jobs() ? ExitCodes.OK : ExitCodes.FAILURE;
+    if (report.timedOut()) {
+      spec.commandLine().getErr().println("error: bench timed out " + report.timeoutSummary()
+          + "; a bench there is refused until they are gone, so pick another --queue");
+      return ExitCodes.FAILURE;
+    }
+    return ExitCodes.OK;
   }
 }
