@@ -17,6 +17,7 @@ import dev.workqueue.event.JobsFetchedEvent;
 import dev.workqueue.internal.CompositeObserver;
 import dev.workqueue.internal.DefaultConsumer;
 import dev.workqueue.memory.InMemoryQueueBackend;
+import dev.workqueue.spi.FetchRequest;
 import dev.workqueue.spi.JobInterceptor;
 import dev.workqueue.spi.Lease;
 import dev.workqueue.spi.QueueBackend;
@@ -916,6 +917,28 @@ class ConsumerTest {
             + "delivered again"));
     // Deregistering is one more call to a backend known not to answer.
     assertThat(heartbeatsWhileClosing).noneMatch(arguments -> Duration.ZERO.equals(arguments[4]));
+  }
+
+  @Test
+  void aConsumerSaysOnceThatItFetchesAgainAfterAnOutage() {
+    AtomicInteger fetches = new AtomicInteger();
+    QueueBackend flaky = backendWhere("fetch", arguments -> {
+      if (fetches.incrementAndGet() <= 3) {
+        throw new BackendUnavailableException("redis unavailable during fetch", null);
+      }
+      return backend.fetch((FetchRequest) arguments[0]);
+    });
+    ListAppender<ILoggingEvent> captured = captureEngineLog();
+    try (Consumer consumer = Consumer.builder(flaky, job -> {}).fetchWait(Duration.ofMillis(50)).build()) {
+      consumer.start();
+      await().atMost(PATIENCE).until(() -> fetches.get() >= 6);
+    } finally {
+      engineLog().detachAppender(captured);
+    }
+
+    assertThat(captured.list).filteredOn(line -> line.getLevel() == Level.WARN).isNotEmpty();
+    assertThat(captured.list).filteredOn(line -> line.getFormattedMessage().endsWith("fetches from the backend again"))
+        .hasSize(1);
   }
 
   @Test

@@ -125,6 +125,8 @@ public final class DefaultConsumer implements Consumer {
   // A permanent error (a refused password or certificate) recurs on every retry until someone
   // fixes the configuration: one line with its stack trace per interval says as much.
   private final RateLimitedWarning backendError = new RateLimitedWarning(Duration.ofSeconds(10));
+  /** Set while fetches fail, so that their recovery is logged as well as their failure. */
+  private final AtomicBoolean fetchFailing = new AtomicBoolean();
   private volatile boolean fetching = true;
   private volatile boolean settling = true;
   /** Whether the last heartbeat reached the backend; a stopping consumer deregisters only then. */
@@ -292,11 +294,13 @@ public final class DefaultConsumer implements Consumer {
     try {
       result = fetchInterruptibly(wanted, mayBlock ? settings.fetchWait() : Duration.ZERO);
       fetchPause = INITIAL_RETRY_PAUSE;
+      backendAnswers();
     } catch (InterruptedException e) {
       giveBack(wanted, probe);
       return new ArrayList<>();
     } catch (RuntimeException e) {
       giveBack(wanted, probe);
+      fetchFailing.set(true);
       warnBackend("fetch", e);
       if (mayBlock) {
         sleep(fetchPause);
@@ -927,6 +931,13 @@ public final class DefaultConsumer implements Consumer {
   }
 
   // ---- helpers --------------------------------------------------------------------------
+
+  /** After fetches failed, says once that they work again. */
+  private void backendAnswers() {
+    if (fetchFailing.getAndSet(false)) {
+      log.info("consumer {} fetches from the backend again", id);
+    }
+  }
 
   private void warnBackend(String operation, RuntimeException e) {
     if (e instanceof BackendUnavailableException) {
