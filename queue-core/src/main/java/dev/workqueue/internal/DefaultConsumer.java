@@ -294,7 +294,7 @@ public final class DefaultConsumer implements Consumer {
     try {
       result = fetchInterruptibly(wanted, mayBlock ? settings.fetchWait() : Duration.ZERO);
       fetchPause = INITIAL_RETRY_PAUSE;
-      backendAnswers();
+      fetchRecovered();
     } catch (InterruptedException e) {
       giveBack(wanted, probe);
       return new ArrayList<>();
@@ -933,7 +933,7 @@ public final class DefaultConsumer implements Consumer {
   // ---- helpers --------------------------------------------------------------------------
 
   /** After fetches failed, says once that they work again. */
-  private void backendAnswers() {
+  private void fetchRecovered() {
     if (fetchFailing.getAndSet(false)) {
       log.info("consumer {} fetches from the backend again", id);
     }
