@@ -101,6 +101,28 @@ class EnqueueIT {
         "could enqueue it twice unless it has an --idempotency-key");
   }
 
+  /** Each line was reported as rejected and the next one sent, though every one failed alike. */
+  @Test
+  void linesRedisRefusesAtMaxmemoryStopTheCommandAtTheFirstNamingTheCause() throws Exception {
+    Assumptions.assumeTrue(RedisServer.isAvailable(), "no redis-server binary");
+    try (RedisServer full = RedisServer.builder()
+        .options("--maxmemory", "1", "--maxmemory-policy", "noeviction").start()) {
+      Map<String, String> env = Map.of("WORKQUEUE_REDIS_URL", full.url());
+
+      RunnerJar.Child enqueue = RunnerJar.run(dir, env,
+          "{\"payload\": \"a\", \"max_attempts\": 0}\n{\"payload\": \"b\"}\n{\"payload\": \"c\"}\n",
+          "enqueue");
+
+      assertThat(enqueue.exitCode()).as(enqueue.stderr()).isEqualTo(1);
+      assertThat(enqueue.stdout()).isEmpty();
+      assertThat(enqueue.stderr()).contains("line 1: max_attempts",
+          "line 2: not enqueued, backend refused: redis enqueue failed: OOM ")
+          .doesNotContain("line 3");
+      assertThat(enqueue.stderr().lines().reduce((earlier, later) -> later))
+          .hasValue("enqueued 0 jobs, rejected 1 lines; stopped at line 2, later lines were not read");
+    }
+  }
+
   /** Runs the jar against a Redis of its own that is paused (SIGSTOP) while the command runs. */
   private RunnerJar.Child enqueueWhileRedisIsPaused(String stdin, String... args) throws Exception {
     Assumptions.assumeTrue(RedisServer.isAvailable(), "no redis-server binary");

@@ -160,7 +160,7 @@ public final class RunnerProcess implements AutoCloseable {
   }
 
   /** Names an outage as such, and a refusal (which waiting does not end) as a refusal. */
-  private static String backendFailure(RuntimeException e) {
+  public static String backendFailure(RuntimeException e) {
     boolean refused = e instanceof QueueException && !(e instanceof BackendUnavailableException);
     return (refused ? "backend refused: " : "backend unavailable: ") + Redaction.redactUrl(e.getMessage());
   }

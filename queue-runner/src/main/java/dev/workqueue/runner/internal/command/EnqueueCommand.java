@@ -2,7 +2,9 @@ package dev.workqueue.runner.internal.command;
 
 import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.EnqueueResult;
+import dev.workqueue.InvalidJobException;
 import dev.workqueue.NewJob;
+import dev.workqueue.PayloadTooLargeException;
 import dev.workqueue.Producer;
 import dev.workqueue.QueueException;
 import dev.workqueue.internal.Names;
@@ -10,6 +12,7 @@ import dev.workqueue.internal.Problems;
 import dev.workqueue.runner.internal.Components;
 import dev.workqueue.runner.internal.JobLines;
 import dev.workqueue.runner.internal.LineReader;
+import dev.workqueue.runner.internal.RunnerProcess;
 import dev.workqueue.runner.internal.config.ConfigKeys;
 import dev.workqueue.runner.internal.config.Redaction;
 import dev.workqueue.runner.internal.config.RunnerConfig;
@@ -186,18 +189,19 @@ final class EnqueueCommand implements Callable<Integer> {
           progress.sending(true);
           out.println(describe(producer.enqueue(job)));
           progress.enqueued();
-        } catch (BackendUnavailableException e) {
-          if (mayHaveBeenStored(e)) {
-            reportMaybeEnqueued(err, "line " + progress.line() + ": ", e, "re-sending from this line",
-                "the line has an idempotency_key");
-          } else {
-            err.printf("line %d: not enqueued, backend unavailable: %s%n", progress.line(),
-                Redaction.redactUrl(e.getMessage()));
-          }
-          return ExitCodes.FAILURE;
-        } catch (IllegalArgumentException | QueueException e) {
+        } catch (IllegalArgumentException | InvalidJobException | PayloadTooLargeException e) {
           err.printf("line %d: %s%n", progress.line(), e.getMessage());
           progress.rejected();
+        } catch (QueueException e) {
+          // Not the line's fault: the backend cannot be reached or refuses the request (OOM at
+          // maxmemory, a password that no longer works), so every later line would fail alike.
+          if (e instanceof BackendUnavailableException unavailable && mayHaveBeenStored(unavailable)) {
+            reportMaybeEnqueued(err, "line " + progress.line() + ": ", unavailable,
+                "re-sending from this line", "the line has an idempotency_key");
+          } else {
+            err.printf("line %d: not enqueued, %s%n", progress.line(), RunnerProcess.backendFailure(e));
+          }
+          return ExitCodes.FAILURE;
         } finally {
           progress.sending(false);
         }
