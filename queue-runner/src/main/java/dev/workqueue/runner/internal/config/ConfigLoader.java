@@ -181,9 +181,35 @@ public final class ConfigLoader {
       Map<ConfigKey<?>, Setting> settings, Problems problems) {
     @SuppressWarnings("unchecked")
     List<String> priorities = (List<String>) values.get(ConfigKeys.QUEUE_PRIORITIES);
-    if (priorities == null) {
-      return;
+    // Invalid priorities are reported already; the keys that name one are checked against them
+    // only when they are valid, but every other check still runs.
+    if (priorities != null) {
+      checkPrioritiesNamed(priorities, values, settings, problems);
     }
+    if ("exec".equals(values.get(ConfigKeys.WORKER_HANDLER))
+        && values.get(ConfigKeys.WORKER_EXEC_COMMAND) == null
+        && !settings.containsKey(ConfigKeys.WORKER_EXEC_COMMAND)) {
+      problems.check(false, ConfigKeys.WORKER_EXEC_COMMAND.path(),
+          "set when worker.handler is exec: " + ConfigKeys.WORKER_EXEC_COMMAND.rule(), null);
+    }
+    Duration initial = (Duration) values.get(ConfigKeys.WORKER_RETRY_INITIAL_BACKOFF);
+    Duration max = (Duration) values.get(ConfigKeys.WORKER_RETRY_MAX_BACKOFF);
+    if (initial != null && max != null && max.compareTo(initial) < 0) {
+      problems.check(false, where(ConfigKeys.WORKER_RETRY_MAX_BACKOFF, settings),
+          "at least worker.retry.initial_backoff (" + Durations.format(initial) + ")",
+          Durations.format(max));
+    }
+    checkRedisTopology(settings, problems);
+    if ("redis".equals(values.get(ConfigKeys.PRODUCER_RATE_LIMITER))
+        && REDIS_TOPOLOGY_KEYS.stream().noneMatch(settings::containsKey)) {
+      problems.check(false, where(ConfigKeys.PRODUCER_RATE_LIMITER, settings),
+          "local when no Redis is configured (" + RunnerConfig.REDIS_KEYS + ")", "redis");
+    }
+  }
+
+  /** The keys that name a priority or a lane name one of {@code priorities}. */
+  private static void checkPrioritiesNamed(List<String> priorities, Map<ConfigKey<?>, Object> values,
+      Map<ConfigKey<?>, Setting> settings, Problems problems) {
     Object defaultPriority = values.get(ConfigKeys.PRODUCER_DEFAULT_PRIORITY);
     if (defaultPriority != null && !priorities.contains(defaultPriority)) {
       problems.check(false, where(ConfigKeys.PRODUCER_DEFAULT_PRIORITY, settings),
@@ -215,25 +241,6 @@ public final class ConfigLoader {
               "a positive weight for every priority when queue.priority_mode is weighted", null);
         }
       }
-    }
-    if ("exec".equals(values.get(ConfigKeys.WORKER_HANDLER))
-        && values.get(ConfigKeys.WORKER_EXEC_COMMAND) == null
-        && !settings.containsKey(ConfigKeys.WORKER_EXEC_COMMAND)) {
-      problems.check(false, ConfigKeys.WORKER_EXEC_COMMAND.path(),
-          "set when worker.handler is exec: " + ConfigKeys.WORKER_EXEC_COMMAND.rule(), null);
-    }
-    Duration initial = (Duration) values.get(ConfigKeys.WORKER_RETRY_INITIAL_BACKOFF);
-    Duration max = (Duration) values.get(ConfigKeys.WORKER_RETRY_MAX_BACKOFF);
-    if (initial != null && max != null && max.compareTo(initial) < 0) {
-      problems.check(false, where(ConfigKeys.WORKER_RETRY_MAX_BACKOFF, settings),
-          "at least worker.retry.initial_backoff (" + Durations.format(initial) + ")",
-          Durations.format(max));
-    }
-    checkRedisTopology(settings, problems);
-    if ("redis".equals(values.get(ConfigKeys.PRODUCER_RATE_LIMITER))
-        && REDIS_TOPOLOGY_KEYS.stream().noneMatch(settings::containsKey)) {
-      problems.check(false, where(ConfigKeys.PRODUCER_RATE_LIMITER, settings),
-          "local when no Redis is configured (" + RunnerConfig.REDIS_KEYS + ")", "redis");
     }
   }
 

@@ -330,6 +330,30 @@ class ConfigLoaderTest {
             + "set only one of redis.url, redis.sentinel.master with redis.sentinel.nodes, or redis.cluster.nodes");
   }
 
+  /** An invalid queue.priorities ended the cross-key checks: the other mistakes came one run later. */
+  @Test
+  void crossKeyMistakesAreReportedAlongWithInvalidPriorities() throws Exception {
+    Path file = yaml("""
+        queue:
+          priorities: []
+        redis:
+          url: redis://cache:6379
+          sentinel:
+            master: jobs
+            nodes: [10.0.0.1:26379]
+        worker:
+          handler: exec
+        """);
+
+    assertThat(problems(file, Map.of())).hasSize(3)
+        .anyMatch(problem -> problem.startsWith("queue.priorities must be "))
+        .contains("worker.exec.command must be set when worker.handler is exec: "
+            + ConfigKeys.WORKER_EXEC_COMMAND.rule() + ", but was null")
+        .contains("Redis is configured more than one way (redis.url, redis.sentinel.master, "
+            + "redis.sentinel.nodes); set only one of redis.url, redis.sentinel.master with "
+            + "redis.sentinel.nodes, or redis.cluster.nodes");
+  }
+
   @Test
   void aUserNameNeedsAPassword() throws Exception {
     Path file = yaml("""
