@@ -54,6 +54,9 @@ class LogsIT {
       assertThat(worker.stderr().lines().filter(text -> !text.contains(jobId)))
           .as("lines written for no job").isNotEmpty().noneMatch(text -> text.contains("_id="));
       assertThat(worker.stdout()).isEmpty();
+      // Which build runs, for whoever reads the log of a fleet being upgraded
+      assertThat(line(worker.stderr(), "RunnerProcess - starting worker on queue logs-text"))
+          .hasValueSatisfying(start -> assertThat(start).matches(".* \\(queue-runner \\d\\S*, Java \\S+\\)"));
     }
   }
 

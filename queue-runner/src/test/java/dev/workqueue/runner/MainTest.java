@@ -2,10 +2,14 @@ package dev.workqueue.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.workqueue.runner.internal.command.RootCommand;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 class MainTest {
   @Test
@@ -18,8 +22,23 @@ class MainTest {
       String[] help = java.util.Arrays.copyOf(command, command.length + 1);
       help[command.length] = "--help";
       assertThat(Main.run(help)).as(String.join(" ", help)).isZero();
-      help[command.length] = "--version";
-      assertThat(Main.run(help)).as(String.join(" ", help)).isZero();
+    }
+  }
+
+  /** Only the top-level command printed its version; the others printed nothing, with status 0. */
+  @Test
+  void everyCommandPrintsTheVersion() {
+    for (String[] command : new String[][] {{}, {"worker"}, {"producer"}, {"all"}, {"enqueue"}, {"bench"},
+        {"config"}, {"admin"}, {"admin", "stats"}, {"admin", "peek"}, {"admin", "purge-dlq"},
+        {"admin", "requeue-dlq"}}) {
+      String[] version = java.util.Arrays.copyOf(command, command.length + 1);
+      version[command.length] = "--version";
+      StringWriter out = new StringWriter();
+      CommandLine commandLine = RootCommand.commandLine().setOut(new PrintWriter(out));
+
+      assertThat(commandLine.execute(version)).as(String.join(" ", version)).isZero();
+      assertThat(out.toString()).as(String.join(" ", version)).startsWith("queue-runner ")
+          .contains("Java " + System.getProperty("java.version"));
     }
   }
 

@@ -102,9 +102,9 @@ public final class RunnerProcess implements AutoCloseable {
   }
 
   private void startRoles(Runnable onSourceFinished, BooleanSupplier stopRequested) throws IOException {
-    log.info("starting {} on queue {} with {} backend", worker && producing ? "worker and producer"
-        : worker ? "worker" : "producer", config.get(ConfigKeys.QUEUE_NAME),
-        config.usesRedis() ? "the Redis" : "the in-memory");
+    log.info("starting {} on queue {} with {} backend ({}, Java {})", worker && producing
+        ? "worker and producer" : worker ? "worker" : "producer", config.get(ConfigKeys.QUEUE_NAME),
+        config.usesRedis() ? "the Redis" : "the in-memory", version(), System.getProperty("java.version"));
     checkBackend();
     if (stopRequested.getAsBoolean()) {
       // The ping may wait redis.socket_timeout for a frozen Redis; roles started after a SIGTERM
@@ -157,6 +157,12 @@ public final class RunnerProcess implements AutoCloseable {
   /** A permanent error of the backend as its refusal of the runner; an outage as it is. */
   private static QueueException refusal(QueueException e) {
     return e instanceof BackendUnavailableException ? e : new BackendRefusedException(backendFailure(e), e);
+  }
+
+  /** Such as {@code queue-runner 1.0.0}, from the jar's manifest. */
+  public static String version() {
+    String version = RunnerProcess.class.getPackage().getImplementationVersion();
+    return "queue-runner " + (version == null ? "(development build)" : version);
   }
 
   /** Names an outage as such, and a refusal (which waiting does not end) as a refusal. */

@@ -3,6 +3,7 @@ package dev.workqueue.runner.internal.command;
 import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.InvalidConfigurationException;
 import dev.workqueue.QueueException;
+import dev.workqueue.runner.internal.RunnerProcess;
 import dev.workqueue.runner.internal.config.Redaction;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,7 +12,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code queue-runner} command and its subcommands. */
-@Command(name = "queue-runner", mixinStandardHelpOptions = true,
+// Inherited, so that every subcommand's --version prints the version too (not only this one's).
+@Command(name = "queue-runner", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
     versionProvider = RootCommand.Version.class,
     description = "Runs workqueue producers and workers, and administers queues.",
     subcommands = {RoleCommand.Worker.class, RoleCommand.ProducerRole.class, RoleCommand.All.class,
@@ -60,9 +62,7 @@ public final class RootCommand implements Runnable {
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String version = RootCommand.class.getPackage().getImplementationVersion();
-      return new String[] {"queue-runner " + (version == null ? "(development build)" : version),
-          "Java " + System.getProperty("java.version")};
+      return new String[] {RunnerProcess.version(), "Java " + System.getProperty("java.version")};
     }
   }
 }
