@@ -87,7 +87,7 @@ class EnqueueIT {
     assertThat(enqueue.exitCode()).as(enqueue.stderr()).isEqualTo(1);
     assertThat(enqueue.stderr())
         .contains("line 1: backend unavailable", "the job may have been enqueued",
-            "could enqueue it twice unless the line has an idempotency_key",
+            "could enqueue it twice unless the line has an id or an idempotency_key",
             "enqueued 0 jobs, rejected 0 lines; stopped at line 1")
         .doesNotContain("not enqueued");
   }
@@ -98,7 +98,7 @@ class EnqueueIT {
 
     assertThat(enqueue.exitCode()).as(enqueue.stderr()).isEqualTo(1);
     assertThat(enqueue.stderr()).contains("backend unavailable", "the job may have been enqueued",
-        "could enqueue it twice unless it has an --idempotency-key");
+        "could enqueue it twice unless it has an --id or an --idempotency-key");
   }
 
   /** Each line was reported as rejected and the next one sent, though every one failed alike. */
@@ -121,6 +121,24 @@ class EnqueueIT {
       assertThat(enqueue.stderr().lines().reduce((earlier, later) -> later))
           .hasValue("enqueued 0 jobs, rejected 1 lines; stopped at line 2, later lines were not read");
     }
+  }
+
+  /** stdout carried "ID (duplicate idempotency key: not enqueued again)", though no key was given. */
+  @Test
+  void aJobIdEnqueuedAgainPrintsOnlyTheIdOnStdoutAndTheNoteOnStderr() throws Exception {
+    Map<String, String> env = Map.of("WORKQUEUE_REDIS_URL", redis.url(), "WORKQUEUE_QUEUE_NAME", "twice");
+    RunnerJar.Child first = RunnerJar.run(dir, env, "", "enqueue", "--payload", "a", "--id", "job-7");
+    assertThat(first.exitCode()).as(first.stderr()).isZero();
+
+    RunnerJar.Child again = RunnerJar.run(dir, env, "", "enqueue", "--payload", "a", "--id", "job-7");
+    RunnerJar.Child line = RunnerJar.run(dir, env, "{\"payload\": \"a\", \"id\": \"job-7\"}\n", "enqueue");
+
+    assertThat(again.exitCode()).as(again.stderr()).isZero();
+    assertThat(again.stdout()).isEqualTo("job-7" + System.lineSeparator());
+    assertThat(again.stderr()).contains("not enqueued again: queue twice already has job job-7")
+        .doesNotContain("idempotency");
+    assertThat(line.stdout()).isEqualTo("job-7" + System.lineSeparator());
+    assertThat(line.stderr()).contains("line 1: not enqueued again: queue twice already has job job-7");
   }
 
   /** Runs the jar against a Redis of its own that is paused (SIGSTOP) while the command runs. */

@@ -96,12 +96,12 @@ final class EnqueueCommand implements Callable<Integer> {
             .build()) {
       if (single != null) {
         try {
-          out.println(describe(producer.enqueue(single)));
+          print(producer.enqueue(single), single, targetQueue, "", out, err);
         } catch (BackendUnavailableException e) {
           if (!mayHaveBeenStored(e)) {
             throw e;
           }
-          reportMaybeEnqueued(err, "", e, "sending it again", "it has an --idempotency-key");
+          reportMaybeEnqueued(err, "", e, "sending it again", "it has an --id or an --idempotency-key");
           err.flush();
           return ExitCodes.FAILURE;
         }
@@ -187,7 +187,7 @@ final class EnqueueCommand implements Callable<Integer> {
                 + Problems.describe(job.priority()));
           }
           progress.sending(true);
-          out.println(describe(producer.enqueue(job)));
+          print(producer.enqueue(job), job, jobQueue, "line " + progress.line() + ": ", out, err);
           progress.enqueued();
         } catch (IllegalArgumentException | InvalidJobException | PayloadTooLargeException e) {
           err.printf("line %d: %s%n", progress.line(), e.getMessage());
@@ -197,7 +197,7 @@ final class EnqueueCommand implements Callable<Integer> {
           // maxmemory, a password that no longer works), so every later line would fail alike.
           if (e instanceof BackendUnavailableException unavailable && mayHaveBeenStored(unavailable)) {
             reportMaybeEnqueued(err, "line " + progress.line() + ": ", unavailable,
-                "re-sending from this line", "the line has an idempotency_key");
+                "re-sending from this line", "the line has an id or an idempotency_key");
           } else {
             err.printf("line %d: not enqueued, %s%n", progress.line(), RunnerProcess.backendFailure(e));
           }
@@ -334,8 +334,14 @@ final class EnqueueCommand implements Callable<Integer> {
     return false;
   }
 
-  private static String describe(EnqueueResult result) {
-    return result.created() ? result.jobId()
-        : result.jobId() + " (duplicate idempotency key: not enqueued again)";
+  /** The job's id on stdout, alone; why a known job was not enqueued again on stderr. */
+  private static void print(EnqueueResult result, NewJob job, String queue, String where, PrintWriter out,
+      PrintWriter err) {
+    out.println(result.jobId());
+    if (!result.created()) {
+      err.printf("%snot enqueued again: %s%n", where, job.idempotencyKey() != null
+          ? "its idempotency key was used before, by job " + result.jobId()
+          : "queue " + queue + " already has job " + result.jobId());
+    }
   }
 }
