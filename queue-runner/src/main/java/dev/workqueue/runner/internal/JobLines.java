@@ -1,6 +1,7 @@
 package dev.workqueue.runner.internal;
 
 import dev.workqueue.NewJob;
+import dev.workqueue.internal.ControlCharacters;
 import dev.workqueue.internal.Problems;
 import dev.workqueue.runner.internal.config.Durations;
 import dev.workqueue.runner.internal.config.StrictYaml;
@@ -98,7 +99,13 @@ public final class JobLines {
         throw new IllegalArgumentException(
             "headers must be an object of strings, but was " + Problems.describe(headers));
       }
-      map.forEach((name, value) -> job.header(String.valueOf(name), String.valueOf(value)));
+      map.forEach((name, value) -> {
+        if (!(value instanceof String text)) {
+          throw new IllegalArgumentException("headers." + ControlCharacters.escaped(String.valueOf(name))
+              + " must be a string, but was " + Problems.describe(value));
+        }
+        job.header(String.valueOf(name), text);
+      });
     }
     return job.build();
   }

@@ -46,6 +46,13 @@ class JobLinesTest {
     assertThatThrownBy(() -> JobLines.parse("{\"payload\": ")).hasMessageStartingWith("not valid JSON");
     assertThatThrownBy(() -> JobLines.parse("{\"payload\": \"x\", \"headers\": \"\\u001b[2J\"}"))
         .hasMessage("headers must be an object of strings, but was \"\\u001b[2J\"");
+    // Each was taken as its text ("1", "null", "{b=2}"), which the documentation does not promise.
+    assertThatThrownBy(() -> JobLines.parse("{\"payload\": \"x\", \"headers\": {\"a\": 1}}"))
+        .hasMessage("headers.a must be a string, but was 1");
+    assertThatThrownBy(() -> JobLines.parse("{\"payload\": \"x\", \"headers\": {\"a\": null}}"))
+        .hasMessage("headers.a must be a string, but was null");
+    assertThatThrownBy(() -> JobLines.parse("{\"payload\": \"x\", \"headers\": {\"a\": {\"b\": \"c\"}}}"))
+        .hasMessageStartingWith("headers.a must be a string, but was ");
     assertThatThrownBy(() -> JobLines.parse("{\"payload\": \"x\", \"max_attempts\": \"1\\n2\"}"))
         .hasMessage("max_attempts must be a positive integer, but was \"1\\n2\"");
   }
