@@ -5,12 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import dev.workqueue.testkit.redis.RedisServer;
 import dev.workqueue.testkit.redis.RedisServerExtension;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -158,6 +161,32 @@ class ExecAndAdminIT {
     assertThat(dead(env, "exec-limited")).isEqualTo(2);
     RunnerJar.Child peek = RunnerJar.run(dir, env, "", "admin", "peek", "exec-limited", "--json");
     assertThat(peek.stdout()).doesNotContain(ids.get(0)).contains(ids.get(1), ids.get(2));
+  }
+
+  /** Declining on a terminal was answered "confirm on a terminal or pass --yes", as if there were none. */
+  @Test
+  void purgeDeclinedOnATerminalSaysItWasNotConfirmed() throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "no script(1) for a terminal");
+    RunnerJar.Child enqueue = RunnerJar.run(dir, env("declined"), "", "enqueue", "--payload", "kept");
+    assertThat(enqueue.exitCode()).as(enqueue.stderr()).isZero();
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    // script(1) runs the command on a pseudo-terminal, so the runner finds a console and asks.
+    ProcessBuilder builder = new ProcessBuilder("/usr/bin/script", "-qec",
+        java + " -jar " + RunnerJar.jar().toAbsolutePath() + " admin purge-dlq declined", "/dev/null")
+        .directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("terminal.log").toFile());
+    builder.environment().keySet().removeIf(name -> name.startsWith("WORKQUEUE_"));
+    builder.environment().put("WORKQUEUE_REDIS_URL", redis.url());
+    Process purge = builder.start();
+    try (var in = purge.getOutputStream()) {
+      in.write("n\n".getBytes(StandardCharsets.UTF_8));
+    }
+
+    assertThat(purge.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String terminal = Files.readString(dir.resolve("terminal.log"));
+    assertThat(purge.exitValue()).as(terminal).isEqualTo(3);
+    assertThat(terminal).contains("Delete all 0 dead letters of queue declined for good? [y/N]",
+        "not confirmed: no dead letters were deleted").doesNotContain("confirm on a terminal");
   }
 
   private long dead(Map<String, String> env, String queue) throws Exception {

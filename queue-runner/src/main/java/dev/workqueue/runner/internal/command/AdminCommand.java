@@ -268,23 +268,23 @@ final class AdminCommand implements Runnable {
     @Override
     int run(Admin admin, PrintWriter out) {
       String target = target();
-      if (!yes && !confirmed(admin, target)) {
-        PrintWriter err = spec.commandLine().getErr();
-        err.println("refused: purge-dlq deletes dead letters for good; confirm on a terminal or "
-            + "pass --yes. Nothing was changed.");
-        err.flush();
-        return ExitCodes.REFUSED;
+      if (!yes) {
+        // Without a terminal (stdin or stdout redirected) there is no one to ask.
+        Console console = System.console();
+        if (console == null || !confirmed(console, admin, target)) {
+          PrintWriter err = spec.commandLine().getErr();
+          err.println(console == null ? "refused: purge-dlq deletes dead letters for good; without a "
+              + "terminal to confirm on, pass --yes. Nothing was changed."
+              : "not confirmed: no dead letters were deleted.");
+          err.flush();
+          return ExitCodes.REFUSED;
+        }
       }
       return printCount(out, target, "removed", admin.purgeDead(target),
           "removed %d dead letters from %s%n");
     }
 
-    /** Asks on the terminal; false without one (stdin or stdout redirected). */
-    private static boolean confirmed(Admin admin, String target) {
-      Console console = System.console();
-      if (console == null) {
-        return false;
-      }
+    private static boolean confirmed(Console console, Admin admin, String target) {
       long dead = admin.stats(target).dead();
       String answer = console.readLine("Delete all %d dead letters of queue %s for good? [y/N] ",
           dead, target);
