@@ -19,6 +19,7 @@ public final class ConfigKey<T> {
   private final T defaultValue;
   private final Reader<T> reader;
   private final boolean secret;
+  private final String shape;
   private final String description;
 
   /**
@@ -35,9 +36,11 @@ public final class ConfigKey<T> {
     T read(Object raw);
   }
 
-  ConfigKey(String path, boolean secret, String rule, T defaultValue, Reader<T> reader, String description) {
+  ConfigKey(String path, boolean secret, String shape, String rule, T defaultValue, Reader<T> reader,
+      String description) {
     this.path = Objects.requireNonNull(path, "path");
     this.secret = secret;
+    this.shape = shape;
     this.rule = Objects.requireNonNull(rule, "rule");
     this.defaultValue = defaultValue;
     this.reader = Objects.requireNonNull(reader, "reader");
@@ -67,6 +70,14 @@ public final class ConfigKey<T> {
   /** Whether the value is a password or token, never to be printed or logged. */
   public boolean secret() {
     return secret;
+  }
+
+  /**
+   * What a value in the YAML file must be, such as {@code a YAML list such as [a, b]}, or null when
+   * a scalar will do; the environment spells lists and mappings as one string.
+   */
+  public String shape() {
+    return shape;
   }
 
   /** One sentence saying what the key does, for docs and the printed config. */

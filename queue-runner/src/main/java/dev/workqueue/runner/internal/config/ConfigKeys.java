@@ -73,7 +73,7 @@ public final class ConfigKeys {
   public static final ConfigKey<String> REDIS_SENTINEL_MASTER = add("redis.sentinel.master",
       "a non-blank string", null, text(),
       "Master name that Sentinel monitors; with redis.sentinel.nodes, instead of redis.url.");
-  public static final ConfigKey<List<String>> REDIS_SENTINEL_NODES = add("redis.sentinel.nodes",
+  public static final ConfigKey<List<String>> REDIS_SENTINEL_NODES = addList("redis.sentinel.nodes",
       HOST_PORTS, null, hostPorts(), "Sentinels that name the current master.");
   public static final ConfigKey<String> REDIS_SENTINEL_USERNAME = add("redis.sentinel.username",
       "a non-blank string", null, text(),
@@ -82,19 +82,19 @@ public final class ConfigKeys {
   public static final ConfigKey<String> REDIS_SENTINEL_PASSWORD = secret("redis.sentinel.password",
       "Password for the Sentinels themselves, when they require one; redis.password is the master's. "
           + "Never printed.");
-  public static final ConfigKey<List<String>> REDIS_CLUSTER_NODES = add("redis.cluster.nodes",
+  public static final ConfigKey<List<String>> REDIS_CLUSTER_NODES = addList("redis.cluster.nodes",
       HOST_PORTS, null, hostPorts(),
       "Redis Cluster nodes to discover the cluster from, instead of redis.url.");
 
   public static final ConfigKey<String> QUEUE_NAME = add("queue.name",
       Names.RULE, Producer.DEFAULT_QUEUE, name(), "Queue that workers serve and producers fill.");
-  public static final ConfigKey<List<String>> QUEUE_PRIORITIES = add("queue.priorities",
+  public static final ConfigKey<List<String>> QUEUE_PRIORITIES = addList("queue.priorities",
       "a non-empty list of distinct names of " + Names.RULE, List.of("high", "default", "low"),
       names(), "Priority lanes, highest first.");
   public static final ConfigKey<String> QUEUE_PRIORITY_MODE = add("queue.priority_mode",
       "one of strict, weighted", "strict", oneOf("strict", "weighted"),
       "strict: a waiting higher lane always goes first; weighted: lanes share fetches by weight.");
-  public static final ConfigKey<Map<String, Integer>> QUEUE_WEIGHTS = add("queue.weights",
+  public static final ConfigKey<Map<String, Integer>> QUEUE_WEIGHTS = addMap("queue.weights",
       "a mapping of priority name to a positive integer", Map.of(), weights(),
       "Weight per priority lane when queue.priority_mode is weighted.");
   public static final ConfigKey<Integer> QUEUE_DEAD_LETTER_LIMIT = add("queue.dead_letter_limit",
@@ -169,13 +169,13 @@ public final class ConfigKeys {
   public static final ConfigKey<Path> PRODUCER_SOURCE_DIR = add("producer.source.dir",
       "a directory path", null, path(),
       "Directory the producer scans; unset: a temporary directory with generated sample files.");
-  public static final ConfigKey<List<String>> PRODUCER_SOURCE_INCLUDE = add(
+  public static final ConfigKey<List<String>> PRODUCER_SOURCE_INCLUDE = addList(
       "producer.source.include", "a list of glob patterns such as **/*.csv", List.of("**"), globs(),
       "Files to enqueue, as globs relative to the directory.");
-  public static final ConfigKey<List<String>> PRODUCER_SOURCE_EXCLUDE = add(
+  public static final ConfigKey<List<String>> PRODUCER_SOURCE_EXCLUDE = addList(
       "producer.source.exclude", "a list of glob patterns such as **/*.tmp", List.of(), globs(),
       "Files to skip, as globs relative to the directory; exclusion wins.");
-  public static final ConfigKey<Map<String, String>> PRODUCER_SOURCE_PRIORITY_BY_EXTENSION = add(
+  public static final ConfigKey<Map<String, String>> PRODUCER_SOURCE_PRIORITY_BY_EXTENSION = addMap(
       "producer.source.priority_by_extension", "a mapping of file extension to priority name",
       Map.of(), extensionPriorities(),
       "Priority per file extension (without dot); others get producer.default_priority.");
@@ -247,12 +247,26 @@ public final class ConfigKeys {
 
   private static <T> ConfigKey<T> add(String path, String rule, T defaultValue, Reader<T> reader,
       String description) {
-    return register(new ConfigKey<>(path, false, rule, defaultValue, reader, description));
+    return register(new ConfigKey<>(path, false, null, rule, defaultValue, reader, description));
+  }
+
+  /** A key whose value in the file is a YAML list; only the environment spells one as a string. */
+  private static ConfigKey<List<String>> addList(String path, String rule, List<String> defaultValue,
+      Reader<List<String>> reader, String description) {
+    return register(new ConfigKey<>(path, false, "a YAML list such as [a, b]", rule, defaultValue, reader,
+        description));
+  }
+
+  /** A key whose value in the file is a YAML mapping; only the environment spells one as a string. */
+  private static <V> ConfigKey<Map<String, V>> addMap(String path, String rule,
+      Map<String, V> defaultValue, Reader<Map<String, V>> reader, String description) {
+    return register(new ConfigKey<>(path, false, "a YAML mapping such as {a: b}", rule, defaultValue,
+        reader, description));
   }
 
   /** A key whose value is never shown: a password or token, without default. */
   private static ConfigKey<String> secret(String path, String description) {
-    return register(new ConfigKey<>(path, true, "a non-blank string", null, text(), description));
+    return register(new ConfigKey<>(path, true, null, "a non-blank string", null, text(), description));
   }
 
   private static <T> ConfigKey<T> register(ConfigKey<T> key) {

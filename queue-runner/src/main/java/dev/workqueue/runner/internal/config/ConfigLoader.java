@@ -61,6 +61,13 @@ public final class ConfigLoader {
         values.put(key, key.defaultValue());
         continue;
       }
+      if (setting.envName() == null && key.shape() != null
+          && !(setting.raw() instanceof List<?> || setting.raw() instanceof Map<?, ?>)) {
+        // A scalar here would be read as the environment's one-string spelling of a list or mapping.
+        problems.check(false, setting.where(key), key.shape() + ", not a single value",
+            shown(key, setting.raw()));
+        continue;
+      }
       try {
         values.put(key, key.read(setting.raw()));
       } catch (IllegalArgumentException e) {

@@ -354,6 +354,29 @@ class ConfigLoaderTest {
             + "redis.sentinel.nodes, or redis.cluster.nodes");
   }
 
+  /** A scalar was read as the environment's comma-separated spelling, though the docs ask for a list. */
+  @Test
+  void aScalarInTheFileWhereAListOrMappingBelongsIsRefusedButTheEnvironmentMaySpellOne() throws Exception {
+    Path file = yaml("""
+        queue:
+          priorities: high
+        producer:
+          source:
+            include: "**/*.csv"
+            priority_by_extension: csv=high
+        """);
+
+    assertThat(problems(file, Map.of())).containsExactlyInAnyOrder(
+        "queue.priorities must be a YAML list such as [a, b], not a single value, but was \"high\"",
+        "producer.source.include must be a YAML list such as [a, b], not a single value, but was "
+            + "\"**/*.csv\"",
+        "producer.source.priority_by_extension must be a YAML mapping such as {a: b}, not a single value, "
+            + "but was \"csv=high\"");
+    assertThat(ConfigLoader.load(null, Map.of("WORKQUEUE_QUEUE_PRIORITIES", "high",
+        "WORKQUEUE_PRODUCER_DEFAULT_PRIORITY", "high")).get(ConfigKeys.QUEUE_PRIORITIES))
+        .containsExactly("high");
+  }
+
   @Test
   void aUserNameNeedsAPassword() throws Exception {
     Path file = yaml("""
