@@ -84,6 +84,36 @@ class RedisTopologiesIT {
     }
   }
 
+  /** The worker follows the Sentinel listener's notice to the promoted replica, idle until then. */
+  @Test
+  void workerFollowsAFailoverToThePromotedReplica() throws Exception {
+    try (RedisServer master = RedisServer.builder().start();
+        RedisServer replica = RedisServer.builder()
+            .options("--replicaof", master.host(), Integer.toString(master.port())).start();
+        RedisSentinel sentinel = RedisSentinel.monitor("failing-master", master)) {
+      int port = RedisServer.freePort();
+      Map<String, String> env = Map.of("WORKQUEUE_REDIS_SENTINEL_MASTER", "failing-master",
+          "WORKQUEUE_REDIS_SENTINEL_NODES", sentinel.address(), "WORKQUEUE_QUEUE_NAME", "failover-jobs",
+          "WORKQUEUE_WORKER_HANDLER", "log", "WORKQUEUE_HTTP_PORT", Integer.toString(port));
+      try (RunnerJar.Child worker = RunnerJar.start(dir, env, "worker")) {
+        worker.awaitHealthy(port);
+        await().atMost(Duration.ofSeconds(30)).until(() -> RunnerJar.status(port, "/readyz") == 200);
+
+        master.kill();
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+            .until(() -> sentinel.masterPort() == replica.port());
+        // Until the promoted replica accepts writes, an enqueue fails and is tried again.
+        await().atMost(Duration.ofSeconds(60))
+            .until(() -> RunnerJar.run(dir, env, "", "enqueue", "--payload", "after").exitCode() == 0);
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> field(env, "failover-jobs", "completed") == 1);
+        assertThat(replica.command("DBSIZE")).as("keys on the promoted replica").isNotEqualTo(":0");
+        worker.terminate();
+        assertThat(worker.awaitExit(Duration.ofSeconds(60))).as(worker.stderr()).isZero();
+      }
+    }
+  }
+
   /** Given one node of three, the runner discovers the others and reaches the queue's own. */
   @Test
   void workerRunsOnARedisCluster() throws Exception {
