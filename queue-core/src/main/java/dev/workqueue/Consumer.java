@@ -293,7 +293,8 @@ public interface Consumer extends AutoCloseable {
       checkPriorities(problems);
       // A lease must survive one late or failed heartbeat (a pause, a slow Redis): with less than
       // two beats per lease, any stall lets another consumer take a running job.
-      if (heartbeat != null && leaseDuration != null && heartbeat.multipliedBy(2).compareTo(leaseDuration) > 0) {
+      if (heartbeat != null && leaseDuration != null
+          && heartbeat.multipliedBy(2).compareTo(leaseDuration) > 0) {
         problems.add("heartbeatInterval must be at most half of leaseDuration (" + leaseDuration
             + "), but was " + heartbeat);
       }

@@ -125,8 +125,10 @@ class ConsumerTest {
   void heartbeatIntervalMustBeAtMostHalfTheLease() {
     assertThatThrownBy(() -> consumer(job -> {}).leaseDuration(Duration.ofSeconds(1))
             .heartbeatInterval(Duration.ofMillis(501)).build())
-        .hasMessageContaining("heartbeatInterval must be at most half of leaseDuration (PT1S), but was PT0.501S");
-    consumer(job -> {}).leaseDuration(Duration.ofSeconds(1)).heartbeatInterval(Duration.ofMillis(500)).build().close();
+        .hasMessageContaining(
+            "heartbeatInterval must be at most half of leaseDuration (PT1S), but was PT0.501S");
+    consumer(job -> {}).leaseDuration(Duration.ofSeconds(1)).heartbeatInterval(Duration.ofMillis(500))
+        .build().close();
   }
 
   @Test
@@ -160,7 +162,8 @@ class ConsumerTest {
           }
           // Wrapped, as a library the handler calls might wrap it.
           throw new IllegalStateException("lookup failed", new UnrecoverableJobException("no such customer"));
-        }).retryPolicy(RetryPolicy.builder().maxAttempts(5).initialBackoff(Duration.ofMillis(10)).build()).build()) {
+        }).retryPolicy(RetryPolicy.builder().maxAttempts(5).initialBackoff(Duration.ofMillis(10)).build())
+        .build()) {
       producer.enqueue("bad");
       producer.enqueue("wrapped");
       consumer.start();
@@ -168,7 +171,8 @@ class ConsumerTest {
     }
     assertThat(attempts).containsExactly(1, 1);
     assertThat(backend.peekDead(Producer.DEFAULT_QUEUE, 2)).extracting(dead -> dead.error().type())
-        .containsExactlyInAnyOrder(UnrecoverableJobException.class.getName(), IllegalStateException.class.getName());
+        .containsExactlyInAnyOrder(UnrecoverableJobException.class.getName(),
+            IllegalStateException.class.getName());
   }
 
   @Test
@@ -867,7 +871,8 @@ class ConsumerTest {
       throw new QueueException("WRONGPASS invalid username-password pair");
     });
     ListAppender<ILoggingEvent> captured = captureEngineLog();
-    try (Consumer consumer = Consumer.builder(refusing, job -> {}).fetchWait(Duration.ofMillis(100)).build()) {
+    try (Consumer consumer =
+        Consumer.builder(refusing, job -> {}).fetchWait(Duration.ofMillis(100)).build()) {
       consumer.start();
       // Retries back off from 100 ms: five take 1.5 s, well inside the 10 s between lines.
       await().atMost(PATIENCE).until(() -> failedFetches.get() >= 5);
@@ -875,11 +880,13 @@ class ConsumerTest {
       engineLog().detachAppender(captured);
     }
 
-    List<ILoggingEvent> errors = captured.list.stream().filter(line -> line.getLevel() == Level.ERROR).toList();
+    List<ILoggingEvent> errors =
+        captured.list.stream().filter(line -> line.getLevel() == Level.ERROR).toList();
     assertThat(errors).isNotEmpty().hasSizeLessThan(failedFetches.get());
-    assertThat(errors.get(0).getFormattedMessage()).endsWith("failed to fetch; retrying (this error is logged "
-        + "at most every 10 s)");
-    assertThat(errors.get(0).getThrowableProxy().getMessage()).isEqualTo("WRONGPASS invalid username-password pair");
+    assertThat(errors.get(0).getFormattedMessage())
+        .endsWith("failed to fetch; retrying (this error is logged at most every 10 s)");
+    assertThat(errors.get(0).getThrowableProxy().getMessage())
+        .isEqualTo("WRONGPASS invalid username-password pair");
   }
 
   @Test
@@ -912,9 +919,9 @@ class ConsumerTest {
     }
 
     assertThat(captured.list).filteredOn(line -> line.getLevel() == Level.ERROR).singleElement()
-        .satisfies(line -> assertThat(line.getFormattedMessage()).isEqualTo("could not record the outcome of 1 "
-            + "jobs before the drain timeout of PT0.5S ended; their leases will expire and they will be "
-            + "delivered again"));
+        .satisfies(line -> assertThat(line.getFormattedMessage()).isEqualTo("could not record the outcome "
+            + "of 1 jobs before the drain timeout of PT0.5S ended; their leases will expire and they will "
+            + "be delivered again"));
     // Deregistering is one more call to a backend known not to answer.
     assertThat(heartbeatsWhileClosing).noneMatch(arguments -> Duration.ZERO.equals(arguments[4]));
   }
@@ -937,8 +944,8 @@ class ConsumerTest {
     }
 
     assertThat(captured.list).filteredOn(line -> line.getLevel() == Level.WARN).isNotEmpty();
-    assertThat(captured.list).filteredOn(line -> line.getFormattedMessage().endsWith("fetches from the backend again"))
-        .hasSize(1);
+    assertThat(captured.list)
+        .filteredOn(line -> line.getFormattedMessage().endsWith("fetches from the backend again")).hasSize(1);
   }
 
   @Test
@@ -949,9 +956,10 @@ class ConsumerTest {
       return Set.of(); // every lease it is asked to extend is gone
     });
     ListAppender<ILoggingEvent> captured = captureEngineLog();
-    try (Consumer consumer = Consumer.builder(losing, job -> await().atMost(PATIENCE).until(() -> heartbeats.get() >= 6))
-        .fetchWait(Duration.ofMillis(100)).leaseDuration(Duration.ofMillis(300)).heartbeatInterval(Duration.ofMillis(50))
-        .build()) {
+    JobHandler runsThroughSixHeartbeats = job -> await().atMost(PATIENCE).until(() -> heartbeats.get() >= 6);
+    try (Consumer consumer = Consumer.builder(losing, runsThroughSixHeartbeats)
+        .fetchWait(Duration.ofMillis(100)).leaseDuration(Duration.ofMillis(300))
+        .heartbeatInterval(Duration.ofMillis(50)).build()) {
       producer.enqueue("long");
       consumer.start();
       await().atMost(PATIENCE).until(() -> heartbeats.get() >= 6);
@@ -959,7 +967,8 @@ class ConsumerTest {
       engineLog().detachAppender(captured);
     }
 
-    assertThat(captured.list).filteredOn(line -> line.getFormattedMessage().startsWith("lease on job")).hasSize(1);
+    assertThat(captured.list).filteredOn(line -> line.getFormattedMessage().startsWith("lease on job"))
+        .hasSize(1);
   }
 
   /** The test's backend, except for the named methods, which run {@code overrides}' functions. */

@@ -170,8 +170,10 @@ class ProducerTest {
     Producer producer = Producer.builder(backend).build();
     producer.enqueue(NewJob.builder("a").id("invoice-7").idempotencyKey("order-1").build());
 
-    EnqueueResult sameKey = producer.enqueue(NewJob.builder("b").id("invoice-8").idempotencyKey("order-1").build());
-    EnqueueResult otherKey = producer.enqueue(NewJob.builder("c").id("invoice-7").idempotencyKey("order-2").build());
+    EnqueueResult sameKey =
+        producer.enqueue(NewJob.builder("b").id("invoice-8").idempotencyKey("order-1").build());
+    EnqueueResult otherKey =
+        producer.enqueue(NewJob.builder("c").id("invoice-7").idempotencyKey("order-2").build());
 
     assertThat(sameKey).isEqualTo(new EnqueueResult("invoice-7", false));
     assertThat(otherKey).isEqualTo(new EnqueueResult("invoice-7", true));

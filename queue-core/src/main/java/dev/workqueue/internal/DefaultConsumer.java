@@ -169,7 +169,8 @@ public final class DefaultConsumer implements Consumer {
   public void start() {
     synchronized (lifecycle) {
       if (!state.compareAndSet(ConsumerState.NEW, ConsumerState.RUNNING)) {
-        throw new IllegalStateException("consumer " + settings.name() + " cannot start: it is " + state.get());
+        throw new IllegalStateException(
+            "consumer " + settings.name() + " cannot start: it is " + state.get());
       }
       observer.onConsumerStateChanged(new ConsumerStateChangedEvent(settings.name(), settings.queue(),
           ConsumerState.NEW, ConsumerState.RUNNING));
@@ -493,8 +494,8 @@ public final class DefaultConsumer implements Consumer {
   }
 
   private static AttemptAbandonedException abandoned(Job job, String when) {
-    return new AttemptAbandonedException("job " + job.id() + " attempt " + job.attempt() + " was ended by its "
-        + "job timeout or a shutdown " + when);
+    return new AttemptAbandonedException("job " + job.id() + " attempt " + job.attempt()
+        + " was ended by its job timeout or a shutdown " + when);
   }
 
   /** What happens after a failed attempt: a retry after a backoff, or the dead-letter queue. */
@@ -510,8 +511,9 @@ public final class DefaultConsumer implements Consumer {
     if (!isUnrecoverable(failure)) {
       return plan(job, error);
     }
-    log.error("job {} of queue {} failed attempt {}/{} with {}: {}, which rules out retries; moving it to the "
-        + "dead-letter queue", job.id(), job.queue(), job.attempt(), maxAttempts(job), error.type(), error.message());
+    log.error("job {} of queue {} failed attempt {}/{} with {}: {}, which rules out retries; moving it "
+        + "to the dead-letter queue", job.id(), job.queue(), job.attempt(), maxAttempts(job), error.type(),
+        error.message());
     return new FailurePlan(error, null);
   }
 
@@ -723,7 +725,8 @@ public final class DefaultConsumer implements Consumer {
         if (left <= 0) {
           settleAbandoned = true;
           log.error("could not record the outcome of {} jobs before the drain timeout of {} ended; their "
-              + "leases will expire and they will be delivered again", list.size(), settings.drainTimeout(), e);
+              + "leases will expire and they will be delivered again", list.size(), settings.drainTimeout(),
+              e);
           return;
         }
         warnBackend("settle", e);
@@ -944,7 +947,8 @@ public final class DefaultConsumer implements Consumer {
       backendWarning.warn(log, "consumer {} could not {}: backend unavailable ({}); retrying", id,
           operation, e.getMessage());
     } else if (backendError.due()) {
-      log.error("consumer {} failed to {}; retrying (this error is logged at most every 10 s)", id, operation, e);
+      log.error("consumer {} failed to {}; retrying (this error is logged at most every 10 s)", id,
+          operation, e);
     }
   }
 

@@ -22,7 +22,8 @@ class InMemoryQueueBackendTest {
   @Test
   void builderReportsEveryInvalidArgumentAtOnce() {
     assertThatThrownBy(() -> InMemoryQueueBackend.builder().clock(null).completedHistorySize(-1)
-            .completedHistoryAge(Duration.ZERO).deadLetterLimit(-1).deadLetterAge(Duration.ofDays(3651)).build())
+            .completedHistoryAge(Duration.ZERO).deadLetterLimit(-1).deadLetterAge(Duration.ofDays(3651))
+            .build())
         .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.problems()).containsExactly(
             "clock must be set, but was null",
             "completedHistorySize must be at least 0, but was -1",
@@ -50,8 +51,9 @@ class InMemoryQueueBackendTest {
       Instant createdAt = clock.instant();
       backend.enqueue(List.of(new Job("j1", "q", "default", new byte[0], 0, 1, createdAt, createdAt, Map.of(),
           null)), Duration.ofHours(1));
-      LeasedJob leased = backend.fetch(new FetchRequest("c", "q", List.of("default"), 1, Duration.ofMinutes(1),
-          Duration.ZERO)).jobs().get(0);
+      FetchRequest take =
+          new FetchRequest("c", "q", List.of("default"), 1, Duration.ofMinutes(1), Duration.ZERO);
+      LeasedJob leased = backend.fetch(take).jobs().get(0);
       // The error's own time is the consumer's; the age counts from when the backend stored it.
       JobError error = new JobError("E", "failed", createdAt.minus(Duration.ofDays(1)));
       backend.settle(List.of(new Settlement.DeadLetter(leased.lease(), error)));

@@ -88,7 +88,8 @@ class LogsIT {
           .isEqualTo("dev.workqueue.runner.internal.handler.LogHandler");
       assertThat(handled.getJSONObject("mdc").toMap()).containsEntry("job_id", jobId)
           .containsEntry("queue", "logs-json").containsEntry("attempt", "1");
-      assertThat(events).anySatisfy(event -> assertThat(event.getString("loggerName")).startsWith("io.opentelemetry"));
+      assertThat(events)
+          .anySatisfy(event -> assertThat(event.getString("loggerName")).startsWith("io.opentelemetry"));
       assertThat(worker.stdout()).isEmpty();
     }
   }

@@ -423,7 +423,8 @@ public abstract class QueueBackendContract {
       assertThat(settle(new Settlement.DeadLetter(fetchOne().lease(), error("failure " + i)))).isTrue();
     }
 
-    assertThat(backend.peekDead(queue, 10)).extracting(DeadLetter::jobId).containsExactly(second.id(), third.id());
+    assertThat(backend.peekDead(queue, 10)).extracting(DeadLetter::jobId)
+        .containsExactly(second.id(), third.id());
     assertThat(backend.stats(queue).dead()).isEqualTo(2);
   }
 
@@ -435,7 +436,8 @@ public abstract class QueueBackendContract {
     assertThat(settle(new Settlement.DeadLetter(fetchOne().lease(), error("final failure")))).isTrue();
 
     assertThat(backend.peekDead(queue, 10)).isEmpty();
-    assertThat(backend.stats(queue)).extracting(QueueStats::dead, QueueStats::inFlight).containsExactly(0L, 0L);
+    assertThat(backend.stats(queue)).extracting(QueueStats::dead, QueueStats::inFlight)
+        .containsExactly(0L, 0L);
   }
 
   @Test
@@ -445,7 +447,8 @@ public abstract class QueueBackendContract {
 
     assertThat(settle(new Settlement.DeadLetter(fetchOne().lease(), error("final failure")))).isTrue();
 
-    await().atMost(PATIENCE).until(() -> backend.stats(queue).dead() == 0 && backend.peekDead(queue, 10).isEmpty());
+    await().atMost(PATIENCE)
+        .until(() -> backend.stats(queue).dead() == 0 && backend.peekDead(queue, 10).isEmpty());
   }
 
   @Test

@@ -13,6 +13,7 @@ class InMemoryQueueBackendContractTest extends QueueBackendContract {
 
   @Override
   protected QueueBackend createBackend(int deadLetterLimit, Duration deadLetterAge) {
-    return InMemoryQueueBackend.builder().deadLetterLimit(deadLetterLimit).deadLetterAge(deadLetterAge).build();
+    return InMemoryQueueBackend.builder().deadLetterLimit(deadLetterLimit).deadLetterAge(deadLetterAge)
+        .build();
   }
 }

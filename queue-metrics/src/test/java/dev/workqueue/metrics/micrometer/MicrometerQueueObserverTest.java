@@ -141,11 +141,12 @@ class MicrometerQueueObserverTest {
     Producer producer = track(Producer.builder(backend).defaultQueue(QUEUE).build());
     producer.enqueueAll(List.of(NewJob.of("waits"), NewJob.of("taken"), NewJob.of("dies"),
         NewJob.builder("later").delay(Duration.ofHours(1)).build()));
-    FetchRequest take = new FetchRequest("c", QUEUE, List.of(Producer.DEFAULT_PRIORITY), 1, Duration.ofHours(1),
-        Duration.ZERO);
+    FetchRequest take = new FetchRequest("c", QUEUE, List.of(Producer.DEFAULT_PRIORITY), 1,
+        Duration.ofHours(1), Duration.ZERO);
     backend.fetch(take);
     LeasedJob dying = backend.fetch(take).jobs().get(0);
-    backend.settle(List.of(new Settlement.DeadLetter(dying.lease(), new JobError("E", "failed", Instant.now()))));
+    JobError error = new JobError("E", "failed", Instant.now());
+    backend.settle(List.of(new Settlement.DeadLetter(dying.lease(), error)));
 
     lengths.refresh();
 

@@ -50,8 +50,8 @@ class ComponentsTest {
 
   @Test
   void deadLetterLimitBoundsTheInMemoryBackendsDeadLetters() {
-    try (Components components = Components.uninstrumented(config(Map.of("WORKQUEUE_QUEUE_DEAD_LETTER_LIMIT", "1",
-        "WORKQUEUE_QUEUE_DEAD_LETTER_AGE", "1h")))) {
+    try (Components components = Components.uninstrumented(
+        config(Map.of("WORKQUEUE_QUEUE_DEAD_LETTER_LIMIT", "1", "WORKQUEUE_QUEUE_DEAD_LETTER_AGE", "1h")))) {
       QueueBackend backend = components.backend();
       Instant now = Instant.now();
       List<Job> jobs = List.of(
@@ -59,8 +59,9 @@ class ComponentsTest {
           new Job("second", "q", "default", new byte[0], 0, 1, now, now, Map.of(), null));
       backend.enqueue(jobs, Duration.ofHours(1));
       for (int i = 0; i < jobs.size(); i++) {
-        LeasedJob leased = backend.fetch(new FetchRequest("c", "q", List.of("default"), 1, Duration.ofMinutes(1),
-            Duration.ZERO)).jobs().get(0);
+        FetchRequest take =
+            new FetchRequest("c", "q", List.of("default"), 1, Duration.ofMinutes(1), Duration.ZERO);
+        LeasedJob leased = backend.fetch(take).jobs().get(0);
         backend.settle(List.of(new Settlement.DeadLetter(leased.lease(), new JobError("E", "failed", now))));
       }
 
