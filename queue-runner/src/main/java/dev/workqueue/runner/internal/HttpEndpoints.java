@@ -77,7 +77,8 @@ public final class HttpEndpoints implements AutoCloseable {
   }
 
   /**
-   * Binds and starts serving.
+   * Binds and starts serving; {@code metrics} is {@code null} when metrics are switched off, and
+   * {@code /metrics} then answers 404 rather than an empty scrape that would look healthy.
    *
    * @throws IOException if the address cannot be bound (for example the port is taken)
    */
@@ -96,6 +97,10 @@ public final class HttpEndpoints implements AutoCloseable {
     server.createContext("/healthz", only("/healthz", exchange -> respond(exchange, 200, TEXT, "ok\n")));
     server.createContext("/readyz", only("/readyz", endpoints::answerReadiness));
     server.createContext("/metrics", only("/metrics", exchange -> {
+      if (metrics == null) {
+        respond(exchange, 404, TEXT, "metrics are switched off (metrics.enabled: false)\n");
+        return;
+      }
       String body;
       try {
         body = metrics.get();

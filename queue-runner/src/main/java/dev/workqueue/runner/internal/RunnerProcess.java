@@ -114,7 +114,7 @@ public final class RunnerProcess implements AutoCloseable {
     }
     if (config.get(ConfigKeys.HTTP_ENABLED)) {
       http = HttpEndpoints.start(config.get(ConfigKeys.HTTP_BIND), config.get(ConfigKeys.HTTP_PORT),
-          this::notReadyReason, components::scrape);
+          this::notReadyReason, config.get(ConfigKeys.METRICS_ENABLED) ? components::scrape : null);
     }
     if (worker) {
       handler = Handlers.create(config);

@@ -49,6 +49,17 @@ class HttpEndpointsTest {
 
   /** The JDK's server hands a context every path that starts with its own, whatever the method. */
   @Test
+  void metricsSwitchedOffAnswerNotFoundRatherThanAnEmptyScrape() throws Exception {
+    try (HttpEndpoints http = HttpEndpoints.start("127.0.0.1", 0, () -> null, null)) {
+      HttpResponse<String> metrics = get(http.port(), "/metrics");
+
+      assertThat(metrics.statusCode()).isEqualTo(404);
+      assertThat(metrics.body()).isEqualTo("metrics are switched off (metrics.enabled: false)\n");
+      assertThat(get(http.port(), "/healthz").statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
   void onlyTheExactPathsAnswerAndOnlyGetAndHead() throws Exception {
     try (HttpEndpoints http = HttpEndpoints.start("127.0.0.1", 0, () -> null, () -> "# empty\n")) {
       int port = http.port();
