@@ -8,9 +8,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Operator actions over a backend: counts, peeking and dead-letter handling. Operations that
- * name a queue throw {@link UnknownQueueException} when the backend does not know it (see {@link
- * #queues()}), so a typo is reported rather than answered with zeros. Does not own the backend.
+ * Operator actions over a backend: counts, peeking, deleting jobs and dead-letter handling.
+ * Operations that name a queue throw {@link UnknownQueueException} when the backend does not know
+ * it (see {@link #queues()}), so a typo is reported rather than answered with zeros. Does not own
+ * the backend.
  */
 public final class Admin {
   private final QueueBackend backend;
@@ -99,6 +100,45 @@ public final class Admin {
   public long requeueDead(String queue, int limit) {
     requireKnown(queue);
     return backend.requeueDead(queue, positive(limit));
+  }
+
+  /**
+   * Deletes the waiting and delayed jobs of {@code queue} with id {@code jobId}; returns how many
+   * were deleted (0 when none waits, for example because it runs: a running job cannot be
+   * deleted). The job's idempotency key stays until its TTL, so a producer repeating the enqueue
+   * does not bring it back. A job that changes state meanwhile (promoted, fetched) may be missed.
+   *
+   * @throws UnknownQueueException if the backend does not know {@code queue} (see {@link #queues()})
+   * @throws IllegalArgumentException if {@code jobId} is null or blank
+   */
+  public long deleteJob(String queue, String jobId) {
+    requireJobId(jobId);
+    requireKnown(queue);
+    return backend.deleteJob(queue, jobId);
+  }
+
+  /** Deletes the dead letters of job {@code jobId}; returns how many; throws as {@link #deleteJob}. */
+  public long deleteDeadJob(String queue, String jobId) {
+    requireJobId(jobId);
+    requireKnown(queue);
+    return backend.deleteDeadJob(queue, jobId);
+  }
+
+  /**
+   * Moves the dead letters of job {@code jobId} back to their lanes with a fresh attempt count;
+   * returns how many moved (letters whose job cannot be read stay dead); throws as {@link
+   * #deleteJob}.
+   */
+  public long requeueDeadJob(String queue, String jobId) {
+    requireJobId(jobId);
+    requireKnown(queue);
+    return backend.requeueDeadJob(queue, jobId);
+  }
+
+  private static void requireJobId(String jobId) {
+    if (jobId == null || jobId.isBlank()) {
+      throw new IllegalArgumentException("jobId must be a job's id, but was " + Problems.describe(jobId));
+    }
   }
 
   private void requireKnown(String queue) {

@@ -50,4 +50,18 @@ class AdminTest {
     assertThatThrownBy(() -> admin.stats(null))
         .hasMessage("queue must be " + NAME_RULE + ", but was null");
   }
+
+  @Test
+  void jobByIdNeedsAnIdAndAKnownQueue() {
+    String id = Producer.builder(backend).defaultQueue("mail").build().enqueue("x").jobId();
+
+    assertThatThrownBy(() -> admin.deleteJob("mail", " "))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("jobId must be a job's id, but was \" \"");
+    assertThatThrownBy(() -> admin.requeueDeadJob("mail", null))
+        .hasMessage("jobId must be a job's id, but was null");
+    assertThatThrownBy(() -> admin.deleteDeadJob("mial", id)).isInstanceOf(UnknownQueueException.class);
+    assertThat(admin.deleteJob("mail", id)).isEqualTo(1);
+    assertThat(admin.stats("mail").totalWaiting()).isZero();
+  }
 }

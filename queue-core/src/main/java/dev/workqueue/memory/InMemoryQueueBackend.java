@@ -327,6 +327,63 @@ public final class InMemoryQueueBackend implements QueueBackend {
   }
 
   @Override
+  public long deleteJob(String queueName, String jobId) {
+    return locked(() -> {
+      QueueState queue = queues.get(queueName);
+      if (queue == null) {
+        return 0L;
+      }
+      long deleted = 0;
+      for (ArrayDeque<Job> lane : queue.lanes.values()) {
+        int before = lane.size();
+        lane.removeIf(job -> job.id().equals(jobId));
+        deleted += before - lane.size();
+      }
+      int delayedBefore = queue.delayed.size();
+      queue.delayed.removeIf(delayed -> delayed.job().id().equals(jobId));
+      return deleted + delayedBefore - queue.delayed.size();
+    });
+  }
+
+  @Override
+  public long deleteDeadJob(String queueName, String jobId) {
+    return locked(() -> {
+      QueueState queue = queues.get(queueName);
+      if (queue == null) {
+        return 0L;
+      }
+      queue.trimDead(clock.millis());
+      int before = queue.dead.size();
+      queue.dead.removeIf(entry -> entry.letter().jobId().equals(jobId));
+      return (long) before - queue.dead.size();
+    });
+  }
+
+  @Override
+  public long requeueDeadJob(String queueName, String jobId) {
+    return locked(() -> {
+      QueueState queue = queues.get(queueName);
+      if (queue == null) {
+        return 0L;
+      }
+      queue.trimDead(clock.millis());
+      long moved = 0;
+      for (Iterator<DeadEntry> entries = queue.dead.iterator(); entries.hasNext(); ) {
+        Job job = entries.next().letter().job();
+        if (job != null && job.id().equals(jobId)) {
+          entries.remove();
+          queue.lane(job.priority()).addLast(job.withAttempt(0));
+          moved++;
+        }
+      }
+      if (moved > 0) {
+        queue.ready.signalAll();
+      }
+      return moved;
+    });
+  }
+
+  @Override
   public void ping() {
     locked(() -> null);
   }

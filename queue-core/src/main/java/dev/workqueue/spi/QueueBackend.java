@@ -97,6 +97,27 @@ public interface QueueBackend extends AutoCloseable {
    */
   long requeueDead(String queue, int limit);
 
+  /**
+   * Deletes the waiting and delayed jobs of {@code queue} with id {@code jobId} (ids are unique
+   * only within an idempotency TTL, so there may be more than one); a leased job is not touched.
+   * The idempotency key the job held stays until its TTL, so a producer that repeats the enqueue
+   * does not bring the job back. A job that changes state while it is looked for (promoted,
+   * fetched) may be missed.
+   *
+   * @return how many jobs were deleted
+   */
+  long deleteJob(String queue, String jobId);
+
+  /** Deletes the dead letters of {@code queue} whose job id is {@code jobId}; returns how many. */
+  long deleteDeadJob(String queue, String jobId);
+
+  /**
+   * Moves the dead letters of {@code queue} whose job id is {@code jobId} back to the tail of
+   * their lanes with their attempt count reset to 0; returns how many moved. Letters whose job
+   * cannot be read stay dead.
+   */
+  long requeueDeadJob(String queue, String jobId);
+
   /** Checks that the store answers; throws {@link dev.workqueue.BackendUnavailableException} if not. */
   void ping();
 

@@ -108,6 +108,9 @@ public final class RedisQueueBackend implements QueueBackend {
   private static final byte[] UNDECODABLE = ascii("undecodable");
   private static final byte[] INTERRUPT_TOKEN = ascii("interrupt");
   private static final long INTERRUPT_TOKEN_TTL_MILLIS = 10_000;
+  /** Elements one call of a walk over a lane, the delayed set or the dead letters looks at. */
+  private static final int SCAN_WINDOW = 1_000;
+  private static final byte[] SCAN_WINDOW_ARG = ascii(SCAN_WINDOW);
 
   private final UnifiedJedis redis;
   private final UnifiedJedis blocking;
@@ -551,6 +554,65 @@ public final class RedisQueueBackend implements QueueBackend {
     QueueKeys queue = keys(queueName);
     return (Long) call("requeueDead", () -> QueueScript.REQUEUE_DEAD.run(redis,
         List.of(queue.dead(), queue.lanes()), List.of(queue.lanePrefix(), queue.notifyPrefix(), ascii(limit))));
+  }
+
+  /**
+   * Walks the delayed set, then every lane, from the tail in windows of 1,000 elements, one script
+   * call per window, so that Redis stays responsive however many jobs wait.
+   */
+  @Override
+  public long deleteJob(String queueName, String jobId) {
+    checkOpen();
+    QueueKeys queue = keys(queueName);
+    byte[] id = utf8(jobId);
+    long deleted = walkFromTail("deleteJob", QueueScript.DELETE_JOB, List.of(queue.delayed()),
+        List.of(id, ascii("delayed")));
+    Set<byte[]> lanes = call("deleteJob", () -> redis.smembers(queue.lanes()));
+    for (byte[] priority : lanes) {
+      deleted += walkFromTail("deleteJob", QueueScript.DELETE_JOB, List.of(queue.lane(string(priority))),
+          List.of(id, ascii("lane")));
+    }
+    return deleted;
+  }
+
+  @Override
+  public long deleteDeadJob(String queueName, String jobId) {
+    return deadJob("deleteDeadJob", queueName, jobId, "delete");
+  }
+
+  @Override
+  public long requeueDeadJob(String queueName, String jobId) {
+    return deadJob("requeueDeadJob", queueName, jobId, "requeue");
+  }
+
+  private long deadJob(String operation, String queueName, String jobId, String action) {
+    checkOpen();
+    QueueKeys queue = keys(queueName);
+    return walkFromTail(operation, QueueScript.DEAD_JOB, List.of(queue.dead(), queue.lanes()),
+        List.of(queue.lanePrefix(), queue.notifyPrefix(), utf8(jobId), ascii(action)));
+  }
+
+  /**
+   * Runs {@code script} over a list or sorted set window by window from its tail, the window's
+   * offset and size appended to {@code args}; each call answers what it changed (deleted or moved
+   * elements, which shift the ones before them toward the tail) and how many it looked at.
+   */
+  private long walkFromTail(String operation, QueueScript script, List<byte[]> keys, List<byte[]> args) {
+    long changed = 0;
+    long offset = 0;
+    while (true) {
+      List<byte[]> windowArgs = new ArrayList<>(args);
+      windowArgs.add(ascii(offset));
+      windowArgs.add(SCAN_WINDOW_ARG);
+      List<?> reply = (List<?>) call(operation, () -> script.run(redis, keys, windowArgs));
+      long changedNow = (Long) reply.get(0);
+      long looked = (Long) reply.get(1);
+      changed += changedNow;
+      if (looked < SCAN_WINDOW) {
+        return changed;
+      }
+      offset += looked - changedNow;
+    }
   }
 
   @Override

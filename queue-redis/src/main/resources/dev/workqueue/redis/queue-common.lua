@@ -78,8 +78,8 @@ local function dead_entry(now, error_at, id, error_type, message, element)
     .. element
 end
 
--- The job element inside a dead-letter entry and the entry's error type, or nil when the entry
--- cannot be read.
+-- The job element inside a dead-letter entry, the entry's error type and its job id, or nil when
+-- the entry cannot be read.
 local function dead_job(entry)
   local format = string.byte(entry, 1)
   local header = (format == 2 and DEAD_HEADER) or (format == 1 and DEAD_HEADER_1)
@@ -90,7 +90,7 @@ local function dead_job(entry)
   if not fields[1] then
     return nil
   end
-  return string.sub(entry, fields[#fields]), fields[#fields - 2]
+  return string.sub(entry, fields[#fields]), fields[#fields - 2], fields[#fields - 3]
 end
 
 -- When an entry was dead-lettered (a format-1 entry knows only its error's time), or nil when the

@@ -751,6 +751,121 @@ public abstract class QueueBackendContract {
     assertThat(backend.peekDead(queue, 10)).extracting(DeadLetter::jobId).containsExactly(order.get(2));
   }
 
+  // ---- one job by id ---------------------------------------------------------------------
+
+  @Test
+  void deleteJobRemovesTheWaitingOrDelayedJobWithThatIdOnly() {
+    Job waiting = job("default", "waiting");
+    Job other = job("default", "other");
+    Job delayed = delayedJob("delayed", Duration.ofHours(1));
+    enqueue(waiting, other, delayed);
+
+    assertThat(backend.deleteJob(queue, waiting.id())).isEqualTo(1);
+    assertThat(backend.deleteJob(queue, delayed.id())).isEqualTo(1);
+    assertThat(backend.deleteJob(queue, waiting.id())).isZero();
+    assertThat(backend.deleteJob(queue, "no-such-job")).isZero();
+
+    assertThat(backend.peek(queue, "default", 10)).extracting(Job::id).containsExactly(other.id());
+    assertThat(backend.stats(queue).delayed()).isZero();
+    assertThat(fetchOne().job().id()).isEqualTo(other.id());
+  }
+
+  /** More jobs than one window of the Redis walk, in two lanes, with one id given twice. */
+  @Test
+  void deleteJobFindsEveryJobWithTheIdAmongManyInEveryLane() {
+    List<Job> many = new ArrayList<>();
+    for (int i = 0; i < 2_500; i++) {
+      many.add(job("default", "filler " + i));
+    }
+    Job target = many.get(1_234);
+    backend.enqueue(many, TTL);
+    enqueue(new Job(target.id(), queue, "high", target.payload(), 0, 0, target.createdAt(),
+        target.runAt(), Map.of(), null));
+
+    assertThat(backend.deleteJob(queue, target.id())).isEqualTo(2);
+
+    QueueStats stats = backend.stats(queue);
+    assertThat(stats.waiting()).containsEntry("default", 2_499L).containsEntry("high", 0L);
+    assertThat(backend.peek(queue, "default", 2_500)).extracting(Job::id).doesNotContain(target.id())
+        .containsSubsequence(many.get(1_233).id(), many.get(1_235).id());
+  }
+
+  @Test
+  void deleteJobLeavesALeasedJobRunning() {
+    Job job = job("default", "running");
+    enqueue(job);
+    LeasedJob leased = fetchOne();
+
+    assertThat(backend.deleteJob(queue, job.id())).isZero();
+    assertThat(settle(new Settlement.Ack(leased.lease()))).isTrue();
+  }
+
+  /** A producer retrying the enqueue of a deleted job must not bring it back. */
+  @Test
+  void aDeletedJobKeepsItsIdempotencyKey() {
+    Job keyed = keyedJob("order-" + UUID.randomUUID());
+    enqueue(keyed);
+    backend.deleteJob(queue, keyed.id());
+
+    Job again = keyedJob(keyed.idempotencyKey());
+    assertThat(enqueue(again)).containsExactly(new EnqueueResult(keyed.id(), false));
+    assertThat(backend.stats(queue).totalWaiting()).isZero();
+  }
+
+  @Test
+  void deadLettersOfOneJobAreDeletedOrRequeuedByItsId() {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      Job job = job("default", "dead " + i);
+      enqueue(job);
+      settle(new Settlement.DeadLetter(fetchOne().lease(), error("x")));
+      ids.add(job.id());
+    }
+
+    assertThat(backend.requeueDeadJob(queue, ids.get(1))).isEqualTo(1);
+    assertThat(backend.deleteDeadJob(queue, ids.get(2))).isEqualTo(1);
+    assertThat(backend.requeueDeadJob(queue, ids.get(1))).isZero();
+    assertThat(backend.deleteDeadJob(queue, "no-such-job")).isZero();
+
+    assertThat(backend.peekDead(queue, 10)).extracting(DeadLetter::jobId).containsExactly(ids.get(0));
+    LeasedJob again = fetchOne();
+    assertThat(again.job().id()).isEqualTo(ids.get(1));
+    assertThat(again.job().attempt()).isEqualTo(1);
+  }
+
+  /** More dead letters than one window of the Redis walk; the requeued one keeps its lane. */
+  @Test
+  void deadLettersOfOneJobAreFoundAmongMany() {
+    List<Job> many = new ArrayList<>();
+    for (int i = 0; i < 1_500; i++) {
+      many.add(job(i == 200 ? "high" : "default", "dead " + i));
+    }
+    backend.enqueue(many, TTL);
+    List<Settlement> deaths = new ArrayList<>();
+    for (LeasedJob leased : fetchAll(1_500, "high", "default")) {
+      deaths.add(new Settlement.DeadLetter(leased.lease(), error("x")));
+    }
+    backend.settle(deaths);
+    String wanted = many.get(200).id();
+
+    assertThat(backend.requeueDeadJob(queue, wanted)).isEqualTo(1);
+    assertThat(backend.deleteDeadJob(queue, many.get(1_400).id())).isEqualTo(1);
+
+    assertThat(backend.stats(queue).dead()).isEqualTo(1_498);
+    assertThat(backend.peek(queue, "high", 10)).extracting(Job::id).containsExactly(wanted);
+  }
+
+  /** Fetches until {@code count} jobs are leased, in fetches of at most 500. */
+  private List<LeasedJob> fetchAll(int count, String... priorities) {
+    List<LeasedJob> all = new ArrayList<>();
+    while (all.size() < count) {
+      List<LeasedJob> got = fetch(Math.min(500, count - all.size()), priorities);
+      assertThat(got).isNotEmpty();
+      all.addAll(got);
+    }
+    return all;
+  }
+
   @Test
   void pingAnswersWhileTheBackendIsUp() {
     backend.ping();
@@ -779,6 +894,25 @@ public abstract class QueueBackendContract {
     assertThat(poisoned).hasSize(1);
     assertThat(backend.peekDead(queue, 10)).hasSize(1);
     assertThat(backend.peekDead(queue, 10).get(0).error().message()).isNotBlank();
+  }
+
+  @Test
+  void undecodableDataIsDeletedByItsIdButNeverRequeued() {
+    String poisonId = "poison-" + UUID.randomUUID();
+    Assumptions.assumeTrue(storeUndecodable(backend, queue, "default", poisonId),
+        "this backend cannot hold undecodable data");
+    String waitingId = "poison-" + UUID.randomUUID();
+    storeUndecodable(backend, queue, "default", waitingId);
+    Job good = job("default", "good");
+    enqueue(good);
+    // The first entry is taken, found undecodable and dead-lettered; the others stay waiting.
+    assertThat(fetchWith(request(1, LONG_LEASE, Duration.ZERO, "default")).poisoned()).hasSize(1);
+
+    assertThat(backend.requeueDeadJob(queue, poisonId)).isZero();
+    assertThat(backend.deleteDeadJob(queue, poisonId)).isEqualTo(1);
+    assertThat(backend.deleteJob(queue, waitingId)).isEqualTo(1);
+    assertThat(backend.stats(queue).dead()).isZero();
+    assertThat(backend.peek(queue, "default", 10)).extracting(Job::id).containsExactly(good.id());
   }
 
   // ---- through producer and consumer ----------------------------------------------------

@@ -19,7 +19,9 @@ public enum QueueScript {
   RECOVER("queue-recover.lua"),
   STATS("queue-stats.lua"),
   PURGE_DEAD("queue-purge-dead.lua"),
-  REQUEUE_DEAD("queue-requeue-dead.lua");
+  REQUEUE_DEAD("queue-requeue-dead.lua"),
+  DELETE_JOB("queue-delete-job.lua"),
+  DEAD_JOB("queue-dead-job.lua");
 
   private static final String COMMON = "queue-common.lua";
 

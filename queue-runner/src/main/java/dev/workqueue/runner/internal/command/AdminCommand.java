@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,8 +34,8 @@ import picocli.CommandLine.Parameters;
 /** {@code admin}: operator commands over the configured Redis, through {@link Admin}. */
 @Command(name = "admin", mixinStandardHelpOptions = true,
     description = "Inspects and repairs queues in Redis (needs redis.url).",
-    subcommands = {AdminCommand.Stats.class, AdminCommand.Peek.class, AdminCommand.PurgeDlq.class,
-        AdminCommand.RequeueDlq.class})
+    subcommands = {AdminCommand.Stats.class, AdminCommand.Peek.class, AdminCommand.Delete.class,
+        AdminCommand.PurgeDlq.class, AdminCommand.RequeueDlq.class})
 final class AdminCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -42,7 +43,7 @@ final class AdminCommand implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(),
-        "an admin command is required: stats, peek, purge-dlq or requeue-dlq");
+        "an admin command is required: stats, peek, delete, purge-dlq or requeue-dlq");
   }
 
   /** What every admin subcommand shares: config, output format, and the admin API. */
@@ -77,6 +78,56 @@ final class AdminCommand implements Runnable {
 
     static void requireLimit(int limit) {
       OptionChecks.throwIfAny(new Problems("admin options").atLeast(limit, 1, "--limit"));
+    }
+
+    /**
+     * Whether a destructive command may go ahead: {@code --yes} was given, or the operator
+     * answered yes to {@code question} on the terminal. Otherwise says on stderr that nothing
+     * changed: {@code refusal} says what the command would do, {@code declined} what was kept.
+     */
+    boolean confirmed(boolean yes, Supplier<String> question, String refusal, String declined) {
+      if (yes) {
+        return true;
+      }
+      // Without a terminal (stdin or stdout redirected) there is no one to ask.
+      Console console = System.console();
+      if (console != null) {
+        String answer = console.readLine("%s [y/N] ", question.get());
+        if (answer != null && List.of("y", "yes").contains(answer.trim().toLowerCase(Locale.ROOT))) {
+          return true;
+        }
+      }
+      PrintWriter err = spec.commandLine().getErr();
+      err.println(console == null
+          ? "refused: " + refusal + "; without a terminal to confirm on, pass --yes. Nothing was changed."
+          : "not confirmed: " + declined + ".");
+      err.flush();
+      return false;
+    }
+
+    /**
+     * Prints how many items of job {@code id} in {@code queue} the command handled; when none,
+     * says so on stderr with {@code noneFormat} (id, queue) and fails, so scripts notice.
+     */
+    int printJobCount(PrintWriter out, String queue, String id, String jsonKey, long count,
+        String textFormat, String noneFormat) {
+      if (json) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("queue", queue);
+        result.put("id", id);
+        result.put(jsonKey, count);
+        out.println(Json.write(result));
+      } else if (count > 0) {
+        out.printf(textFormat, count, escaped(id), queue);
+      }
+      out.flush();
+      if (count > 0) {
+        return ExitCodes.OK;
+      }
+      PrintWriter err = spec.commandLine().getErr();
+      err.printf(noneFormat, escaped(id), queue);
+      err.flush();
+      return ExitCodes.FAILURE;
     }
   }
 
@@ -259,53 +310,91 @@ final class AdminCommand implements Runnable {
   }
 
   @Command(name = "purge-dlq", mixinStandardHelpOptions = true,
-      description = "Deletes every dead letter of QUEUE (default queue.name). Asks for confirmation "
-          + "on a terminal; without one it refuses unless --yes is given.")
+      description = "Deletes every dead letter of QUEUE (default queue.name), or with --id those of "
+          + "one job. Asks for confirmation on a terminal; without one it refuses unless --yes is given.")
   static final class PurgeDlq extends DeadLetterCommand {
     @Option(names = {"-y", "--yes"}, description = "Purges without asking.")
     boolean yes;
 
+    @Option(names = "--id", paramLabel = "ID", description = "Deletes only the dead letters of this job.")
+    String id;
+
     @Override
     int run(Admin admin, PrintWriter out) {
       String target = target();
-      if (!yes) {
-        // Without a terminal (stdin or stdout redirected) there is no one to ask.
-        Console console = System.console();
-        if (console == null || !confirmed(console, admin, target)) {
-          PrintWriter err = spec.commandLine().getErr();
-          err.println(console == null ? "refused: purge-dlq deletes dead letters for good; without a "
-              + "terminal to confirm on, pass --yes. Nothing was changed."
-              : "not confirmed: no dead letters were deleted.");
-          err.flush();
+      if (id != null) {
+        if (!confirmed(yes, () -> "Delete the dead letters of job " + escaped(id) + " of queue " + target
+            + " for good?", "purge-dlq deletes dead letters for good", "no dead letters were deleted")) {
           return ExitCodes.REFUSED;
         }
+        return printJobCount(out, target, id, "removed", admin.deleteDeadJob(target, id),
+            "removed %d dead letters of job %s from %s%n", "no dead letter of job %s in queue %s%n");
+      }
+      if (!confirmed(yes, () -> "Delete all " + admin.stats(target).dead() + " dead letters of queue "
+          + target + " for good?", "purge-dlq deletes dead letters for good", "no dead letters were deleted")) {
+        return ExitCodes.REFUSED;
       }
       return printCount(out, target, "removed", admin.purgeDead(target),
           "removed %d dead letters from %s%n");
     }
-
-    private static boolean confirmed(Console console, Admin admin, String target) {
-      long dead = admin.stats(target).dead();
-      String answer = console.readLine("Delete all %d dead letters of queue %s for good? [y/N] ",
-          dead, target);
-      return answer != null && List.of("y", "yes").contains(answer.trim().toLowerCase(Locale.ROOT));
-    }
   }
 
   @Command(name = "requeue-dlq", mixinStandardHelpOptions = true,
-      description = "Moves up to N dead letters of QUEUE (default queue.name), oldest first, back to "
-          + "their priority lanes with a fresh attempt count.")
+      description = "Moves up to N dead letters of QUEUE (default queue.name), oldest first, or with "
+          + "--id those of one job, back to their priority lanes with a fresh attempt count.")
   static final class RequeueDlq extends DeadLetterCommand {
-    @Option(names = {"-n", "--limit"}, paramLabel = "N", defaultValue = "1000",
-        description = "Most dead letters moved (default: ${DEFAULT-VALUE}).")
-    int limit;
+    private static final int DEFAULT_LIMIT = 1000;
+
+    @Option(names = {"-n", "--limit"}, paramLabel = "N",
+        description = "Most dead letters moved (default: " + DEFAULT_LIMIT + ").")
+    Integer limit;
+
+    @Option(names = "--id", paramLabel = "ID", description = "Moves only the dead letters of this job.")
+    String id;
 
     @Override
     int run(Admin admin, PrintWriter out) {
-      requireLimit(limit);
       String target = target();
-      return printCount(out, target, "requeued", admin.requeueDead(target, limit),
+      if (id != null) {
+        OptionChecks.throwIfAny(new Problems("admin options")
+            .check(limit == null, "--limit", "left out with --id", limit));
+        return printJobCount(out, target, id, "requeued", admin.requeueDeadJob(target, id),
+            "requeued %d dead letters of job %s of %s%n", "no dead letter of job %s in queue %s that "
+                + "can run again%n");
+      }
+      int most = limit != null ? limit : DEFAULT_LIMIT;
+      requireLimit(most);
+      return printCount(out, target, "requeued", admin.requeueDead(target, most),
           "requeued %d dead letters of %s%n");
+    }
+  }
+
+  @Command(name = "delete", mixinStandardHelpOptions = true,
+      description = "Deletes the waiting or delayed job ID of QUEUE, so that it never runs; a running "
+          + "job cannot be deleted. Asks for confirmation on a terminal; without one it refuses unless "
+          + "--yes is given.")
+  static final class Delete extends AdminBase {
+    @Parameters(index = "0", paramLabel = "QUEUE", description = "The job's queue.")
+    String queue;
+
+    @Parameters(index = "1", paramLabel = "ID", description = "The job's id.")
+    String id;
+
+    @Option(names = {"-y", "--yes"}, description = "Deletes without asking.")
+    boolean yes;
+
+    @Override
+    int run(Admin admin, PrintWriter out) {
+      Supplier<String> question = () -> {
+        admin.stats(queue); // an unknown queue fails here, before the operator is asked
+        return "Delete job " + escaped(id) + " of queue " + queue + " for good?";
+      };
+      if (!confirmed(yes, question, "delete removes a job for good", "the job was not deleted")) {
+        return ExitCodes.REFUSED;
+      }
+      return printJobCount(out, queue, id, "deleted", admin.deleteJob(queue, id),
+          "deleted %d jobs with id %s from %s%n", "no waiting or delayed job %s in queue %s: it may be "
+              + "running, done or dead (see admin peek)%n");
     }
   }
 }
