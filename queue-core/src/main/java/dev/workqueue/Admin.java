@@ -135,6 +135,24 @@ public final class Admin {
     return backend.requeueDeadJob(queue, jobId);
   }
 
+  /**
+   * Pauses {@code queue}: consumers finish the jobs they hold but take no more of it until
+   * {@link #resume(String) resumed}; producers go on enqueueing. The state is kept in the backend,
+   * for every consumer. Returns false when the queue already was paused.
+   *
+   * @throws UnknownQueueException if the backend does not know {@code queue} (see {@link #queues()})
+   */
+  public boolean pause(String queue) {
+    requireKnown(queue);
+    return backend.setPaused(queue, true);
+  }
+
+  /** Lets consumers take jobs of a paused queue again; returns false when it was not paused. */
+  public boolean resume(String queue) {
+    requireKnown(queue);
+    return backend.setPaused(queue, false);
+  }
+
   private static void requireJobId(String jobId) {
     if (jobId == null || jobId.isBlank()) {
       throw new IllegalArgumentException("jobId must be a job's id, but was " + Problems.describe(jobId));

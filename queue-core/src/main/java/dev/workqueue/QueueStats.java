@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param dead jobs in the dead-letter queue
  * @param completed completed jobs still kept in the bounded history
  * @param consumers consumers of this queue that sent a heartbeat within their liveness window
+ * @param paused whether the queue is paused: consumers take none of its jobs until it is resumed
  */
 public record QueueStats(
     String queue,
@@ -21,7 +22,8 @@ public record QueueStats(
     long delayed,
     long dead,
     long completed,
-    int consumers) {
+    int consumers,
+    boolean paused) {
 
   public QueueStats {
     Objects.requireNonNull(queue, "queue");

@@ -115,13 +115,16 @@ public final class InMemoryQueueBackend implements QueueBackend {
       long waitUntil = System.nanoTime() + request.maxWait().toNanos();
       while (true) {
         long now = clock.millis();
-        queue.promoteDue(now);
-        List<LeasedJob> taken = take(queue, request, now);
+        List<LeasedJob> taken = List.of();
+        if (!queue.paused) {
+          queue.promoteDue(now);
+          taken = take(queue, request, now);
+        }
         long left = waitUntil - System.nanoTime();
         if (!taken.isEmpty() || left <= 0 || closed) {
           return taken.isEmpty() ? FetchResult.empty() : new FetchResult(taken, List.of());
         }
-        long untilDue = queue.millisUntilNextDue(now);
+        long untilDue = queue.paused ? Long.MAX_VALUE / 2 : queue.millisUntilNextDue(now);
         queue.ready.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(untilDue)));
       }
     } finally {
@@ -242,7 +245,7 @@ public final class InMemoryQueueBackend implements QueueBackend {
     return locked(() -> {
       QueueState queue = queues.get(queueName);
       if (queue == null) {
-        return new QueueStats(queueName, Map.of(), 0, 0, 0, 0, 0);
+        return new QueueStats(queueName, Map.of(), 0, 0, 0, 0, 0, false);
       }
       long now = clock.millis();
       queue.trimCompleted(now);
@@ -251,7 +254,7 @@ public final class InMemoryQueueBackend implements QueueBackend {
       Map<String, Long> waiting = new LinkedHashMap<>();
       queue.lanes.forEach((priority, lane) -> waiting.put(priority, (long) lane.size()));
       return new QueueStats(queueName, waiting, queue.leases.size(), queue.delayed.size(),
-          queue.dead.size(), queue.completed.size(), queue.consumers.size());
+          queue.dead.size(), queue.completed.size(), queue.consumers.size(), queue.paused);
     });
   }
 
@@ -384,6 +387,19 @@ public final class InMemoryQueueBackend implements QueueBackend {
   }
 
   @Override
+  public boolean setPaused(String queueName, boolean paused) {
+    return locked(() -> {
+      QueueState queue = queue(queueName);
+      if (queue.paused == paused) {
+        return false;
+      }
+      queue.paused = paused;
+      queue.ready.signalAll();
+      return true;
+    });
+  }
+
+  @Override
   public void ping() {
     locked(() -> null);
   }
@@ -457,6 +473,8 @@ public final class InMemoryQueueBackend implements QueueBackend {
     final Map<String, Long> consumers = new HashMap<>();
     /** Whether a job was ever enqueued here: only then is the queue listed. */
     boolean enqueued;
+    /** While set, fetches take nothing. */
+    boolean paused;
     final Map<String, IdempotencyEntry> idempotencyKeys = new HashMap<>();
     /** The same entries, soonest expiry first, so a claim forgets expired keys without a scan. */
     final PriorityQueue<IdempotencyEntry> idempotencyExpiries =

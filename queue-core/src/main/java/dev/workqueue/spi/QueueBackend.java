@@ -118,6 +118,16 @@ public interface QueueBackend extends AutoCloseable {
    */
   long requeueDeadJob(String queue, String jobId);
 
+  /**
+   * Pauses or resumes {@code queue}. While it is paused, {@link #fetch} takes none of its jobs
+   * (nor promotes its due delayed jobs) and waits as on an empty queue; enqueues, settlements,
+   * heartbeats and recovery go on. The state is kept in the store, for every consumer, until
+   * changed; resuming wakes consumers waiting on the queue.
+   *
+   * @return whether the state changed (false when the queue already was paused, or running)
+   */
+  boolean setPaused(String queue, boolean paused);
+
   /** Checks that the store answers; throws {@link dev.workqueue.BackendUnavailableException} if not. */
   void ping();
 

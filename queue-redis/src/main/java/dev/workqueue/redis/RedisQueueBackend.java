@@ -234,12 +234,13 @@ public final class RedisQueueBackend implements QueueBackend {
     checkOpen();
     QueueKeys queue = keys(request.queue());
     List<String> priorities = request.priorities();
-    List<byte[]> scriptKeys = new ArrayList<>(5 + priorities.size());
+    List<byte[]> scriptKeys = new ArrayList<>(6 + priorities.size());
     scriptKeys.add(queue.leases());
     scriptKeys.add(queue.deadlines());
     scriptKeys.add(queue.delayed());
     scriptKeys.add(queue.sequence());
     scriptKeys.add(queue.dead());
+    scriptKeys.add(queue.paused());
     List<byte[]> args = new ArrayList<>(7 + priorities.size());
     args.add(ascii(request.maxJobs()));
     args.add(ascii(Math.max(1, request.leaseDuration().toMillis())));
@@ -477,14 +478,24 @@ public final class RedisQueueBackend implements QueueBackend {
     QueueKeys queue = keys(queueName);
     List<?> reply = (List<?>) call("stats", () -> QueueScript.STATS.run(redis,
         List.of(queue.lanes(), queue.deadlines(), queue.delayed(), queue.dead(), queue.completed(),
-            queue.consumers()),
+            queue.consumers(), queue.paused()),
         List.of(queue.lanePrefix(), historyAgeMillis, historySize)));
     Map<String, Long> waiting = new LinkedHashMap<>();
-    for (int i = 5; i + 1 < reply.size(); i += 2) {
+    for (int i = 6; i + 1 < reply.size(); i += 2) {
       waiting.put(string(reply.get(i)), (Long) reply.get(i + 1));
     }
     return new QueueStats(queueName, waiting, (Long) reply.get(0), (Long) reply.get(1),
-        (Long) reply.get(2), (Long) reply.get(3), ((Long) reply.get(4)).intValue());
+        (Long) reply.get(2), (Long) reply.get(3), ((Long) reply.get(4)).intValue(),
+        (Long) reply.get(5) == 1);
+  }
+
+  @Override
+  public boolean setPaused(String queueName, boolean paused) {
+    checkOpen();
+    QueueKeys queue = keys(queueName);
+    return (Long) call(paused ? "pause" : "resume", () -> QueueScript.PAUSE.run(redis,
+        List.of(queue.paused(), queue.lanes()),
+        List.of(queue.lanePrefix(), queue.notifyPrefix(), ascii(paused ? "1" : "0")))) == 1;
   }
 
   /**

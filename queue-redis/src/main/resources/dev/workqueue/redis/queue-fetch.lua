@@ -3,7 +3,8 @@
 -- order given (strict priority: a lane is served only when every earlier lane is empty), leasing
 -- each to the caller with a new token. The element is stored unchanged; the caller counts this
 -- delivery in the attempt it reports (see queue-common.lua). Entries that are not job elements
--- are dead-lettered on the way, at most MAX_POISONED per call.
+-- are dead-lettered on the way, at most MAX_POISONED per call. While the queue is paused it takes
+-- and promotes nothing.
 -- Flagged allow-oom: it only moves jobs within the queue or deletes them, so a Redis at its
 -- maxmemory must still run it, or consumers could not drain the queue that filled it.
 -- KEYS[1] leases (hash: token -> element)
@@ -11,7 +12,8 @@
 -- KEYS[3] delayed set (zset: element by run-at ms)
 -- KEYS[4] lease token sequence (string counter, started at the server's time in microseconds)
 -- KEYS[5] dead letters (list, oldest first)
--- KEYS[6..] lanes to serve, in order
+-- KEYS[6] paused flag (string; exists while the queue is paused)
+-- KEYS[7..] lanes to serve, in order
 -- ARGV[1] most jobs to take
 -- ARGV[2] lease duration ms
 -- ARGV[3] lane key prefix (lane key = prefix .. priority), for promotion
@@ -19,7 +21,7 @@
 -- ARGV[5] most delayed jobs to promote in this call
 -- ARGV[6] dead-letter limit (most dead letters kept; 0 keeps none)
 -- ARGV[7] dead-letter age ms (dead letters older than this are deleted; 0 for no age limit)
--- ARGV[8..] the priorities of KEYS[6..], in the same order
+-- ARGV[8..] the priorities of KEYS[7..], in the same order
 -- Returns { server now ms, lease deadline ms, next delayed run-at ms or -1, first token,
 --           number taken, taken elements (attempt not yet counted)..., then per poisoned entry:
 --           id, reason }
@@ -27,15 +29,19 @@
 -- Most foreign entries one fetch dead-letters from the lanes: a lane full of them is cleared over
 -- several fetches instead of by one script that blocks Redis for as long as the lane is.
 local MAX_POISONED = 1000
+local FIRST_LANE = 7
 
 local now = now_ms()
+if redis.call('EXISTS', KEYS[6]) == 1 then
+  return { now, now + tonumber(ARGV[2]), -1, 0, 0 }
+end
 local poisoned = {}
 local poisoned_count = 0
 local dead = {}
 
 -- The priority of the lane KEYS[lane].
 local function priority_of(lane)
-  return ARGV[lane + 2]
+  return ARGV[lane + 1]
 end
 
 local function poison(element, reason)
@@ -48,7 +54,7 @@ end
 
 local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, tonumber(ARGV[5]))
 local priorities = {}
-for lane = 6, #KEYS do
+for lane = FIRST_LANE, #KEYS do
   priorities[priority_of(lane)] = true
 end
 for _, element in ipairs(due) do
@@ -77,7 +83,7 @@ end
 
 local wanted = tonumber(ARGV[1])
 local taken = {}
-for lane = 6, #KEYS do
+for lane = FIRST_LANE, #KEYS do
   while #taken < wanted and poisoned_count < MAX_POISONED do
     local items = redis.call('LPOP', KEYS[lane], wanted - #taken)
     if not items then
@@ -126,7 +132,7 @@ end
 local next_due = -1
 if #taken == wanted or poisoned_count >= MAX_POISONED then
   -- Jobs may remain: pass the wake-up on so another idle consumer takes them.
-  for lane = 6, #KEYS do
+  for lane = FIRST_LANE, #KEYS do
     if redis.call('LLEN', KEYS[lane]) > 0 then
       wake(ARGV[4] .. priority_of(lane))
     end

@@ -6,10 +6,12 @@
 -- KEYS[4] dead letters (list)
 -- KEYS[5] completed history (list of '<completion ms>:<job id>', newest first)
 -- KEYS[6] live consumers (zset: consumer id by liveness expiry ms)
+-- KEYS[7] paused flag (string; exists while the queue is paused)
 -- ARGV[1] lane key prefix (lane key = prefix .. priority)
 -- ARGV[2] completed history age ms
 -- ARGV[3] completed history size
--- Returns { in flight, delayed, dead, completed, live consumers, then per lane: priority, waiting }
+-- Returns { in flight, delayed, dead, completed, live consumers, paused (1 or 0), then per lane:
+--           priority, waiting }
 
 local now = now_ms()
 trim_completed(KEYS[5], now, tonumber(ARGV[2]), tonumber(ARGV[3]))
@@ -19,6 +21,7 @@ local reply = {
   redis.call('LLEN', KEYS[4]),
   redis.call('LLEN', KEYS[5]),
   redis.call('ZCOUNT', KEYS[6], string.format('(%d', now), '+inf'),
+  redis.call('EXISTS', KEYS[7]),
 }
 for _, priority in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   reply[#reply + 1] = priority

@@ -751,6 +751,49 @@ public abstract class QueueBackendContract {
     assertThat(backend.peekDead(queue, 10)).extracting(DeadLetter::jobId).containsExactly(order.get(2));
   }
 
+  // ---- pausing ---------------------------------------------------------------------------
+
+  @Test
+  void aPausedQueueGivesNoJobsUntilResumedWhileEverythingElseGoesOn() {
+    Job running = job("default", "running");
+    enqueue(running);
+    LeasedJob leased = fetchOne();
+
+    assertThat(backend.setPaused(queue, true)).isTrue();
+    assertThat(backend.setPaused(queue, true)).isFalse();
+    Job waiting = job("default", "waiting");
+    assertThat(enqueue(waiting)).containsExactly(new EnqueueResult(waiting.id(), true));
+    assertThat(fetch(10, "default")).isEmpty();
+    assertThat(settle(new Settlement.Ack(leased.lease()))).isTrue();
+    assertThat(backend.stats(queue).paused()).isTrue();
+    assertThat(backend.stats(queue).totalWaiting()).isEqualTo(1);
+
+    assertThat(backend.setPaused(queue, false)).isTrue();
+    assertThat(backend.setPaused(queue, false)).isFalse();
+    assertThat(backend.stats(queue).paused()).isFalse();
+    assertThat(ids(fetch(10, "default"))).containsExactly(waiting.id());
+  }
+
+  @Test
+  void aFetchWaitingOnAPausedQueueTakesItsJobsOnceResumed() throws Exception {
+    Job job = job("default", "held");
+    enqueue(job);
+    backend.setPaused(queue, true);
+    ExecutorService fetcher = Executors.newSingleThreadExecutor();
+    try {
+      Future<FetchResult> waiting =
+          fetcher.submit(() -> backend.fetch(request(1, LONG_LEASE, PATIENCE, "default")));
+      // Not a timing assertion: the fetch is given a moment to block on the paused queue.
+      Thread.sleep(200);
+      backend.setPaused(queue, false);
+
+      assertThat(ids(waiting.get(PATIENCE.toMillis() * 2, TimeUnit.MILLISECONDS).jobs()))
+          .containsExactly(job.id());
+    } finally {
+      fetcher.shutdownNow();
+    }
+  }
+
   // ---- one job by id ---------------------------------------------------------------------
 
   @Test

@@ -9,10 +9,10 @@ import java.util.function.ToLongFunction;
 
 /**
  * The gauges of one observer that show what a backend holds per queue tag: {@code queue_length}
- * (waiting in all lanes), {@code queue_delayed}, {@code queue_in_flight} and {@code
- * queue_dead_letters}. Each shows the sum of what every running updater last read for the tag, so
- * several backends add up, and an updater started after another was closed still reaches the
- * gauges that the registry keeps from the first.
+ * (waiting in all lanes), {@code queue_delayed}, {@code queue_in_flight}, {@code
+ * queue_dead_letters} and {@code queue_paused}. Each shows the sum of what every running updater
+ * last read for the tag, so several backends add up, and an updater started after another was
+ * closed still reaches the gauges that the registry keeps from the first.
  */
 public final class QueueLengthGauges {
   private final MeterRegistry registry;
@@ -23,16 +23,17 @@ public final class QueueLengthGauges {
   }
 
   /** What one read found for a tag, summed over the queues folded into it. */
-  record Counts(long waiting, long delayed, long inFlight, long dead) {
-    static final Counts NONE = new Counts(0, 0, 0, 0);
+  record Counts(long waiting, long delayed, long inFlight, long dead, long paused) {
+    static final Counts NONE = new Counts(0, 0, 0, 0, 0);
 
     static Counts of(QueueStats stats) {
-      return new Counts(stats.totalWaiting(), stats.delayed(), stats.inFlight(), stats.dead());
+      return new Counts(stats.totalWaiting(), stats.delayed(), stats.inFlight(), stats.dead(),
+          stats.paused() ? 1 : 0);
     }
 
     Counts plus(Counts other) {
       return new Counts(waiting + other.waiting, delayed + other.delayed, inFlight + other.inFlight,
-          dead + other.dead);
+          dead + other.dead, paused + other.paused);
     }
   }
 
@@ -54,6 +55,8 @@ public final class QueueLengthGauges {
         queueTag, readings, Counts::delayed);
     gauge("queue.in.flight", "Jobs of the queue leased to consumers", queueTag, readings, Counts::inFlight);
     gauge("queue.dead.letters", "Jobs in the queue's dead-letter queue", queueTag, readings, Counts::dead);
+    gauge("queue.paused", "1 while the queue is paused (for a folded tag: how many of its queues are)",
+        queueTag, readings, Counts::paused);
     return readings;
   }
 

@@ -22,6 +22,7 @@ public final class QueueKeys {
   private final byte[] dead;
   private final byte[] completed;
   private final byte[] consumers;
+  private final byte[] paused;
   private final byte[] lanePrefix;
   private final byte[] notifyPrefix;
   private final byte[] idempotencyPrefix;
@@ -37,6 +38,7 @@ public final class QueueKeys {
     this.dead = key("dead");
     this.completed = key("completed");
     this.consumers = key("consumers");
+    this.paused = key("paused");
     this.lanePrefix = key("lane:");
     this.notifyPrefix = key("notify:");
     this.idempotencyPrefix = key("idem:");
@@ -94,6 +96,11 @@ public final class QueueKeys {
   /** Sorted set of consumer ids by liveness expiry ms. */
   public byte[] consumers() {
     return consumers;
+  }
+
+  /** String that exists while the queue is paused. */
+  public byte[] paused() {
+    return paused;
   }
 
   /** Prefix of the lane lists; the priority follows. */

@@ -21,7 +21,8 @@ public enum QueueScript {
   PURGE_DEAD("queue-purge-dead.lua"),
   REQUEUE_DEAD("queue-requeue-dead.lua"),
   DELETE_JOB("queue-delete-job.lua"),
-  DEAD_JOB("queue-dead-job.lua");
+  DEAD_JOB("queue-dead-job.lua"),
+  PAUSE("queue-pause.lua");
 
   private static final String COMMON = "queue-common.lua";
 

@@ -34,8 +34,9 @@ import picocli.CommandLine.Parameters;
 /** {@code admin}: operator commands over the configured Redis, through {@link Admin}. */
 @Command(name = "admin", mixinStandardHelpOptions = true,
     description = "Inspects and repairs queues in Redis (needs redis.url).",
-    subcommands = {AdminCommand.Stats.class, AdminCommand.Peek.class, AdminCommand.Delete.class,
-        AdminCommand.PurgeDlq.class, AdminCommand.RequeueDlq.class})
+    subcommands = {AdminCommand.Stats.class, AdminCommand.Peek.class, AdminCommand.Pause.class,
+        AdminCommand.Resume.class, AdminCommand.Delete.class, AdminCommand.PurgeDlq.class,
+        AdminCommand.RequeueDlq.class})
 final class AdminCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -43,7 +44,7 @@ final class AdminCommand implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(),
-        "an admin command is required: stats, peek, delete, purge-dlq or requeue-dlq");
+        "an admin command is required: stats, peek, pause, resume, delete, purge-dlq or requeue-dlq");
   }
 
   /** What every admin subcommand shares: config, output format, and the admin API. */
@@ -183,12 +184,12 @@ final class AdminCommand implements Runnable {
       } else if (all.isEmpty()) {
         out.println("no queues");
       } else {
-        out.printf("%-24s %10s %10s %10s %10s %10s %10s  %s%n", "QUEUE", "WAITING", "IN_FLIGHT",
-            "DELAYED", "DEAD", "COMPLETED", "CONSUMERS", "WAITING_BY_PRIORITY");
+        out.printf("%-24s %10s %10s %10s %10s %10s %10s %6s  %s%n", "QUEUE", "WAITING", "IN_FLIGHT",
+            "DELAYED", "DEAD", "COMPLETED", "CONSUMERS", "PAUSED", "WAITING_BY_PRIORITY");
         for (QueueStats stats : all) {
-          out.printf("%-24s %10d %10d %10d %10d %10d %10d  %s%n", stats.queue(), stats.totalWaiting(),
+          out.printf("%-24s %10d %10d %10d %10d %10d %10d %6s  %s%n", stats.queue(), stats.totalWaiting(),
               stats.inFlight(), stats.delayed(), stats.dead(), stats.completed(), stats.consumers(),
-              byLane(stats, configuredPriorities()));
+              stats.paused() ? "yes" : "no", byLane(stats, configuredPriorities()));
         }
       }
       out.flush();
@@ -218,6 +219,7 @@ final class AdminCommand implements Runnable {
     queue.put("dead", stats.dead());
     queue.put("completed", stats.completed());
     queue.put("consumers", stats.consumers());
+    queue.put("paused", stats.paused());
     return queue;
   }
 
@@ -257,8 +259,9 @@ final class AdminCommand implements Runnable {
         document.put("dead", dead.stream().map(this::deadJson).toList());
         out.println(Json.write(document));
       } else {
-        out.printf("queue %s: %d waiting, %d in flight, %d delayed, %d dead%n", queue,
-            stats.totalWaiting(), stats.inFlight(), stats.delayed(), stats.dead());
+        out.printf("queue %s%s: %d waiting, %d in flight, %d delayed, %d dead%n", queue,
+            stats.paused() ? " (paused)" : "", stats.totalWaiting(), stats.inFlight(), stats.delayed(),
+            stats.dead());
         waiting.forEach((lane, jobs) -> {
           out.printf("%nwaiting in %s (%d):%n", lane, stats.waiting().getOrDefault(lane, 0L));
           jobs.forEach(job -> out.println("  " + jobLine(job)));
@@ -313,6 +316,9 @@ final class AdminCommand implements Runnable {
       description = "Deletes every dead letter of QUEUE (default queue.name), or with --id those of "
           + "one job. Asks for confirmation on a terminal; without one it refuses unless --yes is given.")
   static final class PurgeDlq extends DeadLetterCommand {
+    private static final String REFUSAL = "purge-dlq deletes dead letters for good";
+    private static final String NOTHING_DELETED = "no dead letters were deleted";
+
     @Option(names = {"-y", "--yes"}, description = "Purges without asking.")
     boolean yes;
 
@@ -324,14 +330,14 @@ final class AdminCommand implements Runnable {
       String target = target();
       if (id != null) {
         if (!confirmed(yes, () -> "Delete the dead letters of job " + escaped(id) + " of queue " + target
-            + " for good?", "purge-dlq deletes dead letters for good", "no dead letters were deleted")) {
+            + " for good?", REFUSAL, NOTHING_DELETED)) {
           return ExitCodes.REFUSED;
         }
         return printJobCount(out, target, id, "removed", admin.deleteDeadJob(target, id),
             "removed %d dead letters of job %s from %s%n", "no dead letter of job %s in queue %s%n");
       }
       if (!confirmed(yes, () -> "Delete all " + admin.stats(target).dead() + " dead letters of queue "
-          + target + " for good?", "purge-dlq deletes dead letters for good", "no dead letters were deleted")) {
+          + target + " for good?", REFUSAL, NOTHING_DELETED)) {
         return ExitCodes.REFUSED;
       }
       return printCount(out, target, "removed", admin.purgeDead(target),
@@ -366,6 +372,52 @@ final class AdminCommand implements Runnable {
       requireLimit(most);
       return printCount(out, target, "requeued", admin.requeueDead(target, most),
           "requeued %d dead letters of %s%n");
+    }
+  }
+
+  /** {@code pause} and {@code resume}, which differ only in the state they set. */
+  abstract static class PauseCommand extends AdminBase {
+    @Parameters(index = "0", paramLabel = "QUEUE", description = "The queue.")
+    String queue;
+
+    abstract boolean pausing();
+
+    @Override
+    int run(Admin admin, PrintWriter out) {
+      boolean changed = pausing() ? admin.pause(queue) : admin.resume(queue);
+      if (json) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("queue", queue);
+        result.put("paused", pausing());
+        result.put("changed", changed);
+        out.println(Json.write(result));
+      } else if (pausing()) {
+        out.println(changed ? "paused " + queue + ": consumers take none of its jobs until admin resume "
+            + queue : queue + " was already paused");
+      } else {
+        out.println(changed ? "resumed " + queue : queue + " was not paused");
+      }
+      out.flush();
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "pause", mixinStandardHelpOptions = true,
+      description = "Pauses QUEUE: every consumer finishes the jobs it holds and takes no more of it "
+          + "until admin resume; producers go on enqueueing. Kept in Redis, so it outlives restarts.")
+  static final class Pause extends PauseCommand {
+    @Override
+    boolean pausing() {
+      return true;
+    }
+  }
+
+  @Command(name = "resume", mixinStandardHelpOptions = true,
+      description = "Resumes a paused QUEUE: consumers take its jobs again at once.")
+  static final class Resume extends PauseCommand {
+    @Override
+    boolean pausing() {
+      return false;
     }
   }
 
