@@ -7,8 +7,10 @@ import java.time.Instant;
 /**
  * When a recurring job is due (see {@link RecurringJobs}). Implementations must give every
  * process the same times, so that the processes of a deployment agree on which run is which:
- * compute them from the instant given, never from when the method is called. A cron expression
- * fits behind this interface through a cron library (the runner uses cron-utils).
+ * compute them from the instant given, never from when the method is called, and answer the same
+ * for every instant between two due times (a cron library may carry the fraction of a second it
+ * is given into its answer: truncate the instant first). A cron expression fits behind this
+ * interface through a cron library (the runner uses cron-utils).
  */
 @FunctionalInterface
 public interface Trigger {

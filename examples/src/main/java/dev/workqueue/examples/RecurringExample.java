@@ -13,6 +13,7 @@ import dev.workqueue.memory.InMemoryQueueBackend;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -34,7 +35,9 @@ public final class RecurringExample {
   static Trigger cron(String expression, ZoneId zone) {
     ExecutionTime times = ExecutionTime.forCron(
         new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.QUARTZ)).parse(expression));
-    return after -> times.nextExecution(after.atZone(zone)).map(ZonedDateTime::toInstant).orElse(null);
+    // cron-utils keeps the fraction of a second it is given; due times must not depend on it.
+    return after -> times.nextExecution(after.truncatedTo(ChronoUnit.SECONDS).atZone(zone))
+        .map(ZonedDateTime::toInstant).orElse(null);
   }
 
   /** Runs the example; takes no arguments. */

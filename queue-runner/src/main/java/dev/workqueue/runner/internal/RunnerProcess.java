@@ -6,9 +6,11 @@ import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.Consumer;
 import dev.workqueue.InvalidConfigurationException;
 import dev.workqueue.JobHandler;
+import dev.workqueue.NewJob;
 import dev.workqueue.Producer;
 import dev.workqueue.QueueException;
 import dev.workqueue.QueueStats;
+import dev.workqueue.RecurringJobs;
 import dev.workqueue.internal.Problems;
 import dev.workqueue.runner.internal.config.ConfigKeys;
 import dev.workqueue.runner.internal.config.Redaction;
@@ -17,6 +19,8 @@ import dev.workqueue.runner.internal.handler.Handlers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.ZoneId;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -43,6 +47,8 @@ public final class RunnerProcess implements AutoCloseable {
   private Producer producer;
   private DemoFiles demoFiles;
   private DirectorySource source;
+  private RecurringJobs recurring;
+  private Producer recurringProducer;
 
   private RunnerProcess(RunnerConfig config, boolean worker, boolean producing, Components components) {
     this.config = config;
@@ -123,6 +129,7 @@ public final class RunnerProcess implements AutoCloseable {
       consumer.start();
     }
     components.startQueueLengths();
+    startRecurring();
     if (producing) {
       producer = components.producerBuilder()
           .rateLimiter(components.producerRateLimiter())
@@ -138,6 +145,23 @@ public final class RunnerProcess implements AutoCloseable {
           config.get(ConfigKeys.PRODUCER_SOURCE_RESCAN_INTERVAL), onSourceFinished);
       source.start();
     }
+  }
+
+  /** Every role runs the configured recurring entries; runners sharing them enqueue each run once. */
+  private void startRecurring() {
+    Map<String, String> entries = config.get(ConfigKeys.RECURRING_ENTRIES);
+    if (entries.isEmpty()) {
+      return;
+    }
+    recurringProducer = components.producerBuilder().build();
+    RecurringJobs.Builder schedule = RecurringJobs.builder(recurringProducer);
+    ZoneId zone = config.get(ConfigKeys.RECURRING_TIME_ZONE);
+    entries.forEach((name, expression) ->
+        schedule.add(name, CronTriggers.of(expression, zone), NewJob.of(name)));
+    recurring = schedule.build();
+    recurring.start();
+    log.info("recurring jobs {} enqueued to queue {} on their schedules ({})", entries.keySet(),
+        config.get(ConfigKeys.QUEUE_NAME), zone);
   }
 
   /**
@@ -220,6 +244,8 @@ public final class RunnerProcess implements AutoCloseable {
     closed = true;
     stopping = true;
     log.info("shutting down");
+    closeQuietly(recurring);
+    closeQuietly(recurringProducer);
     closeQuietly(source);
     closeQuietly(producer);
     if (consumer != null) {

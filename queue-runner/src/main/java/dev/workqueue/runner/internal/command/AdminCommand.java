@@ -284,6 +284,7 @@ final class AdminCommand implements Runnable {
     private String jobLine(Job job) {
       return escaped(job.id()) + " priority=" + job.priority() + " attempt=" + job.attempt() + " created="
           + job.createdAt() + " size=" + job.payloadSize()
+          + (job.idempotencyKey() != null ? " key=" + escaped(job.idempotencyKey()) : "")
           + (showPayload ? " payload=" + escaped(job.payloadAsString()) : "");
     }
 
@@ -296,6 +297,7 @@ final class AdminCommand implements Runnable {
       json.put("created_at", job.createdAt());
       json.put("run_at", job.runAt());
       json.put("payload_size", job.payloadSize());
+      json.put("idempotency_key", job.idempotencyKey());
       if (showPayload) {
         json.put("payload", job.payloadAsString());
       }

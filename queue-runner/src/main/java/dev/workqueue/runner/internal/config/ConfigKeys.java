@@ -4,6 +4,7 @@ import dev.workqueue.CircuitBreakerConfig;
 import dev.workqueue.JobHandler;
 import dev.workqueue.Producer;
 import dev.workqueue.internal.Names;
+import dev.workqueue.runner.internal.CronTriggers;
 import dev.workqueue.runner.internal.config.ConfigKey.Reader;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Modifier;
@@ -13,7 +14,9 @@ import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -195,6 +198,14 @@ public final class ConfigKeys {
   public static final ConfigKey<String> PRODUCER_RATE_LIMITER = add("producer.rate_limiter",
       "one of local, redis", "local", oneOf("local", "redis"),
       "local: per process; redis: one budget shared by every producer of the queue.");
+
+  public static final ConfigKey<Map<String, String>> RECURRING_ENTRIES = addMap("recurring.entries",
+      "a mapping of entry name (" + Names.RULE + ") to " + CronTriggers.FORMAT, Map.of(),
+      recurringEntries(), "Jobs enqueued to queue.name on a schedule, each with its entry's name as "
+          + "payload; every runner given the same entries enqueues each due time once between them.");
+  public static final ConfigKey<ZoneId> RECURRING_TIME_ZONE = add("recurring.time_zone",
+      "a time zone such as UTC or Europe/Berlin", ZoneId.of("UTC"), timeZone(),
+      "Zone the cron expressions of recurring.entries are read in.");
 
   public static final ConfigKey<Boolean> HTTP_ENABLED = add("http.enabled",
       "true or false", true, bool(), "Serve /healthz, /readyz and /metrics.");
@@ -532,6 +543,29 @@ public final class ConfigKeys {
         weights.put(lane, weight.read(value));
       });
       return weights;
+    };
+  }
+
+  private static Reader<Map<String, String>> recurringEntries() {
+    return raw -> {
+      Map<String, String> entries = new LinkedHashMap<>();
+      map(raw).forEach((name, value) -> {
+        String expression = scalar(value);
+        require(Names.isValid(name));
+        CronTriggers.check(expression);
+        entries.put(name, expression.trim());
+      });
+      return entries;
+    };
+  }
+
+  private static Reader<ZoneId> timeZone() {
+    return raw -> {
+      try {
+        return ZoneId.of(scalar(raw).trim());
+      } catch (DateTimeException e) {
+        throw new IllegalArgumentException(e);
+      }
     };
   }
 

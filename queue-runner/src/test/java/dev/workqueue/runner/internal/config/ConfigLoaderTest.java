@@ -3,6 +3,7 @@ package dev.workqueue.runner.internal.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.workqueue.InvalidConfigurationException;
+import dev.workqueue.runner.internal.CronTriggers;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,6 +99,38 @@ class ConfigLoaderTest {
   }
 
   /** The engine refuses such values only once it is built; the runner says so before it starts anything. */
+  @Test
+  void recurringEntriesAreCronExpressionsOfFiveOrSixFieldsInAKnownZone() throws Exception {
+    Path good = yaml("""
+        recurring:
+          entries:
+            nightly: "0 2 * * *"
+            every-30s: " */30 * * * * * "
+          time_zone: Europe/Berlin
+        """);
+    RunnerConfig config = ConfigLoader.load(good, Map.of());
+    assertThat(config.get(ConfigKeys.RECURRING_ENTRIES))
+        .containsExactly(Map.entry("nightly", "0 2 * * *"), Map.entry("every-30s", "*/30 * * * * *"));
+    assertThat(config.get(ConfigKeys.RECURRING_TIME_ZONE)).hasToString("Europe/Berlin");
+
+    Path bad = yaml("""
+        recurring:
+          entries:
+            nightly: "61 2 * * *"
+          time_zone: Mars/Olympus
+        """);
+    assertThat(problems(bad, Map.of("WORKQUEUE_RECURRING_ENTRIES", "a b=* * * * *")))
+        .containsExactlyInAnyOrder(
+        "recurring.entries (set by WORKQUEUE_RECURRING_ENTRIES) must be a mapping of entry name (1 to 128 "
+            + "characters of letters, digits, '.', '_', ':' or '-') to " + CronTriggers.FORMAT
+            + ", but was \"a b=* * * * *\"",
+        "recurring.time_zone must be a time zone such as UTC or Europe/Berlin, but was \"Mars/Olympus\"");
+    assertThat(problems(bad, Map.of())).contains(
+        "recurring.entries must be a mapping of entry name (1 to 128 "
+        + "characters of letters, digits, '.', '_', ':' or '-') to " + CronTriggers.FORMAT
+        + ", but was {nightly=61 2 * * *}");
+  }
+
   @Test
   void durationsBeyondWhatTheEngineTakesAreRefusedWithTheirPath() throws Exception {
     Path file = yaml("""
