@@ -78,7 +78,8 @@ public final class RecurringJobs implements AutoCloseable {
       }
       Instant now = clock.instant();
       entries.forEach(entry -> entry.next = entry.nextAfter(now));
-      thread = new Thread(this::loop, "workqueue-recurring");
+      // The loop compares its first look with this one, so a clock set back before it starts counts.
+      thread = new Thread(() -> loop(now), "workqueue-recurring");
       thread.setDaemon(true);
       thread.start();
     }
@@ -102,8 +103,8 @@ public final class RecurringJobs implements AutoCloseable {
     }
   }
 
-  private void loop() {
-    Instant lastLook = Instant.MIN;
+  private void loop(Instant startedAt) {
+    Instant lastLook = startedAt;
     while (true) {
       Instant now = clock.instant();
       if (now.isBefore(lastLook)) {
