@@ -4,6 +4,7 @@ import dev.workqueue.redis.internal.RedisUrl;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -109,8 +110,8 @@ public final class RunnerConfig {
     if (value instanceof Duration duration) {
       return Durations.format(duration);
     }
-    if (value instanceof Path path) {
-      return path.toString();
+    if (value instanceof Path || value instanceof ZoneId) {
+      return value.toString();
     }
     if (value instanceof List<?> list) {
       return List.copyOf(list);
