@@ -30,7 +30,9 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * A complete backend in the JVM's memory: leases, strict priority, delayed jobs, retries, dead
@@ -298,11 +300,7 @@ public final class InMemoryQueueBackend implements QueueBackend {
 
   @Override
   public long purgeDead(String queueName) {
-    return locked(() -> {
-      QueueState queue = queues.get(queueName);
-      if (queue == null) {
-        return 0L;
-      }
+    return countIn(queueName, queue -> {
       long removed = queue.dead.size();
       queue.dead.clear();
       return removed;
@@ -311,19 +309,11 @@ public final class InMemoryQueueBackend implements QueueBackend {
 
   @Override
   public long requeueDead(String queueName, int limit) {
-    return locked(() -> {
-      QueueState queue = queues.get(queueName);
-      if (queue == null) {
-        return 0L;
-      }
+    return countIn(queueName, queue -> {
       long moved = 0;
       while (!queue.dead.isEmpty() && moved < limit) {
-        Job job = queue.dead.pollFirst().letter().job();
-        queue.lane(job.priority()).addLast(job.withAttempt(0));
+        queue.requeue(queue.dead.pollFirst().letter().job());
         moved++;
-      }
-      if (moved > 0) {
-        queue.ready.signalAll();
       }
       return moved;
     });
@@ -331,59 +321,52 @@ public final class InMemoryQueueBackend implements QueueBackend {
 
   @Override
   public long deleteJob(String queueName, String jobId) {
-    return locked(() -> {
-      QueueState queue = queues.get(queueName);
-      if (queue == null) {
-        return 0L;
-      }
+    return countIn(queueName, queue -> {
       long deleted = 0;
       for (ArrayDeque<Job> lane : queue.lanes.values()) {
-        int before = lane.size();
-        lane.removeIf(job -> job.id().equals(jobId));
-        deleted += before - lane.size();
+        deleted += removeAll(lane, job -> job.id().equals(jobId));
       }
-      int delayedBefore = queue.delayed.size();
-      queue.delayed.removeIf(delayed -> delayed.job().id().equals(jobId));
-      return deleted + delayedBefore - queue.delayed.size();
+      return deleted + removeAll(queue.delayed, delayed -> delayed.job().id().equals(jobId));
     });
   }
 
   @Override
   public long deleteDeadJob(String queueName, String jobId) {
-    return locked(() -> {
-      QueueState queue = queues.get(queueName);
-      if (queue == null) {
-        return 0L;
-      }
+    return countIn(queueName, queue -> {
       queue.trimDead(clock.millis());
-      int before = queue.dead.size();
-      queue.dead.removeIf(entry -> entry.letter().jobId().equals(jobId));
-      return (long) before - queue.dead.size();
+      return removeAll(queue.dead, entry -> entry.letter().jobId().equals(jobId));
     });
   }
 
   @Override
   public long requeueDeadJob(String queueName, String jobId) {
-    return locked(() -> {
-      QueueState queue = queues.get(queueName);
-      if (queue == null) {
-        return 0L;
-      }
+    return countIn(queueName, queue -> {
       queue.trimDead(clock.millis());
       long moved = 0;
       for (Iterator<DeadEntry> entries = queue.dead.iterator(); entries.hasNext(); ) {
         Job job = entries.next().letter().job();
         if (job != null && job.id().equals(jobId)) {
           entries.remove();
-          queue.lane(job.priority()).addLast(job.withAttempt(0));
+          queue.requeue(job);
           moved++;
         }
       }
-      if (moved > 0) {
-        queue.ready.signalAll();
-      }
       return moved;
     });
+  }
+
+  /** Runs {@code action} on the queue's state holding the lock; 0 for a queue never seen. */
+  private long countIn(String queueName, ToLongFunction<QueueState> action) {
+    return locked(() -> {
+      QueueState queue = queues.get(queueName);
+      return queue == null ? 0L : action.applyAsLong(queue);
+    });
+  }
+
+  private static <T> long removeAll(Collection<T> items, Predicate<T> matching) {
+    int before = items.size();
+    items.removeIf(matching);
+    return before - items.size();
   }
 
   @Override
@@ -486,6 +469,12 @@ public final class InMemoryQueueBackend implements QueueBackend {
 
     ArrayDeque<Job> lane(String priority) {
       return lanes.computeIfAbsent(priority, ignored -> new ArrayDeque<>());
+    }
+
+    /** Puts a dead job back at the tail of its lane with a fresh attempt count. */
+    void requeue(Job job) {
+      lane(job.priority()).addLast(job.withAttempt(0));
+      ready.signalAll();
     }
 
     void promoteDue(long now) {

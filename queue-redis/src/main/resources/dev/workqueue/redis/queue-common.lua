@@ -219,6 +219,16 @@ local function push_grouped(prefix, groups)
   end
 end
 
+-- Appends the job elements of each priority to the tail of its lane, records the priorities as
+-- lanes of the queue and wakes the consumers waiting on them: how dead letters go back to run.
+local function push_to_lanes(lane_prefix, notify_prefix, lanes_key, by_priority)
+  push_grouped(lane_prefix, by_priority)
+  for priority in pairs(by_priority) do
+    redis.call('SADD', lanes_key, priority)
+    wake(notify_prefix .. priority)
+  end
+end
+
 local function add_to_group(groups, group, item)
   local items = groups[group]
   if items == nil then

@@ -39,9 +39,5 @@ reach_lanes(ARGV[1], ARGV[2], lanes)
 for _, entry in ipairs(matched) do
   redis.call('LREM', KEYS[1], -1, entry)
 end
-push_grouped(ARGV[1], lanes)
-for priority in pairs(lanes) do
-  redis.call('SADD', KEYS[2], priority)
-  wake(ARGV[2] .. priority)
-end
+push_to_lanes(ARGV[1], ARGV[2], KEYS[2], lanes)
 return { #matched, #entries }

@@ -56,9 +56,5 @@ end
 if #kept > 0 and ttl > 0 then
   redis.call('PEXPIRE', KEYS[1], ttl)
 end
-push_grouped(ARGV[1], lanes)
-for priority in pairs(lanes) do
-  redis.call('SADD', KEYS[2], priority)
-  wake(ARGV[2] .. priority)
-end
+push_to_lanes(ARGV[1], ARGV[2], KEYS[2], lanes)
 return moved
