@@ -31,7 +31,8 @@ class PauseIT {
     assertThat(paused.exitCode()).as(paused.stderr()).isZero();
     assertThat(paused.stdout()).contains("paused " + QUEUE + ": consumers take none of its jobs");
     RunnerJar.Child again = RunnerJar.run(dir, env, "", "admin", "pause", QUEUE, "--json");
-    assertThat(again.stdout().trim()).isEqualTo("{\"queue\":\"" + QUEUE + "\",\"paused\":true,\"changed\":false}");
+    assertThat(again.stdout().trim())
+        .isEqualTo("{\"queue\":\"" + QUEUE + "\",\"paused\":true,\"changed\":false}");
 
     try (RunnerJar.Child worker = RunnerJar.start(dir, env, "worker")) {
       await().atMost(Duration.ofSeconds(60)).until(() -> field(env, "consumers") == 1);
