@@ -743,6 +743,46 @@ class ConsumerTest {
     }
   }
 
+  /**
+   * Success events are published on the settler before the outcomes are written. A slow observer
+   * there held finished jobs whose leases nobody extended any more: past the lease, another
+   * consumer recovered and ran them again.
+   */
+  @Test
+  void aSlowObserverOfSucceededJobsDoesNotLetTheirLeasesLapse() throws InterruptedException {
+    AtomicInteger runs = new AtomicInteger();
+    CountDownLatch observing = new CountDownLatch(1);
+    CountDownLatch observerMayReturn = new CountDownLatch(1);
+    JobHandler counting = job -> runs.incrementAndGet();
+    QueueObserver slowToRecord = new QueueObserver() {
+      @Override
+      public void onSucceeded(JobSucceededEvent event) {
+        observing.countDown();
+        try {
+          observerMayReturn.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    try (Consumer slow = consumer(counting).name("slow").leaseDuration(Duration.ofSeconds(1))
+            .heartbeatInterval(Duration.ofMillis(100)).observer(slowToRecord).build();
+        Consumer reaper = consumer(counting).name("reaper").recoveryInterval(Duration.ofMillis(20)).build()) {
+      try {
+        slow.start();
+        producer.enqueue("once");
+        assertThat(observing.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        reaper.start();
+        // Not a timing assertion: three lease durations in which the reaper would recover the job.
+        Thread.sleep(3_000);
+      } finally {
+        observerMayReturn.countDown();
+      }
+      await().atMost(PATIENCE).until(() -> backend.stats(Producer.DEFAULT_QUEUE).completed() == 1);
+    }
+    assertThat(runs).hasValue(1);
+  }
+
   /** The retry waits out its backoff on the backend's clock: it is not run again before. */
   @Test
   void aFailedAttemptIsRetriedAfterItsBackoffOnTheBackendsClock() throws InterruptedException {

@@ -135,6 +135,8 @@ public final class DefaultConsumer implements Consumer {
   private volatile long closeDeadlineNanos;
   /** The settler gave outcomes up at close(): the backend is unreachable, so do not deregister. */
   private volatile boolean settleAbandoned;
+  /** The settlements the settler is writing, published whole for the heartbeat; never modified. */
+  private volatile List<Settlement> applying = List.of();
 
   public DefaultConsumer(Settings settings, QueueBackend backend, JobHandler handler,
       CompositeObserver observer, List<JobInterceptor> interceptors) {
@@ -596,6 +598,16 @@ public final class DefaultConsumer implements Consumer {
         leases.add(flight.leased.lease());
       }
     }
+    // Finished jobs whose outcomes wait for the settler, or are being written: their leases end
+    // only when the outcome is recorded.
+    for (Pending pending : settlements) {
+      if (pending.settlement() != null) {
+        leases.add(pending.settlement().lease());
+      }
+    }
+    for (Settlement settlement : applying) {
+      leases.add(settlement.lease());
+    }
     try {
       Set<String> kept = backend.heartbeat(id, settings.queue(), leases, settings.leaseDuration(),
           settings.heartbeatInterval().multipliedBy(3));
@@ -708,11 +720,26 @@ public final class DefaultConsumer implements Consumer {
     List<Settlement> list = new ArrayList<>(batch.size());
     for (Pending pending : batch) {
       list.add(pending.settlement());
-      if (pending.handlerTime() != null && observer.observesSucceeded()) {
-        observer.onSucceeded(new JobSucceededEvent(pending.job(), settings.name(), settings.queue(),
-            pending.handlerTime()));
-      }
     }
+    // Until they are written, the heartbeat keeps these leases too: a slow observer or a slow
+    // backend must not let a finished job's lease lapse, or another consumer would run it again.
+    applying = list;
+    try {
+      if (observer.observesSucceeded()) {
+        for (Pending pending : batch) {
+          if (pending.handlerTime() != null) {
+            observer.onSucceeded(new JobSucceededEvent(pending.job(), settings.name(), settings.queue(),
+                pending.handlerTime()));
+          }
+        }
+      }
+      write(batch, list);
+    } finally {
+      applying = List.of();
+    }
+  }
+
+  private void write(List<Pending> batch, List<Settlement> list) {
     Duration pause = Duration.ofMillis(100);
     while (true) {
       List<Boolean> accepted;
