@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Runs missed while no process was running, or while this one was held up, are not made up:
  * a late scheduler enqueues the run that fell due first and goes on with the next one after the
- * present, as cron does. While the backend cannot be reached, a run is retried until the next
- * run falls due, then given up with an error in the log, and the next one is tried. One daemon
+ * present, as cron does. While the backend cannot be reached, a run is retried every second until
+ * the next run falls due, then given up with an error in the log, and the next one is tried. One daemon
  * thread does the work, looking at the clock at least twice a second: a clock set forward is
  * followed like a late wake-up, and after a clock set back every entry's next due time is taken
  * from the clock again.
@@ -43,6 +43,8 @@ public final class RecurringJobs implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RecurringJobs.class);
   /** Longest the thread sleeps between looks at the clock. */
   private static final Duration LONGEST_NAP = Duration.ofMillis(500);
+  /** Pause between tries of a run while the backend cannot be reached. */
+  private static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
 
   private final Producer producer;
   private final Clock clock;
@@ -109,7 +111,10 @@ public final class RecurringJobs implements AutoCloseable {
       Instant now = clock.instant();
       if (now.isBefore(lastLook)) {
         // Due times computed before the clock went back would hold every entry back by the jump.
-        entries.forEach(entry -> entry.next = entry.nextAfter(now));
+        for (Entry entry : entries) {
+          entry.next = entry.nextAfter(now);
+          entry.retryAt = null;
+        }
       }
       lastLook = now;
       Instant wake = now.plus(LONGEST_NAP);
@@ -117,11 +122,13 @@ public final class RecurringJobs implements AutoCloseable {
         if (isClosed()) {
           return;
         }
-        if (entry.next != null && !entry.next.isAfter(now)) {
+        Instant at = entry.attemptAt();
+        if (at != null && !at.isAfter(now)) {
           enqueueDue(entry, now);
+          at = entry.attemptAt();
         }
-        if (entry.next != null && entry.next.isBefore(wake)) {
-          wake = entry.next;
+        if (at != null && at.isBefore(wake)) {
+          wake = at;
         }
       }
       synchronized (lock) {
@@ -141,6 +148,7 @@ public final class RecurringJobs implements AutoCloseable {
   /** Enqueues the run of {@code entry} due at {@code entry.next}, which is not after {@code now}. */
   private void enqueueDue(Entry entry, Instant now) {
     Instant due = entry.next;
+    entry.retryAt = null;
     try {
       EnqueueResult result = producer.enqueue(entry.runOf(due));
       log.debug("recurring job {} due at {}: job {} ({})", entry.name, due, result.jobId(),
@@ -149,8 +157,9 @@ public final class RecurringJobs implements AutoCloseable {
     } catch (BackendUnavailableException e) {
       Instant following = entry.nextAfter(due);
       if (following != null && now.isBefore(following)) {
-        unavailable.warn(log, "could not enqueue recurring job {} due at {}, retrying until {}: {}",
-            entry.name, due, following, e.getMessage());
+        unavailable.warn(log, "could not enqueue recurring job {} due at {}, retrying every {} until {}: {}",
+            entry.name, due, RETRY_PAUSE, following, e.getMessage());
+        entry.retryAt = now.plus(RETRY_PAUSE);
         return;
       }
       if (givenUp.due()) {
@@ -177,7 +186,10 @@ public final class RecurringJobs implements AutoCloseable {
     final String name;
     final Trigger trigger;
     final NewJob template;
+    /** The due time of the next run, null once the trigger has no more. */
     Instant next;
+    /** When the run due at {@code next} is tried again after the backend could not be reached. */
+    Instant retryAt;
 
     Entry(String name, Trigger trigger, NewJob template) {
       this.name = name;
@@ -187,6 +199,11 @@ public final class RecurringJobs implements AutoCloseable {
 
     Entry copy() {
       return new Entry(name, trigger, template);
+    }
+
+    /** When the next try of a run is due: its due time, or later while it waits for a retry. */
+    Instant attemptAt() {
+      return next != null && retryAt != null && retryAt.isAfter(next) ? retryAt : next;
     }
 
     /** The trigger's next time; null, which ends the entry, when the trigger fails. */

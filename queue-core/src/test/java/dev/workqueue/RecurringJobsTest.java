@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -84,6 +85,39 @@ class RecurringJobsTest {
     assertThat(waiting("late")).extracting(Job::idempotencyKey).containsExactly(
         "recurring:report:" + Instant.parse("2026-11-27T10:01:00Z").toEpochMilli(),
         "recurring:report:" + Instant.parse("2026-11-27T10:11:00Z").toEpochMilli());
+  }
+
+  /** A run that cannot be enqueued is tried again a second later by the schedule's clock. */
+  @Test
+  void aRunIsRetriedEverySecondWhileTheBackendCannotBeReached() throws InterruptedException {
+    AtomicInteger tries = new AtomicInteger();
+    Producer unreachable = new Producer() {
+      @Override
+      public EnqueueResult enqueue(NewJob job) {
+        tries.incrementAndGet();
+        throw new BackendUnavailableException("backend down", null);
+      }
+
+      @Override
+      public List<EnqueueResult> enqueueAll(List<NewJob> jobs) {
+        throw new UnsupportedOperationException("not used by recurring jobs");
+      }
+
+      @Override
+      public void close() {}
+    };
+    try (RecurringJobs recurring = RecurringJobs.builder(unreachable).clock(clock)
+        .add("report", Trigger.every(Duration.ofMinutes(1)), NewJob.of("x")).build()) {
+      recurring.start();
+      clock.advance(Duration.ofSeconds(50)); // 10:01:00
+      await().atMost(PATIENCE).until(() -> tries.get() == 1);
+      // Not a timing assertion: with the clock standing still, a retry without a pause would have
+      // tried hundreds of times by now.
+      Thread.sleep(1_000);
+      assertThat(tries).hasValue(1);
+      clock.advance(Duration.ofSeconds(1));
+      await().atMost(PATIENCE).until(() -> tries.get() == 2);
+    }
   }
 
   /** Due times computed before the jump would have held the entry back by an hour. */

@@ -65,6 +65,7 @@ class RecurringJobsIT {
       // Not a timing assertion: the schedule gets a few tries against the dead server.
       Thread.sleep(1_500);
       redis.startProcess();
+      clock.set(Instant.parse("2026-11-27T10:01:30Z")); // retries come a second apart on this clock
       await().atMost(PATIENCE).ignoreException(BackendUnavailableException.class)
           .until(() -> backend.stats("reports").totalWaiting() == 1);
       assertThat(backend.peek("reports", "default", 10)).extracting(Job::idempotencyKey)
@@ -76,6 +77,7 @@ class RecurringJobsIT {
       clock.set(Instant.parse("2026-11-27T10:03:00Z")); // the 10:02 run is given up, 10:03 is tried
       Thread.sleep(1_500);
       redis.startProcess();
+      clock.set(Instant.parse("2026-11-27T10:03:30Z"));
       await().atMost(PATIENCE).ignoreException(BackendUnavailableException.class)
           .until(() -> backend.stats("reports").totalWaiting() == 1);
       assertThat(backend.peek("reports", "default", 10)).extracting(Job::idempotencyKey)
