@@ -331,8 +331,11 @@ final class AdminCommand implements Runnable {
     int run(Admin admin, PrintWriter out) {
       String target = target();
       if (id != null) {
-        if (!confirmed(yes, () -> "Delete the dead letters of job " + escaped(id) + " of queue " + target
-            + " for good?", REFUSAL, NOTHING_DELETED)) {
+        Supplier<String> question = () -> {
+          admin.stats(target); // an unknown queue fails here, before the operator is asked
+          return "Delete the dead letters of job " + escaped(id) + " of queue " + target + " for good?";
+        };
+        if (!confirmed(yes, question, REFUSAL, NOTHING_DELETED)) {
           return ExitCodes.REFUSED;
         }
         return printJobCount(out, target, id, "removed", admin.deleteDeadJob(target, id),
