@@ -129,7 +129,10 @@ public interface Producer extends AutoCloseable {
       return this;
     }
 
-    /** How long idempotency keys are remembered, at most 3650 days; default 24 hours. */
+    /**
+     * How long idempotency keys are remembered, counted from when the job is due (its enqueue, or
+     * the end of its delay), at most 3650 days; default 24 hours.
+     */
     public Builder idempotencyTtl(Duration idempotencyTtl) {
       this.idempotencyTtl = idempotencyTtl;
       return this;

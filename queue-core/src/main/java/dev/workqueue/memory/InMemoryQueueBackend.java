@@ -89,13 +89,16 @@ public final class InMemoryQueueBackend implements QueueBackend {
       for (Job job : jobs) {
         QueueState queue = queue(job.queue());
         queue.enqueued = true;
+        boolean delayed = job.runAt().isAfter(job.createdAt()) && job.runAt().toEpochMilli() > now;
+        // The TTL counts from when the job is due, so a key outlives a delay longer than the TTL.
+        long keyTtl = idempotencyTtl.toMillis() + (delayed ? job.runAt().toEpochMilli() - now : 0);
         String earlier = job.idempotencyKey() == null ? null
-            : queue.claimIdempotencyKey(job.idempotencyKey(), job.id(), now, idempotencyTtl.toMillis());
+            : queue.claimIdempotencyKey(job.idempotencyKey(), job.id(), now, keyTtl);
         if (earlier != null) {
           results.add(new EnqueueResult(earlier, false));
           continue;
         }
-        if (job.runAt().isAfter(job.createdAt()) && job.runAt().toEpochMilli() > now) {
+        if (delayed) {
           queue.delayed.add(new DelayedJob(job.runAt().toEpochMilli(), sequence++, job));
         } else {
           queue.lane(job.priority()).addLast(job);

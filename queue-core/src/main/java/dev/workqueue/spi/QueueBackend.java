@@ -29,7 +29,8 @@ public interface QueueBackend extends AutoCloseable {
    * already known is not stored again.
    *
    * @param jobs fully defaulted jobs with attempt 0
-   * @param idempotencyTtl how long an idempotency key is remembered after enqueue
+   * @param idempotencyTtl how long an idempotency key is remembered after its job is due: after
+   *     the enqueue for an immediate job, after its run-at for a delayed one
    * @return one result per job, in order
    */
   List<EnqueueResult> enqueue(List<Job> jobs, Duration idempotencyTtl);

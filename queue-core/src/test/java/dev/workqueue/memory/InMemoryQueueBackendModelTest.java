@@ -204,7 +204,9 @@ class InMemoryQueueBackendModelTest {
           assertThat(result.jobId()).isEqualTo(request.id());
         }
         if (key != null) {
-          keys.put(key, new Key(result.jobId(), now() + KEY_TTL.toMillis()));
+          // The TTL counts from when the job is due.
+          long untilDue = request.delay() != null ? request.delay().toMillis() : 0;
+          keys.put(key, new Key(result.jobId(), now() + untilDue + KEY_TTL.toMillis()));
         }
         Model job = new Model(result.jobId(), request.headers().get(UID), request.priority(), 0);
         created.add(job.uid());

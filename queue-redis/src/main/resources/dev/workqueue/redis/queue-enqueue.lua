@@ -6,7 +6,7 @@
 -- ARGV[1] lane key prefix (lane key = prefix .. priority)
 -- ARGV[2] notify key prefix (notify key = prefix .. priority)
 -- ARGV[3] idempotency key prefix (key = prefix .. idempotency key)
--- ARGV[4] idempotency ttl ms
+-- ARGV[4] idempotency ttl ms, counted from each job's run-at when that is later than now
 -- ARGV[5..] per job, five values: priority, id, idempotency key or '', run-at ms (0 when
 --          immediate), element
 -- Returns one value per job: '' when stored, else the id of the job that holds its key; then 1
@@ -25,15 +25,17 @@ end
 reach_lanes(ARGV[1], ARGV[2], priorities)
 for i = 5, #ARGV, 5 do
   local priority, id, key = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local run_at = tonumber(ARGV[i + 3])
   local earlier = false
   if key ~= '' then
-    earlier = redis.call('SET', ARGV[3] .. key, id, 'NX', 'PX', idempotency_ttl, 'GET')
+    -- The TTL counts from when the job is due, so a key outlives a delay longer than the TTL.
+    local ttl = idempotency_ttl + math.max(0, run_at - now)
+    earlier = redis.call('SET', ARGV[3] .. key, id, 'NX', 'PX', string.format('%d', ttl), 'GET')
   end
   if earlier then
     results[#results + 1] = earlier
   else
     results[#results + 1] = ''
-    local run_at = tonumber(ARGV[i + 3])
     if run_at > now then
       due_later[#due_later + 1] = run_at
       due_later[#due_later + 1] = ARGV[i + 4]

@@ -751,6 +751,22 @@ public abstract class QueueBackendContract {
     assertThat(backend.peekDead(queue, 10)).extracting(DeadLetter::jobId).containsExactly(order.get(2));
   }
 
+  /** A key remembered from the enqueue only would let a long-delayed job be enqueued twice. */
+  @Test
+  void theIdempotencyTtlOfADelayedJobCountsFromWhenItIsDue() throws InterruptedException {
+    String key = "delayed-" + UUID.randomUUID();
+    Job first = keyedJob(key).withRunAt(
+        Instant.now().truncatedTo(ChronoUnit.MILLIS).plus(Duration.ofHours(1)));
+    Duration shortTtl = Duration.ofMillis(200);
+    backend.enqueue(List.of(first), shortTtl);
+    // Not a timing assertion: past the TTL counted from the enqueue, the key must still hold.
+    Thread.sleep(600);
+
+    assertThat(backend.enqueue(List.of(keyedJob(key)), shortTtl))
+        .containsExactly(new EnqueueResult(first.id(), false));
+    assertThat(backend.stats(queue).delayed()).isEqualTo(1);
+  }
+
   // ---- pausing ---------------------------------------------------------------------------
 
   @Test
