@@ -159,7 +159,7 @@ final class AdminCommand implements Runnable {
 
   @Command(name = "stats", mixinStandardHelpOptions = true,
       description = "Per queue: jobs waiting (per priority), in flight, delayed, dead, completed "
-          + "(kept history) and live consumers.")
+          + "(kept history), live consumers and whether it is paused.")
   static final class Stats extends AdminBase {
     @Override
     int run(Admin admin, PrintWriter out) {
