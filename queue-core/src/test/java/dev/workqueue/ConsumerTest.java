@@ -28,6 +28,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -255,6 +256,44 @@ class ConsumerTest {
       assertThat(event.queue()).isEqualTo("reports").isEqualTo(event.job().queue());
       assertThat(event.duration()).isGreaterThanOrEqualTo(Duration.ofMillis(20));
     }
+  }
+
+  @Test
+  void successesReachABatchObserverOnceEachInBatchesItCannotChange() {
+    List<JobSucceededEvent> succeeded = new CopyOnWriteArrayList<>();
+    List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+    AtomicBoolean modifiable = new AtomicBoolean();
+    QueueObserver batches = new QueueObserver() {
+      @Override
+      public void onSucceededBatch(List<JobSucceededEvent> events) {
+        batchSizes.add(events.size());
+        succeeded.addAll(events);
+        // Recorded rather than asserted here: the guard around observers would swallow a failure.
+        try {
+          events.remove(0);
+          modifiable.set(true);
+        } catch (UnsupportedOperationException expected) {
+          // the list is the consumer's
+        }
+      }
+    };
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      ids.add(producer.enqueue(NewJob.builder("job-" + i).queue("reports").build()).jobId());
+    }
+    try (Consumer consumer = consumer(job -> {}).queue("reports").name("reporter").concurrency(4)
+        .observer(batches).build()) {
+      consumer.start();
+      await().atMost(PATIENCE).until(() -> succeeded.size() >= ids.size());
+    }
+    assertThat(succeeded).extracting(event -> event.job().id()).containsExactlyInAnyOrderElementsOf(ids);
+    assertThat(succeeded).allSatisfy(event -> {
+      assertThat(event.consumer()).isEqualTo("reporter");
+      assertThat(event.queue()).isEqualTo("reports");
+      assertThat(event.duration().isNegative()).isFalse();
+    });
+    assertThat(batchSizes).allSatisfy(size -> assertThat(size).isPositive());
+    assertThat(modifiable).isFalse();
   }
 
   @Test

@@ -349,9 +349,10 @@ public final class ObserverOverheadBenchmark {
   /**
    * Times the observers' own work per job on one thread, as the engine calls them: the Micrometer
    * observer through the guarding composite, on either clock, given an enqueued batch of
-   * {@value Batches#SIZE} jobs, a fetched event per {@value Consumer#DEFAULT_FETCH_BATCH_SIZE} jobs
-   * (the default fetch batch) and a succeeded event per job (the engine builds no started event
-   * for an observer that does not handle it); and the tracing
+   * {@value Batches#SIZE} jobs, and per {@value Consumer#DEFAULT_FETCH_BATCH_SIZE} jobs (the
+   * default fetch batch) a fetched event and a batch of succeeded events, which the engine builds
+   * per job (it builds no started event for an observer that does not handle it; under load the
+   * settler's batches are larger than this); and the tracing
    * interceptor around one enqueue and one handler call on the bare API. Each is set against the
    * CPU time a job takes without observers.
    */
@@ -370,11 +371,13 @@ public final class ObserverOverheadBenchmark {
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, new PrometheusRegistry(), clock)).build()));
         double nanos = bestNanosPerCall(1_000, () -> {
           metrics.onEnqueuedBatch(enqueuedBatch);
-          for (int i = 0; i < Batches.SIZE; i++) {
-            if (i % Consumer.DEFAULT_FETCH_BATCH_SIZE == 0) {
-              metrics.onFetched(fetched);
+          for (int i = 0; i < Batches.SIZE; i += Consumer.DEFAULT_FETCH_BATCH_SIZE) {
+            metrics.onFetched(fetched);
+            List<JobSucceededEvent> succeeded = new ArrayList<>(Consumer.DEFAULT_FETCH_BATCH_SIZE);
+            for (int j = 0; j < Consumer.DEFAULT_FETCH_BATCH_SIZE; j++) {
+              succeeded.add(new JobSucceededEvent(job, "bench", QUEUE, Duration.ofNanos(1_000 + j)));
             }
-            metrics.onSucceeded(new JobSucceededEvent(job, "bench", QUEUE, Duration.ofNanos(1_000)));
+            metrics.onSucceededBatch(Collections.unmodifiableList(succeeded));
           }
         }) / Batches.SIZE;
         System.out.printf("  Micrometer observer, registry on %-15s %,6.0f ns (%.1f%%)%n",

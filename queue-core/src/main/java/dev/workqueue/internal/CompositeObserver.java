@@ -47,8 +47,8 @@ public final class CompositeObserver implements QueueObserver {
         select(observers, observer -> overrides(observer, "onFetched", JobsFetchedEvent.class));
     this.startedObservers =
         select(observers, observer -> overrides(observer, "onStarted", JobStartedEvent.class));
-    this.succeededObservers =
-        select(observers, observer -> overrides(observer, "onSucceeded", JobSucceededEvent.class));
+    this.succeededObservers = select(observers, observer -> overrides(observer, "onSucceededBatch",
+        List.class) || overrides(observer, "onSucceeded", JobSucceededEvent.class));
   }
 
   /** A guarded composite of {@code observers}; a single composite is returned unwrapped. */
@@ -119,9 +119,10 @@ public final class CompositeObserver implements QueueObserver {
     publish(enqueuedObservers, "enqueued", events, QueueObserver::onEnqueuedBatch);
   }
 
+  /** Delivers one event as a batch of one, so that observers overriding only the batch form see it. */
   @Override
   public void onEnqueued(JobEnqueuedEvent event) {
-    publish("enqueued", event, QueueObserver::onEnqueued);
+    onEnqueuedBatch(List.of(event));
   }
 
   @Override
@@ -129,7 +130,7 @@ public final class CompositeObserver implements QueueObserver {
     publish(fetchedObservers, "fetched", event, QueueObserver::onFetched);
   }
 
-  // The two events of every job call the observers directly rather than through publish: its
+  // The events of every job call the observers directly rather than through publish: its
   // call.accept site serves every kind of event, so the JIT cannot inline through it, and each job
   // would pay an indirect call and keep its event objects on the heap.
 
@@ -144,11 +145,17 @@ public final class CompositeObserver implements QueueObserver {
     }
   }
 
+  /** Delivers one event as a batch of one, so that observers overriding only the batch form see it. */
   @Override
   public void onSucceeded(JobSucceededEvent event) {
+    onSucceededBatch(List.of(event));
+  }
+
+  @Override
+  public void onSucceededBatch(List<JobSucceededEvent> events) {
     for (QueueObserver observer : succeededObservers) {
       try {
-        observer.onSucceeded(event);
+        observer.onSucceededBatch(events);
       } catch (Throwable failure) {
         reportFailure(observer, "succeeded", failure);
       }

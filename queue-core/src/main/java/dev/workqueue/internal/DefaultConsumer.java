@@ -20,7 +20,6 @@ import dev.workqueue.event.JobFailedEvent;
 import dev.workqueue.event.JobRecoveredEvent;
 import dev.workqueue.event.JobRetriedEvent;
 import dev.workqueue.event.JobStartedEvent;
-import dev.workqueue.event.JobSucceededEvent;
 import dev.workqueue.event.JobsFetchedEvent;
 import dev.workqueue.spi.FetchRequest;
 import dev.workqueue.spi.FetchResult;
@@ -439,7 +438,7 @@ public final class DefaultConsumer implements Consumer {
       } catch (Throwable thrown) {
         failure = thrown;
       }
-      Duration took = Duration.ofNanos(System.nanoTime() - flight.startNanos);
+      long tookNanos = System.nanoTime() - flight.startNanos;
       if (!flight.finish()) {
         return;
       }
@@ -447,11 +446,11 @@ public final class DefaultConsumer implements Consumer {
         if (breaker != null) {
           breaker.onSuccess();
         }
-        settleSuccess(flight.leased, took);
+        settleSuccess(flight.leased, tookNanos);
       } else {
         // An interceptor that failed around a successful handler has no plan yet.
         FailurePlan plan = flight.plan != null ? flight.plan : plan(job, failure);
-        failed(flight.leased, plan, took);
+        failed(flight.leased, plan, Duration.ofNanos(tookNanos));
       }
     } finally {
       Thread.interrupted();
@@ -661,21 +660,25 @@ public final class DefaultConsumer implements Consumer {
   // ---- settling -------------------------------------------------------------------------
 
   /**
-   * An outcome waiting for the settler. For an ack, {@code handlerTime} is how long the handler
-   * ran: the settler publishes the success event, so observers update their meters from one
-   * thread instead of contending for them from every worker.
+   * An outcome waiting for the settler. For an ack, {@code handlerNanos} is how long the handler
+   * ran, otherwise {@link #NOT_HANDLED}: the settler publishes the success event, so observers
+   * update their meters from one thread instead of contending for them from every worker. A
+   * primitive rather than a {@link Duration}: another object written on the worker's core would
+   * cost the settler a cache miss per job to read.
    */
-  private record Pending(Settlement settlement, Job job, Duration handlerTime) {}
+  private record Pending(Settlement settlement, Job job, long handlerNanos) {}
+
+  private static final long NOT_HANDLED = -1;
 
   /** Wakes an idle settler when {@link #close()} has stopped settling, so it ends at once. */
-  private static final Pending WAKE_SETTLER = new Pending(null, null, null);
+  private static final Pending WAKE_SETTLER = new Pending(null, null, NOT_HANDLED);
 
   private void settle(Settlement settlement, Job job) {
-    settlements.add(new Pending(settlement, job, null));
+    settlements.add(new Pending(settlement, job, NOT_HANDLED));
   }
 
-  private void settleSuccess(LeasedJob leased, Duration handlerTime) {
-    settlements.add(new Pending(new Settlement.Ack(leased.lease()), leased.job(), handlerTime));
+  private void settleSuccess(LeasedJob leased, long handlerNanos) {
+    settlements.add(new Pending(new Settlement.Ack(leased.lease()), leased.job(), handlerNanos));
   }
 
   /**
@@ -726,16 +729,23 @@ public final class DefaultConsumer implements Consumer {
     applying = list;
     try {
       if (observer.observesSucceeded()) {
-        for (Pending pending : batch) {
-          if (pending.handlerTime() != null) {
-            observer.onSucceeded(new JobSucceededEvent(pending.job(), settings.name(), settings.queue(),
-                pending.handlerTime()));
-          }
-        }
+        publishSucceeded(batch);
       }
       write(batch, list);
     } finally {
       applying = List.of();
+    }
+  }
+
+  private void publishSucceeded(List<Pending> batch) {
+    SucceededEvents succeeded = new SucceededEvents(settings.name(), settings.queue(), batch.size());
+    for (Pending pending : batch) {
+      if (pending.handlerNanos() != NOT_HANDLED) {
+        succeeded.addAttempt(pending.job(), pending.handlerNanos());
+      }
+    }
+    if (!succeeded.isEmpty()) {
+      observer.onSucceededBatch(succeeded);
     }
   }
 

@@ -20,7 +20,7 @@ import java.util.List;
  * quick and thread-safe. The library always calls observers through a guard: whatever an
  * observer throws is logged once and never disturbs job processing. The events that come per job
  * or per batch (enqueued, fetched, started, succeeded) are built only when some observer's class
- * overrides the method: an event no observer handles costs nothing.
+ * overrides the method (or its batch form): an event no observer handles costs nothing.
  */
 public interface QueueObserver {
   /** A do-nothing observer. */
@@ -54,11 +54,25 @@ public interface QueueObserver {
   default void onStarted(JobStartedEvent event) {}
 
   /**
-   * Called after the handler returned normally, on the consumer's settler thread just before the
-   * outcome is written to the backend (one thread for all workers, so that meters updated here
-   * are not contended).
+   * Called for each job whose handler returned normally, by the default {@link
+   * #onSucceededBatch(List)}.
    */
   default void onSucceeded(JobSucceededEvent event) {}
+
+  /**
+   * Called on the consumer's settler thread with the successful attempts whose outcomes it is
+   * about to write to the backend, in the order the handlers finished: one thread for all
+   * workers, so that meters updated here are not contended. The default calls {@link
+   * #onSucceeded} for each; an observer that counts can override this to update its counters once
+   * per batch rather than once per job. The list is unmodifiable and may be kept; reading an
+   * element may build a new event each time, equal to the last. An exception thrown here ends the
+   * batch's delivery to this observer.
+   */
+  default void onSucceededBatch(List<JobSucceededEvent> events) {
+    for (JobSucceededEvent event : events) {
+      onSucceeded(event);
+    }
+  }
 
   /** Called after an attempt failed; a retried or dead-lettered event follows. */
   default void onFailed(JobFailedEvent event) {}

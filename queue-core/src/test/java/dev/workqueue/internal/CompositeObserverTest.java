@@ -76,6 +76,62 @@ class CompositeObserverTest {
   }
 
   @Test
+  void aBatchOverrideAloneMakesSucceededEventsWanted() {
+    List<Integer> batchSizes = new ArrayList<>();
+    CompositeObserver composite = CompositeObserver.of(List.of(new QueueObserver() {
+      @Override
+      public void onSucceededBatch(List<JobSucceededEvent> events) {
+        batchSizes.add(events.size());
+      }
+    }));
+    JobSucceededEvent succeeded = new JobSucceededEvent(JOB, "mailer", JOB.queue(), Duration.ofMillis(1));
+
+    composite.onSucceededBatch(List.of(succeeded, succeeded));
+    composite.onSucceeded(succeeded);
+
+    assertThat(composite.observesSucceeded()).isTrue();
+    assertThat(batchSizes).containsExactly(2, 1);
+  }
+
+  @Test
+  void aSingleEnqueuedEventReachesAnObserverOverridingOnlyTheBatchForm() {
+    List<Integer> batchSizes = new ArrayList<>();
+    CompositeObserver composite = CompositeObserver.of(List.of(new QueueObserver() {
+      @Override
+      public void onEnqueuedBatch(List<JobEnqueuedEvent> events) {
+        batchSizes.add(events.size());
+      }
+    }));
+
+    composite.onEnqueued(new JobEnqueuedEvent(JOB, true));
+
+    assertThat(batchSizes).containsExactly(1);
+  }
+
+  @Test
+  void aThrowingBatchObserverDoesNotKeepTheBatchFromTheNextOne() {
+    List<String> seen = new ArrayList<>();
+    CompositeObserver composite = CompositeObserver.of(List.of(
+        new QueueObserver() {
+          @Override
+          public void onSucceeded(JobSucceededEvent event) {
+            throw new IllegalStateException("observer bug");
+          }
+        },
+        new QueueObserver() {
+          @Override
+          public void onSucceeded(JobSucceededEvent event) {
+            seen.add(event.job().id());
+          }
+        }));
+    JobSucceededEvent succeeded = new JobSucceededEvent(JOB, "mailer", JOB.queue(), Duration.ofMillis(1));
+
+    composite.onSucceededBatch(List.of(succeeded, succeeded));
+
+    assertThat(seen).containsExactly("job-1", "job-1");
+  }
+
+  @Test
   void aThrowingObserverDoesNotKeepTheEventFromTheNextOne() {
     List<String> seen = new ArrayList<>();
     CompositeObserver composite = CompositeObserver.of(List.of(

@@ -139,18 +139,16 @@ public final class MicrometerQueueObserver implements QueueObserver {
       }
       String queue = event.job().queue();
       if (!queue.equals(runQueue)) {
-        countProduced(runQueue, runLength);
+        if (runLength > 0) {
+          meters(runQueue).produced().increment(runLength);
+        }
         runQueue = queue;
         runLength = 0;
       }
       runLength++;
     }
-    countProduced(runQueue, runLength);
-  }
-
-  private void countProduced(String queue, int jobs) {
-    if (jobs > 0) {
-      meters(queue).produced().increment(jobs);
+    if (runLength > 0) {
+      meters(runQueue).produced().increment(runLength);
     }
   }
 
@@ -162,6 +160,33 @@ public final class MicrometerQueueObserver implements QueueObserver {
   @Override
   public void onSucceeded(JobSucceededEvent event) {
     meters(event.queue()).recordSuccess(event.duration());
+  }
+
+  /**
+   * Records each handler time, and counts the batch with one counter update per run of jobs for
+   * the same queue (a consumer's batches are of its one queue).
+   */
+  @Override
+  public void onSucceededBatch(List<JobSucceededEvent> events) {
+    QueueMeters runMeters = null;
+    String runQueue = null;
+    int runLength = 0;
+    for (JobSucceededEvent event : events) {
+      String queue = event.queue();
+      if (!queue.equals(runQueue)) {
+        if (runLength > 0) {
+          runMeters.succeeded().increment(runLength);
+        }
+        runQueue = queue;
+        runMeters = meters(queue);
+        runLength = 0;
+      }
+      runMeters.succeededDuration().record(event.duration());
+      runLength++;
+    }
+    if (runLength > 0) {
+      runMeters.succeeded().increment(runLength);
+    }
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.workqueue.metrics.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -37,6 +38,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -517,6 +519,38 @@ class MicrometerQueueObserverTest {
     PrometheusSamples scrape = PrometheusSamples.parse(registry.scrape());
     assertThat(scrape.value("jobs_produced_total", Map.of("queue", "emails"))).isEqualTo(4);
     assertThat(scrape.value("jobs_produced_total", Map.of("queue", "reports"))).isEqualTo(1);
+  }
+
+  @Test
+  void aBatchOfSucceededAttemptsIsCountedAndTimedPerQueue() {
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry).build();
+    Job email = new Job("job-1", "emails", "default", new byte[1], 1, 0, Instant.EPOCH, Instant.EPOCH, Map.of(), null);
+    Job report = new Job("job-2", "reports", "default", new byte[1], 1, 0, Instant.EPOCH, Instant.EPOCH, Map.of(), null);
+
+    metrics.onSucceededBatch(List.of(
+        new JobSucceededEvent(email, "mixed", "emails", Duration.ofMillis(3)),
+        new JobSucceededEvent(email, "mixed", "emails", Duration.ofMillis(7)),
+        new JobSucceededEvent(report, "mixed", "reports", Duration.ofSeconds(2)),
+        new JobSucceededEvent(email, "mixed", "emails", Duration.ofMillis(1))));
+
+    PrometheusSamples scrape = PrometheusSamples.parse(registry.scrape());
+    Map<String, String> emails = Map.of("queue", "emails", "outcome", "success");
+    Map<String, String> reports = Map.of("queue", "reports", "outcome", "success");
+    assertThat(scrape.value("jobs_completed_total", Map.of("queue", "emails"))).isEqualTo(3);
+    assertThat(scrape.value("jobs_completed_total", Map.of("queue", "reports"))).isEqualTo(1);
+    assertThat(scrape.value("job_processing_duration_seconds_count", emails)).isEqualTo(3);
+    assertThat(scrape.value("job_processing_duration_seconds_sum", emails)).isCloseTo(0.011, within(1e-9));
+    assertThat(scrape.value("job_processing_duration_seconds_bucket", with(emails, "le", "0.005"))).isEqualTo(2);
+    assertThat(scrape.value("job_processing_duration_seconds_bucket", with(emails, "le", "0.01"))).isEqualTo(3);
+    assertThat(scrape.value("job_processing_duration_seconds_count", reports)).isEqualTo(1);
+    assertThat(scrape.value("job_processing_duration_seconds_bucket", with(reports, "le", "1.0"))).isZero();
+    assertThat(scrape.value("job_processing_duration_seconds_bucket", with(reports, "le", "2.5"))).isEqualTo(1);
+  }
+
+  private static Map<String, String> with(Map<String, String> labels, String name, String value) {
+    Map<String, String> extended = new HashMap<>(labels);
+    extended.put(name, value);
+    return extended;
   }
 
   @Test
