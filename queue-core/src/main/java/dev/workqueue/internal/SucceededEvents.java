@@ -9,9 +9,9 @@ import java.util.RandomAccess;
 
 /**
  * One settler batch's successful attempts as an unmodifiable list of events, each event built
- * when an observer reads it. Why not a list of ready events: building an event and its duration
- * per job cost the settler as much as a Micrometer timer update, while an observer that reads an
- * event's fields and lets it go lets the JIT leave it unallocated.
+ * when an observer reads it. Why not a list of ready events: in a profile of no-op jobs, building
+ * them took the settler about as long as the Micrometer timer update it fed, while an event that
+ * an observer reads and lets go is one the JIT need not allocate (its {@link Duration} still is).
  */
 final class SucceededEvents extends AbstractList<JobSucceededEvent> implements RandomAccess {
   private final String consumer;
