@@ -305,4 +305,29 @@ class ProducerTest {
     assertThat(batches).containsExactly(List.of("a:true"), List.of("b:true", "c:false", "d:true"));
     assertThat(perJob).containsExactly("a", "b", "c", "d");
   }
+
+  @Test
+  void aBatchAnObserverKeepsStaysAsItWasWhateverTheCallerDoesWithTheResults() {
+    List<List<JobEnqueuedEvent>> kept = new ArrayList<>();
+    QueueObserver keeping = new QueueObserver() {
+      @Override
+      public void onEnqueuedBatch(List<JobEnqueuedEvent> events) {
+        kept.add(events);
+      }
+    };
+    Producer producer = Producer.builder(backend).observer(keeping).build();
+    producer.enqueue(NewJob.builder("a").idempotencyKey("order-1").build());
+
+    List<EnqueueResult> results = producer.enqueueAll(List.of(NewJob.of("b"),
+        NewJob.builder("c").idempotencyKey("order-1").build()));
+    String storedId = results.get(0).jobId();
+    results.replaceAll(result -> new EnqueueResult(result.jobId(), true));
+
+    List<JobEnqueuedEvent> batch = kept.get(1);
+    assertThat(batch).extracting(JobEnqueuedEvent::created).containsExactly(true, false);
+    assertThat(batch).extracting(event -> event.job().payloadAsString()).containsExactly("b", "c");
+    assertThat(batch.get(0).job().id()).isEqualTo(storedId);
+    assertThat(batch.get(0)).isEqualTo(batch.get(0));
+    assertThatThrownBy(() -> batch.remove(0)).isInstanceOf(UnsupportedOperationException.class);
+  }
 }

@@ -8,14 +8,12 @@ import dev.workqueue.PayloadTooLargeException;
 import dev.workqueue.Producer;
 import dev.workqueue.QueueException;
 import dev.workqueue.RateLimiter;
-import dev.workqueue.event.JobEnqueuedEvent;
 import dev.workqueue.spi.JobInterceptor;
 import dev.workqueue.spi.QueueBackend;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -155,11 +153,7 @@ public final class DefaultProducer implements Producer {
     }
     List<EnqueueResult> results = backend.enqueue(jobs, idempotencyTtl);
     if (observer.observesEnqueued()) {
-      List<JobEnqueuedEvent> events = new ArrayList<>(jobs.size());
-      for (int i = 0; i < jobs.size(); i++) {
-        events.add(new JobEnqueuedEvent(jobs.get(i), results.get(i).created()));
-      }
-      observer.onEnqueuedBatch(Collections.unmodifiableList(events));
+      observer.onEnqueuedBatch(new EnqueuedEvents(jobs, results));
     }
     return results;
   }

@@ -8,10 +8,13 @@ import java.util.Objects;
 import java.util.RandomAccess;
 
 /**
- * One settler batch's successful attempts as an unmodifiable list of events, each event built
- * when an observer reads it. Why not a list of ready events: in a profile of no-op jobs, building
- * them took the settler about as long as the Micrometer timer update it fed, while an event that
- * an observer reads and lets go is one the JIT need not allocate (its {@link Duration} still is).
+ * One settler batch's successful attempts as an unmodifiable list of events, each built when it
+ * is read. In a profile of no-op jobs, building the events up front took the settler about as
+ * long as the Micrometer timer update they fed; an event an observer reads and lets go is one the
+ * JIT need not allocate, when it reads them by index ({@code MicrometerQueueObserver} does):
+ * through {@link AbstractList}'s iterator, which every such list shares, they were allocated
+ * again. For the same reason {@link EnqueuedEvents} is a class of its own rather than both being
+ * one list with a builder function.
  */
 final class SucceededEvents extends AbstractList<JobSucceededEvent> implements RandomAccess {
   private final String consumer;
@@ -27,7 +30,7 @@ final class SucceededEvents extends AbstractList<JobSucceededEvent> implements R
     this.handlerNanos = new long[capacity];
   }
 
-  /** Adds an attempt while the settler builds the batch, before any observer sees the list. */
+  /** Adds an attempt while the settler fills the batch, before any observer sees the list. */
   void addAttempt(Job job, long nanos) {
     jobs[size] = job;
     handlerNanos[size] = nanos;

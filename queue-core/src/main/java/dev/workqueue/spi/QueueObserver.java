@@ -36,7 +36,9 @@ public interface QueueObserver {
    * Called once per enqueue call on the producer's thread, after its jobs were stored, with one
    * event per job in the order they were given. The default calls {@link #onEnqueued} for each;
    * an observer that counts can override this to update its meters once per batch rather than
-   * once per job. An exception thrown here ends the batch's delivery to this observer.
+   * once per job. The list is unmodifiable and may be kept; reading an element may build a new
+   * event each time, equal to the last. An exception thrown here ends the batch's delivery to
+   * this observer.
    */
   default void onEnqueuedBatch(List<JobEnqueuedEvent> events) {
     for (JobEnqueuedEvent event : events) {
