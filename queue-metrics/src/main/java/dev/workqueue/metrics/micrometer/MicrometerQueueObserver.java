@@ -142,16 +142,18 @@ public final class MicrometerQueueObserver implements QueueObserver {
       }
       String queue = event.job().queue();
       if (!queue.equals(runQueue)) {
-        if (runLength > 0) {
-          meters(runQueue).produced().increment(runLength);
-        }
+        countProduced(runQueue, runLength);
         runQueue = queue;
         runLength = 0;
       }
       runLength++;
     }
-    if (runLength > 0) {
-      meters(runQueue).produced().increment(runLength);
+    countProduced(runQueue, runLength);
+  }
+
+  private void countProduced(String queue, int jobs) {
+    if (jobs > 0) {
+      meters(queue).produced().increment(jobs);
     }
   }
 
@@ -178,9 +180,7 @@ public final class MicrometerQueueObserver implements QueueObserver {
       JobSucceededEvent event = events.get(i);
       String queue = event.queue();
       if (!queue.equals(runQueue)) {
-        if (runLength > 0) {
-          runMeters.succeeded().increment(runLength);
-        }
+        countSucceeded(runMeters, runLength);
         runQueue = queue;
         runMeters = meters(queue);
         runLength = 0;
@@ -188,8 +188,12 @@ public final class MicrometerQueueObserver implements QueueObserver {
       runMeters.succeededDuration().record(event.duration());
       runLength++;
     }
-    if (runLength > 0) {
-      runMeters.succeeded().increment(runLength);
+    countSucceeded(runMeters, runLength);
+  }
+
+  private static void countSucceeded(QueueMeters meters, int jobs) {
+    if (jobs > 0) {
+      meters.succeeded().increment(jobs);
     }
   }
 
