@@ -738,14 +738,19 @@ public final class DefaultConsumer implements Consumer {
   }
 
   private void publishSucceeded(List<Pending> batch) {
-    SucceededEvents succeeded = new SucceededEvents(settings.name(), settings.queue(), batch.size());
+    Job[] jobs = new Job[batch.size()];
+    long[] handlerNanos = new long[batch.size()];
+    int succeeded = 0;
     for (Pending pending : batch) {
       if (pending.handlerNanos() != NOT_HANDLED) {
-        succeeded.addAttempt(pending.job(), pending.handlerNanos());
+        jobs[succeeded] = pending.job();
+        handlerNanos[succeeded] = pending.handlerNanos();
+        succeeded++;
       }
     }
-    if (!succeeded.isEmpty()) {
-      observer.onSucceededBatch(succeeded);
+    if (succeeded > 0) {
+      observer.onSucceededBatch(
+          new SucceededEvents(settings.name(), settings.queue(), jobs, handlerNanos, succeeded));
     }
   }
 

@@ -21,20 +21,15 @@ final class SucceededEvents extends AbstractList<JobSucceededEvent> implements R
   private final String queue;
   private final Job[] jobs;
   private final long[] handlerNanos;
-  private int size;
+  private final int size;
 
-  SucceededEvents(String consumer, String queue, int capacity) {
+  /** The first {@code size} of {@code jobs} and {@code handlerNanos}, which must not change afterwards. */
+  SucceededEvents(String consumer, String queue, Job[] jobs, long[] handlerNanos, int size) {
     this.consumer = consumer;
     this.queue = queue;
-    this.jobs = new Job[capacity];
-    this.handlerNanos = new long[capacity];
-  }
-
-  /** Adds an attempt while the settler fills the batch, before any observer sees the list. */
-  void addAttempt(Job job, long nanos) {
-    jobs[size] = job;
-    handlerNanos[size] = nanos;
-    size++;
+    this.jobs = jobs;
+    this.handlerNanos = handlerNanos;
+    this.size = size;
   }
 
   @Override
