@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.workqueue.testkit.redis.RedisServer;
 import dev.workqueue.testkit.redis.RedisServerExtension;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -91,6 +93,25 @@ class LogsIT {
       assertThat(events)
           .anySatisfy(event -> assertThat(event.getString("loggerName")).startsWith("io.opentelemetry"));
       assertThat(worker.stdout()).isEmpty();
+    }
+  }
+
+  @Test
+  void inJsonFormatTheErrorThatEndsTheProcessIsAnObjectToo() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Map<String, String> env = new HashMap<>(env("logs-json-error"));
+      env.put("WORKQUEUE_LOG_FORMAT", "json");
+      env.put("WORKQUEUE_HTTP_ENABLED", "true");
+      env.put("WORKQUEUE_HTTP_PORT", Integer.toString(taken.getLocalPort()));
+
+      RunnerJar.Child worker = RunnerJar.run(dir, env, "", "worker");
+
+      assertThat(worker.exitCode()).as(worker.stderr()).isEqualTo(1);
+      List<JSONObject> events = worker.stderr().lines().map(LogsIT::parse).toList();
+      JSONObject last = events.get(events.size() - 1);
+      assertThat(last.getString("level")).isEqualTo("ERROR");
+      assertThat(last.getString("formattedMessage"))
+          .startsWith("error: cannot listen on 127.0.0.1:" + taken.getLocalPort());
     }
   }
 

@@ -32,6 +32,9 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
           .collect(Collectors.joining())
       + "%n";
 
+  // Whether the appender installed last writes JSON; read by the command line's final error report.
+  private static volatile boolean writesJson;
+
   /** Called by Logback's service loader. */
   public LogConfigurator() {}
 
@@ -62,6 +65,14 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
     }
   }
 
+  /**
+   * Whether the log is JSON now: a line written outside it to stderr, where the log goes, would be
+   * the one line of the stream that does not parse.
+   */
+  public static boolean writesJson() {
+    return writesJson;
+  }
+
   private static void install(LoggerContext context, String level, String format) {
     Encoder<ILoggingEvent> encoder = format.equals("json") ? jsonEncoder() : textEncoder();
     encoder.setContext(context);
@@ -76,6 +87,7 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
     root.detachAndStopAllAppenders();
     root.addAppender(appender);
     root.setLevel(Level.toLevel(level));
+    writesJson = format.equals("json");
   }
 
   private static Encoder<ILoggingEvent> textEncoder() {

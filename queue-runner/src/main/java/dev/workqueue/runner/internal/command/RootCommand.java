@@ -3,11 +3,15 @@ package dev.workqueue.runner.internal.command;
 import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.InvalidConfigurationException;
 import dev.workqueue.QueueException;
+import dev.workqueue.runner.internal.LogConfigurator;
 import dev.workqueue.runner.internal.RunnerProcess;
 import dev.workqueue.runner.internal.config.Redaction;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.PrintWriter;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,6 +25,8 @@ import picocli.CommandLine.Command;
     footer = {"", "Exit status: 0 done (or stopped by SIGTERM/SIGINT), 1 failure, 2 invalid usage or "
         + "configuration, 3 not confirmed."})
 public final class RootCommand implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(RootCommand.class);
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -37,25 +43,35 @@ public final class RootCommand implements Runnable {
   }
 
   private static int report(Exception failure, CommandLine command, CommandLine.ParseResult parsed) {
-    PrintWriter err = command.getErr();
+    String report = describe(failure);
+    if (LogConfigurator.writesJson()) {
+      log.error(report);
+    } else {
+      PrintWriter err = command.getErr();
+      err.println(report);
+      err.flush();
+    }
+    return ExitCodes.of(failure);
+  }
+
+  /** What the last words of the process say about {@code failure}; several lines for a configuration. */
+  private static String describe(Exception failure) {
     if (failure instanceof InvalidConfigurationException invalid) {
-      err.println("invalid configuration (" + invalid.problems().size() + " problem"
-          + (invalid.problems().size() == 1 ? "" : "s") + "):");
-      invalid.problems().forEach(problem -> err.println("  - " + Redaction.redactUrl(problem)));
+      int count = invalid.problems().size();
+      return "invalid configuration (" + count + " problem" + (count == 1 ? "" : "s") + "):"
+          + invalid.problems().stream().map(problem -> "\n  - " + Redaction.redactUrl(problem))
+              .collect(Collectors.joining());
     } else if (failure instanceof UsageException) {
-      err.println("error: " + failure.getMessage());
+      return "error: " + failure.getMessage();
     } else if (failure instanceof BackendUnavailableException) {
-      err.println("backend unavailable: " + Redaction.redactUrl(failure.getMessage()));
+      return "backend unavailable: " + Redaction.redactUrl(failure.getMessage());
     } else if (failure instanceof QueueException || failure instanceof IllegalArgumentException
         // I/O failures of the runner's own (the HTTP port taken, stdin unreadable, a directory the
         // producer cannot scan) say what failed.
         || failure instanceof IOException || failure instanceof UncheckedIOException) {
-      err.println("error: " + Redaction.redactUrl(failure.getMessage()));
-    } else {
-      err.println("error: " + Redaction.redactUrl(String.valueOf(failure)));
+      return "error: " + Redaction.redactUrl(failure.getMessage());
     }
-    err.flush();
-    return ExitCodes.of(failure);
+    return "error: " + Redaction.redactUrl(String.valueOf(failure));
   }
 
   /** The version from the jar's manifest. */
