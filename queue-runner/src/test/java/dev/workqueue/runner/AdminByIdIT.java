@@ -8,7 +8,6 @@ import dev.workqueue.redis.RedisQueueBackend;
 import dev.workqueue.spi.FetchRequest;
 import dev.workqueue.spi.LeasedJob;
 import dev.workqueue.spi.Settlement;
-import dev.workqueue.testkit.redis.RedisServer;
 import dev.workqueue.testkit.redis.RedisServerExtension;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -31,8 +30,7 @@ class AdminByIdIT {
   Path dir;
 
   private Map<String, String> env(String queue) {
-    return Map.of("WORKQUEUE_REDIS_URL", redis.url(), "WORKQUEUE_QUEUE_NAME", queue,
-        "WORKQUEUE_HTTP_PORT", Integer.toString(RedisServer.freePort()));
+    return RunnerJar.redisEnv(redis.url(), queue);
   }
 
   @Test

@@ -3,7 +3,6 @@ package dev.workqueue.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.workqueue.testkit.redis.RedisServer;
 import dev.workqueue.testkit.redis.RedisServerExtension;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,8 +25,7 @@ class ExecAndAdminIT {
   Path dir;
 
   private Map<String, String> env(String queue) {
-    return Map.of("WORKQUEUE_REDIS_URL", redis.url(), "WORKQUEUE_QUEUE_NAME", queue,
-        "WORKQUEUE_HTTP_PORT", Integer.toString(RedisServer.freePort()));
+    return RunnerJar.redisEnv(redis.url(), queue);
   }
 
   @Test

@@ -3,10 +3,10 @@ package dev.workqueue.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.workqueue.testkit.redis.RedisServer;
 import dev.workqueue.testkit.redis.RedisServerExtension;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -24,8 +24,8 @@ class PauseIT {
 
   @Test
   void aPausedQueueKeepsItsJobsUntilResumed() throws Exception {
-    Map<String, String> env = Map.of("WORKQUEUE_REDIS_URL", redis.url(), "WORKQUEUE_QUEUE_NAME", QUEUE,
-        "WORKQUEUE_HTTP_PORT", Integer.toString(RedisServer.freePort()), "WORKQUEUE_WORKER_HANDLER", "log");
+    Map<String, String> env = new HashMap<>(RunnerJar.redisEnv(redis.url(), QUEUE));
+    env.put("WORKQUEUE_WORKER_HANDLER", "log");
     assertThat(RunnerJar.run(dir, env, "", "enqueue", "--payload", "before").exitCode()).isZero();
     RunnerJar.Child paused = RunnerJar.run(dir, env, "", "admin", "pause", QUEUE);
     assertThat(paused.exitCode()).as(paused.stderr()).isZero();

@@ -2,6 +2,7 @@ package dev.workqueue.runner;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.workqueue.testkit.redis.RedisServer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,6 +29,15 @@ final class RunnerJar {
       throw new IllegalStateException("build the jar first (mvn package): " + jar.toAbsolutePath());
     }
     return jar;
+  }
+
+  /**
+   * Settings of a runner on the Redis at {@code redisUrl} and on {@code queue}, its HTTP endpoints on
+   * a free port so that runners of tests beside it do not collide.
+   */
+  static Map<String, String> redisEnv(String redisUrl, String queue) {
+    return Map.of("WORKQUEUE_REDIS_URL", redisUrl, "WORKQUEUE_QUEUE_NAME", queue,
+        "WORKQUEUE_HTTP_PORT", Integer.toString(RedisServer.freePort()));
   }
 
   /** Starts {@code java -jar queue-runner.jar args...} with only {@code env} as WORKQUEUE_* settings. */
