@@ -22,6 +22,7 @@ import dev.workqueue.spi.JobInterceptor;
 import dev.workqueue.spi.Lease;
 import dev.workqueue.spi.QueueBackend;
 import dev.workqueue.spi.QueueObserver;
+import dev.workqueue.spi.Settlement;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Clock;
@@ -966,6 +967,45 @@ class ConsumerTest {
         .endsWith("failed to fetch; retrying (this error is logged at most every 10 s)");
     assertThat(errors.get(0).getThrowableProxy().getMessage())
         .isEqualTo("WRONGPASS invalid username-password pair");
+  }
+
+  /**
+   * Finished jobs keep their leases until the settler writes their outcomes. While the backend
+   * takes none, workers stop after a bounded number of jobs instead of running the whole queue and
+   * piling up outcomes and leases without limit; once it takes them, the rest run.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void workersStopTakingJobsWhileTooManyOutcomesWaitForTheSettler() throws InterruptedException {
+    CountDownLatch settlingMayResume = new CountDownLatch(1);
+    QueueBackend stalled = backendWhere("settle", arguments -> {
+      settlingMayResume.await();
+      return backend.settle((List<Settlement>) arguments[0]);
+    });
+    int jobs = 5 * DefaultConsumer.MAX_UNSETTLED;
+    List<NewJob> queued = new ArrayList<>();
+    for (int i = 0; i < jobs; i++) {
+      queued.add(NewJob.of("job " + i));
+    }
+    producer.enqueueAll(queued);
+    AtomicInteger runs = new AtomicInteger();
+    try (Consumer consumer = Consumer.builder(stalled, job -> runs.incrementAndGet())
+        .fetchWait(Duration.ofMillis(100)).build()) {
+      consumer.start();
+      try {
+        await().atMost(PATIENCE).until(() -> runs.get() > DefaultConsumer.MAX_UNSETTLED);
+        // Not a timing assertion: ample time for the workers to run the whole queue if unbounded.
+        Thread.sleep(1_000);
+        // The settler's stalled batch (at most half the bound), the bound, one job per worker.
+        assertThat(runs.get()).isLessThan(2 * DefaultConsumer.MAX_UNSETTLED);
+      } finally {
+        settlingMayResume.countDown();
+      }
+      // Every job ran and every outcome was written: no lease is left.
+      await().atMost(PATIENCE)
+          .until(() -> runs.get() == jobs && backend.stats(Producer.DEFAULT_QUEUE).inFlight() == 0);
+    }
+    assertThat(runs).hasValue(jobs);
   }
 
   @Test

@@ -62,6 +62,8 @@ public final class DefaultConsumer implements Consumer {
   private static final int SETTLE_BATCH = 512;
   /** How long a busy settler lets outcomes gather before it looks again. */
   private static final long SETTLE_LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+  /** Most outcomes waiting for the settler before workers stop taking jobs: two full batches. */
+  public static final int MAX_UNSETTLED = 2 * SETTLE_BATCH;
   private static final int RECOVER_BATCH = 1_000;
   private static final Duration INITIAL_RETRY_PAUSE = Duration.ofMillis(100);
   private static final Duration MAX_RETRY_PAUSE = Duration.ofSeconds(5);
@@ -207,6 +209,7 @@ public final class DefaultConsumer implements Consumer {
    */
   private void workLoop() {
     while (true) {
+      awaitSettlerRoom();
       InFlight next = buffer.poll();
       if (next == TAKE_TURN) {
         if (stopsOnMarker()) {
@@ -252,6 +255,17 @@ public final class DefaultConsumer implements Consumer {
         }
       }
       run(next);
+    }
+  }
+
+  /**
+   * Holds a worker while the settler is behind. Finished jobs keep their leases until the settler
+   * writes their outcomes; without this bound a settler slowed by its backend, or left without CPU
+   * by busy workers, would let them and the backend's lease table grow without limit.
+   */
+  private void awaitSettlerRoom() {
+    while (settlements.size() > MAX_UNSETTLED && settling) {
+      LockSupport.parkNanos(SETTLE_LINGER_NANOS);
     }
   }
 
