@@ -111,6 +111,10 @@ public final class DefaultConsumer implements Consumer {
   private final ConcurrentHashMap<String, InFlight> inFlight = new ConcurrentHashMap<>();
   private final AtomicInteger active = new AtomicInteger();
   private final LinkedBlockingQueue<Pending> settlements = new LinkedBlockingQueue<>();
+  /** Workers wait on it while too many outcomes are unwritten; the settler wakes them. */
+  private final Object settlerRoom = new Object();
+  /** Workers waiting on {@link #settlerRoom}; changed only while holding it. */
+  private volatile int waitingForRoom;
   private final List<Thread> workers = new ArrayList<>();
   private final ScheduledExecutorService maintenance;
   /**
@@ -264,8 +268,33 @@ public final class DefaultConsumer implements Consumer {
    * by busy workers, would let them and the backend's lease table grow without limit.
    */
   private void awaitSettlerRoom() {
-    while (settlements.size() > MAX_UNSETTLED && settling) {
-      LockSupport.parkNanos(SETTLE_LINGER_NANOS);
+    if (settlements.size() <= MAX_UNSETTLED) {
+      return;
+    }
+    // Waiting, not polling: a consumer of thousands of workers would otherwise spin them all.
+    synchronized (settlerRoom) {
+      waitingForRoom++;
+      try {
+        while (settlements.size() > MAX_UNSETTLED && settling) {
+          settlerRoom.wait(100);
+        }
+      } catch (InterruptedException e) {
+        // only close() interrupts, and the work loop checks for that
+      } finally {
+        waitingForRoom--;
+      }
+    }
+  }
+
+  /**
+   * Wakes workers waiting for the settler. Called after the queue shrank or settling stopped: a
+   * worker counts itself as waiting before it looks at the queue, so one of the two sees the other.
+   */
+  private void wakeWorkersWaitingForRoom() {
+    if (waitingForRoom > 0) {
+      synchronized (settlerRoom) {
+        settlerRoom.notifyAll();
+      }
     }
   }
 
@@ -724,6 +753,7 @@ public final class DefaultConsumer implements Consumer {
       }
       batch.add(first);
       settlements.drainTo(batch, SETTLE_BATCH - 1);
+      wakeWorkersWaitingForRoom();
       if (!settling) {
         batch.removeIf(pending -> pending == WAKE_SETTLER);
       }
@@ -884,6 +914,7 @@ public final class DefaultConsumer implements Consumer {
           && heartbeats.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
     }, Duration.ofSeconds(5));
     settling = false;
+    wakeWorkersWaitingForRoom();
     settlements.add(WAKE_SETTLER);
     // The settler gives up at the close deadline, once the backend call it may be in has returned.
     waitThroughInterrupts(nanos -> {
