@@ -276,7 +276,7 @@ public final class DefaultConsumer implements Consumer {
       waitingForRoom++;
       try {
         while (settlements.size() > MAX_UNSETTLED && settling) {
-          settlerRoom.wait(100);
+          settlerRoom.wait(1_000); // the settler and close() wake it; the timeout only guards
         }
       } catch (InterruptedException e) {
         // only close() interrupts, and the work loop checks for that
