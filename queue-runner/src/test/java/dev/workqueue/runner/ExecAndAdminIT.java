@@ -46,9 +46,13 @@ class ExecAndAdminIT {
 
     try (RunnerJar.Child worker = RunnerJar.start(dir, env, "worker", "--config", config.toString())) {
       await().atMost(Duration.ofSeconds(60)).until(() -> dead(env, "exec-fails") == 1);
-      assertThat(worker.stdout())
-          .contains("attempt 1 of " + jobId + " on exec-fails: report-42")
-          .contains("attempt 2 of " + jobId + " on exec-fails: report-42");
+      // The command's output is logged, each line with the job's ids.
+      assertThat(worker.stderr())
+          .contains("stdout - attempt 1 of " + jobId + " on exec-fails: report-42 job_id=" + jobId
+              + " queue=exec-fails attempt=1")
+          .contains("stdout - attempt 2 of " + jobId + " on exec-fails: report-42 job_id=" + jobId
+              + " queue=exec-fails attempt=2");
+      assertThat(worker.stdout()).isEmpty();
       worker.terminate();
       assertThat(worker.awaitExit(Duration.ofSeconds(60))).isZero();
     }
@@ -151,7 +155,7 @@ class ExecAndAdminIT {
     }
 
     try (RunnerJar.Child worker = RunnerJar.start(dir, env, "worker", "--config", config.toString())) {
-      await().atMost(Duration.ofSeconds(60)).until(() -> worker.stdout().contains("ran third")
+      await().atMost(Duration.ofSeconds(60)).until(() -> worker.stderr().contains("ran third")
           && queueField(env, "exec-limited", "in_flight") == 0);
       worker.terminate();
       assertThat(worker.awaitExit(Duration.ofSeconds(60))).isZero();

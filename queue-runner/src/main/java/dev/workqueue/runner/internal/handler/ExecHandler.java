@@ -2,11 +2,15 @@ package dev.workqueue.runner.internal.handler;
 
 import dev.workqueue.Job;
 import dev.workqueue.JobHandler;
+import dev.workqueue.runner.internal.LineReader;
 import dev.workqueue.runner.internal.config.ConfigKey;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,14 +18,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Runs a command per job: the payload on its stdin, the job's id, queue, priority and attempt in
  * {@code WORKQUEUE_JOB_ID}, {@code WORKQUEUE_QUEUE}, {@code WORKQUEUE_PRIORITY} and
- * {@code WORKQUEUE_ATTEMPT}; its stdout and stderr go to the runner's. Exit code 0 succeeds,
- * any other fails the attempt. A command past the timeout, or whose job is interrupted, is
- * killed with all its descendants. The runner's own {@code WORKQUEUE_*} settings, which may hold
- * credentials, are removed from the command's environment.
+ * {@code WORKQUEUE_ATTEMPT}. Each line it writes on stdout or stderr is logged, at INFO on the
+ * loggers {@code dev.workqueue.runner.exec.stdout} and {@code ...stderr}, with the job's MDC, so
+ * that the lines of concurrent commands can be told apart and the JSON log stays one object per
+ * line. Exit code 0 succeeds, any other fails the attempt. A command past the timeout, or whose
+ * job is interrupted, is killed with all its descendants. The runner's own {@code WORKQUEUE_*}
+ * settings, which may hold credentials, are removed from the command's environment.
  */
 final class ExecHandler implements JobHandler {
   /**
@@ -36,6 +45,16 @@ final class ExecHandler implements JobHandler {
       .limit(1)
       .toList();
 
+  /** Longest line of a command's output that is logged; a longer one is reported, not logged. */
+  static final int MAX_LINE_CHARS = 16 * 1024;
+  /**
+   * How long output may still arrive after the command exited. Normally its pipes end with it; a
+   * process it left in the background may hold them open, and the job must not wait for that.
+   */
+  private static final Duration OUTPUT_DRAIN = Duration.ofMillis(200);
+  private static final Logger stdoutLog = LoggerFactory.getLogger("dev.workqueue.runner.exec.stdout");
+  private static final Logger stderrLog = LoggerFactory.getLogger("dev.workqueue.runner.exec.stderr");
+
   private final List<String> command;
   private final List<String> argv;
   private final Duration timeout;
@@ -48,9 +67,7 @@ final class ExecHandler implements JobHandler {
 
   @Override
   public void handle(Job job) throws IOException, InterruptedException, CommandFailedException {
-    ProcessBuilder builder = new ProcessBuilder(argv)
-        .redirectOutput(ProcessBuilder.Redirect.INHERIT)
-        .redirectError(ProcessBuilder.Redirect.INHERIT);
+    ProcessBuilder builder = new ProcessBuilder(argv);
     Map<String, String> environment = builder.environment();
     environment.keySet().removeIf(name -> name.startsWith(ConfigKey.ENV_PREFIX));
     environment.put("WORKQUEUE_JOB_ID", job.id());
@@ -58,18 +75,26 @@ final class ExecHandler implements JobHandler {
     environment.put("WORKQUEUE_PRIORITY", job.priority());
     environment.put("WORKQUEUE_ATTEMPT", Integer.toString(job.attempt()));
     Process process = builder.start();
-    Thread writer = new Thread(() -> writePayload(process, job), "workqueue-exec-stdin-" + job.id());
-    writer.setDaemon(true);
-    writer.start();
+    Map<String, String> logContext = MDC.getCopyOfContextMap();
+    startDaemon("workqueue-exec-stdin-" + job.id(), () -> writePayload(process, job));
+    Thread stdout = startDaemon("workqueue-exec-stdout-" + job.id(),
+        () -> logLines(process.getInputStream(), stdoutLog, logContext));
+    Thread stderr = startDaemon("workqueue-exec-stderr-" + job.id(),
+        () -> logLines(process.getErrorStream(), stderrLog, logContext));
+    boolean exited;
     try {
-      if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+      exited = process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      if (!exited) {
         killTree(process);
-        throw new CommandFailedException("command " + command.get(0) + " timed out after "
-            + timeout.toMillis() + "ms and was killed");
       }
     } catch (InterruptedException | RuntimeException e) {
       killTree(process);
       throw e;
+    }
+    awaitOutput(stdout, stderr);
+    if (!exited) {
+      throw new CommandFailedException("command " + command.get(0) + " timed out after "
+          + timeout.toMillis() + "ms and was killed");
     }
     int exitCode = process.exitValue();
     if (exitCode != 0) {
@@ -89,6 +114,40 @@ final class ExecHandler implements JobHandler {
       case 127 -> " (command not found)";
       default -> "";
     };
+  }
+
+  private static Thread startDaemon(String name, Runnable work) {
+    Thread thread = new Thread(work, name);
+    thread.setDaemon(true);
+    thread.start();
+    return thread;
+  }
+
+  /** Logs each line of {@code output} with the job's log context, until the stream ends. */
+  private static void logLines(InputStream output, Logger log, Map<String, String> logContext) {
+    if (logContext != null) {
+      MDC.setContextMap(logContext);
+    }
+    LineReader lines = new LineReader(new InputStreamReader(output, StandardCharsets.UTF_8), MAX_LINE_CHARS);
+    try (output) {
+      for (LineReader.Line line = lines.next(); line != null; line = lines.next()) {
+        if (line.tooLong()) {
+          log.info("(a line of more than {} characters, not logged)", MAX_LINE_CHARS);
+        } else {
+          log.info("{}", line.text());
+        }
+      }
+    } catch (IOException e) {
+      // the pipe closed under the reader: the command was killed
+    }
+  }
+
+  /** Waits, up to {@link #OUTPUT_DRAIN} in all, for the command's output to be logged. */
+  private static void awaitOutput(Thread... relays) throws InterruptedException {
+    long deadline = System.nanoTime() + OUTPUT_DRAIN.toNanos();
+    for (Thread relay : relays) {
+      TimeUnit.NANOSECONDS.timedJoin(relay, deadline - System.nanoTime());
+    }
   }
 
   /**

@@ -2,8 +2,12 @@ package dev.workqueue.runner.internal.handler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.workqueue.Job;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,12 +17,45 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 class ExecHandlerTest {
+  private static final List<Logger> OUTPUT_LOGGERS = List.of(
+      (Logger) LoggerFactory.getLogger("dev.workqueue.runner.exec.stdout"),
+      (Logger) LoggerFactory.getLogger("dev.workqueue.runner.exec.stderr"));
+
   @TempDir
   Path dir;
+
+  /** What the command output loggers logged, each line with its MDC as it was logged. */
+  private final ListAppender<ILoggingEvent> outputLog = new ListAppender<>() {
+    @Override
+    protected void append(ILoggingEvent event) {
+      event.prepareForDeferredProcessing();
+      super.append(event);
+    }
+  };
+
+  @AfterEach
+  void stopCapturing() {
+    OUTPUT_LOGGERS.forEach(logger -> logger.detachAppender(outputLog));
+    MDC.clear();
+  }
+
+  private void captureOutputLog() {
+    outputLog.start();
+    OUTPUT_LOGGERS.forEach(logger -> logger.addAppender(outputLog));
+  }
+
+  /** The captured lines as "stream: message", the stream being the logger's last name. */
+  private List<String> outputLines() {
+    return outputLog.list.stream().map(event -> event.getLoggerName()
+        .substring(event.getLoggerName().lastIndexOf('.') + 1) + ": " + event.getFormattedMessage()).toList();
+  }
 
   private static Job job(String payload, int attempt) {
     Instant now = Instant.now();
@@ -70,6 +107,53 @@ class ExecHandlerTest {
     assertThatThrownBy(() -> new ExecHandler(List.of(notExecutable.toString()), Duration.ofSeconds(30))
             .handle(job("x", 1)))
         .isInstanceOf(CommandFailedException.class).hasMessageEndingWith("(found but not executable)");
+  }
+
+  /**
+   * The lines of concurrent commands were written straight to the runner's stdout and stderr, with
+   * nothing to tell their jobs apart, and broke the one-object-per-line JSON log.
+   */
+  @Test
+  void eachLineACommandWritesIsLoggedWithTheJobsLogContext() throws Exception {
+    captureOutputLog();
+    MDC.put("job_id", "job-1");
+    shell("echo first; echo second >&2; printf 'last, unterminated'", Duration.ofSeconds(30))
+        .handle(job("x", 1));
+    MDC.clear();
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> outputLog.list.size() == 3);
+    assertThat(outputLines())
+        .containsExactlyInAnyOrder("stdout: first", "stderr: second", "stdout: last, unterminated");
+    assertThat(outputLog.list).allSatisfy(line -> {
+      assertThat(line.getLevel()).hasToString("INFO");
+      assertThat(line.getMDCPropertyMap()).containsEntry("job_id", "job-1");
+    });
+  }
+
+  @Test
+  void aLineOverTheBoundIsReportedInsteadOfLogged() throws Exception {
+    captureOutputLog();
+    shell("head -c " + (ExecHandler.MAX_LINE_CHARS + 1) + " /dev/zero | tr '\\0' a; echo; echo after",
+        Duration.ofSeconds(30)).handle(job("x", 1));
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> outputLog.list.size() == 2);
+    assertThat(outputLines()).containsExactly(
+        "stdout: (a line of more than " + ExecHandler.MAX_LINE_CHARS + " characters, not logged)",
+        "stdout: after");
+  }
+
+  /** The job ends with its command even though a process it left behind still holds the output. */
+  @Test
+  void aProcessLeftInTheBackgroundWithTheOutputOpenDoesNotHoldTheJob() throws Exception {
+    captureOutputLog();
+    Path pidFile = dir.resolve("background.pid");
+    try {
+      assertTimeoutPreemptively(Duration.ofSeconds(60), () -> shell(
+          "sleep 120 & echo $! > " + pidFile + "; echo started", Duration.ofSeconds(30)).handle(job("x", 1)));
+      await().atMost(Duration.ofSeconds(30)).until(() -> outputLines().contains("stdout: started"));
+    } finally {
+      ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).ifPresent(ProcessHandle::destroy);
+    }
   }
 
   @Test
