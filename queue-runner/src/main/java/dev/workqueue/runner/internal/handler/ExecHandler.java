@@ -2,6 +2,7 @@ package dev.workqueue.runner.internal.handler;
 
 import dev.workqueue.Job;
 import dev.workqueue.JobHandler;
+import dev.workqueue.internal.NamedThreads;
 import dev.workqueue.runner.internal.LineReader;
 import dev.workqueue.runner.internal.config.ConfigKey;
 import java.io.IOException;
@@ -76,11 +77,9 @@ final class ExecHandler implements JobHandler {
     environment.put("WORKQUEUE_ATTEMPT", Integer.toString(job.attempt()));
     Process process = builder.start();
     Map<String, String> logContext = MDC.getCopyOfContextMap();
-    startDaemon("workqueue-exec-stdin-" + job.id(), () -> writePayload(process, job));
-    Thread stdout = startDaemon("workqueue-exec-stdout-" + job.id(),
-        () -> logLines(process.getInputStream(), stdoutLog, logContext));
-    Thread stderr = startDaemon("workqueue-exec-stderr-" + job.id(),
-        () -> logLines(process.getErrorStream(), stderrLog, logContext));
+    start("stdin", job, () -> writePayload(process, job));
+    Thread stdout = start("stdout", job, () -> logLines(process.getInputStream(), stdoutLog, logContext));
+    Thread stderr = start("stderr", job, () -> logLines(process.getErrorStream(), stderrLog, logContext));
     boolean exited;
     try {
       exited = process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -116,9 +115,9 @@ final class ExecHandler implements JobHandler {
     };
   }
 
-  private static Thread startDaemon(String name, Runnable work) {
-    Thread thread = new Thread(work, name);
-    thread.setDaemon(true);
+  /** Starts a daemon thread named {@code workqueue-exec-<stream>-<job id>} for a command stream. */
+  private static Thread start(String stream, Job job, Runnable work) {
+    Thread thread = NamedThreads.single("exec", stream + "-" + job.id()).newThread(work);
     thread.start();
     return thread;
   }
