@@ -996,7 +996,7 @@ class ConsumerTest {
         await().atMost(PATIENCE).until(() -> runs.get() > DefaultConsumer.MAX_UNSETTLED);
         // Not a timing assertion: ample time for the workers to run the whole queue if unbounded.
         Thread.sleep(1_000);
-        // The settler's stalled batch (at most half the bound), the bound, one job per worker.
+        // The settler's stalled batch (a fraction of the bound), the bound, one job per worker.
         assertThat(runs.get()).isLessThan(2 * DefaultConsumer.MAX_UNSETTLED);
       } finally {
         settlingMayResume.countDown();

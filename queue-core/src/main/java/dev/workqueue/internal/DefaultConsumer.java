@@ -62,8 +62,13 @@ public final class DefaultConsumer implements Consumer {
   private static final int SETTLE_BATCH = 512;
   /** How long a busy settler lets outcomes gather before it looks again. */
   private static final long SETTLE_LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
-  /** Most outcomes waiting for the settler before workers stop taking jobs: two full batches. */
-  public static final int MAX_UNSETTLED = 2 * SETTLE_BATCH;
+  /**
+   * Most outcomes waiting for the settler before workers stop taking jobs: sixteen full batches.
+   * The operating system may leave the settler without CPU for a time slice of a few
+   * milliseconds, in which busy workers finish thousands of short jobs; a bound of two batches
+   * blocked them at each such gap and cost a quarter of the in-memory no-op throughput.
+   */
+  public static final int MAX_UNSETTLED = 16 * SETTLE_BATCH;
   private static final int RECOVER_BATCH = 1_000;
   private static final Duration INITIAL_RETRY_PAUSE = Duration.ofMillis(100);
   private static final Duration MAX_RETRY_PAUSE = Duration.ofSeconds(5);
