@@ -66,7 +66,7 @@ public final class DefaultConsumer implements Consumer {
    * Most outcomes waiting for the settler before workers stop taking jobs: sixteen full batches.
    * The operating system may leave the settler without CPU for a time slice of a few
    * milliseconds, in which busy workers finish thousands of short jobs; a bound of two batches
-   * blocked them at each such gap and cost a quarter of the in-memory no-op throughput.
+   * blocked them at each such gap and cost a fifth of the in-memory no-op throughput on two cores.
    */
   public static final int MAX_UNSETTLED = 16 * SETTLE_BATCH;
   private static final int RECOVER_BATCH = 1_000;
