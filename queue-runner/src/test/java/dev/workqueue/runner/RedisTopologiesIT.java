@@ -54,6 +54,37 @@ class RedisTopologiesIT {
     }
   }
 
+  /** Jedis reports a refused Sentinel password as "All sentinels down"; the runner names the refusal. */
+  @Test
+  void workerGivenAWrongSentinelPasswordExitsTwoNamingTheRefusal() throws Exception {
+    try (RedisServer master = RedisServer.builder().start();
+        RedisSentinel sentinel = RedisSentinel.monitor("refusing-master", master, "sentinel-secret");
+        RunnerJar.Child worker = RunnerJar.start(dir, Map.of(
+            "WORKQUEUE_REDIS_SENTINEL_MASTER", "refusing-master",
+            "WORKQUEUE_REDIS_SENTINEL_NODES", sentinel.address(),
+            "WORKQUEUE_REDIS_SENTINEL_PASSWORD", "not-the-password",
+            "WORKQUEUE_HTTP_ENABLED", "false"), "worker")) {
+      assertThat(worker.awaitExit(Duration.ofSeconds(60))).as(worker.stderr()).isEqualTo(2);
+      assertThat(lastLine(worker))
+          .startsWith("error: backend refused: redis connect failed: Sentinel " + sentinel.address()
+              + " refused ")
+          .contains("WRONGPASS").doesNotContain("redis.clients", "not-the-password");
+    }
+  }
+
+  /** A Sentinel that is down is an outage, as before: the runner exits 1 saying so. */
+  @Test
+  void workerGivenNoReachableSentinelExitsOneSayingTheBackendIsUnavailable() throws Exception {
+    try (RunnerJar.Child worker = RunnerJar.start(dir, Map.of(
+        "WORKQUEUE_REDIS_SENTINEL_MASTER", "absent-master",
+        "WORKQUEUE_REDIS_SENTINEL_NODES", "127.0.0.1:" + RedisServer.freePort(),
+        "WORKQUEUE_HTTP_ENABLED", "false"), "worker")) {
+      assertThat(worker.awaitExit(Duration.ofSeconds(60))).as(worker.stderr()).isEqualTo(1);
+      assertThat(lastLine(worker)).startsWith("backend unavailable: redis unavailable during connect: ")
+          .doesNotContain("redis.clients");
+    }
+  }
+
   /**
    * The Sentinel listener's subscription waits for failover notices with no read timeout: it used
    * the blocking-command timeout (socket timeout + 5 s), dropped whenever no notice came, logged a

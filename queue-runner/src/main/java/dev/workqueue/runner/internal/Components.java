@@ -7,6 +7,7 @@ import dev.workqueue.Consumer;
 import dev.workqueue.JobHandler;
 import dev.workqueue.PriorityMode;
 import dev.workqueue.Producer;
+import dev.workqueue.QueueException;
 import dev.workqueue.RateLimiter;
 import dev.workqueue.RateLimiterConfig;
 import dev.workqueue.RetryPolicy;
@@ -56,9 +57,11 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -170,8 +173,9 @@ public final class Components implements AutoCloseable {
    * idle fetches hold a connection each, so the pool gets {@code redis.pool_size} connections for
    * commands and as many again for them, as the URL-configured backend does.
    *
-   * @throws dev.workqueue.QueueException if no Sentinel names the master or no cluster node
-   *     answers: a {@link dev.workqueue.BackendUnavailableException} when none could be reached
+   * @throws QueueException if no Sentinel names the master, a Sentinel refuses the credentials, or
+   *     no cluster node answers: a {@link dev.workqueue.BackendUnavailableException} when none could
+   *     be reached
    */
   private synchronized UnifiedJedis redisClient() {
     if (redisClient != null) {
@@ -180,6 +184,12 @@ public final class Components implements AutoCloseable {
     try {
       redisClient = createRedisClient();
     } catch (JedisException e) {
+      if (config.redisTopology() == RunnerConfig.RedisTopology.SENTINEL) {
+        QueueException refusal = sentinelRefusal();
+        if (refusal != null) {
+          throw refusal;
+        }
+      }
       // Creating the client connects. A cluster client keeps only why the last node failed, as a
       // suppressed exception: that says whether the nodes are down or refuse the credentials.
       Throwable[] suppressed = e.getSuppressed();
@@ -207,12 +217,7 @@ public final class Components implements AutoCloseable {
           // The listener's failover subscription is their only blocking command: it waits for
           // notices with no read timeout (TCP keep-alive on), where a finite one dropped it while
           // idle, with a WARN each time and 5 s deaf to failovers. Queries keep the socket timeout.
-          .sentinelClientConfig(timeouts()
-              .blockingSocketTimeoutMillis(0)
-              .autoNegotiateProtocol(false)
-              .user(config.get(ConfigKeys.REDIS_SENTINEL_USERNAME))
-              .password(config.get(ConfigKeys.REDIS_SENTINEL_PASSWORD))
-              .build())
+          .sentinelClientConfig(sentinelClientConfig())
           .clientConfig(clientConfig.build())
           .poolConfig(pool)
           .build();
@@ -224,6 +229,34 @@ public final class Components implements AutoCloseable {
         .clientConfig(clientConfig.build())
         .poolConfig(pool)
         .build();
+  }
+
+  private DefaultJedisClientConfig sentinelClientConfig() {
+    return timeouts()
+        .blockingSocketTimeoutMillis(0)
+        .autoNegotiateProtocol(false)
+        .user(config.get(ConfigKeys.REDIS_SENTINEL_USERNAME))
+        .password(config.get(ConfigKeys.REDIS_SENTINEL_PASSWORD))
+        .build();
+  }
+
+  /**
+   * Why the Sentinels refused this runner's credentials, or {@code null} when none did. Jedis
+   * reports a refusal as it reports an outage ("All sentinels down"), its reason only in a log
+   * line; asked directly, a Sentinel tells the refusal, which no retry mends, from an outage.
+   */
+  private QueueException sentinelRefusal() {
+    for (HostAndPort sentinel : hostsAndPorts(config.get(ConfigKeys.REDIS_SENTINEL_NODES))) {
+      try (Jedis probe = new Jedis(sentinel, sentinelClientConfig())) {
+        probe.ping();
+      } catch (JedisAccessControlException e) {
+        return new QueueException("redis connect failed: Sentinel " + sentinel + " refused the "
+            + "credentials (redis.sentinel.username, redis.sentinel.password): " + e.getMessage());
+      } catch (JedisException e) {
+        // Unreachable or failing otherwise: part of the outage Jedis reported.
+      }
+    }
+    return null;
   }
 
   /**
