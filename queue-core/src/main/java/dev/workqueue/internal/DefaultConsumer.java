@@ -1,6 +1,7 @@
 package dev.workqueue.internal;
 
 import dev.workqueue.AttemptAbandonedException;
+import dev.workqueue.BackendClosedException;
 import dev.workqueue.BackendUnavailableException;
 import dev.workqueue.CircuitBreaker;
 import dev.workqueue.CircuitBreakerConfig;
@@ -137,6 +138,7 @@ public final class DefaultConsumer implements Consumer {
   private final RateLimitedWarning backendError = new RateLimitedWarning(Duration.ofSeconds(10));
   /** Set while fetches fail, so that their recovery is logged as well as their failure. */
   private final AtomicBoolean fetchFailing = new AtomicBoolean();
+  private final AtomicBoolean backendClosedReported = new AtomicBoolean();
   private volatile boolean fetching = true;
   private volatile boolean settling = true;
   /** Whether the last heartbeat reached the backend; a stopping consumer deregisters only then. */
@@ -347,6 +349,10 @@ public final class DefaultConsumer implements Consumer {
       fetchRecovered();
     } catch (InterruptedException e) {
       giveBack(wanted, probe);
+      return new ArrayList<>();
+    } catch (BackendClosedException e) {
+      giveBack(wanted, probe);
+      stopAfterBackendClosed(e);
       return new ArrayList<>();
     } catch (RuntimeException e) {
       giveBack(wanted, probe);
@@ -1031,6 +1037,18 @@ public final class DefaultConsumer implements Consumer {
   private void fetchRecovered() {
     if (fetchFailing.getAndSet(false)) {
       log.info("consumer {} fetches from the backend again", id);
+    }
+  }
+
+  /**
+   * A closed backend never opens again: fetching on would log the same error until the
+   * application closed the consumer, so it stops, saying so once.
+   */
+  private void stopAfterBackendClosed(BackendClosedException e) {
+    if (backendClosedReported.compareAndSet(false, true)) {
+      log.error("consumer {} stops: its backend was closed while it ran ({}); close consumers before "
+          + "their backend", id, e.getMessage());
+      close();
     }
   }
 

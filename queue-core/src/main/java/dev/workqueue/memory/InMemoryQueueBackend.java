@@ -1,5 +1,6 @@
 package dev.workqueue.memory;
 
+import dev.workqueue.BackendClosedException;
 import dev.workqueue.DeadLetter;
 import dev.workqueue.EnqueueResult;
 import dev.workqueue.Job;
@@ -401,7 +402,7 @@ public final class InMemoryQueueBackend implements QueueBackend {
     }
   }
 
-  /** Wakes blocked fetches, which then return empty; later calls throw {@link IllegalStateException}. */
+  /** Wakes blocked fetches, which then return empty; later calls throw {@link BackendClosedException}. */
   @Override
   public void close() {
     lock.lock();
@@ -415,7 +416,7 @@ public final class InMemoryQueueBackend implements QueueBackend {
 
   private void checkOpen() {
     if (closed) {
-      throw new IllegalStateException("in-memory backend is closed");
+      throw new BackendClosedException("in-memory backend is closed");
     }
   }
 

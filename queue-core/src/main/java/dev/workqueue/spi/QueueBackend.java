@@ -17,7 +17,7 @@ import java.util.Set;
  * <p>Implementations are thread-safe. Transient failures (the store cannot be reached) throw
  * {@link dev.workqueue.BackendUnavailableException}; all other failures throw another
  * {@link dev.workqueue.QueueException}. Methods called after {@link #close()} throw
- * {@link IllegalStateException}.
+ * {@link dev.workqueue.BackendClosedException}.
  */
 public interface QueueBackend extends AutoCloseable {
 

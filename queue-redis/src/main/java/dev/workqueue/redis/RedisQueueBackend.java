@@ -1,5 +1,6 @@
 package dev.workqueue.redis;
 
+import dev.workqueue.BackendClosedException;
 import dev.workqueue.DeadLetter;
 import dev.workqueue.EnqueueResult;
 import dev.workqueue.Job;
@@ -728,7 +729,7 @@ public final class RedisQueueBackend implements QueueBackend {
 
   private void checkOpen() {
     if (closed.get()) {
-      throw new IllegalStateException("redis backend is closed");
+      throw new BackendClosedException("redis backend is closed");
     }
   }
 

@@ -3,6 +3,7 @@ package dev.workqueue.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.workqueue.BackendClosedException;
 import dev.workqueue.InvalidConfigurationException;
 import dev.workqueue.RateLimiterConfig;
 import java.time.Duration;
@@ -121,7 +122,7 @@ class RedisQueueBackendBuilderTest {
       backend.close();
 
       assertThat(client.getPool().isClosed()).isFalse();
-      assertThatThrownBy(() -> backend.stats("q")).isInstanceOf(IllegalStateException.class);
+      assertThatThrownBy(() -> backend.stats("q")).isInstanceOf(BackendClosedException.class);
     }
   }
 

@@ -1,9 +1,12 @@
 package dev.workqueue.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.workqueue.BackendClosedException;
 import dev.workqueue.Consumer;
+import dev.workqueue.ConsumerState;
 import dev.workqueue.DeadLetter;
 import dev.workqueue.EnqueueResult;
 import dev.workqueue.Job;
@@ -1081,6 +1084,23 @@ public abstract class QueueBackendContract {
     assertThat(finished.get()).isEqualTo(1);
     assertThat(backend.stats(queue).completed()).isEqualTo(1);
     assertThat(backend.stats(queue).pending()).isZero();
+  }
+
+  /** A closed backend never answers again: calls say so, and a consumer left on it stops by itself. */
+  @Test
+  void aClosedBackendRefusesCallsAsClosedAndAConsumerLeftOnItStops() {
+    Consumer consumer =
+        Consumer.builder(backend, job -> {}).queue(queue).fetchWait(Duration.ofMillis(100)).build();
+    consumer.start();
+    await().atMost(PATIENCE).until(() -> consumer.state() == ConsumerState.RUNNING);
+
+    backend.close();
+
+    await().atMost(PATIENCE).until(() -> consumer.state() == ConsumerState.STOPPED);
+    consumer.close(); // already stopped: returns at once
+    assertThatThrownBy(() -> enqueue(job("default", "after close")))
+        .isInstanceOf(BackendClosedException.class);
+    assertThatThrownBy(() -> backend.stats(queue)).isInstanceOf(BackendClosedException.class);
   }
 
   private static void sleepPast(Duration duration) {
