@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.workqueue.event.JobEnqueuedEvent;
+import dev.workqueue.event.JobsEnqueueFailedEvent;
 import dev.workqueue.memory.InMemoryQueueBackend;
 import dev.workqueue.spi.QueueObserver;
 import java.time.Duration;
@@ -271,6 +272,35 @@ class ProducerTest {
     Producer.builder(backend).build().enqueue("secret-token");
     assertThat(backend.peek(Producer.DEFAULT_QUEUE, Producer.DEFAULT_PRIORITY, 1).get(0).toString())
         .doesNotContain("secret-token").contains("payloadSize=12");
+  }
+
+  @Test
+  void aCallTheBackendFailsReachesObserversWithItsJobsAndStillReachesTheCaller() {
+    List<JobsEnqueueFailedEvent> failed = new ArrayList<>();
+    QueueObserver throwing = new QueueObserver() {
+      @Override
+      public void onEnqueueFailed(JobsEnqueueFailedEvent event) {
+        throw new IllegalStateException("observer bug");
+      }
+    };
+    QueueObserver recording = new QueueObserver() {
+      @Override
+      public void onEnqueueFailed(JobsEnqueueFailedEvent event) {
+        failed.add(event);
+      }
+    };
+    Producer producer = Producer.builder(backend).observer(throwing).observer(recording).build();
+    backend.close();
+
+    List<NewJob> jobs = List.of(NewJob.of("a"), NewJob.builder("b").id("job-b").build());
+    assertThatThrownBy(() -> producer.enqueueAll(jobs)).isInstanceOf(BackendClosedException.class);
+
+    assertThat(failed).singleElement().satisfies(event -> {
+      assertThat(event.jobs()).extracting(Job::payloadAsString).containsExactly("a", "b");
+      assertThat(event.jobs().get(1).id()).isEqualTo("job-b");
+      assertThat(event.error()).isInstanceOf(BackendClosedException.class);
+      assertThat(event.unavailable()).isFalse();
+    });
   }
 
   @Test

@@ -9,6 +9,7 @@ import dev.workqueue.event.JobRecoveredEvent;
 import dev.workqueue.event.JobRetriedEvent;
 import dev.workqueue.event.JobStartedEvent;
 import dev.workqueue.event.JobSucceededEvent;
+import dev.workqueue.event.JobsEnqueueFailedEvent;
 import dev.workqueue.event.JobsFetchedEvent;
 import dev.workqueue.spi.QueueObserver;
 import java.util.List;
@@ -123,6 +124,11 @@ public final class CompositeObserver implements QueueObserver {
   @Override
   public void onEnqueued(JobEnqueuedEvent event) {
     onEnqueuedBatch(List.of(event));
+  }
+
+  @Override
+  public void onEnqueueFailed(JobsEnqueueFailedEvent event) {
+    publish("enqueue-failed", event, QueueObserver::onEnqueueFailed);
   }
 
   @Override

@@ -8,6 +8,7 @@ import dev.workqueue.PayloadTooLargeException;
 import dev.workqueue.Producer;
 import dev.workqueue.QueueException;
 import dev.workqueue.RateLimiter;
+import dev.workqueue.event.JobsEnqueueFailedEvent;
 import dev.workqueue.spi.JobInterceptor;
 import dev.workqueue.spi.QueueBackend;
 import java.time.Clock;
@@ -151,7 +152,13 @@ public final class DefaultProducer implements Producer {
           : request.delay() != null ? now.plus(request.delay()) : now;
       jobs.add(request.toJob(request.id() != null ? request.id() : JobIds.next(nowMillis), now, runAt));
     }
-    List<EnqueueResult> results = backend.enqueue(jobs, idempotencyTtl);
+    List<EnqueueResult> results;
+    try {
+      results = backend.enqueue(jobs, idempotencyTtl);
+    } catch (RuntimeException e) {
+      observer.onEnqueueFailed(new JobsEnqueueFailedEvent(jobs, e));
+      throw e;
+    }
     if (observer.observesEnqueued()) {
       observer.onEnqueuedBatch(new EnqueuedEvents(jobs, results));
     }

@@ -9,6 +9,7 @@ import dev.workqueue.event.JobRecoveredEvent;
 import dev.workqueue.event.JobRetriedEvent;
 import dev.workqueue.event.JobStartedEvent;
 import dev.workqueue.event.JobSucceededEvent;
+import dev.workqueue.event.JobsEnqueueFailedEvent;
 import dev.workqueue.event.JobsFetchedEvent;
 import dev.workqueue.internal.CompositeObserver;
 import java.util.List;
@@ -45,6 +46,12 @@ public interface QueueObserver {
       onEnqueued(event);
     }
   }
+
+  /**
+   * Called on the producer's thread when the backend failed a call to store jobs, before the
+   * exception reaches the caller.
+   */
+  default void onEnqueueFailed(JobsEnqueueFailedEvent event) {}
 
   /**
    * Called once per fetch that took jobs, on the worker thread that fetched them, before any of

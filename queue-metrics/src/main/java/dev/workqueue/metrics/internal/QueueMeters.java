@@ -21,7 +21,9 @@ public record QueueMeters(
     Timer succeededDuration,
     Timer failedDuration,
     Counter succeeded,
-    Counter failed) {
+    Counter failed,
+    Counter enqueueUnavailable,
+    Counter enqueueRefused) {
 
   /** Tag naming the (possibly folded) queue. */
   public static final String QUEUE_TAG = "queue";
@@ -42,7 +44,9 @@ public record QueueMeters(
         timer(registry, queueTag, "failure", buckets),
         counter(registry, queueTag, "jobs.completed", "Handler attempts that succeeded"),
         counter(registry, queueTag, "jobs.failed",
-            "Handler attempts that failed or timed out; each is followed by a retry or a dead letter"));
+            "Handler attempts that failed or timed out; each is followed by a retry or a dead letter"),
+        enqueueFailed(registry, queueTag, "unavailable"),
+        enqueueFailed(registry, queueTag, "refused"));
   }
 
   /** Counts a successful attempt and records how long its handler ran. */
@@ -55,6 +59,20 @@ public record QueueMeters(
   public void recordFailure(Duration handlerTime) {
     failed.increment();
     failedDuration.record(handlerTime);
+  }
+
+  /** The counter of jobs whose enqueue the backend failed, as unavailable or as refused. */
+  public Counter enqueueFailed(boolean unavailable) {
+    return unavailable ? enqueueUnavailable : enqueueRefused;
+  }
+
+  private static Counter enqueueFailed(MeterRegistry registry, String queueTag, String reason) {
+    return Counter.builder("jobs.enqueue.failed")
+        .description("Jobs of enqueue calls the backend failed: unavailable (it could not be reached; "
+            + "some may have been stored) or refused")
+        .tag(QUEUE_TAG, queueTag)
+        .tag("reason", reason)
+        .register(registry);
   }
 
   private static Counter counter(MeterRegistry registry, String queueTag, String name, String description) {

@@ -2,12 +2,14 @@ package dev.workqueue.metrics.micrometer;
 
 import dev.workqueue.Consumer;
 import dev.workqueue.InvalidConfigurationException;
+import dev.workqueue.Job;
 import dev.workqueue.event.JobDeadLetteredEvent;
 import dev.workqueue.event.JobEnqueuedEvent;
 import dev.workqueue.event.JobFailedEvent;
 import dev.workqueue.event.JobRecoveredEvent;
 import dev.workqueue.event.JobRetriedEvent;
 import dev.workqueue.event.JobSucceededEvent;
+import dev.workqueue.event.JobsEnqueueFailedEvent;
 import dev.workqueue.event.JobsFetchedEvent;
 import dev.workqueue.internal.Names;
 import dev.workqueue.internal.Problems;
@@ -24,9 +26,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 /**
  * Publishes job events and consumer state as Micrometer meters. In a Prometheus scrape they
@@ -36,7 +40,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>counters {@code jobs_produced_total}, {@code jobs_consumed_total} (deliveries: jobs
  *       fetched by consumers, a job counting again when fetched again), {@code
  *       jobs_completed_total}, {@code jobs_failed_total}, {@code jobs_retried_total}, {@code
- *       jobs_dead_letter_total}, {@code jobs_recovered_total}, tagged {@code queue};
+ *       jobs_dead_letter_total}, {@code jobs_recovered_total}, tagged {@code queue}, and {@code
+ *       jobs_enqueue_failed_total} (jobs of enqueue calls the backend failed), tagged {@code queue}
+ *       and {@code reason} ({@code unavailable} or {@code refused});
  *   <li>the histogram {@code job_processing_duration_seconds}, tagged {@code queue} and {@code
  *       outcome} ({@code success} or {@code failure}), with the buckets of {@link
  *       Builder#durationBuckets(List)};
@@ -155,6 +161,14 @@ public final class MicrometerQueueObserver implements QueueObserver {
     if (jobs > 0) {
       meters(queue).produced().increment(jobs);
     }
+  }
+
+  /** Counts the call's jobs per queue, by whether the backend was unavailable or refused it. */
+  @Override
+  public void onEnqueueFailed(JobsEnqueueFailedEvent event) {
+    Map<String, Long> jobsByQueue =
+        event.jobs().stream().collect(Collectors.groupingBy(Job::queue, Collectors.counting()));
+    jobsByQueue.forEach((queue, jobs) -> meters(queue).enqueueFailed(event.unavailable()).increment(jobs));
   }
 
   @Override

@@ -16,6 +16,7 @@ import dev.workqueue.Job;
 import dev.workqueue.JobError;
 import dev.workqueue.NewJob;
 import dev.workqueue.Producer;
+import dev.workqueue.QueueException;
 import dev.workqueue.RetryPolicy;
 import dev.workqueue.event.JobFailedEvent;
 import dev.workqueue.event.JobSucceededEvent;
@@ -36,8 +37,10 @@ import java.lang.ref.WeakReference;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -483,6 +486,36 @@ class MicrometerQueueObserverTest {
     producer.enqueue(NewJob.builder("x").idempotencyKey("once").build());
 
     assertThat(counter("jobs.produced")).isEqualTo(1);
+  }
+
+  @Test
+  void jobsOfEnqueueCallsTheBackendFailedAreCountedPerQueueAndReason() {
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry).build();
+    Deque<RuntimeException> failures = new ArrayDeque<>(List.of(
+        new BackendUnavailableException("connection refused", null),
+        new QueueException("OOM command not allowed when used memory > 'maxmemory'")));
+    QueueBackend failing = (QueueBackend) Proxy.newProxyInstance(QueueBackend.class.getClassLoader(),
+        new Class<?>[] {QueueBackend.class}, (proxy, method, args) -> {
+          if (method.getName().equals("enqueue") && !failures.isEmpty()) {
+            throw failures.removeFirst();
+          }
+          return method.invoke(backend, args);
+        });
+    Producer producer = track(Producer.builder(failing).defaultQueue(QUEUE).observer(metrics).build());
+    List<NewJob> twoQueues =
+        List.of(NewJob.of("a"), NewJob.builder("b").queue("emails").build(), NewJob.of("c"));
+
+    assertThatThrownBy(() -> producer.enqueueAll(twoQueues)).isInstanceOf(BackendUnavailableException.class);
+    assertThatThrownBy(() -> producer.enqueue("d")).isExactlyInstanceOf(QueueException.class);
+    producer.enqueue("stored");
+
+    PrometheusSamples scrape = PrometheusSamples.parse(registry.scrape());
+    String failed = "jobs_enqueue_failed_total";
+    assertThat(scrape.value(failed, Map.of("queue", QUEUE, "reason", "unavailable"))).isEqualTo(2);
+    assertThat(scrape.value(failed, Map.of("queue", "emails", "reason", "unavailable"))).isEqualTo(1);
+    assertThat(scrape.value(failed, Map.of("queue", QUEUE, "reason", "refused"))).isEqualTo(1);
+    assertThat(scrape.value(failed, Map.of("queue", "emails", "reason", "refused"))).isZero();
+    assertThat(scrape.value("jobs_produced_total", ORDERS)).isEqualTo(1);
   }
 
   @Test
