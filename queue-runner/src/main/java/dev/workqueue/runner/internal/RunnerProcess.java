@@ -13,6 +13,7 @@ import dev.workqueue.QueueStats;
 import dev.workqueue.RecurringJobs;
 import dev.workqueue.internal.Problems;
 import dev.workqueue.runner.internal.config.ConfigKeys;
+import dev.workqueue.runner.internal.config.RecurringEntry;
 import dev.workqueue.runner.internal.config.Redaction;
 import dev.workqueue.runner.internal.config.RunnerConfig;
 import dev.workqueue.runner.internal.handler.Handlers;
@@ -20,7 +21,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -149,19 +153,30 @@ public final class RunnerProcess implements AutoCloseable {
 
   /** Every role runs the configured recurring entries; runners sharing them enqueue each run once. */
   private void startRecurring() {
-    Map<String, String> entries = config.get(ConfigKeys.RECURRING_ENTRIES);
+    Map<String, RecurringEntry> entries = config.get(ConfigKeys.RECURRING_ENTRIES);
     if (entries.isEmpty()) {
       return;
     }
     recurringProducer = components.producerBuilder().build();
     RecurringJobs.Builder schedule = RecurringJobs.builder(recurringProducer);
     ZoneId zone = config.get(ConfigKeys.RECURRING_TIME_ZONE);
-    entries.forEach((name, expression) ->
-        schedule.add(name, CronTriggers.of(expression, zone), NewJob.of(name)));
+    Map<String, List<String>> namesByQueue = new TreeMap<>();
+    entries.forEach((name, entry) -> {
+      NewJob.Builder job = NewJob.builder(entry.payload() != null ? entry.payload() : name);
+      if (entry.queue() != null) {
+        job.queue(entry.queue());
+      }
+      if (entry.priority() != null) {
+        job.priority(entry.priority());
+      }
+      schedule.add(name, CronTriggers.of(entry.schedule(), zone), job.build());
+      String queue = entry.queue() != null ? entry.queue() : config.get(ConfigKeys.QUEUE_NAME);
+      namesByQueue.computeIfAbsent(queue, ignored -> new ArrayList<>()).add(name);
+    });
     recurring = schedule.build();
     recurring.start();
-    log.info("recurring jobs {} enqueued to queue {} on their schedules ({})", entries.keySet(),
-        config.get(ConfigKeys.QUEUE_NAME), zone);
+    namesByQueue.forEach((queue, names) ->
+        log.info("recurring jobs {} enqueued to queue {} on their schedules ({})", names, queue, zone));
   }
 
   /**

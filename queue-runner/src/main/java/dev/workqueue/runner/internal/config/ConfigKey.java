@@ -1,5 +1,6 @@
 package dev.workqueue.runner.internal.config;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -34,6 +35,30 @@ public final class ConfigKey<T> {
      * @throws IllegalArgumentException if the value breaks the key's rule
      */
     T read(Object raw);
+  }
+
+  /**
+   * Thrown by a {@link Reader} when parts of a mapping's value break their rules, so that each is
+   * reported with its own path (the key's path followed by {@link Part#path()}), rule and value.
+   */
+  public static final class InvalidParts extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    /** One invalid part: its path below the key, such as {@code .nightly.schedule}. */
+    public record Part(String path, String rule, Object value) {}
+
+    private final transient List<Part> parts;
+
+    /** @param parts at least one invalid part */
+    public InvalidParts(List<Part> parts) {
+      super(parts.size() + " invalid parts");
+      this.parts = List.copyOf(parts);
+    }
+
+    /** The invalid parts, in the order they were found. */
+    public List<Part> parts() {
+      return parts;
+    }
   }
 
   ConfigKey(String path, boolean secret, String shape, String rule, T defaultValue, Reader<T> reader,

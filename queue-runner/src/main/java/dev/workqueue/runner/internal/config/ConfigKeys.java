@@ -5,6 +5,7 @@ import dev.workqueue.JobHandler;
 import dev.workqueue.Producer;
 import dev.workqueue.internal.Names;
 import dev.workqueue.runner.internal.CronTriggers;
+import dev.workqueue.runner.internal.config.ConfigKey.InvalidParts.Part;
 import dev.workqueue.runner.internal.config.ConfigKey.Reader;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Modifier;
@@ -12,6 +13,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.time.DateTimeException;
@@ -199,10 +201,13 @@ public final class ConfigKeys {
       "one of local, redis", "local", oneOf("local", "redis"),
       "local: per process; redis: one budget shared by every producer of the queue.");
 
-  public static final ConfigKey<Map<String, String>> RECURRING_ENTRIES = addMap("recurring.entries",
-      "a mapping of entry name (" + Names.RULE + ") to " + CronTriggers.FORMAT, Map.of(),
-      recurringEntries(), "Jobs enqueued to queue.name on a schedule, each with its entry's name as "
-          + "payload; every runner given the same entries enqueues each due time once between them.");
+  public static final ConfigKey<Map<String, RecurringEntry>> RECURRING_ENTRIES = addMap("recurring.entries",
+      "a mapping of entry name (" + Names.RULE + ") to " + CronTriggers.FORMAT + ", or to a mapping of "
+          + "schedule (that expression) and optionally queue and priority (names of " + Names.RULE
+          + ") and payload (text of at most " + Producer.DEFAULT_MAX_PAYLOAD_BYTES + " bytes in UTF-8)",
+      Map.of(), recurringEntries(), "Jobs enqueued on a schedule: to queue.name with "
+          + "producer.default_priority and the entry's name as payload, unless the entry gives its own; "
+          + "every runner given the same entries enqueues each due time once between them.");
   public static final ConfigKey<ZoneId> RECURRING_TIME_ZONE = add("recurring.time_zone",
       "a time zone such as UTC or Europe/Berlin", ZoneId.of("UTC"), timeZone(),
       "Zone the cron expressions of recurring.entries are read in.");
@@ -546,17 +551,64 @@ public final class ConfigKeys {
     };
   }
 
-  private static Reader<Map<String, String>> recurringEntries() {
+  /** Reports every invalid entry and field by its own path, such as {@code .nightly.schedule}. */
+  private static Reader<Map<String, RecurringEntry>> recurringEntries() {
     return raw -> {
-      Map<String, String> entries = new LinkedHashMap<>();
+      Map<String, RecurringEntry> entries = new LinkedHashMap<>();
+      List<Part> invalid = new ArrayList<>();
       map(raw).forEach((name, value) -> {
-        String expression = scalar(value);
-        require(Names.isValid(name));
-        CronTriggers.check(expression);
-        entries.put(name, expression.trim());
+        if (!Names.isValid(name)) {
+          invalid.add(new Part("." + name, "an entry name of " + Names.RULE, name));
+        } else if (value instanceof Map<?, ?> fields) {
+          entries.put(name, recurringEntry("." + name, fields, invalid));
+        } else {
+          entries.put(name, RecurringEntry.of(cron("." + name, value, invalid)));
+        }
       });
+      if (!invalid.isEmpty()) {
+        throw new ConfigKey.InvalidParts(invalid);
+      }
       return entries;
     };
+  }
+
+  private static RecurringEntry recurringEntry(String path, Map<?, ?> fields, List<Part> invalid) {
+    Map<String, Object> given = map(fields);
+    given.keySet().stream().filter(field -> !RECURRING_FIELDS.contains(field)).forEach(field ->
+        invalid.add(new Part(path + "." + field, "one of the fields " + RECURRING_FIELDS, field)));
+    Object schedule = given.get("schedule");
+    if (schedule == null) {
+      invalid.add(new Part(path + ".schedule", "set: " + CronTriggers.FORMAT, null));
+    }
+    String payload = given.containsKey("payload") ? scalar(given.get("payload")) : null;
+    int payloadBytes = payload == null ? 0 : payload.getBytes(StandardCharsets.UTF_8).length;
+    if (payloadBytes > Producer.DEFAULT_MAX_PAYLOAD_BYTES) {
+      invalid.add(new Part(path + ".payload",
+          "text of at most " + Producer.DEFAULT_MAX_PAYLOAD_BYTES + " bytes in UTF-8", payload));
+    }
+    return new RecurringEntry(schedule == null ? null : cron(path + ".schedule", schedule, invalid),
+        optionalName(path + ".queue", given.get("queue"), invalid),
+        optionalName(path + ".priority", given.get("priority"), invalid), payload);
+  }
+
+  private static final List<String> RECURRING_FIELDS = List.of("schedule", "queue", "priority", "payload");
+
+  private static String cron(String path, Object raw, List<Part> invalid) {
+    String expression = scalar(raw);
+    try {
+      CronTriggers.check(expression);
+    } catch (IllegalArgumentException e) {
+      invalid.add(new Part(path, CronTriggers.FORMAT, expression));
+    }
+    return expression.trim();
+  }
+
+  private static String optionalName(String path, Object raw, List<Part> invalid) {
+    String name = raw == null ? null : scalar(raw);
+    if (name != null && !Names.isValid(name)) {
+      invalid.add(new Part(path, "a name of " + Names.RULE, name));
+    }
+    return name;
   }
 
   private static Reader<ZoneId> timeZone() {

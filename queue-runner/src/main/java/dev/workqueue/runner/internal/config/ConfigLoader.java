@@ -70,6 +70,9 @@ public final class ConfigLoader {
       }
       try {
         values.put(key, key.read(setting.raw()));
+      } catch (ConfigKey.InvalidParts e) {
+        e.parts().forEach(part ->
+            problems.check(false, setting.where(key, part.path()), part.rule(), shown(key, part.value())));
       } catch (IllegalArgumentException e) {
         problems.check(false, setting.where(key), key.rule(), shown(key, setting.raw()));
       }
@@ -234,6 +237,20 @@ public final class ConfigLoader {
       });
     }
     @SuppressWarnings("unchecked")
+    Map<String, RecurringEntry> recurring =
+        (Map<String, RecurringEntry>) values.get(ConfigKeys.RECURRING_ENTRIES);
+    Object queue = values.get(ConfigKeys.QUEUE_NAME);
+    if (recurring != null && queue != null) {
+      // This runner's consumers serve only these lanes; another queue's consumers have their own.
+      recurring.forEach((name, entry) -> {
+        boolean ownQueue = entry.queue() == null || entry.queue().equals(queue);
+        if (ownQueue && entry.priority() != null && !priorities.contains(entry.priority())) {
+          problems.check(false, where(ConfigKeys.RECURRING_ENTRIES, "." + name + ".priority", settings),
+              "one of queue.priorities " + priorities + " for a job to queue.name", entry.priority());
+        }
+      });
+    }
+    @SuppressWarnings("unchecked")
     Map<String, Integer> weights = (Map<String, Integer>) values.get(ConfigKeys.QUEUE_WEIGHTS);
     if (weights != null) {
       // Such a weight would be ignored: most likely a misspelt lane whose real weight is missing.
@@ -326,7 +343,20 @@ public final class ConfigLoader {
       return oneLine(Arrays.stream(String.valueOf(raw).split(",", -1)).map(Redaction::redactUserInfo)
           .collect(Collectors.joining(",")));
     }
-    return raw instanceof String text ? oneLine(Redaction.redactUrlValue(text)) : raw;
+    if (raw instanceof String text) {
+      return oneLine(Redaction.redactUrlValue(text));
+    }
+    // Shown unquoted as before, but cut short like text: an entry may hold a payload of a megabyte.
+    boolean structured = raw instanceof Map<?, ?> || raw instanceof List<?>;
+    return structured ? new Unquoted(oneLine(String.valueOf(raw))) : raw;
+  }
+
+  /** Text that error messages show as it is, without the quotes they put around strings. */
+  private record Unquoted(String text) {
+    @Override
+    public String toString() {
+      return text;
+    }
   }
 
   private static String oneLine(String text) {

@@ -116,6 +116,12 @@ public final class RunnerConfig {
     if (value instanceof List<?> list) {
       return List.copyOf(list);
     }
+    if (key == ConfigKeys.RECURRING_ENTRIES) {
+      Map<String, Object> entries = new LinkedHashMap<>();
+      ((Map<?, ?>) value).forEach(
+          (name, entry) -> entries.put((String) name, ((RecurringEntry) entry).printable()));
+      return entries;
+    }
     return value;
   }
 }

@@ -3,6 +3,7 @@ package dev.workqueue.runner.internal.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.workqueue.InvalidConfigurationException;
+import dev.workqueue.Producer;
 import dev.workqueue.runner.internal.CronTriggers;
 import java.net.URI;
 import java.nio.file.Files;
@@ -16,6 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
+  private static final String NAME_RULE = "1 to 128 characters of letters, digits, '.', '_', ':' or '-'";
+
   @TempDir
   Path dir;
 
@@ -109,8 +112,9 @@ class ConfigLoaderTest {
           time_zone: Europe/Berlin
         """);
     RunnerConfig config = ConfigLoader.load(good, Map.of());
-    assertThat(config.get(ConfigKeys.RECURRING_ENTRIES))
-        .containsExactly(Map.entry("nightly", "0 2 * * *"), Map.entry("every-30s", "*/30 * * * * *"));
+    assertThat(config.get(ConfigKeys.RECURRING_ENTRIES)).containsExactly(
+        Map.entry("nightly", RecurringEntry.of("0 2 * * *")),
+        Map.entry("every-30s", RecurringEntry.of("*/30 * * * * *")));
     assertThat(config.get(ConfigKeys.RECURRING_TIME_ZONE)).hasToString("Europe/Berlin");
 
     Path bad = yaml("""
@@ -121,14 +125,109 @@ class ConfigLoaderTest {
         """);
     assertThat(problems(bad, Map.of("WORKQUEUE_RECURRING_ENTRIES", "a b=* * * * *")))
         .containsExactlyInAnyOrder(
-        "recurring.entries (set by WORKQUEUE_RECURRING_ENTRIES) must be a mapping of entry name (1 to 128 "
-            + "characters of letters, digits, '.', '_', ':' or '-') to " + CronTriggers.FORMAT
-            + ", but was \"a b=* * * * *\"",
+        "recurring.entries.a b (set by WORKQUEUE_RECURRING_ENTRIES) must be an entry name of 1 to 128 "
+            + "characters of letters, digits, '.', '_', ':' or '-', but was \"a b\"",
         "recurring.time_zone must be a time zone such as UTC or Europe/Berlin, but was \"Mars/Olympus\"");
     assertThat(problems(bad, Map.of())).contains(
-        "recurring.entries must be a mapping of entry name (1 to 128 "
-        + "characters of letters, digits, '.', '_', ':' or '-') to " + CronTriggers.FORMAT
-        + ", but was {nightly=61 2 * * *}");
+        "recurring.entries.nightly must be " + CronTriggers.FORMAT + ", but was \"61 2 * * *\"");
+    assertThat(problems(yaml("recurring:\n  entries: [nightly]\n"), Map.of())).containsExactly(
+        "recurring.entries must be " + ConfigKeys.RECURRING_ENTRIES.rule() + ", but was [nightly]");
+  }
+
+  @Test
+  void aRecurringEntryMayNameItsQueuePriorityAndPayload() throws Exception {
+    Path file = yaml("""
+        queue:
+          name: mail
+        recurring:
+          entries:
+            digest:
+              schedule: "0 7 * * *"
+              queue: reports
+              priority: urgent
+              payload: '{"kind": "daily"}'
+            retry-bounces:
+              schedule: "*/5 * * * *"
+              priority: low
+            nightly: "0 2 * * *"
+        """);
+
+    RunnerConfig config = ConfigLoader.load(file, Map.of());
+
+    assertThat(config.get(ConfigKeys.RECURRING_ENTRIES)).containsExactly(
+        Map.entry("digest", new RecurringEntry("0 7 * * *", "reports", "urgent", "{\"kind\": \"daily\"}")),
+        Map.entry("retry-bounces", new RecurringEntry("*/5 * * * *", null, "low", null)),
+        Map.entry("nightly", RecurringEntry.of("0 2 * * *")));
+    // Printed as written: a mapping only where the entry gave more than its schedule.
+    assertThat(((Map<?, ?>) config.redactedTree().get("recurring")).get("entries")).isEqualTo(Map.of(
+        "digest", Map.of("schedule", "0 7 * * *", "queue", "reports", "priority", "urgent",
+            "payload", "{\"kind\": \"daily\"}"),
+        "retry-bounces", Map.of("schedule", "*/5 * * * *", "priority", "low"),
+        "nightly", "0 2 * * *"));
+  }
+
+  /**
+   * Each bad entry or field is reported by its own path, all at once. A priority this runner's own
+   * consumers do not serve would leave the job waiting for ever.
+   */
+  @Test
+  void everyInvalidFieldOfARecurringEntryIsReportedWithItsPath() throws Exception {
+    Path file = yaml("""
+        queue:
+          name: mail
+          priorities: [high, low]
+        producer:
+          default_priority: low
+        recurring:
+          entries:
+            no-schedule:
+              queue: reports
+            misspelt:
+              schedule: "0 7 * * *"
+              queues: reports
+            bad-names:
+              schedule: "1 2 3"
+              queue: "reports/daily"
+              priority: "very high"
+            large:
+              schedule: "0 7 * * *"
+              payload: "%s"
+        """.formatted("x".repeat(Producer.DEFAULT_MAX_PAYLOAD_BYTES + 1)));
+
+    assertThat(problems(file, Map.of())).containsExactlyInAnyOrder(
+        "recurring.entries.no-schedule.schedule must be set: " + CronTriggers.FORMAT + ", but was null",
+        "recurring.entries.misspelt.queues must be one of the fields [schedule, queue, priority, payload], "
+            + "but was \"queues\"",
+        "recurring.entries.bad-names.schedule must be " + CronTriggers.FORMAT + ", but was \"1 2 3\"",
+        "recurring.entries.bad-names.queue must be a name of " + NAME_RULE + ", but was \"reports/daily\"",
+        "recurring.entries.bad-names.priority must be a name of " + NAME_RULE + ", but was \"very high\"",
+        "recurring.entries.large.payload must be text of at most 1048576 bytes in UTF-8, but was \""
+            + "x".repeat(200) + "...\"");
+
+    assertThat(problems(yaml("""
+        queue:
+          name: mail
+          priorities: [high, low]
+        producer:
+          default_priority: low
+        recurring:
+          entries:
+            own:
+              schedule: "0 7 * * *"
+              priority: urgent
+            same-queue-named:
+              schedule: "0 8 * * *"
+              queue: mail
+              priority: urgent
+            elsewhere:
+              schedule: "0 9 * * *"
+              queue: reports
+              priority: urgent
+        """), Map.of())).containsExactlyInAnyOrder(
+        "recurring.entries.own.priority must be one of queue.priorities [high, low] for a job to queue.name, "
+            + "but was \"urgent\"",
+        "recurring.entries.same-queue-named.priority must be one of queue.priorities [high, low] for a job "
+            + "to queue.name, but was \"urgent\"");
   }
 
   @Test
