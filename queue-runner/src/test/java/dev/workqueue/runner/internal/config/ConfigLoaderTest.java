@@ -166,20 +166,24 @@ class ConfigLoaderTest {
         "nightly", "0 2 * * *"));
   }
 
+  /** Queue "mail" served in lanes high and low, then the start of recurring.entries. */
+  private static final String MAIL_RECURRING = """
+      queue:
+        name: mail
+        priorities: [high, low]
+      producer:
+        default_priority: low
+      recurring:
+        entries:
+      """;
+
   /**
    * Each bad entry or field is reported by its own path, all at once. A priority this runner's own
    * consumers do not serve would leave the job waiting for ever.
    */
   @Test
   void everyInvalidFieldOfARecurringEntryIsReportedWithItsPath() throws Exception {
-    Path file = yaml("""
-        queue:
-          name: mail
-          priorities: [high, low]
-        producer:
-          default_priority: low
-        recurring:
-          entries:
+    Path file = yaml(MAIL_RECURRING + """
             no-schedule:
               queue: reports
             misspelt:
@@ -204,14 +208,7 @@ class ConfigLoaderTest {
         "recurring.entries.large.payload must be text of at most 1048576 bytes in UTF-8, but was \""
             + "x".repeat(200) + "...\"");
 
-    assertThat(problems(yaml("""
-        queue:
-          name: mail
-          priorities: [high, low]
-        producer:
-          default_priority: low
-        recurring:
-          entries:
+    assertThat(problems(yaml(MAIL_RECURRING + """
             own:
               schedule: "0 7 * * *"
               priority: urgent
