@@ -47,6 +47,11 @@ public final class ConfigKeys {
       "a non-empty list of host:port, such as [10.0.0.1:26379, 10.0.0.2:26379]";
   private static final String NON_NEGATIVE_DURATION =
       "zero or a positive duration up to 365d, such as 0, 500ms, 30s or 5m";
+  // In the environment's spelling of a mapping: a comma before the next "key=", and commas at the
+  // ends of a pair.
+  private static final Pattern ENV_PAIR_SEPARATOR = Pattern.compile(",(?=[^,=]*=)");
+  private static final Pattern STRAY_COMMAS = Pattern.compile("^[\\s,]+|[\\s,]+$");
+  private static final List<String> RECURRING_FIELDS = List.of("schedule", "queue", "priority", "payload");
   // Underscores too: container platforms hand out such names and resolve them.
   private static final Pattern HOST_LABEL = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?");
   private static final Pattern IPV4 =
@@ -591,8 +596,6 @@ public final class ConfigKeys {
         optionalName(path + ".priority", given.get("priority"), invalid), payload);
   }
 
-  private static final List<String> RECURRING_FIELDS = List.of("schedule", "queue", "priority", "payload");
-
   private static String cron(String path, Object raw, List<Part> invalid) {
     String expression = scalar(raw);
     try {
@@ -657,7 +660,9 @@ public final class ConfigKeys {
     Map<String, Object> entries = new LinkedHashMap<>();
     if (raw instanceof String text) {
       Set<String> seen = new HashSet<>();
-      for (String pair : text.split(",")) {
+      // A value may hold commas, as cron expressions such as "0 9,17 * * *" do.
+      for (String separated : ENV_PAIR_SEPARATOR.split(text)) {
+        String pair = STRAY_COMMAS.matcher(separated).replaceAll("");
         if (pair.isBlank()) {
           continue;
         }

@@ -166,6 +166,25 @@ class ConfigLoaderTest {
         "nightly", "0 2 * * *"));
   }
 
+  @Test
+  void inTheEnvironmentAMappingsValuesMayHoldCommas() {
+    RunnerConfig config = ConfigLoader.load(null, Map.of(
+        "WORKQUEUE_RECURRING_ENTRIES", "twice=0 9,17 * * *, nightly=0 2 * * *,",
+        "WORKQUEUE_QUEUE_WEIGHTS", "high=6,,low=1",
+        "WORKQUEUE_QUEUE_PRIORITY_MODE", "weighted",
+        "WORKQUEUE_QUEUE_PRIORITIES", "high,low",
+        "WORKQUEUE_PRODUCER_DEFAULT_PRIORITY", "low"));
+
+    assertThat(config.get(ConfigKeys.RECURRING_ENTRIES)).containsExactly(
+        Map.entry("twice", RecurringEntry.of("0 9,17 * * *")),
+        Map.entry("nightly", RecurringEntry.of("0 2 * * *")));
+    assertThat(config.get(ConfigKeys.QUEUE_WEIGHTS))
+        .containsExactly(Map.entry("high", 6), Map.entry("low", 1));
+    assertThat(problems(null, Map.of("WORKQUEUE_QUEUE_WEIGHTS", "high=6,low"))).containsExactly(
+        "queue.weights (set by WORKQUEUE_QUEUE_WEIGHTS) must be " + ConfigKeys.QUEUE_WEIGHTS.rule()
+            + ", but was \"high=6,low\"");
+  }
+
   /** Queue "mail" served in lanes high and low, then the start of recurring.entries. */
   private static final String MAIL_RECURRING = """
       queue:
