@@ -30,6 +30,8 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -42,6 +44,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -49,6 +52,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.ToDoubleFunction;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -80,8 +84,9 @@ import java.util.stream.Stream;
  * variant. Each round forks one JVM per variant, in
  * rotating order. On a shared machine wall-clock throughput swings from run to run by more than
  * the observers cost, so each variant is compared with the baseline fork of the same round, and
- * the median and quartiles of those changes are printed, with CPU per job and the observers' own
- * work per job, timed alone.
+ * the median and quartiles of those changes are printed, with CPU per job (for the whole process,
+ * and for the consumer's settler and worker threads) and the observers' own work per job, timed
+ * alone.
  *
  * <p>Run:
  * {@code ./mvnw -q -pl examples exec:java -Dexec.mainClass=dev.workqueue.examples.ObserverOverheadBenchmark
@@ -97,6 +102,8 @@ public final class ObserverOverheadBenchmark {
   private static final int MEASURED_RUNS = 3;
   private static final String FORK_FLAG = "--fork";
   private static final String FORK_RESULT = "fork-result";
+  /** How the engine names a consumer's worker threads: {@code workqueue-<consumer>-worker-<n>}. */
+  private static final Pattern WORKER_THREAD = Pattern.compile("-worker-\\d+$");
 
   private ObserverOverheadBenchmark() {}
 
@@ -130,8 +137,22 @@ public final class ObserverOverheadBenchmark {
     }
   }
 
-  /** One run: jobs per second, and the process's CPU time per job. */
-  private record Result(double jobsPerSecond, double cpuNanosPerJob) {}
+  /**
+   * One run: jobs per second, the process's CPU time per job, and the part of it spent on the
+   * consumer's settler thread (where observers hear of successes) and on its worker threads.
+   */
+  private record Result(double jobsPerSecond, double cpuNanosPerJob, double settlerNanosPerJob,
+      double workerNanosPerJob) {
+
+    static Result parse(String figures) {
+      double[] values = Arrays.stream(figures.strip().split(" ")).mapToDouble(Double::parseDouble).toArray();
+      return new Result(values[0], values[1], values[2], values[3]);
+    }
+
+    String format() {
+      return jobsPerSecond + " " + cpuNanosPerJob + " " + settlerNanosPerJob + " " + workerNanosPerJob;
+    }
+  }
 
   /**
    * Runs the benchmark; arguments: jobs, concurrency, rounds, variant keys and mode, each optional.
@@ -165,8 +186,10 @@ public final class ObserverOverheadBenchmark {
       for (int i = 0; i < variants.length; i++) {
         Variant variant = variants[(round + i) % variants.length];
         Result result = fork(variant, jobs, concurrency, mode);
-        System.out.printf("round %2d %-40s %,10.0f jobs/s  cpu %,6.0f ns/job%n",
-            round, variant.label, result.jobsPerSecond(), result.cpuNanosPerJob());
+        System.out.printf(
+            "round %2d %-40s %,10.0f jobs/s  cpu %,6.0f ns/job (settler %,4.0f, workers %,4.0f)%n", round,
+            variant.label, result.jobsPerSecond(), result.cpuNanosPerJob(), result.settlerNanosPerJob(),
+            result.workerNanosPerJob());
         results.computeIfAbsent(variant, v -> new ArrayList<>()).add(result);
       }
     }
@@ -197,8 +220,7 @@ public final class ObserverOverheadBenchmark {
       String line;
       while ((line = output.readLine()) != null) {
         if (line.startsWith(FORK_RESULT)) {
-          String[] figures = line.substring(FORK_RESULT.length()).strip().split(" ");
-          runs.add(new Result(Double.parseDouble(figures[0]), Double.parseDouble(figures[1])));
+          runs.add(Result.parse(line.substring(FORK_RESULT.length())));
         }
       }
     }
@@ -208,7 +230,8 @@ public final class ObserverOverheadBenchmark {
           + " after " + runs.size() + " of " + MEASURED_RUNS + " measured runs");
     }
     return new Result(median(sorted(runs, Result::jobsPerSecond)),
-        median(sorted(runs, Result::cpuNanosPerJob)));
+        median(sorted(runs, Result::cpuNanosPerJob)), median(sorted(runs, Result::settlerNanosPerJob)),
+        median(sorted(runs, Result::workerNanosPerJob)));
   }
 
   /** The class path this class was loaded from, also when {@code exec:java} loaded it. */
@@ -237,7 +260,7 @@ public final class ObserverOverheadBenchmark {
       System.gc();
       Result result = run(variant, jobs, concurrency, filled);
       if (run >= warmUpRuns) {
-        System.out.println(FORK_RESULT + " " + result.jobsPerSecond() + " " + result.cpuNanosPerJob());
+        System.out.println(FORK_RESULT + " " + result.format());
       }
     }
   }
@@ -263,6 +286,18 @@ public final class ObserverOverheadBenchmark {
       System.out.printf("  %-40s %,10.0f jobs/s  %+6.1f%% [%+.1f%%, %+.1f%%]  cpu %,6.0f ns/job (%+6.1f%%)%n",
           variant.label, median(sorted(rounds, Result::jobsPerSecond)), median(changes),
           changes[changes.length / 4], changes[(3 * changes.length) / 4], cpu, change(cpu, baselineCpu));
+    }
+    // Steadier than throughput: what an observer adds lands mostly on the settler, while the workers'
+    // share swings with how the scheduler treats them in each run.
+    double baselineSettler = median(sorted(baseline, Result::settlerNanosPerJob));
+    double baselineWorkers = median(sorted(baseline, Result::workerNanosPerJob));
+    System.out.println("CPU per job by thread, median, and its difference from no observers:");
+    for (Variant variant : variants) {
+      List<Result> rounds = results.get(variant);
+      double settler = median(sorted(rounds, Result::settlerNanosPerJob));
+      double workers = median(sorted(rounds, Result::workerNanosPerJob));
+      System.out.printf("  %-40s settler %,5.0f ns (%+4.0f)  workers %,5.0f ns (%+4.0f)%n", variant.label,
+          settler, settler - baselineSettler, workers, workers - baselineWorkers);
     }
   }
 
@@ -309,6 +344,7 @@ public final class ObserverOverheadBenchmark {
           consumer.start();
         }
         long cpuStart = processCpuNanos();
+        Map<Long, Long> threadCpuStart = threadCpuNanos();
         long start = System.nanoTime();
         if (filled) {
           consumer.start();
@@ -320,7 +356,9 @@ public final class ObserverOverheadBenchmark {
         }
         long nanos = System.nanoTime() - start;
         long cpuNanos = processCpuNanos() - cpuStart;
-        return new Result(jobs * 1e9 / nanos, cpuNanos / (double) jobs);
+        ThreadCpu threads = ThreadCpu.since(threadCpuStart);
+        return new Result(jobs * 1e9 / nanos, cpuNanos / (double) jobs,
+            threads.settlerNanos() / (double) jobs, threads.workerNanos() / (double) jobs);
       }
     } finally {
       if (sdk != null) {
@@ -411,6 +449,41 @@ public final class ObserverOverheadBenchmark {
       best = Math.min(best, (System.nanoTime() - start) / (double) calls);
     }
     return best;
+  }
+
+  /** CPU time of every live thread, by id. */
+  private static Map<Long, Long> threadCpuNanos() {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    Map<Long, Long> nanos = new HashMap<>();
+    for (long id : threads.getAllThreadIds()) {
+      nanos.put(id, threads.getThreadCpuTime(id));
+    }
+    return nanos;
+  }
+
+  /** CPU time of the consumer's settler and worker threads since a {@link #threadCpuNanos()} reading. */
+  private record ThreadCpu(long settlerNanos, long workerNanos) {
+    static ThreadCpu since(Map<Long, Long> start) {
+      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+      long settler = 0;
+      long workers = 0;
+      for (ThreadInfo thread : threads.getThreadInfo(threads.getAllThreadIds())) {
+        if (thread == null) {
+          continue; // ended since the ids were read
+        }
+        long cpu = threads.getThreadCpuTime(thread.getThreadId());
+        if (cpu < 0) {
+          continue;
+        }
+        long spent = cpu - start.getOrDefault(thread.getThreadId(), 0L);
+        if (thread.getThreadName().endsWith("-settler")) {
+          settler += spent;
+        } else if (WORKER_THREAD.matcher(thread.getThreadName()).find()) {
+          workers += spent;
+        }
+      }
+      return new ThreadCpu(settler, workers);
+    }
   }
 
   private static long processCpuNanos() {
