@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -295,6 +296,44 @@ class ConsumerTest {
     });
     assertThat(batchSizes).allSatisfy(size -> assertThat(size).isPositive());
     assertThat(modifiable).isFalse();
+  }
+
+  /**
+   * Workers publish the settler's success batches between jobs; however many of them pass by,
+   * a consumer's observer gets one call at a time, and close() returns only after the last, also
+   * when it stops the consumer mid-run.
+   */
+  @Test
+  void successBatchesReachObserversOneCallAtATimeAndAllBeforeCloseReturns() {
+    int jobs = 20_000;
+    AtomicInteger inCall = new AtomicInteger();
+    AtomicInteger mostAtOnce = new AtomicInteger();
+    AtomicInteger delivered = new AtomicInteger();
+    Set<String> threads = ConcurrentHashMap.newKeySet();
+    QueueObserver counting = new QueueObserver() {
+      @Override
+      public void onSucceededBatch(List<JobSucceededEvent> events) {
+        mostAtOnce.accumulateAndGet(inCall.incrementAndGet(), Math::max);
+        threads.add(Thread.currentThread().getName().replaceAll("\\d+$", "N"));
+        delivered.addAndGet(events.size());
+        inCall.decrementAndGet();
+      }
+    };
+    AtomicInteger handled = new AtomicInteger();
+    List<NewJob> batch = new ArrayList<>();
+    for (int i = 0; i < jobs; i++) {
+      batch.add(NewJob.of("job-" + i));
+    }
+    producer.enqueueAll(batch);
+    try (Consumer consumer = consumer(job -> handled.incrementAndGet()).name("counted").concurrency(8)
+        .observer(counting).build()) {
+      consumer.start();
+      // Closed mid-run: the drain's last outcomes are queued just as the settler is told to stop.
+      await().atMost(PATIENCE).until(() -> handled.get() >= jobs / 4);
+    }
+    assertThat(delivered.get()).isEqualTo(handled.get()).isPositive();
+    assertThat(mostAtOnce).hasValue(1);
+    assertThat(threads).isSubsetOf("workqueue-counted-worker-N", "workqueue-counted-settler");
   }
 
   @Test
@@ -784,9 +823,9 @@ class ConsumerTest {
   }
 
   /**
-   * Success events are published on the settler before the outcomes are written. A slow observer
-   * there held finished jobs whose leases nobody extended any more: past the lease, another
-   * consumer recovered and ran them again.
+   * A slow observer of successes, when the settler called it before writing the outcomes, held
+   * finished jobs whose leases nobody extended any more: past the lease, another consumer
+   * recovered and ran them again. Whichever thread calls it now, the job runs once.
    */
   @Test
   void aSlowObserverOfSucceededJobsDoesNotLetTheirLeasesLapse() throws InterruptedException {

@@ -69,9 +69,13 @@ public interface QueueObserver {
   default void onSucceeded(JobSucceededEvent event) {}
 
   /**
-   * Called on the consumer's settler thread with the successful attempts whose outcomes it is
-   * about to write to the backend, in the order the handlers finished: one thread for all
-   * workers, so that meters updated here are not contended. The default calls {@link
+   * Called with the successful attempts of one batch of outcomes the consumer's settler thread
+   * writes to the backend, in the order the handlers finished, once the settler has queued the
+   * batch: on one of the consumer's worker threads between two jobs, or on the settler while it is
+   * idle. A consumer makes one such call at a time, its batches in order, so that meters updated
+   * here are not contended; it delivers every batch before {@code close()} returns. The outcomes
+   * may be written before or after the call. Time spent here is taken from the workers (and past
+   * sixteen waiting batches, from the settler, holding back the outcomes). The default calls {@link
    * #onSucceeded} for each; an observer that counts can override this to update its counters once
    * per batch rather than once per job. The list is unmodifiable and may be kept; reading an
    * element may build a new event each time, equal to the last. An exception thrown here ends the
