@@ -73,8 +73,17 @@ public final class DefaultConsumer implements Consumer {
    * blocked them at each such gap and cost a fifth of the in-memory no-op throughput on two cores.
    */
   public static final int MAX_UNSETTLED = 16 * SETTLE_BATCH;
-  /** Most success batches waiting for their observer call before the settler publishes them itself. */
+  /**
+   * Most success batches waiting for their observer call before workers wait their turn to publish
+   * instead of running jobs. Not the settler: held by a publisher that the operating system
+   * preempted, it would hold up every outcome.
+   */
   private static final int MAX_UNPUBLISHED_BATCHES = 16;
+  /**
+   * How long the settler waits for an outcome before it publishes waiting success batches itself:
+   * a moment without outcomes may only be a gap between busy workers' jobs, time the settler needs.
+   */
+  private static final long IDLE_PUBLISH_AFTER_MILLIS = 1;
   private static final int RECOVER_BATCH = 1_000;
   private static final Duration INITIAL_RETRY_PAUSE = Duration.ofMillis(100);
   private static final Duration MAX_RETRY_PAUSE = Duration.ofSeconds(5);
@@ -156,7 +165,7 @@ public final class DefaultConsumer implements Consumer {
   private volatile List<Settlement> applying = List.of();
   /**
    * Success batches waiting for their observer call, oldest first. The settler queues them and goes
-   * on writing; workers publish them between jobs, the settler only once idle or too far ahead.
+   * on writing; workers publish them between jobs, the settler only once idle.
    * The settler is the one thread every outcome passes through, and with busy workers on every
    * core the operating system gives it no more than its share of the CPU: work taken off it is
    * throughput gained, where the same work on a worker is not.
@@ -237,7 +246,8 @@ public final class DefaultConsumer implements Consumer {
    */
   private void workLoop() {
     while (true) {
-      publishSuccesses(false);
+      // Observers slower than the jobs: workers queue up to publish, and take no more jobs meanwhile.
+      publishSuccesses(unpublishedBatches.get() > MAX_UNPUBLISHED_BATCHES);
       awaitSettlerRoom();
       InFlight next = buffer.poll();
       if (next == TAKE_TURN) {
@@ -296,6 +306,7 @@ public final class DefaultConsumer implements Consumer {
     if (settlements.size() <= MAX_UNSETTLED) {
       return;
     }
+    publishSuccesses(false); // a worker held back has the time, and the settler has none
     // Waiting, not polling: a consumer of thousands of workers would otherwise spin them all.
     synchronized (settlerRoom) {
       waitingForRoom++;
@@ -769,12 +780,12 @@ public final class DefaultConsumer implements Consumer {
         first = settlements.poll();
       }
       if (first == null) {
-        publishSuccesses(false); // idle: the settler has the CPU to spare now
-        try {
-          first = settlements.poll(100, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-          first = settlements.poll();
-        }
+        first = pollSettlements(IDLE_PUBLISH_AFTER_MILLIS);
+      }
+      if (first == null) {
+        // Idle for a while, so the settler has CPU to spare, and idle workers publish nothing.
+        publishSuccesses(false);
+        first = pollSettlements(100);
       }
       if (first == null || first == WAKE_SETTLER) {
         if (!settling) {
@@ -792,6 +803,14 @@ public final class DefaultConsumer implements Consumer {
       busy = batch.size() > 1;
       apply(batch);
       batch.clear();
+    }
+  }
+
+  private Pending pollSettlements(long millis) {
+    try {
+      return settlements.poll(millis, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      return settlements.poll();
     }
   }
 
@@ -828,12 +847,9 @@ public final class DefaultConsumer implements Consumer {
     }
     if (succeeded > 0) {
       // Counted before it is added, so that a publisher finding the count at 0 has missed nothing.
-      int waiting = unpublishedBatches.incrementAndGet();
+      unpublishedBatches.incrementAndGet();
       unpublishedSuccesses.add(
           new SucceededEvents(settings.name(), settings.queue(), jobs, handlerNanos, succeeded));
-      if (waiting > MAX_UNPUBLISHED_BATCHES) {
-        publishSuccesses(true); // observers slower than the jobs: hold the settler, and so the workers
-      }
     }
   }
 
