@@ -164,17 +164,21 @@ public final class DefaultConsumer implements Consumer {
   /** The settlements the settler is writing, published whole for the heartbeat; never modified. */
   private volatile List<Settlement> applying = List.of();
   /**
-   * Success batches waiting for their observer call, oldest first. The settler queues them and goes
-   * on writing; workers publish them between jobs, the settler only once idle.
-   * The settler is the one thread every outcome passes through, and with busy workers on every
-   * core the operating system gives it no more than its share of the CPU: work taken off it is
-   * throughput gained, where the same work on a worker is not.
+   * Success batches waiting for their observer call, oldest first. The settler queues each and
+   * writes it out; then it publishes them itself, unless its batch was half full or more, in which
+   * case workers publish them between jobs. The settler is the one thread every outcome
+   * passes through, and with busy workers on every core the operating system gives it no more
+   * than its share of the CPU: while it sets the pace, work taken off it is throughput gained,
+   * where the same work on a worker is not; while it keeps up, the workers set the pace instead.
    */
-  private final ConcurrentLinkedQueue<SucceededEvents> unpublishedSuccesses = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<SucceededEvents> unpublishedSuccesses =
+      new ConcurrentLinkedQueue<>();
   /** At least the batches {@link #unpublishedSuccesses} holds; read by every worker between jobs. */
   private final AtomicInteger unpublishedBatches = new AtomicInteger();
   /** Held while publishing: observers get success batches one call at a time, in order. */
   private final ReentrantLock publishingSuccesses = new ReentrantLock();
+  /** Whether the settler's last batch was large: outcomes arrive faster than it writes them. */
+  private volatile boolean settlerBehind;
 
   public DefaultConsumer(Settings settings, QueueBackend backend, JobHandler handler,
       CompositeObserver observer, List<JobInterceptor> interceptors) {
@@ -246,8 +250,11 @@ public final class DefaultConsumer implements Consumer {
    */
   private void workLoop() {
     while (true) {
-      // Observers slower than the jobs: workers queue up to publish, and take no more jobs meanwhile.
-      publishSuccesses(unpublishedBatches.get() > MAX_UNPUBLISHED_BATCHES);
+      if (unpublishedBatches.get() > MAX_UNPUBLISHED_BATCHES) {
+        publishSuccesses(true); // observers slower than the jobs: wait to publish, take no more jobs
+      } else if (settlerBehind) {
+        publishSuccesses(false);
+      }
       awaitSettlerRoom();
       InFlight next = buffer.poll();
       if (next == TAKE_TURN) {
@@ -306,7 +313,7 @@ public final class DefaultConsumer implements Consumer {
     if (settlements.size() <= MAX_UNSETTLED) {
       return;
     }
-    publishSuccesses(false); // a worker held back has the time, and the settler has none
+    publishSuccesses(false); // a worker held back has the time, and the settler, behind, has none
     // Waiting, not polling: a consumer of thousands of workers would otherwise spin them all.
     synchronized (settlerRoom) {
       waitingForRoom++;
@@ -746,9 +753,8 @@ public final class DefaultConsumer implements Consumer {
    * An outcome waiting for the settler. For an ack, {@code handlerNanos} is how long the handler
    * ran, otherwise {@link #NOT_HANDLED}: the settler gathers the success events into batches, so
    * observers update their meters once per batch, one thread at a time, instead of contending for
-   * them per job from every worker. A
-   * primitive rather than a {@link Duration}: one object less per job, written on a worker's core
-   * and read on the settler's.
+   * them per job from every worker. A primitive rather than a {@link Duration}: one object less
+   * per job, written on a worker's core and read on the settler's.
    */
   private record Pending(Settlement settlement, Job job, long handlerNanos) {}
 
@@ -819,9 +825,8 @@ public final class DefaultConsumer implements Consumer {
     for (Pending pending : batch) {
       list.add(pending.settlement());
     }
-    // Until they are written, the heartbeat keeps these leases too: a slow backend (or a slow
-    // observer the settler waits for) must not let a finished job's lease lapse, or another
-    // consumer would run it again.
+    // Until they are written, the heartbeat keeps these leases too: a slow backend must not let a
+    // finished job's lease lapse, or another consumer would run it again.
     applying = list;
     try {
       if (observer.observesSucceeded()) {
@@ -830,6 +835,12 @@ public final class DefaultConsumer implements Consumer {
       write(batch, list);
     } finally {
       applying = List.of();
+    }
+    // Half a batch or more gathered while it wrote the last one: the settler sets the pace, and
+    // success batches are for workers to publish; otherwise it has time for them between batches.
+    settlerBehind = batch.size() >= SETTLE_BATCH / 2;
+    if (!settlerBehind) {
+      publishSuccesses(false);
     }
   }
 

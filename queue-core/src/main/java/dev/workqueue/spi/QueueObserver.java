@@ -70,12 +70,12 @@ public interface QueueObserver {
 
   /**
    * Called with the successful attempts of one batch of outcomes the consumer's settler thread
-   * writes to the backend, in the order the handlers finished, once the settler has queued the
-   * batch: on one of the consumer's worker threads between two jobs, or on the settler while it is
-   * idle. A consumer makes one such call at a time, its batches in order, so that meters updated
-   * here are not contended; it delivers every batch before {@code close()} returns. The outcomes
-   * may be written before or after the call. Time spent here is taken from the workers (and past
-   * sixteen waiting batches, from the settler, holding back the outcomes). The default calls {@link
+   * writes to the backend, in the order the handlers finished: on the settler once it has written
+   * the batch, or, while outcomes arrive faster than it writes them, on one of the consumer's worker
+   * threads between two jobs. A consumer makes one such call at a time, its batches in order, so
+   * that meters updated here are not contended; it delivers every batch before {@code close()}
+   * returns. Once sixteen batches wait, workers wait their turn to publish instead of running
+   * jobs, so observers slower than the jobs slow the jobs down. The default calls {@link
    * #onSucceeded} for each; an observer that counts can override this to update its counters once
    * per batch rather than once per job. The list is unmodifiable and may be kept; reading an
    * element may build a new event each time, equal to the last. An exception thrown here ends the
