@@ -822,6 +822,36 @@ class ConsumerTest {
     }
   }
 
+  /** An observer of successes that never returns holds a thread, but not close(). */
+  @Test
+  void closeReturnsWhileAnObserverOfSuccessesNeverDoes() throws Exception {
+    CountDownLatch observing = new CountDownLatch(1);
+    CountDownLatch observerMayReturn = new CountDownLatch(1);
+    QueueObserver stuck = new QueueObserver() {
+      @Override
+      public void onSucceededBatch(List<JobSucceededEvent> events) {
+        observing.countDown();
+        try {
+          observerMayReturn.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    Consumer consumer = consumer(job -> {}).drainTimeout(Duration.ofMillis(100)).observer(stuck).build();
+    try {
+      consumer.start();
+      producer.enqueue("once");
+      assertThat(observing.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(consumer::close);
+      assertThat(closing).succeedsWithin(PATIENCE);
+      assertThat(consumer.state()).isEqualTo(ConsumerState.STOPPED);
+    } finally {
+      observerMayReturn.countDown();
+    }
+    assertThat(backend.stats(Producer.DEFAULT_QUEUE).completed()).isEqualTo(1);
+  }
+
   /**
    * A slow observer of successes, when the settler called it before writing the outcomes, held
    * finished jobs whose leases nobody extended any more: past the lease, another consumer

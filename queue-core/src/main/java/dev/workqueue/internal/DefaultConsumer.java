@@ -795,7 +795,7 @@ public final class DefaultConsumer implements Consumer {
       }
       if (first == null || first == WAKE_SETTLER) {
         if (!settling) {
-          publishSuccesses(true);
+          publishLeftoverSuccesses();
           return;
         }
         continue;
@@ -889,6 +889,27 @@ public final class DefaultConsumer implements Consumer {
       } finally {
         publishingSuccesses.unlock();
       }
+    }
+  }
+
+  /**
+   * At the end: publishes the success batches still waiting, unless an observer that does not
+   * return keeps the lock past the drain's deadline (and five seconds), which must not keep
+   * {@code close()} from returning.
+   */
+  private void publishLeftoverSuccesses() {
+    long nanos = Math.max(0, closeDeadlineNanos - System.nanoTime()) + TimeUnit.SECONDS.toNanos(5);
+    boolean locked = waitThroughInterrupts(wait -> publishingSuccesses.tryLock(wait, TimeUnit.NANOSECONDS),
+        Duration.ofNanos(nanos));
+    if (!locked) {
+      log.warn("consumer {} stopped with {} batches of success events unpublished: an observer did not "
+          + "return", id, unpublishedBatches.get());
+      return;
+    }
+    try {
+      publishSuccesses(true);
+    } finally {
+      publishingSuccesses.unlock();
     }
   }
 
@@ -1015,7 +1036,7 @@ public final class DefaultConsumer implements Consumer {
       TimeUnit.NANOSECONDS.timedJoin(settler, nanos);
       return !settler.isAlive();
     }, Duration.ofNanos(Math.max(0, closeDeadlineNanos - System.nanoTime())).plusSeconds(5));
-    publishSuccesses(true); // those of a settler that gave up at the deadline
+    publishLeftoverSuccesses(); // those of a settler that gave up at the deadline
     deregister();
     transition(ConsumerState.DRAINING, ConsumerState.STOPPED);
     log.info("consumer {} stopped", id);
