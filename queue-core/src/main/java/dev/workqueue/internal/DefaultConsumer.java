@@ -836,8 +836,8 @@ public final class DefaultConsumer implements Consumer {
     } finally {
       applying = List.of();
     }
-    // Half a batch or more gathered while it wrote the last one: the settler sets the pace, and
-    // success batches are for workers to publish; otherwise it has time for them between batches.
+    // A batch half full or more: outcomes gather faster than the settler writes them, so it sets
+    // the pace and success batches are for workers to publish; otherwise it has time for them.
     settlerBehind = batch.size() >= SETTLE_BATCH / 2;
     if (!settlerBehind) {
       publishSuccesses(false);
