@@ -139,7 +139,7 @@ public final class ObserverOverheadBenchmark {
 
   /**
    * One run: jobs per second, the process's CPU time per job, and the part of it spent on the
-   * consumer's settler thread (where observers hear of successes) and on its worker threads.
+   * consumer's settler thread (the one thread every outcome passes through) and on its workers.
    */
   private record Result(double jobsPerSecond, double cpuNanosPerJob, double settlerNanosPerJob,
       double workerNanosPerJob) {
@@ -287,8 +287,8 @@ public final class ObserverOverheadBenchmark {
           variant.label, median(sorted(rounds, Result::jobsPerSecond)), median(changes),
           changes[changes.length / 4], changes[(3 * changes.length) / 4], cpu, change(cpu, baselineCpu));
     }
-    // Steadier than throughput: what an observer adds lands mostly on the settler, while the workers'
-    // share swings with how the scheduler treats them in each run.
+    // Shows where an observer's cost lands: on the settler, the serial stage, it costs throughput
+    // that on the workers it may not, and the throughput figures alone cannot tell the two apart.
     double baselineSettler = median(sorted(baseline, Result::settlerNanosPerJob));
     double baselineWorkers = median(sorted(baseline, Result::workerNanosPerJob));
     System.out.println("CPU per job by thread, median, and its difference from no observers:");
