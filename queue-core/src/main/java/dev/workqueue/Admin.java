@@ -105,8 +105,8 @@ public final class Admin {
   /**
    * Deletes the waiting and delayed jobs of {@code queue} with id {@code jobId}; returns how many
    * were deleted (0 when none waits, for example because it runs: a running job cannot be
-   * deleted). The job's idempotency key stays until its TTL, so a producer repeating the enqueue
-   * does not bring it back. A job that changes state meanwhile (promoted, fetched) may be missed.
+   * deleted). The job's idempotency key stays known for the producer's TTL from the deletion, so
+   * a producer repeating the enqueue meanwhile does not bring it back. A job that changes state meanwhile (promoted, fetched) may be missed.
    *
    * @throws UnknownQueueException if the backend does not know {@code queue} (see {@link #queues()})
    * @throws IllegalArgumentException if {@code jobId} is null or blank

@@ -17,8 +17,8 @@ import java.util.Objects;
  * @param queue target queue, or {@code null} for the producer's default queue
  * @param priority priority lane, or {@code null} for the producer's default priority
  * @param id caller-chosen job id of 1 to 128 characters, not blank and without control
- *     characters, unique in its queue within the producer's idempotency TTL (see {@link
- *     Builder#id(String)}), or {@code null} to generate one
+ *     characters, unique in its queue while its job is known (see {@link Builder#id(String)}),
+ *     or {@code null} to generate one
  * @param runAt earliest run time for a delayed job, in the years 0000 to 9999, or {@code null}
  *     to run as soon as possible
  * @param delay delay from enqueue time, at most 3650 days, or {@code null}; cannot be combined
@@ -209,8 +209,8 @@ public record NewJob(
 
     /**
      * Job id, unique in its queue: a producer stores a job whose id it was given only if no job
-     * with that id was enqueued into the queue within its {@code idempotencyTtl}, and otherwise
-     * returns {@code created = false}, as for an {@link #idempotencyKey(String)} (the id serves
+     * with that id is known in the queue, and otherwise returns {@code created = false}, as for
+     * an {@link #idempotencyKey(String)} (the id serves
      * as the key {@value NewJob#ID_KEY_PREFIX}{@code <id>} unless the job has a key of its own).
      * Default: a generated unique id.
      */
@@ -239,9 +239,9 @@ public record NewJob(
 
     /**
      * Makes a second enqueue with the same key into the same queue a no-op (it returns the first
-     * job's id with {@code created = false}) for the producer's {@code idempotencyTtl} after the
-     * first: the key is remembered that long, whether or not the first job still exists. A producer
-     * refuses a blank key. Default: none.
+     * job's id with {@code created = false}) while the first job is in the queue (waiting,
+     * delayed, running, retrying or dead-lettered) and for the producer's {@code idempotencyTtl}
+     * after it has left (completed or deleted). A producer refuses a blank key. Default: none.
      */
     public Builder idempotencyKey(String idempotencyKey) {
       this.idempotencyKey = idempotencyKey;

@@ -130,8 +130,9 @@ public interface Producer extends AutoCloseable {
     }
 
     /**
-     * How long idempotency keys are remembered, counted from when the job is due (its enqueue, or
-     * the end of its delay), at most 3650 days; default 24 hours.
+     * How long an idempotency key stays known after its job has left the queue (completed, or
+     * deleted); while the job is in the queue its key is always known. At most 3650 days;
+     * default 24 hours.
      */
     public Builder idempotencyTtl(Duration idempotencyTtl) {
       this.idempotencyTtl = idempotencyTtl;

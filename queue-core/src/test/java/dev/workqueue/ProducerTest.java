@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.workqueue.event.JobEnqueuedEvent;
 import dev.workqueue.event.JobsEnqueueFailedEvent;
 import dev.workqueue.memory.InMemoryQueueBackend;
+import dev.workqueue.spi.FetchRequest;
+import dev.workqueue.spi.LeasedJob;
 import dev.workqueue.spi.QueueObserver;
+import dev.workqueue.spi.Settlement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -59,6 +62,7 @@ class ProducerTest {
         .build();
 
     String first = producer.enqueue(NewJob.builder("a").idempotencyKey("order-1").build()).jobId();
+    ackNextJob();
     clock.advance(Duration.ofDays(3649));
 
     assertThat(producer.enqueue(NewJob.builder("b").idempotencyKey("order-1").build()))
@@ -147,7 +151,7 @@ class ProducerTest {
   }
 
   @Test
-  void aJobIdGivenTwiceToOneQueueStoresOneJobWithinTheTtl() {
+  void aJobIdGivenTwiceToOneQueueStoresOneJobWhileTheJobIsKnown() {
     Producer producer = Producer.builder(backend).clock(clock).idempotencyTtl(Duration.ofHours(1)).build();
     EnqueueResult first = producer.enqueue(NewJob.builder("a").id("invoice-7").build());
     EnqueueResult again = producer.enqueue(NewJob.builder("b").id("invoice-7").build());
@@ -162,8 +166,24 @@ class ProducerTest {
           assertThat(job.idempotencyKey()).isEqualTo(NewJob.ID_KEY_PREFIX + "invoice-7");
         });
 
-    clock.advance(Duration.ofHours(1));
+    clock.advance(Duration.ofHours(2));
+    assertThat(producer.enqueue(NewJob.builder("d").id("invoice-7").build()).created()).isFalse();
+    ackNextJob();
+    clock.advance(Duration.ofMinutes(59));
+    assertThat(producer.enqueue(NewJob.builder("d").id("invoice-7").build()).created()).isFalse();
+    clock.advance(Duration.ofMinutes(1));
     assertThat(producer.enqueue(NewJob.builder("d").id("invoice-7").build()).created()).isTrue();
+  }
+
+  /** Takes the next job of the default queue and lane and acknowledges it. */
+  private void ackNextJob() {
+    try {
+      LeasedJob leased = backend.fetch(new FetchRequest("test", Producer.DEFAULT_QUEUE,
+          List.of(Producer.DEFAULT_PRIORITY), 1, Duration.ofMinutes(1), Duration.ZERO)).jobs().get(0);
+      assertThat(backend.settle(List.of(new Settlement.Ack(leased.lease())))).containsExactly(true);
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
   }
 
   @Test

@@ -31,6 +31,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
@@ -91,10 +92,8 @@ public final class InMemoryQueueBackend implements QueueBackend {
         QueueState queue = queue(job.queue());
         queue.enqueued = true;
         boolean delayed = job.runAt().isAfter(job.createdAt()) && job.runAt().toEpochMilli() > now;
-        // The TTL counts from when the job is due, so a key outlives a delay longer than the TTL.
-        long keyTtl = idempotencyTtl.toMillis() + (delayed ? job.runAt().toEpochMilli() - now : 0);
         String earlier = job.idempotencyKey() == null ? null
-            : queue.claimIdempotencyKey(job.idempotencyKey(), job.id(), now, keyTtl);
+            : queue.claimIdempotencyKey(job.idempotencyKey(), job.id(), now, idempotencyTtl.toMillis());
         if (earlier != null) {
           results.add(new EnqueueResult(earlier, false));
           continue;
@@ -189,6 +188,7 @@ public final class InMemoryQueueBackend implements QueueBackend {
     if (settlement instanceof Settlement.Ack) {
       queue.completed.addLast(new Completed(job.id(), now));
       queue.trimCompleted(now);
+      queue.releaseKey(job, now);
     } else if (settlement instanceof Settlement.Retry retry) {
       long runAt = now + retry.delay().toMillis();
       queue.delayed.add(new DelayedJob(runAt, sequence++, job.withRunAt(Instant.ofEpochMilli(runAt))));
@@ -304,8 +304,10 @@ public final class InMemoryQueueBackend implements QueueBackend {
 
   @Override
   public long purgeDead(String queueName) {
+    long now = clock.millis();
     return countIn(queueName, queue -> {
       long removed = queue.dead.size();
+      queue.dead.forEach(entry -> queue.releaseKey(entry.letter().job(), now));
       queue.dead.clear();
       return removed;
     });
@@ -325,20 +327,24 @@ public final class InMemoryQueueBackend implements QueueBackend {
 
   @Override
   public long deleteJob(String queueName, String jobId) {
+    long now = clock.millis();
     return countIn(queueName, queue -> {
       long deleted = 0;
       for (ArrayDeque<Job> lane : queue.lanes.values()) {
-        deleted += removeAll(lane, job -> job.id().equals(jobId));
+        deleted += removeAll(lane, job -> job.id().equals(jobId), job -> queue.releaseKey(job, now));
       }
-      return deleted + removeAll(queue.delayed, delayed -> delayed.job().id().equals(jobId));
+      return deleted + removeAll(queue.delayed, delayed -> delayed.job().id().equals(jobId),
+          delayed -> queue.releaseKey(delayed.job(), now));
     });
   }
 
   @Override
   public long deleteDeadJob(String queueName, String jobId) {
+    long now = clock.millis();
     return countIn(queueName, queue -> {
-      queue.trimDead(clock.millis());
-      return removeAll(queue.dead, entry -> entry.letter().jobId().equals(jobId));
+      queue.trimDead(now);
+      return removeAll(queue.dead, entry -> entry.letter().jobId().equals(jobId),
+          entry -> queue.releaseKey(entry.letter().job(), now));
     });
   }
 
@@ -367,10 +373,17 @@ public final class InMemoryQueueBackend implements QueueBackend {
     });
   }
 
-  private static <T> long removeAll(Collection<T> items, Predicate<T> matching) {
-    int before = items.size();
-    items.removeIf(matching);
-    return before - items.size();
+  private static <T> long removeAll(Collection<T> items, Predicate<T> matching, Consumer<T> onRemoved) {
+    long removed = 0;
+    for (Iterator<T> iterator = items.iterator(); iterator.hasNext(); ) {
+      T item = iterator.next();
+      if (matching.test(item)) {
+        iterator.remove();
+        onRemoved.accept(item);
+        removed++;
+      }
+    }
+    return removed;
   }
 
   @Override
@@ -436,7 +449,10 @@ public final class InMemoryQueueBackend implements QueueBackend {
 
   private record DeadEntry(DeadLetter letter, long atMillis) {}
 
-  private record IdempotencyEntry(String key, String jobId, long expiresAtMillis) {}
+  /** A key held by its job while that is in the queue, expiring {@code ttlMillis} after it left. */
+  private record IdempotencyEntry(String key, String jobId, long ttlMillis, long expiresAtMillis) {
+    static final long HELD = Long.MAX_VALUE;
+  }
 
   private static final class LeaseEntry {
     final Job job;
@@ -502,12 +518,17 @@ public final class InMemoryQueueBackend implements QueueBackend {
     void trimDead(long now) {
       while (dead.size() > deadLetterLimit
           || (!dead.isEmpty() && dead.peekFirst().atMillis() <= now - deadLetterAgeMillis)) {
-        dead.pollFirst();
+        releaseKey(dead.pollFirst().letter().job(), now);
       }
     }
 
-    /** Returns the id of the job that already holds {@code key}, or claims it for {@code jobId}. */
+    /**
+     * Returns the id of the job that already holds {@code key}, or claims it for {@code jobId}
+     * until that job has left the queue and {@code ttlMillis} more have passed.
+     */
     String claimIdempotencyKey(String key, String jobId, long now, long ttlMillis) {
+      // Dead letters past their age release their keys before the claim, as they do in Redis.
+      trimDead(now);
       while (!idempotencyExpiries.isEmpty() && idempotencyExpiries.peek().expiresAtMillis() <= now) {
         IdempotencyEntry expired = idempotencyExpiries.poll();
         idempotencyKeys.remove(expired.key(), expired);
@@ -516,10 +537,20 @@ public final class InMemoryQueueBackend implements QueueBackend {
       if (existing != null) {
         return existing.jobId();
       }
-      IdempotencyEntry claim = new IdempotencyEntry(key, jobId, now + ttlMillis);
-      idempotencyKeys.put(key, claim);
-      idempotencyExpiries.add(claim);
+      idempotencyKeys.put(key, new IdempotencyEntry(key, jobId, ttlMillis, IdempotencyEntry.HELD));
       return null;
+    }
+
+    /** The job (null for an undecodable one) has left the queue: its key expires a TTL from now. */
+    void releaseKey(Job job, long now) {
+      IdempotencyEntry held = job == null || job.idempotencyKey() == null ? null
+          : idempotencyKeys.get(job.idempotencyKey());
+      if (held != null && held.jobId().equals(job.id()) && held.expiresAtMillis() == IdempotencyEntry.HELD) {
+        IdempotencyEntry released = new IdempotencyEntry(held.key(), held.jobId(), held.ttlMillis(),
+            now + held.ttlMillis());
+        idempotencyKeys.put(held.key(), released);
+        idempotencyExpiries.add(released);
+      }
     }
   }
 

@@ -26,11 +26,12 @@ public interface QueueBackend extends AutoCloseable {
    * when its {@link Job#runAt()} is after its {@link Job#createdAt()} and still in the future by
    * the backend's clock; a job with {@code runAt == createdAt} is immediate whatever the clocks
    * of producer and backend say, so clock skew never delays it. A job whose idempotency key is
-   * already known is not stored again.
+   * already known is not stored again. A key is known while the job that claimed it is in the
+   * queue (waiting, delayed, leased, retrying or dead-lettered), and for {@code idempotencyTtl}
+   * after it has left: completed, deleted, or its dead letter deleted or dropped by retention.
    *
    * @param jobs fully defaulted jobs with attempt 0
-   * @param idempotencyTtl how long an idempotency key is remembered after its job is due: after
-   *     the enqueue for an immediate job, after its run-at for a delayed one
+   * @param idempotencyTtl how long an idempotency key stays known after its job has left
    * @return one result per job, in order
    */
   List<EnqueueResult> enqueue(List<Job> jobs, Duration idempotencyTtl);
@@ -100,9 +101,9 @@ public interface QueueBackend extends AutoCloseable {
 
   /**
    * Deletes the waiting and delayed jobs of {@code queue} with id {@code jobId} (ids are unique
-   * only within an idempotency TTL, so there may be more than one); a leased job is not touched.
-   * The idempotency key the job held stays until its TTL, so a producer that repeats the enqueue
-   * does not bring the job back. A job that changes state while it is looked for (promoted,
+   * only while their idempotency keys are known, so there may be more than one); a leased job is
+   * not touched. The idempotency key the job held stays known for its TTL, so a producer that
+   * repeats the enqueue meanwhile does not bring the job back. A job that changes state while it is looked for (promoted,
    * fetched) may be missed.
    *
    * @return how many jobs were deleted

@@ -104,7 +104,10 @@ class InMemoryQueueBackendModelTest {
     }
   }
 
-  record Key(String jobId, long expiresAt) {}
+  /** An idempotency key: held by its job while that is in the queue, then known until expiresAt. */
+  record Key(String jobId, long expiresAt) {
+    static final long HELD = Long.MAX_VALUE;
+  }
 
   /** The backend under test and the model side by side. */
   static final class Run implements AutoCloseable {
@@ -120,6 +123,8 @@ class InMemoryQueueBackendModelTest {
     final ArrayDeque<Long> completed = new ArrayDeque<>();
     final Map<String, Long> consumers = new HashMap<>();
     final Map<String, Key> keys = new HashMap<>();
+    /** The idempotency key each keyed job was enqueued with. */
+    final Map<String, String> keyOfUid = new HashMap<>();
     /** Every lease ever handed out, so settlements and heartbeats can also name stale ones. */
     final List<Lease> issued = new ArrayList<>();
     final Set<String> created = new HashSet<>();
@@ -153,7 +158,7 @@ class InMemoryQueueBackendModelTest {
         case REQUEUE_DEAD -> requeueDead(random);
         case PURGE_DEAD -> {
           assertThat(backend.purgeDead(QUEUE)).isEqualTo(dead.size());
-          dead.forEach(job -> gone.add(job.uid()));
+          dead.forEach(this::leave);
           dead.clear();
         }
         default -> throw new AssertionError(step);
@@ -204,9 +209,8 @@ class InMemoryQueueBackendModelTest {
           assertThat(result.jobId()).isEqualTo(request.id());
         }
         if (key != null) {
-          // The TTL counts from when the job is due.
-          long untilDue = request.delay() != null ? request.delay().toMillis() : 0;
-          keys.put(key, new Key(result.jobId(), now() + untilDue + KEY_TTL.toMillis()));
+          keys.put(key, new Key(result.jobId(), Key.HELD));
+          keyOfUid.put(request.headers().get(UID), key);
         }
         Model job = new Model(result.jobId(), request.headers().get(UID), request.priority(), 0);
         created.add(job.uid());
@@ -293,7 +297,7 @@ class InMemoryQueueBackendModelTest {
         if (settlement instanceof Settlement.Ack) {
           completed.addLast(now());
           trimCompleted();
-          gone.add(job.uid());
+          leave(job);
         } else if (settlement instanceof Settlement.Retry retry) {
           delayed.add(new Delayed(now() + retry.delay().toMillis(), sequence++, job));
         } else if (settlement instanceof Settlement.DeadLetter) {
@@ -354,6 +358,16 @@ class InMemoryQueueBackendModelTest {
       for (int i = 0; i < expected; i++) {
         Model job = dead.remove(0);
         lanes.get(job.priority()).addLast(job.withAttempt(0));
+      }
+    }
+
+    /** The job left the queue: the key it holds stays known for the TTL from now. */
+    void leave(Model job) {
+      gone.add(job.uid());
+      String key = keyOfUid.get(job.uid());
+      Key held = key == null ? null : keys.get(key);
+      if (held != null && held.jobId().equals(job.id()) && held.expiresAt() == Key.HELD) {
+        keys.put(key, new Key(job.id(), now() + KEY_TTL.toMillis()));
       }
     }
 

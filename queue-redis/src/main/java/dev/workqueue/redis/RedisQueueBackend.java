@@ -242,7 +242,7 @@ public final class RedisQueueBackend implements QueueBackend {
     scriptKeys.add(queue.sequence());
     scriptKeys.add(queue.dead());
     scriptKeys.add(queue.paused());
-    List<byte[]> args = new ArrayList<>(7 + priorities.size());
+    List<byte[]> args = new ArrayList<>(8 + priorities.size());
     args.add(ascii(request.maxJobs()));
     args.add(ascii(Math.max(1, request.leaseDuration().toMillis())));
     args.add(queue.lanePrefix());
@@ -250,6 +250,7 @@ public final class RedisQueueBackend implements QueueBackend {
     args.add(PROMOTE_LIMIT);
     args.add(deadLetterLimit);
     args.add(deadLetterAgeMillis);
+    args.add(queue.idempotencyPrefix());
     byte[][] notifyKeys = new byte[priorities.size()][];
     for (int i = 0; i < priorities.size(); i++) {
       scriptKeys.add(queue.lane(priorities.get(i)));
@@ -397,13 +398,14 @@ public final class RedisQueueBackend implements QueueBackend {
 
   /** The arguments every settle call starts with; room for {@code settlements} more follows. */
   private List<byte[]> settleArgs(QueueKeys queue, int settlements) {
-    List<byte[]> args = new ArrayList<>(6 + settlements * 6);
+    List<byte[]> args = new ArrayList<>(7 + settlements * 6);
     args.add(queue.lanePrefix());
     args.add(queue.notifyPrefix());
     args.add(historySize);
     args.add(historyAgeMillis);
     args.add(deadLetterLimit);
     args.add(deadLetterAgeMillis);
+    args.add(queue.idempotencyPrefix());
     return args;
   }
 
@@ -467,7 +469,7 @@ public final class RedisQueueBackend implements QueueBackend {
     List<?> reply = (List<?>) call("recoverExpired", () -> QueueScript.RECOVER.run(redis,
         List.of(queue.leases(), queue.deadlines(), queue.dead()),
         List.of(queue.lanePrefix(), queue.notifyPrefix(), ascii(limit), deadLetterLimit,
-            deadLetterAgeMillis)));
+            deadLetterAgeMillis, queue.idempotencyPrefix())));
     return decodeAll(queue, reply);
   }
 
@@ -550,11 +552,26 @@ public final class RedisQueueBackend implements QueueBackend {
     return letters;
   }
 
+  /**
+   * Deletes as many dead letters, oldest first, as the list held when called, a window per script
+   * call: each letter's idempotency key is released, which takes a look at every letter.
+   */
   @Override
   public long purgeDead(String queueName) {
     checkOpen();
     QueueKeys queue = keys(queueName);
-    return (Long) call("purgeDead", () -> QueueScript.PURGE_DEAD.run(redis, List.of(queue.dead()), List.of()));
+    long held = call("purgeDead", () -> redis.llen(queue.dead()));
+    long deleted = 0;
+    while (deleted < held) {
+      byte[] window = ascii(Math.min(SCAN_WINDOW, held - deleted));
+      long deletedNow = (Long) call("purgeDead", () -> QueueScript.PURGE_DEAD.run(redis,
+          List.of(queue.dead()), List.of(queue.idempotencyPrefix(), window)));
+      if (deletedNow == 0) {
+        break;
+      }
+      deleted += deletedNow;
+    }
+    return deleted;
   }
 
   @Override
@@ -565,7 +582,8 @@ public final class RedisQueueBackend implements QueueBackend {
     }
     QueueKeys queue = keys(queueName);
     return (Long) call("requeueDead", () -> QueueScript.REQUEUE_DEAD.run(redis,
-        List.of(queue.dead(), queue.lanes()), List.of(queue.lanePrefix(), queue.notifyPrefix(), ascii(limit))));
+        List.of(queue.dead(), queue.lanes()),
+        List.of(queue.lanePrefix(), queue.notifyPrefix(), ascii(limit), queue.idempotencyPrefix())));
   }
 
   /**
@@ -578,11 +596,11 @@ public final class RedisQueueBackend implements QueueBackend {
     QueueKeys queue = keys(queueName);
     byte[] id = utf8(jobId);
     long deleted = walkFromTail("deleteJob", QueueScript.DELETE_JOB, List.of(queue.delayed()),
-        List.of(id, ascii("delayed")));
+        List.of(id, ascii("delayed"), queue.idempotencyPrefix()));
     Set<byte[]> lanes = call("deleteJob", () -> redis.smembers(queue.lanes()));
     for (byte[] priority : lanes) {
       deleted += walkFromTail("deleteJob", QueueScript.DELETE_JOB, List.of(queue.lane(string(priority))),
-          List.of(id, ascii("lane")));
+          List.of(id, ascii("lane"), queue.idempotencyPrefix()));
     }
     return deleted;
   }
@@ -601,7 +619,8 @@ public final class RedisQueueBackend implements QueueBackend {
     checkOpen();
     QueueKeys queue = keys(queueName);
     return walkFromTail(operation, QueueScript.DEAD_JOB, List.of(queue.dead(), queue.lanes()),
-        List.of(queue.lanePrefix(), queue.notifyPrefix(), utf8(jobId), ascii(action)));
+        List.of(queue.lanePrefix(), queue.notifyPrefix(), utf8(jobId), ascii(action),
+            queue.idempotencyPrefix()));
   }
 
   /**
@@ -636,7 +655,8 @@ public final class RedisQueueBackend implements QueueBackend {
   /**
    * Warns once, after the first enqueue or fetch reached Redis, when Redis may evict this
    * backend's keys under memory pressure: an {@code allkeys-*} policy deletes waiting and leased
-   * jobs (lost without a trace), a {@code volatile-*} one idempotency keys. Redis's default is
+   * jobs (lost without a trace), a {@code volatile-*} one the idempotency keys of jobs that have
+   * left the queue (held keys have no TTL). Redis's default is
    * {@code noeviction}; managed services often default to an evicting policy and may forbid
    * CONFIG, in which case nothing is said.
    */
@@ -659,7 +679,7 @@ public final class RedisQueueBackend implements QueueBackend {
           + "waiting and leased jobs, which are then lost; set maxmemory-policy to noeviction", policy);
     } else {
       log.warn("Redis maxmemory-policy is {}: when memory runs out Redis deletes keys with a TTL, "
-          + "including idempotency keys, so a repeated key may enqueue a duplicate; set "
+          + "including the idempotency keys of finished jobs, so repeating one may run it again; set "
           + "maxmemory-policy to noeviction", policy);
     }
   }

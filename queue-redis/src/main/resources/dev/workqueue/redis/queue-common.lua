@@ -14,6 +14,7 @@
 -- Format 1, written before dead-letter retention, lacks the dead-lettered time; both are read.
 
 local JOB_HEADER = '>BI4i8I2c0I2c0'
+local NO_KEY = 0xFFFF
 local MIN_JOB_LENGTH = 17
 local DEAD_HEADER = '>Bi8i8I2c0I2c0I4c0'
 local DEAD_HEADER_1 = '>Bi8I2c0I2c0I4c0'
@@ -60,6 +61,73 @@ local function job_id(element)
   end
   local id_length = struct.unpack('>I2', element, id_at)
   return string.sub(element, id_at + 2, id_at + 1 + id_length)
+end
+
+-- The idempotency key of a job element, or nil when it has none or cannot be read. After the
+-- id come max attempts (I4), created-at (i8) and the key (I2 length, 0xFFFF for none, bytes).
+-- Read at offsets, not unpacked: every ack reads it.
+local function job_key(element)
+  if not looks_like_job(element) then
+    return nil
+  end
+  local id_at = 16 + struct.unpack('>I2', element, 14)
+  if #element < id_at + 1 then
+    return nil
+  end
+  local length_at = id_at + 2 + struct.unpack('>I2', element, id_at) + 12
+  if #element < length_at + 1 then
+    return nil
+  end
+  local length = struct.unpack('>I2', element, length_at)
+  if length == NO_KEY or #element < length_at + 1 + length then
+    return nil
+  end
+  return string.sub(element, length_at + 2, length_at + 1 + length)
+end
+
+-- An idempotency key is held, with no expiry, while its job is in the queue (waiting, delayed,
+-- leased or dead-lettered); its value is the job's id and the producer's TTL in ms. Once the job
+-- has left (completed, deleted, dead letter removed), the key is kept for that TTL more. Keys
+-- written before this scheme hold only the id, have their TTL already, and are left alone.
+local function held_key_value(id, ttl_ms)
+  return id .. '\n' .. ttl_ms
+end
+
+-- The id of the job that holds a key with this value (the whole value for a key written before
+-- the scheme above).
+local function key_holder(value)
+  return string.match(value, '^(.*)\n%d+$') or value
+end
+
+-- Applies `apply(name, ttl_ms)` to the idempotency key of a job element when that job holds it.
+local function with_held_key(prefix, element, id, apply)
+  local key = element and job_key(element)
+  if not key then
+    return
+  end
+  local name = prefix .. key
+  local value = redis.call('GET', name)
+  if not value then
+    return
+  end
+  local holder, ttl = string.match(value, '^(.*)\n(%d+)$')
+  if holder == id then
+    apply(name, tonumber(ttl))
+  end
+end
+
+-- The job of the element has left the queue: its key is kept for the producer's TTL from now.
+local function release_key(prefix, element, id)
+  with_held_key(prefix, element, id, function(name, ttl)
+    redis.call('PEXPIRE', name, ttl)
+  end)
+end
+
+-- The job of the element is back in the queue from the dead letters: its key is held again.
+local function hold_key(prefix, element, id)
+  with_held_key(prefix, element, id, function(name)
+    redis.call('PERSIST', name)
+  end)
 end
 
 -- The element with its attempt and run-at rewritten; the rest is copied unchanged.
@@ -145,6 +213,14 @@ local function trim_completed(key, now, age_ms, size)
   redis.call('LTRIM', key, 0, size - 1)
 end
 
+-- Releases the idempotency keys of the jobs in dead-letter entries that are being deleted.
+local function release_dead_keys(prefix, entries)
+  for _, entry in ipairs(entries) do
+    local element, _, id = dead_job(entry)
+    release_key(prefix, element, id)
+  end
+end
+
 -- Appends dead-letter entries (oldest first) to the dead list of key and applies the retention:
 -- the newest `limit` entries are kept (0 keeps none); with an age (ms, 0 for none) the entries
 -- dead-lettered at or before now - age go from the head, at most MOST_AGED more than were added,
@@ -152,17 +228,33 @@ end
 -- entry is that old. An entry whose time cannot be read (a foreign writer's) ends the age trim;
 -- the limit and the TTL still reach it. No TTL without an age, and one an earlier age set is
 -- removed: under a volatile-* maxmemory policy Redis evicts keys with a TTL, and the default keeps
--- every dead letter.
-local function dead_letter(key, entries, now, limit, age_ms)
+-- every dead letter. Entries the limit drops release their jobs' idempotency keys (key_prefix);
+-- with an age, the keys of the new entries expire after the age and their TTL, since the list
+-- may expire whole with no script to release them.
+local function dead_letter(key, entries, now, limit, age_ms, key_prefix)
   if #entries == 0 then
     return
   end
   if limit < 1 then
+    release_dead_keys(key_prefix, entries)
+    release_dead_keys(key_prefix, redis.call('LRANGE', key, 0, -1))
     redis.call('DEL', key)
     return
   end
   call_chunked('RPUSH', key, entries)
-  redis.call('LTRIM', key, -limit, -1)
+  if age_ms > 0 then
+    for _, entry in ipairs(entries) do
+      local element, _, id = dead_job(entry)
+      with_held_key(key_prefix, element, id, function(name, ttl)
+        redis.call('PEXPIRE', name, age_ms + ttl)
+      end)
+    end
+  end
+  local over = redis.call('LLEN', key) - limit
+  if over > 0 then
+    release_dead_keys(key_prefix, redis.call('LRANGE', key, 0, over - 1))
+    redis.call('LTRIM', key, -limit, -1)
+  end
   if age_ms > 0 then
     local cutoff = now - age_ms
     for _ = 1, #entries + MOST_AGED do
@@ -171,6 +263,7 @@ local function dead_letter(key, entries, now, limit, age_ms)
       if not at or at > cutoff then
         break
       end
+      release_dead_keys(key_prefix, { oldest })
       redis.call('LPOP', key)
     end
     redis.call('PEXPIRE', key, age_ms)

@@ -10,14 +10,15 @@
 -- ARGV[2] notify key prefix (notify key = prefix .. priority)
 -- ARGV[3] job id
 -- ARGV[4] 'delete' or 'requeue'
--- ARGV[5] offset of the window's last entry from the tail (0 = the last entry)
--- ARGV[6] entries in the window
+-- ARGV[5] idempotency key prefix (deleting a letter releases its job's key, requeueing holds it)
+-- ARGV[6] offset of the window's last entry from the tail (0 = the last entry)
+-- ARGV[7] entries in the window
 -- Returns {letters deleted or moved, entries looked at}.
 
 local id = ARGV[3]
 local requeue = ARGV[4] == 'requeue'
-local offset = tonumber(ARGV[5])
-local size = tonumber(ARGV[6])
+local offset = tonumber(ARGV[6])
+local size = tonumber(ARGV[7])
 local entries = redis.call('LRANGE', KEYS[1], -(offset + size), -(offset + 1))
 local matched = {}
 local lanes = {}
@@ -26,11 +27,13 @@ for _, entry in ipairs(entries) do
   if entry_id == id then
     if not requeue then
       matched[#matched + 1] = entry
+      release_key(ARGV[5], element, id)
     elseif error_type ~= 'undecodable' then
       local _, run_at, priority = read_job(element)
       if priority then
         matched[#matched + 1] = entry
         add_to_group(lanes, priority, rewrite_job(element, 0, run_at))
+        hold_key(ARGV[5], element, id)
       end
     end
   end

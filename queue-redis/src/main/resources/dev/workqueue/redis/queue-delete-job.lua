@@ -9,20 +9,22 @@
 -- KEYS[1] a lane (list) or the delayed set (sorted set)
 -- ARGV[1] job id
 -- ARGV[2] 'lane' or 'delayed'
--- ARGV[3] offset of the window's last element from the tail (0 = the last element)
--- ARGV[4] elements in the window
+-- ARGV[3] idempotency key prefix (a deleted job releases its key)
+-- ARGV[4] offset of the window's last element from the tail (0 = the last element)
+-- ARGV[5] elements in the window
 -- Returns {jobs deleted, elements looked at}.
 
 local id = ARGV[1]
 local is_lane = ARGV[2] == 'lane'
-local offset = tonumber(ARGV[3])
-local size = tonumber(ARGV[4])
+local offset = tonumber(ARGV[4])
+local size = tonumber(ARGV[5])
 local first, last = -(offset + size), -(offset + 1)
 local elements = is_lane and redis.call('LRANGE', KEYS[1], first, last)
   or redis.call('ZRANGE', KEYS[1], first, last)
 local deleted = 0
 for _, element in ipairs(elements) do
   if looks_like_job(element) and job_id(element) == id then
+    release_key(ARGV[3], element, id)
     if is_lane then
       deleted = deleted + redis.call('LREM', KEYS[1], -1, element)
     else

@@ -1,19 +1,20 @@
 -- queue-enqueue.lua: stores a batch of jobs of one queue, each in its lane or, when its run-at
 -- is in the future by the server's clock, in the delayed set; skips jobs whose idempotency key
--- is already known. Immediate jobs come with run-at 0, so clock skew never delays them.
+-- is still known (see held_key_value). Immediate jobs come with run-at 0, so clock skew never
+-- delays them.
 -- KEYS[1] delayed set (zset: element by run-at ms)
 -- KEYS[2] lane names (set of priorities ever used)
 -- ARGV[1] lane key prefix (lane key = prefix .. priority)
 -- ARGV[2] notify key prefix (notify key = prefix .. priority)
 -- ARGV[3] idempotency key prefix (key = prefix .. idempotency key)
--- ARGV[4] idempotency ttl ms, counted from each job's run-at when that is later than now
+-- ARGV[4] idempotency ttl ms: how long a key is kept after its job has left the queue
 -- ARGV[5..] per job, five values: priority, id, idempotency key or '', run-at ms (0 when
 --          immediate), element
 -- Returns one value per job: '' when stored, else the id of the job that holds its key; then 1
 -- if a lane name was new to the queue (first enqueue, or its data was lost), else 0.
 
 local now = now_ms()
-local idempotency_ttl = tonumber(ARGV[4])
+local idempotency_ttl = ARGV[4]
 local lanes = {}
 local due_later = {}
 local woken = {}
@@ -28,12 +29,10 @@ for i = 5, #ARGV, 5 do
   local run_at = tonumber(ARGV[i + 3])
   local earlier = false
   if key ~= '' then
-    -- The TTL counts from when the job is due, so a key outlives a delay longer than the TTL.
-    local ttl = idempotency_ttl + math.max(0, run_at - now)
-    earlier = redis.call('SET', ARGV[3] .. key, id, 'NX', 'PX', string.format('%d', ttl), 'GET')
+    earlier = redis.call('SET', ARGV[3] .. key, held_key_value(id, idempotency_ttl), 'NX', 'GET')
   end
   if earlier then
-    results[#results + 1] = earlier
+    results[#results + 1] = key_holder(earlier)
   else
     results[#results + 1] = ''
     if run_at > now then

@@ -21,7 +21,8 @@
 -- ARGV[5] most delayed jobs to promote in this call
 -- ARGV[6] dead-letter limit (most dead letters kept; 0 keeps none)
 -- ARGV[7] dead-letter age ms (dead letters older than this are deleted; 0 for no age limit)
--- ARGV[8..] the priorities of KEYS[7..], in the same order
+-- ARGV[8] idempotency key prefix (dead letters the limit drops release their jobs' keys)
+-- ARGV[9..] the priorities of KEYS[7..], in the same order
 -- Returns { server now ms, lease deadline ms, next delayed run-at ms or -1, first token,
 --           number taken, taken elements (attempt not yet counted)..., then per poisoned entry:
 --           id, reason }
@@ -41,7 +42,7 @@ local dead = {}
 
 -- The priority of the lane KEYS[lane].
 local function priority_of(lane)
-  return ARGV[lane + 1]
+  return ARGV[lane + 2]
 end
 
 local function poison(element, reason)
@@ -99,7 +100,7 @@ for lane = FIRST_LANE, #KEYS do
   end
 end
 
-dead_letter(KEYS[5], dead, now, tonumber(ARGV[6]), tonumber(ARGV[7]))
+dead_letter(KEYS[5], dead, now, tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8])
 
 local deadline = now + tonumber(ARGV[2])
 local first_token = 0

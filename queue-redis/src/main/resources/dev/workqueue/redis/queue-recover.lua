@@ -12,6 +12,7 @@
 -- ARGV[3] most leases to recover
 -- ARGV[4] dead-letter limit (most dead letters kept; 0 keeps none)
 -- ARGV[5] dead-letter age ms (dead letters older than this are deleted; 0 for no age limit)
+-- ARGV[6] idempotency key prefix (dead letters the limit drops release their jobs' keys)
 -- Returns the recovered job elements.
 
 local now = now_ms()
@@ -39,7 +40,7 @@ for _, element in ipairs(elements) do
   end
 end
 -- Before the leases end: should it fail (a dead key of another type), they are recovered again.
-dead_letter(KEYS[3], dead, now, tonumber(ARGV[4]), tonumber(ARGV[5]))
+dead_letter(KEYS[3], dead, now, tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6])
 call_chunked('HDEL', KEYS[1], tokens)
 call_chunked('ZREM', KEYS[2], tokens)
 for priority in pairs(lanes) do

@@ -8,6 +8,7 @@
 -- ARGV[1] lane key prefix (lane key = prefix .. priority)
 -- ARGV[2] notify key prefix (notify key = prefix .. priority)
 -- ARGV[3] most dead letters to move
+-- ARGV[4] idempotency key prefix (a job moved back holds its key again)
 -- Returns how many moved.
 
 -- Undecodable entries one call passes over at most, so that a long run of them cannot keep
@@ -30,13 +31,14 @@ while moved < limit and #kept < MOST_SKIPPED do
       break
     end
     looked = looked + 1
-    local element, error_type = dead_job(entry)
+    local element, error_type, id = dead_job(entry)
     local attempt, run_at, priority
     if element and error_type ~= 'undecodable' then
       attempt, run_at, priority = read_job(element)
     end
     if priority then
       add_to_group(lanes, priority, rewrite_job(element, 0, run_at))
+      hold_key(ARGV[4], element, id)
       moved = moved + 1
     else
       kept[#kept + 1] = entry

@@ -15,7 +15,8 @@
 -- ARGV[4] completed history age ms (ids older than this are dropped)
 -- ARGV[5] dead-letter limit (most dead letters kept; 0 keeps none)
 -- ARGV[6] dead-letter age ms (dead letters older than this are deleted; 0 for no age limit)
--- ARGV[7..] per settlement: kind, token, job id, then by kind:
+-- ARGV[7] idempotency key prefix (an ack or a dropped dead letter releases its job's key)
+-- ARGV[8..] per settlement: kind, token, job id, then by kind:
 --   'A' ack: nothing more
 --   'R' retry: delay ms
 --   'D' dead-letter: error type, error message, error at ms (kept as the error's time; the
@@ -38,7 +39,7 @@ local dead = {}
 -- One HMGET for every token of the batch: far cheaper than one HGET each.
 local tokens = {}
 local kinds = {}
-local i = 7
+local i = 8
 while i <= #ARGV do
   tokens[#tokens + 1] = ARGV[i + 1]
   local kind = ARGV[i]
@@ -51,7 +52,7 @@ reach_lanes(ARGV[1], ARGV[2], priorities_of(elements, function(n)
 end))
 local ended_in_batch = {}
 
-i = 7
+i = 8
 local n = 0
 while i <= #ARGV do
   local kind, token, id = ARGV[i], ARGV[i + 1], ARGV[i + 2]
@@ -75,6 +76,7 @@ while i <= #ARGV do
     ended[#ended + 1] = token
     ended_in_batch[token] = true
     if kind == 'A' then
+      release_key(ARGV[7], element, id)
       if history_size > 0 then
         completed[#completed + 1] = completed_prefix .. id
       end
@@ -103,7 +105,7 @@ while i <= #ARGV do
 end
 
 -- Before the leases end: should it fail (a dead key of another type), the jobs stay leased.
-dead_letter(KEYS[4], dead, now, tonumber(ARGV[5]), tonumber(ARGV[6]))
+dead_letter(KEYS[4], dead, now, tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7])
 if #ended > 0 then
   call_chunked('HDEL', KEYS[1], ended)
   call_chunked('ZREM', KEYS[2], ended)

@@ -22,7 +22,7 @@ class EvictionPolicyIT {
             + "waiting and leased jobs");
     assertThat(warningsEnqueueingInto("volatile-lru")).contains(
         "Redis maxmemory-policy is volatile-lru: when memory runs out Redis deletes keys with a TTL, "
-            + "including idempotency keys");
+            + "including the idempotency keys of finished jobs");
     assertThat(warningsEnqueueingInto("noeviction")).doesNotContain("maxmemory-policy");
   }
 

@@ -57,6 +57,7 @@ public abstract class QueueBackendContract {
   private static final Duration LONG_LEASE = Duration.ofMinutes(5);
   private static final Duration SHORT_LEASE = Duration.ofMillis(300);
   private static final Duration TTL = Duration.ofHours(1);
+  private static final Duration SHORT_TTL = Duration.ofMillis(200);
 
   protected QueueBackend backend;
   private String queue;
@@ -119,6 +120,10 @@ public abstract class QueueBackendContract {
 
   private List<EnqueueResult> enqueue(Job... jobs) {
     return backend.enqueue(List.of(jobs), TTL);
+  }
+
+  private List<EnqueueResult> enqueueWithShortTtl(Job... jobs) {
+    return backend.enqueue(List.of(jobs), SHORT_TTL);
   }
 
   private FetchRequest request(int maxJobs, Duration lease, Duration wait, String... priorities) {
@@ -626,14 +631,62 @@ public abstract class QueueBackendContract {
     assertThat(backend.stats(queue).totalWaiting()).isEqualTo(1);
   }
 
+  /** The key outlives its TTL while the job is in the queue, then lasts the TTL after the ack. */
   @Test
-  void idempotencyKeyCanBeReusedAfterItsTtl() {
-    String key = "short-" + UUID.randomUUID();
-    backend.enqueue(List.of(keyedJob(key)), Duration.ofMillis(200));
-    Job again = keyedJob(key);
+  void anIdempotencyKeyIsKnownWhileItsJobWaitsAndForItsTtlAfterTheJobCompleted() {
+    Job first = keyedJob("short-" + UUID.randomUUID());
+    enqueueWithShortTtl(first);
+    sleepPast(SHORT_TTL.multipliedBy(2));
+    assertThat(enqueueWithShortTtl(keyedJob(first.idempotencyKey())))
+        .containsExactly(new EnqueueResult(first.id(), false));
 
-    await().atMost(PATIENCE).until(() -> backend.enqueue(List.of(again), TTL).get(0).created());
-    assertThat(backend.stats(queue).totalWaiting()).isEqualTo(2);
+    LeasedJob leased = fetchOne();
+    sleepPast(SHORT_TTL.multipliedBy(2));
+    assertThat(enqueueWithShortTtl(keyedJob(first.idempotencyKey())).get(0).created()).isFalse();
+    assertThat(settle(new Settlement.Ack(leased.lease()))).isTrue();
+    assertThat(enqueueWithShortTtl(keyedJob(first.idempotencyKey())).get(0).created()).isFalse();
+
+    Job again = keyedJob(first.idempotencyKey());
+    await().atMost(PATIENCE).until(() -> enqueueWithShortTtl(again).get(0).created());
+    assertThat(fetchOne().job().id()).isEqualTo(again.id());
+  }
+
+  @Test
+  void aDeadLetteredJobHoldsItsKeyUntilItsLetterIsDeletedAndRequeueKeepsItHeld() {
+    Job deleted = keyedJob("dies-" + UUID.randomUUID());
+    Job requeued = keyedJob("dies-" + UUID.randomUUID());
+    enqueueWithShortTtl(deleted);
+    enqueueWithShortTtl(requeued);
+    for (LeasedJob leased : fetch(2, "default")) {
+      assertThat(settle(new Settlement.DeadLetter(leased.lease(), error("final failure")))).isTrue();
+    }
+    assertThat(backend.requeueDeadJob(queue, requeued.id())).isEqualTo(1);
+    sleepPast(SHORT_TTL.multipliedBy(2));
+    assertThat(enqueueWithShortTtl(keyedJob(deleted.idempotencyKey()), keyedJob(requeued.idempotencyKey())))
+        .containsExactly(new EnqueueResult(deleted.id(), false), new EnqueueResult(requeued.id(), false));
+
+    assertThat(backend.deleteDeadJob(queue, deleted.id())).isEqualTo(1);
+
+    Job again = keyedJob(deleted.idempotencyKey());
+    await().atMost(PATIENCE).until(() -> enqueueWithShortTtl(again).get(0).created());
+    assertThat(enqueueWithShortTtl(keyedJob(requeued.idempotencyKey())).get(0).created()).isFalse();
+  }
+
+  @Test
+  void purgedAndRetentionDroppedDeadLettersReleaseTheirKeys() {
+    useBackend(createBackend(1, Duration.ofDays(1)));
+    Job dropped = keyedJob("dropped-" + UUID.randomUUID());
+    Job purged = keyedJob("purged-" + UUID.randomUUID());
+    enqueueWithShortTtl(dropped);
+    settle(new Settlement.DeadLetter(fetchOne().lease(), error("first failure")));
+    enqueueWithShortTtl(purged);
+    settle(new Settlement.DeadLetter(fetchOne().lease(), error("second failure")));
+    assertThat(backend.peekDead(queue, 10)).extracting(DeadLetter::jobId).containsExactly(purged.id());
+
+    assertThat(backend.purgeDead(queue)).isEqualTo(1);
+
+    await().atMost(PATIENCE).until(() -> enqueueWithShortTtl(keyedJob(dropped.idempotencyKey()),
+        keyedJob(purged.idempotencyKey())).stream().allMatch(EnqueueResult::created));
   }
 
   // ---- admin operations -----------------------------------------------------------------
@@ -756,17 +809,15 @@ public abstract class QueueBackendContract {
 
   /** A key remembered from the enqueue only would let a long-delayed job be enqueued twice. */
   @Test
-  void theIdempotencyTtlOfADelayedJobCountsFromWhenItIsDue() throws InterruptedException {
+  void aDelayedJobHoldsItsKeyPastTheTtl() {
     String key = "delayed-" + UUID.randomUUID();
     Job first = keyedJob(key).withRunAt(
         Instant.now().truncatedTo(ChronoUnit.MILLIS).plus(Duration.ofHours(1)));
-    Duration shortTtl = Duration.ofMillis(200);
-    backend.enqueue(List.of(first), shortTtl);
+    enqueueWithShortTtl(first);
     // Not a timing assertion: past the TTL counted from the enqueue, the key must still hold.
-    Thread.sleep(600);
+    sleepPast(SHORT_TTL.multipliedBy(2));
 
-    assertThat(backend.enqueue(List.of(keyedJob(key)), shortTtl))
-        .containsExactly(new EnqueueResult(first.id(), false));
+    assertThat(enqueueWithShortTtl(keyedJob(key))).containsExactly(new EnqueueResult(first.id(), false));
     assertThat(backend.stats(queue).delayed()).isEqualTo(1);
   }
 
@@ -872,6 +923,18 @@ public abstract class QueueBackendContract {
     Job again = keyedJob(keyed.idempotencyKey());
     assertThat(enqueue(again)).containsExactly(new EnqueueResult(keyed.id(), false));
     assertThat(backend.stats(queue).totalWaiting()).isZero();
+  }
+
+  @Test
+  void aDeletedJobsKeyIsKnownForItsTtlFromTheDeletion() {
+    Job waiting = keyedJob("deleted-" + UUID.randomUUID());
+    enqueueWithShortTtl(waiting);
+    sleepPast(SHORT_TTL.multipliedBy(2));
+    assertThat(backend.deleteJob(queue, waiting.id())).isEqualTo(1);
+
+    Job again = keyedJob(waiting.idempotencyKey());
+    await().atMost(PATIENCE).until(() -> enqueueWithShortTtl(again).get(0).created());
+    assertThat(backend.stats(queue).totalWaiting()).isEqualTo(1);
   }
 
   @Test
