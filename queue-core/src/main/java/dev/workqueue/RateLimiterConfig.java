@@ -6,7 +6,9 @@ import dev.workqueue.internal.Problems;
  * How fast a {@link RateLimiter} hands out permits. Permits are spread evenly, one every
  * {@code 1 / permitsPerSecond} seconds (the emission interval); after a pause, up to
  * {@code burst} permits may be taken at once, never more. Over any window of length {@code w}
- * at most {@code permitsPerSecond × w + burst} permits are admitted.
+ * at most {@code permitsPerSecond × w + burst} permits are admitted, so a burst of at most
+ * {@code permitsPerSecond} keeps every window of 10 s or more within 10% of the rate; a larger
+ * burst is an allowance above it.
  *
  * <pre>{@code
  * RateLimiter limiter = RateLimiter.local(RateLimiterConfig.builder()

@@ -154,6 +154,43 @@ class GcraTest {
         });
   }
 
+  /**
+   * The contract's bound: under demand above the cap, every window of 10 s or more admits within
+   * 10% of the rate times its length, for any burst of at most the rate (the runner's default).
+   * Ten seconds is the shortest window, where a burst weighs most.
+   */
+  @Test
+  void everyTenSecondWindowIsWithinTenPercentOfTheRateWhenTheBurstIsAtMostTheRate() {
+    long window = 10_000_000_000L;
+    qt().forAll(doubles().between(1.0, 300.0), doubles().between(0, 1), origins())
+        .checkAssert((rate, burstShare, origin) -> {
+          int burst = (int) Math.max(1, Math.floor(rate * burstShare));
+          Gcra gcra = Gcra.of(new RateLimiterConfig(rate, burst, 0));
+          long[] admitted = new long[(int) Math.ceil(rate * 25) + burst];
+          Gcra.Tat theoreticalArrival = Gcra.Tat.at(origin);
+          long now = origin;
+          for (int i = 0; i < admitted.length; i++) {
+            Gcra.Admission admission = gcra.admit(theoreticalArrival, now, 1);
+            now = admission.at();
+            admitted[i] = now;
+            theoreticalArrival = admission.theoreticalArrival();
+          }
+          double cap = rate * window / NANOS_PER_SECOND;
+          int end = 0;
+          for (int first = 0; admitted[first] + window <= admitted[admitted.length - 1]; first++) {
+            while (admitted[end] < admitted[first] + window) {
+              end++;
+            }
+            // [admitted[first], +window) holds the most a window starting there can; the window
+            // just after admitted[first] holds one fewer: the least.
+            assertThat((double) end - first).as("window from permit %d", first)
+                .isLessThanOrEqualTo(cap * 1.1);
+            assertThat((double) end - first - 1).as("window after permit %d", first)
+                .isGreaterThanOrEqualTo(cap * 0.9);
+          }
+        });
+  }
+
   @Test
   void permitCountOutsideTheRangeIsRejected() {
     Gcra gcra = Gcra.of(RateLimiterConfig.of(1.0E-6));

@@ -72,6 +72,8 @@ import redis.clients.jedis.exceptions.JedisException;
  */
 public final class Components implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Components.class);
+  /** The burst of a producer without {@code producer.burst} whose rate is 10/s or more. */
+  private static final int DEFAULT_MOST_BURST = 10;
 
   private final RunnerConfig config;
   private final QueueBackend backend;
@@ -348,14 +350,10 @@ public final class Components implements AutoCloseable {
    * the queue (falling back to a local limit while Redis is unreachable).
    */
   public synchronized RateLimiter producerRateLimiter() {
-    double rate = config.get(ConfigKeys.PRODUCER_RATE_LIMIT_PER_SEC);
-    if (rate == 0) {
+    RateLimiterConfig limit = producerRateLimit();
+    if (limit == null) {
       return null;
     }
-    RateLimiterConfig limit = RateLimiterConfig.builder()
-        .permitsPerSecond(rate)
-        .burst(config.get(ConfigKeys.PRODUCER_BURST))
-        .build();
     if (!"redis".equals(config.get(ConfigKeys.PRODUCER_RATE_LIMITER))) {
       return RateLimiter.local(limit);
     }
@@ -367,6 +365,23 @@ public final class Components implements AutoCloseable {
         .build();
     owned.push(shared);
     return shared;
+  }
+
+  /**
+   * The producer's rate and burst, or null when {@code producer.rate_limit_per_sec} is 0. Without
+   * a {@code producer.burst} the burst is the rate per second rounded down, from 1 to 10: a burst
+   * of at most the rate admits at most a tenth more than the rate over any window of 10 s.
+   */
+  RateLimiterConfig producerRateLimit() {
+    double rate = config.get(ConfigKeys.PRODUCER_RATE_LIMIT_PER_SEC);
+    if (rate == 0) {
+      return null;
+    }
+    Integer burst = config.get(ConfigKeys.PRODUCER_BURST);
+    return RateLimiterConfig.builder()
+        .permitsPerSecond(rate)
+        .burst(burst != null ? burst : (int) Math.max(1, Math.min(DEFAULT_MOST_BURST, rate)))
+        .build();
   }
 
   /** A consumer of the configured queue with the configured retries, timeouts and observers. */

@@ -19,6 +19,7 @@ import dev.workqueue.spi.QueueBackend;
 import dev.workqueue.spi.Settlement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -77,6 +78,28 @@ class ComponentsTest {
         Components limited = Components.create(RunnerConfig.defaults())) {
       assertThat(unlimited.producerRateLimiter()).isNull();
       assertThat(limited.producerRateLimiter()).isNotNull();
+    }
+  }
+
+  @Test
+  void theDefaultBurstIsTheRateRoundedDownFromOneToTenAndAGivenOneIsKept() {
+    assertThat(burstAt("50", null)).isEqualTo(10);
+    assertThat(burstAt("7.9", null)).isEqualTo(7);
+    assertThat(burstAt("0.5", null)).isEqualTo(1);
+    assertThat(burstAt("2", "40")).isEqualTo(40);
+    Map<String, String> env = Map.of("WORKQUEUE_PRODUCER_RATE_LIMIT_PER_SEC", "7.5");
+    try (Components components = Components.create(config(env))) {
+      assertThat(components.producerRateLimit().permitsPerSecond()).isEqualTo(7.5);
+    }
+  }
+
+  private static int burstAt(String rate, String burst) {
+    Map<String, String> env = new HashMap<>(Map.of("WORKQUEUE_PRODUCER_RATE_LIMIT_PER_SEC", rate));
+    if (burst != null) {
+      env.put("WORKQUEUE_PRODUCER_BURST", burst);
+    }
+    try (Components components = Components.create(config(env))) {
+      return components.producerRateLimit().burst();
     }
   }
 

@@ -200,8 +200,9 @@ public final class ConfigKeys {
       "producer.rate_limit_per_sec", "a number from 0 to 1000000", 50.0, decimal(0, 1_000_000),
       "Most jobs per second the producer role enqueues; 0: unlimited.");
   public static final ConfigKey<Integer> PRODUCER_BURST = add("producer.burst",
-      "an integer from 1 to 1000000", 10, integer(1, 1_000_000),
-      "Permits that may be taken at once after an idle spell.");
+      "an integer from 1 to 1000000", null, integer(1, 1_000_000),
+      "Permits that may be taken at once after an idle spell; unset: the rate per second rounded "
+          + "down, from 1 to 10, so that no 10 s window exceeds the rate by more than 10%.");
   public static final ConfigKey<String> PRODUCER_RATE_LIMITER = add("producer.rate_limiter",
       "one of local, redis", "local", oneOf("local", "redis"),
       "local: per process; redis: one budget shared by every producer of the queue.");
