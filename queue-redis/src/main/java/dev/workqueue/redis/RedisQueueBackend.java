@@ -76,6 +76,9 @@ public final class RedisQueueBackend implements QueueBackend {
   public static final int DEFAULT_POOL_SIZE = 16;
   /** Default {@link Builder#connectTimeout(Duration)}: 2 seconds. */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+  /** Default timeout of {@link Builder#waitForReplicas(int, Duration)}, in milliseconds. */
+  public static final long DEFAULT_REPLICA_WAIT_MILLIS = 1_000;
+  private static final Duration DEFAULT_REPLICA_WAIT = Duration.ofMillis(DEFAULT_REPLICA_WAIT_MILLIS);
   /** Default {@link Builder#socketTimeout(Duration)}: 2 seconds. */
   public static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(2);
   /** Default {@link Builder#completedHistorySize(int)}: {@value}. */
@@ -124,6 +127,8 @@ public final class RedisQueueBackend implements QueueBackend {
   private final byte[] deadLetterLimit;
   /** 0 for the longest age, which the scripts take as none: no TTL on the dead list. */
   private final byte[] deadLetterAgeMillis;
+  private final int replicasToWaitFor;
+  private final long replicaWaitMillis;
   private final Set<String> registered = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean evictionPolicyChecked = new AtomicBoolean();
@@ -141,6 +146,8 @@ public final class RedisQueueBackend implements QueueBackend {
     this.deadLetterAgeMillis = ascii(builder.deadLetterAge.compareTo(Problems.LONGEST_RETENTION) < 0
         ? Math.max(1, builder.deadLetterAge.toMillis()) : 0);
     this.interrupter = new FetchInterrupter(this::wakeInterruptedFetch);
+    this.replicasToWaitFor = builder.replicasToWaitFor;
+    this.replicaWaitMillis = builder.replicaWait.toMillis();
   }
 
   /** Starts from the defaults: {@value #DEFAULT_URL}, namespace {@value #DEFAULT_NAMESPACE}. */
@@ -170,8 +177,7 @@ public final class RedisQueueBackend implements QueueBackend {
       List<Integer> indexes = group.getValue();
       List<byte[]> args = argsByQueue.get(group.getKey());
       register(queue);
-      List<?> reply = (List<?>) call("enqueue", () ->
-          QueueScript.ENQUEUE.run(redis, List.of(queue.delayed(), queue.lanes()), args));
+      List<?> reply = runEnqueue(queue, args, indexes.size());
       for (int i = 0; i < indexes.size(); i++) {
         byte[] earlier = (byte[]) reply.get(i);
         Job job = jobs.get(indexes.get(i));
@@ -184,6 +190,46 @@ public final class RedisQueueBackend implements QueueBackend {
     }
     checkEvictionPolicy();
     return Arrays.asList(results);
+  }
+
+  /** The enqueue script's reply, once as many replicas as asked for have its writes. */
+  private List<?> runEnqueue(QueueKeys queue, List<byte[]> args, int jobs) {
+    List<byte[]> keys = List.of(queue.delayed(), queue.lanes());
+    if (replicasToWaitFor == 0) {
+      return (List<?>) call("enqueue", () -> QueueScript.ENQUEUE.run(redis, keys, args));
+    }
+    Replicated stored = call("enqueue", () -> {
+      try {
+        return enqueueAndWait(keys, args);
+      } catch (JedisNoScriptException e) {
+        QueueScript.ENQUEUE.load(redis, queue.delayed());
+        return enqueueAndWait(keys, args);
+      }
+    });
+    if (stored.replicas() < replicasToWaitFor) {
+      throw new NotReplicatedException("redis enqueue of " + jobs + " job(s) to queue " + queue.queue()
+          + " reached " + stored.replicas() + " of " + replicasToWaitFor + " replica(s) within "
+          + replicaWaitMillis + "ms: the jobs are stored on the master, which could lose them if it failed "
+          + "over now; enqueue them again (idempotency keys make that safe)");
+    }
+    return stored.reply();
+  }
+
+  private record Replicated(List<?> reply, long replicas) {}
+
+  /**
+   * Runs the enqueue script and WAIT in one pipeline: WAIT counts the replicas that have the
+   * writes of its own connection, so it must follow the script on the same one.
+   */
+  private Replicated enqueueAndWait(List<byte[]> keys, List<byte[]> args) {
+    Response<Object> reply;
+    Response<Long> replicas;
+    try (AbstractPipeline pipeline = redis.pipelined()) {
+      reply = pipeline.evalsha(QueueScript.ENQUEUE.sha(), keys, args);
+      replicas = pipeline.waitReplicas(keys.get(0), replicasToWaitFor, replicaWaitMillis);
+      pipeline.sync();
+    }
+    return new Replicated((List<?>) reply.get(), replicas.get());
   }
 
   private static List<byte[]> enqueueArgs(QueueKeys queue, List<Job> jobs, List<Integer> indexes,
@@ -792,6 +838,8 @@ public final class RedisQueueBackend implements QueueBackend {
     private Duration completedHistoryAge = DEFAULT_COMPLETED_HISTORY_AGE;
     private int deadLetterLimit = DEFAULT_DEAD_LETTER_LIMIT;
     private Duration deadLetterAge = DEFAULT_DEAD_LETTER_AGE;
+    private int replicasToWaitFor;
+    private Duration replicaWait = DEFAULT_REPLICA_WAIT;
 
     private Builder() {}
 
@@ -912,6 +960,22 @@ public final class RedisQueueBackend implements QueueBackend {
     }
 
     /**
+     * Makes every enqueue wait until {@code replicas} replicas have its writes (Redis {@code
+     * WAIT}), at most {@code timeout}, so that a job a producer was told is stored survives the
+     * master's failure as long as one of those replicas is promoted. An enqueue that reaches
+     * fewer in time throws {@link NotReplicatedException}: its jobs are stored on the master
+     * and may or may not survive, so the producer enqueues them again, safely with idempotency
+     * keys. Settlements do not wait: a lost one makes a job run again, never vanish. Default 0,
+     * not waiting; the timeout, default {@value #DEFAULT_REPLICA_WAIT_MILLIS} ms, must be shorter
+     * than the socket timeout (below which the reply of {@code WAIT} has to arrive).
+     */
+    public Builder waitForReplicas(int replicas, Duration timeout) {
+      this.replicasToWaitFor = replicas;
+      this.replicaWait = timeout;
+      return this;
+    }
+
+    /**
      * Creates the backend; connections are opened on first use.
      *
      * @throws dev.workqueue.InvalidConfigurationException listing every invalid setting
@@ -958,6 +1022,18 @@ public final class RedisQueueBackend implements QueueBackend {
       problems.positiveUpTo(completedHistoryAge, Problems.LONGEST_RETENTION, "completedHistoryAge");
       problems.atLeast(deadLetterLimit, 0, "deadLetterLimit");
       problems.positiveUpTo(deadLetterAge, Problems.LONGEST_RETENTION, "deadLetterAge");
+      problems.atLeast(replicasToWaitFor, 0, "waitForReplicas replicas");
+      // Without replicas to wait for, the timeout is never used.
+      Duration readTimeout = socketTimeout != null ? socketTimeout : DEFAULT_SOCKET_TIMEOUT;
+      boolean outlastsReads =
+          client == null && replicaWait != null && replicaWait.compareTo(readTimeout) >= 0;
+      if (replicasToWaitFor != 0 && outlastsReads) {
+        problems.check(false, "waitForReplicas timeout", "shorter than the socket timeout ("
+            + readTimeout.toMillis() + "ms)", replicaWait);
+      } else if (replicasToWaitFor != 0) {
+        problems.within(replicaWait, Duration.ofMillis(1), LONGEST_TIMEOUT, "waitForReplicas timeout",
+            "between 1ms and 1h");
+      }
       problems.throwIfAny();
       if (client != null) {
         return new RedisQueueBackend(client, client, null, this);

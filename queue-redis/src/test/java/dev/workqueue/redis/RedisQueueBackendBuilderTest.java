@@ -36,6 +36,20 @@ class RedisQueueBackendBuilderTest {
   }
 
   @Test
+  void theReplicaWaitMustEndBeforeTheSocketTimeoutAndCountNoFewerThanZeroReplicas() {
+    assertThatThrownBy(() -> RedisQueueBackend.builder().waitForReplicas(-1, Duration.ofSeconds(2)).build())
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessage("invalid redis backend: waitForReplicas replicas must be at least 0, but was -1; "
+            + "waitForReplicas timeout must be shorter than the socket timeout (2000ms), but was PT2S");
+    assertThat(RedisQueueBackend.builder().waitForReplicas(0, Duration.ofHours(2)).build()).isNotNull();
+    assertThatThrownBy(() -> RedisQueueBackend.builder().socketTimeout(Duration.ofSeconds(5))
+            .waitForReplicas(1, Duration.ZERO).build())
+        .hasMessage("invalid redis backend: waitForReplicas timeout must be between 1ms and 1h, but was PT0S");
+    assertThat(RedisQueueBackend.builder().socketTimeout(Duration.ofSeconds(5))
+        .waitForReplicas(1, Duration.ofSeconds(4)).build()).isNotNull();
+  }
+
+  @Test
   void deadLetterAgeMustBePositive() {
     assertThatThrownBy(() -> RedisQueueBackend.builder().deadLetterAge(Duration.ZERO).build())
         .isInstanceOf(InvalidConfigurationException.class)

@@ -43,6 +43,19 @@ class EnqueueIT {
     assertThat(AdminJson.queueField(stats.stdout(), "ndjson", "waiting")).isEqualTo(2);
   }
 
+  /** A lone Redis has no replica to acknowledge the job, so the enqueue must not report it stored. */
+  @Test
+  void anEnqueueNoReplicaAcknowledgesFailsAndSaysTheJobMayBeStored() throws Exception {
+    Map<String, String> env = Map.of("WORKQUEUE_REDIS_URL", redis.url(), "WORKQUEUE_QUEUE_NAME", "replicated",
+        "WORKQUEUE_REDIS_WAIT_FOR_REPLICAS", "1", "WORKQUEUE_REDIS_WAIT_FOR_REPLICAS_TIMEOUT", "100ms");
+
+    RunnerJar.Child enqueue = RunnerJar.run(dir, env, "", "enqueue", "--payload", "report");
+
+    assertThat(enqueue.exitCode()).as(enqueue.stderr()).isEqualTo(1);
+    assertThat(enqueue.stderr()).contains("reached 0 of 1 replica(s) within 100ms",
+        "the job may have been enqueued: sending it again could enqueue it twice unless it has an --id");
+  }
+
   /** Read whole, such a line exhausted the heap and the command died with a stack trace. */
   @Test
   void aLineLongerThanAnyJobCanBeIsRejectedByNumberWithoutReadingItWhole() throws Exception {

@@ -45,6 +45,14 @@ public enum QueueScript {
     }
   }
 
+  /**
+   * Sends the script to the server that holds {@code sampleKey} (SCRIPT LOAD), for a caller whose
+   * pipelined EVALSHA got NOSCRIPT.
+   */
+  public void load(UnifiedJedis redis, byte[] sampleKey) {
+    redis.scriptLoad(load().source, sampleKey);
+  }
+
   /** The SHA-1 that EVALSHA names the script by, for callers that pipeline it. */
   public byte[] sha() {
     return load().sha;

@@ -148,18 +148,19 @@ public final class Components implements AutoCloseable {
             .poolSize(config.get(ConfigKeys.REDIS_POOL_SIZE));
         ifSet(ConfigKeys.REDIS_USERNAME, redis::username);
         ifSet(ConfigKeys.REDIS_PASSWORD, redis::password);
-        return withDeadLetterRetention(redis).build();
+        return withStorageSettings(redis).build();
       }
       default -> {
-        return withDeadLetterRetention(RedisQueueBackend.builder().client(redisClient())).build();
+        return withStorageSettings(RedisQueueBackend.builder().client(redisClient())).build();
       }
     }
   }
 
-  private RedisQueueBackend.Builder withDeadLetterRetention(RedisQueueBackend.Builder redis) {
+  private RedisQueueBackend.Builder withStorageSettings(RedisQueueBackend.Builder redis) {
     ifSet(ConfigKeys.QUEUE_DEAD_LETTER_LIMIT, redis::deadLetterLimit);
     ifSet(ConfigKeys.QUEUE_DEAD_LETTER_AGE, redis::deadLetterAge);
-    return redis;
+    return redis.waitForReplicas(config.get(ConfigKeys.REDIS_WAIT_FOR_REPLICAS),
+        config.get(ConfigKeys.REDIS_WAIT_FOR_REPLICAS_TIMEOUT));
   }
 
   /** Hands {@code key}'s value to {@code setter} when the configuration sets it. */

@@ -9,6 +9,7 @@ import dev.workqueue.Producer;
 import dev.workqueue.QueueException;
 import dev.workqueue.internal.Names;
 import dev.workqueue.internal.Problems;
+import dev.workqueue.redis.NotReplicatedException;
 import dev.workqueue.runner.internal.Components;
 import dev.workqueue.runner.internal.JobLines;
 import dev.workqueue.runner.internal.LineReader;
@@ -320,10 +321,14 @@ final class EnqueueCommand implements Callable<Integer> {
 
   /**
    * Whether the job may have been stored although enqueueing failed: when the connection broke
-   * while the request was out (a read timed out, a reset); not when no connection could be made,
-   * the pool had none to give or Redis replied with an error.
+   * while the request was out (a read timed out, a reset), or it is stored but no replica
+   * acknowledged it in time; not when no connection could be made, the pool had none to give or
+   * Redis replied with an error.
    */
   private static boolean mayHaveBeenStored(BackendUnavailableException failure) {
+    if (failure instanceof NotReplicatedException) {
+      return true;
+    }
     // Jedis keeps why it could not connect as suppressed exceptions, so an I/O failure among the
     // causes happened on an open connection.
     for (Throwable cause = failure.getCause(); cause != null; cause = cause.getCause()) {

@@ -80,6 +80,14 @@ public final class ConfigKeys {
       "an integer from 1 to 1024", 16, integer(1, 1024),
       "Connections per pool: up to this many for commands and as many again for blocked idle "
           + "fetches; a `redis` rate limiter opens its own.");
+  public static final ConfigKey<Integer> REDIS_WAIT_FOR_REPLICAS = add("redis.wait_for_replicas",
+      "an integer from 0 to 16", 0, integer(0, 16),
+      "Replicas that must hold an enqueue's jobs before it counts as stored (Redis WAIT), so a "
+          + "failover cannot lose them; 0: do not wait.");
+  public static final ConfigKey<Duration> REDIS_WAIT_FOR_REPLICAS_TIMEOUT = add(
+      "redis.wait_for_replicas_timeout", REDIS_TIMEOUT + ", shorter than redis.socket_timeout",
+      Duration.ofSeconds(1), redisTimeout(),
+      "Longest an enqueue waits for those replicas before it fails as unavailable.");
   public static final ConfigKey<String> REDIS_SENTINEL_MASTER = add("redis.sentinel.master",
       "a non-blank string", null, text(),
       "Master name that Sentinel monitors; with redis.sentinel.nodes, instead of redis.url.");

@@ -210,6 +210,15 @@ public final class ConfigLoader {
           Durations.format(max));
     }
     checkRedisTopology(settings, problems);
+    Integer replicas = (Integer) values.get(ConfigKeys.REDIS_WAIT_FOR_REPLICAS);
+    Duration replicaWait = (Duration) values.get(ConfigKeys.REDIS_WAIT_FOR_REPLICAS_TIMEOUT);
+    Duration socketTimeout = (Duration) values.get(ConfigKeys.REDIS_SOCKET_TIMEOUT);
+    if (replicas != null && replicas > 0 && replicaWait != null && socketTimeout != null
+        && replicaWait.compareTo(socketTimeout) >= 0) {
+      problems.check(false, where(ConfigKeys.REDIS_WAIT_FOR_REPLICAS_TIMEOUT, settings),
+          "shorter than redis.socket_timeout (" + Durations.format(socketTimeout) + ")",
+          Durations.format(replicaWait));
+    }
     if ("redis".equals(values.get(ConfigKeys.PRODUCER_RATE_LIMITER))
         && REDIS_TOPOLOGY_KEYS.stream().noneMatch(settings::containsKey)) {
       problems.check(false, where(ConfigKeys.PRODUCER_RATE_LIMITER, settings),

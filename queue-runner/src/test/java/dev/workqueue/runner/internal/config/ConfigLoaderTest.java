@@ -407,6 +407,22 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theReplicaWaitMustEndBeforeTheSocketTimeoutWhenReplicasAreAwaited() throws Exception {
+    Path file = yaml("""
+        redis:
+          url: redis://127.0.0.1:6379
+          socket_timeout: 2s
+          wait_for_replicas: 1
+          wait_for_replicas_timeout: 2s
+        """);
+
+    assertThat(problems(file, Map.of())).containsExactly(
+        "redis.wait_for_replicas_timeout must be shorter than redis.socket_timeout (2s), but was \"2s\"");
+    assertThat(ConfigLoader.load(file, Map.of("WORKQUEUE_REDIS_WAIT_FOR_REPLICAS", "0"))
+        .get(ConfigKeys.REDIS_WAIT_FOR_REPLICAS)).isZero();
+  }
+
+  @Test
   void weightOfALaneThatIsNoPriorityIsReportedWithItsPath() throws Exception {
     Path file = yaml("""
         queue:
