@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,6 +87,33 @@ class ReadinessIT {
 
         worker.terminate();
         assertThat(worker.awaitExit(Duration.ofSeconds(60))).as(worker.stderr()).isZero();
+      }
+    }
+  }
+
+  /** Redis at its maxmemory answers pings but refuses every enqueue: the producer did no work while ready. */
+  @Test
+  void aProducerWhoseEnqueuesAreRefusedIsNotReadyUntilAScanSucceeds() throws Exception {
+    Assumptions.assumeTrue(RedisServer.isAvailable(), "no redis-server binary");
+    int httpPort = RedisServer.freePort();
+    Path inbox = Files.createDirectories(dir.resolve("inbox"));
+    Files.writeString(inbox.resolve("a.txt"), "a");
+    try (RedisServer redis = RedisServer.builder()
+        .options("--maxmemory", "1", "--maxmemory-policy", "noeviction").start()) {
+      Map<String, String> env = Map.of("WORKQUEUE_REDIS_URL", redis.url(), "WORKQUEUE_QUEUE_NAME", "full",
+          "WORKQUEUE_HTTP_PORT", Integer.toString(httpPort),
+          "WORKQUEUE_PRODUCER_SOURCE_DIR", inbox.toString(), "WORKQUEUE_PRODUCER_SOURCE_RESCAN_INTERVAL", "200ms");
+      try (RunnerJar.Child producer = RunnerJar.start(dir, env, "producer")) {
+        producer.awaitHealthy(httpPort);
+        await().atMost(Duration.ofSeconds(30)).until(() -> RunnerJar.get(httpPort, "/readyz").body(),
+            body -> body.startsWith("producer scan failing: backend refused: redis enqueue failed: OOM "));
+        assertThat(RunnerJar.status(httpPort, "/readyz")).isEqualTo(503);
+
+        redis.command("CONFIG", "SET", "maxmemory", "0");
+        await().atMost(Duration.ofSeconds(30)).until(() -> RunnerJar.status(httpPort, "/readyz") == 200);
+
+        producer.terminate();
+        assertThat(producer.awaitExit(Duration.ofSeconds(60))).as(producer.stderr()).isZero();
       }
     }
   }

@@ -60,6 +60,7 @@ public final class DirectorySource implements AutoCloseable {
   // much without flooding the log.
   private final RateLimitedWarning scanWarning = new RateLimitedWarning(Duration.ofSeconds(30));
   private volatile RuntimeException failure;
+  private volatile RuntimeException lastScanFailure;
   private Thread thread;
 
   private record FileVersion(long size, long modifiedMillis) {}
@@ -103,12 +104,14 @@ public final class DirectorySource implements AutoCloseable {
       do {
         try {
           scanOnce();
+          lastScanFailure = null;
         } catch (QueueException | UncheckedIOException e) {
           if (stop.getCount() == 0) {
             // close() interrupted a request or the wait for a rate-limit permit: the scan was
             // stopped, it did not fail
             return;
           }
+          lastScanFailure = e;
           if (rescanInterval.isZero()) {
             failure = e;
             return;
@@ -130,6 +133,15 @@ public final class DirectorySource implements AutoCloseable {
    */
   public RuntimeException failure() {
     return failure;
+  }
+
+  /**
+   * Why the latest scan stopped short, as {@link #failure()} says it, or null once a scan has
+   * completed: a backend that answers pings but refuses enqueues (at its {@code maxmemory}, say)
+   * shows here.
+   */
+  public RuntimeException lastScanFailure() {
+    return lastScanFailure;
   }
 
   /**

@@ -50,7 +50,8 @@ public final class RunnerProcess implements AutoCloseable {
   private Consumer consumer;
   private Producer producer;
   private DemoFiles demoFiles;
-  private DirectorySource source;
+  // Read by readiness probes on the HTTP threads; set after the endpoints start.
+  private volatile DirectorySource source;
   private RecurringJobs recurring;
   private Producer recurringProducer;
 
@@ -219,6 +220,11 @@ public final class RunnerProcess implements AutoCloseable {
       components.backend().ping();
     } catch (RuntimeException e) {
       return backendFailure(e);
+    }
+    RuntimeException scanFailure = source == null ? null : source.lastScanFailure();
+    if (scanFailure != null) {
+      return "producer scan failing: "
+          + (scanFailure instanceof QueueException ? backendFailure(scanFailure) : scanFailure.getMessage());
     }
     if (config.get(ConfigKeys.METRICS_ENABLED)) {
       try {
