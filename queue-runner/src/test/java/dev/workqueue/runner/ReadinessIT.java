@@ -102,7 +102,8 @@ class ReadinessIT {
         .options("--maxmemory", "1", "--maxmemory-policy", "noeviction").start()) {
       Map<String, String> env = Map.of("WORKQUEUE_REDIS_URL", redis.url(), "WORKQUEUE_QUEUE_NAME", "full",
           "WORKQUEUE_HTTP_PORT", Integer.toString(httpPort),
-          "WORKQUEUE_PRODUCER_SOURCE_DIR", inbox.toString(), "WORKQUEUE_PRODUCER_SOURCE_RESCAN_INTERVAL", "200ms");
+          "WORKQUEUE_PRODUCER_SOURCE_DIR", inbox.toString(),
+          "WORKQUEUE_PRODUCER_SOURCE_RESCAN_INTERVAL", "200ms");
       try (RunnerJar.Child producer = RunnerJar.start(dir, env, "producer")) {
         producer.awaitHealthy(httpPort);
         await().atMost(Duration.ofSeconds(30)).until(() -> RunnerJar.get(httpPort, "/readyz").body(),
