@@ -7,7 +7,7 @@ import java.time.Duration;
  * When a consumer's {@link CircuitBreaker} opens and how it recovers. It opens when, over the
  * last {@code window}, at least {@code minimumSamples} attempts finished and the share that
  * failed reached {@code failureRateThreshold}; after {@code cooldown} it lets a single probe job
- * through and closes if that succeeds.
+ * through, and closes if that succeeds or reopens if it fails.
  *
  * @param failureRateThreshold failure share in (0, 1] that opens the breaker
  * @param window length of the rolling window of outcomes, 10 ms to 365 days

@@ -43,6 +43,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
 class ConsumerTest {
@@ -685,58 +687,137 @@ class ConsumerTest {
   }
 
   /**
-   * A job that ran since before the breaker opened can fail between the breaker granting the
-   * probe and the fetcher reading its state: the breaker is open again, and the fetcher must take
-   * nothing rather than a full batch to run while it is open.
+   * A job fetched before the breaker opened may run long past the cooldown (the job timeout is
+   * longer). Whether it then succeeds or fails, it says nothing about the probe running beside it:
+   * the breaker stays half-open, and fetches nothing more, until the probe's success closes it.
    */
-  @Test
-  void aBreakerReopenedWhileItGrantsTheProbeLetsNothingBeFetched() {
-    // Only the breaker reads the clock's millis(): an open one does each time a fetcher asks it.
-    MutableClock time = new MutableClock(Instant.now());
-    CountDownLatch slowMayFail = new CountDownLatch(1);
-    AtomicInteger readsAfterReopening = new AtomicInteger(-1);
-    AtomicReference<Consumer> self = new AtomicReference<>();
+  @ParameterizedTest(name = "the old job succeeds: {0}")
+  @ValueSource(booleans = {true, false})
+  void aJobFetchedBeforeTheBreakerOpenedLeavesTheDecisionToTheProbe(boolean oldJobSucceeds) {
+    MutableClock clock = new MutableClock(Instant.now());
+    CountDownLatch oldJobMayEnd = new CountDownLatch(1);
+    CountDownLatch probeMayEnd = new CountDownLatch(1);
     List<String> ran = new CopyOnWriteArrayList<>();
+    List<String> transitions = new CopyOnWriteArrayList<>();
     Consumer consumer = consumer(job -> {
-          ran.add(job.payloadAsString());
-          if (job.payloadAsString().equals("slow")) {
-            slowMayFail.await();
+          String payload = job.payloadAsString();
+          ran.add(payload);
+          if (payload.equals("old")) {
+            oldJobMayEnd.await();
+            if (!oldJobSucceeds) {
+              throw new IllegalStateException("downstream timed out");
+            }
+          } else if (payload.equals("fails")) {
+            throw new IllegalStateException("downstream is down");
+          } else if (payload.equals("probe")) {
+            probeMayEnd.await();
+            ran.add("probe done");
           }
-          throw new IllegalStateException("downstream is down");
         })
-        .concurrency(2).prefetch(0).retryPolicy(RetryPolicy.noRetries()).clock(time)
+        .concurrency(3).prefetch(0).retryPolicy(RetryPolicy.noRetries()).clock(clock)
         .circuitBreaker(CircuitBreakerConfig.builder().minimumSamples(1).cooldown(Duration.ofMinutes(1))
             .build())
+        .observer(recordingTransitions(transitions))
+        .build();
+    try {
+      consumer.start();
+      producer.enqueue("old");
+      await().atMost(PATIENCE).until(() -> ran.contains("old"));
+      producer.enqueue("fails");
+      await().atMost(PATIENCE).until(() -> consumer.circuitBreakerState() == CircuitBreakerState.OPEN);
+      producer.enqueueAll(List.of(NewJob.of("probe"), NewJob.of("later"), NewJob.of("later")));
+
+      clock.advance(Duration.ofMinutes(2));
+      await().atMost(PATIENCE).until(() -> ran.contains("probe"));
+      oldJobMayEnd.countDown();
+      // Recorded in the backend only after the consumer reported the outcome to its breaker.
+      await().atMost(PATIENCE).until(() -> {
+        QueueStats stats = backend.stats(Producer.DEFAULT_QUEUE);
+        return stats.completed() + stats.dead() >= 2;
+      });
+
+      assertThat(consumer.circuitBreakerState()).isEqualTo(CircuitBreakerState.HALF_OPEN);
+      assertThat(ran).containsExactly("old", "fails", "probe");
+      probeMayEnd.countDown();
+      await().atMost(PATIENCE).until(() -> ran.size() == 6);
+      assertThat(ran).containsExactly("old", "fails", "probe", "probe done", "later", "later");
+      assertThat(consumer.circuitBreakerState()).isEqualTo(CircuitBreakerState.CLOSED);
+      assertThat(transitions).containsExactly("CLOSED->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->CLOSED");
+    } finally {
+      oldJobMayEnd.countDown();
+      probeMayEnd.countDown();
+      consumer.close();
+    }
+  }
+
+  /**
+   * A probe fetched ahead can wait behind a handler stuck in a call that ignores interrupts, until
+   * the job timeout gives it back unstarted. No outcome will decide it then: unless the breaker
+   * grants a new probe, the consumer stays half-open and never fetches again.
+   */
+  @Test
+  void aProbeGivenBackUnstartedLetsTheBreakerProbeAgain() {
+    MutableClock clock = new MutableClock(Instant.now());
+    CountDownLatch unstuck = new CountDownLatch(1);
+    List<String> ran = new CopyOnWriteArrayList<>();
+    List<String> transitions = new CopyOnWriteArrayList<>();
+    AtomicBoolean opened = new AtomicBoolean();
+    producer.enqueueAll(List.of(NewJob.of("fails"), NewJob.of("hangs")));
+    Consumer consumer = consumer(job -> {
+          ran.add(job.payloadAsString());
+          while (job.payloadAsString().equals("hangs") && unstuck.getCount() > 0) {
+            try {
+              unstuck.await();
+            } catch (InterruptedException ignored) {
+              // like a blocking socket read, the call carries on
+            }
+          }
+          if (job.payloadAsString().equals("fails")) {
+            throw new IllegalStateException("downstream is down");
+          }
+        })
+        // One worker fetching ahead: the probe waits in its buffer while it runs "hangs".
+        .concurrency(1).prefetch(4).jobTimeout(Duration.ofMillis(300))
+        .retryPolicy(RetryPolicy.noRetries()).clock(clock)
+        .circuitBreaker(CircuitBreakerConfig.builder().minimumSamples(1).cooldown(Duration.ofMinutes(1))
+            .build())
+        .observer(recordingTransitions(transitions))
         .observer(new QueueObserver() {
           @Override
           public void onCircuitBreakerStateChanged(CircuitBreakerStateChangedEvent event) {
-            if (event.current() == CircuitBreakerState.HALF_OPEN) {
-              // Runs on the fetcher, after the probe was granted and before it reads the state.
-              slowMayFail.countDown();
-              await().atMost(PATIENCE)
-                  .until(() -> self.get().circuitBreakerState() == CircuitBreakerState.OPEN);
-              readsAfterReopening.set(time.millisReads());
+            // On the worker that opened it, before it fetches ahead: the cooldown is over by then.
+            if (event.current() == CircuitBreakerState.OPEN && opened.compareAndSet(false, true)) {
+              producer.enqueue("probe");
+              clock.advance(Duration.ofMinutes(2));
             }
           }
         })
         .build();
-    self.set(consumer);
-    try (consumer) {
+    try {
       consumer.start();
-      producer.enqueue("slow");
-      await().atMost(PATIENCE).until(() -> ran.contains("slow"));
-      producer.enqueue("fails");
-      await().atMost(PATIENCE).until(() -> consumer.circuitBreakerState() == CircuitBreakerState.OPEN);
-      producer.enqueueAll(List.of(NewJob.of("later"), NewJob.of("later"), NewJob.of("later")));
+      await().atMost(PATIENCE).until(() -> {
+        QueueStats stats = backend.stats(Producer.DEFAULT_QUEUE);
+        return stats.dead() == 2 && stats.totalWaiting() == 1; // "hangs" timed out, the probe given back
+      });
+      assertThat(consumer.circuitBreakerState()).isEqualTo(CircuitBreakerState.HALF_OPEN);
+      unstuck.countDown();
 
-      time.advance(Duration.ofMinutes(2));
-
-      // The fetchers have asked the open breaker again since: whatever they fetched has started.
-      await().atMost(PATIENCE).until(() -> readsAfterReopening.get() >= 0
-          && time.millisReads() >= readsAfterReopening.get() + 3);
-      assertThat(ran).containsExactly("slow", "fails");
-      assertThat(backend.stats(Producer.DEFAULT_QUEUE).totalWaiting()).isEqualTo(3);
+      await().atMost(PATIENCE).until(() -> consumer.circuitBreakerState() == CircuitBreakerState.CLOSED);
+      assertThat(ran).containsExactly("fails", "hangs", "probe");
+      assertThat(transitions).containsExactly("CLOSED->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->CLOSED");
+    } finally {
+      unstuck.countDown();
+      consumer.close();
     }
+  }
+
+  private static QueueObserver recordingTransitions(List<String> transitions) {
+    return new QueueObserver() {
+      @Override
+      public void onCircuitBreakerStateChanged(CircuitBreakerStateChangedEvent event) {
+        transitions.add(event.previous() + "->" + event.current());
+      }
+    };
   }
 
   /**

@@ -90,7 +90,7 @@ public final class DefaultConsumer implements Consumer {
   /** How long an idle worker waits for work before looking for a fetcher turn again. */
   public static final Duration IDLE_POLL = Duration.ofMillis(500);
   /** Tells an idle worker that the fetcher role is free. */
-  private static final InFlight TAKE_TURN = new InFlight(null, 0);
+  private static final InFlight TAKE_TURN = new InFlight(null, 0, null);
 
   /**
    * Validated consumer settings, as the builder produced them; {@code idlePoll} is
@@ -359,23 +359,19 @@ public final class DefaultConsumer implements Consumer {
     if (wanted == 0) {
       return new ArrayList<>();
     }
-    boolean probe = false;
+    CircuitBreaker.Permission permission = null;
     if (breaker != null) {
-      // Read once: an outcome reported since the grant may have reopened the breaker, ending the
-      // probe it granted, and a fetcher that missed that would take a whole batch while open.
-      CircuitBreakerState granted =
-          breaker.tryAcquirePermission() ? breaker.state() : CircuitBreakerState.OPEN;
-      if (granted == CircuitBreakerState.OPEN) {
+      permission = breaker.tryAcquirePermission();
+      if (!permission.granted()) {
         freeSlots.addAndGet(wanted);
         if (mayBlock) {
           sleep(Duration.ofMillis(Math.min(100, settings.circuitBreaker().cooldown().toMillis())));
         }
         return new ArrayList<>();
       }
-      if (granted == CircuitBreakerState.HALF_OPEN) {
+      if (permission.probe()) {
         freeSlots.addAndGet(wanted - 1);
         wanted = 1;
-        probe = true;
       }
     }
     FetchResult result;
@@ -384,14 +380,14 @@ public final class DefaultConsumer implements Consumer {
       fetchPause = INITIAL_RETRY_PAUSE;
       fetchRecovered();
     } catch (InterruptedException e) {
-      giveBack(wanted, probe);
+      giveBack(wanted, permission);
       return new ArrayList<>();
     } catch (BackendClosedException e) {
-      giveBack(wanted, probe);
+      giveBack(wanted, permission);
       stopAfterBackendClosed(e);
       return new ArrayList<>();
     } catch (RuntimeException e) {
-      giveBack(wanted, probe);
+      giveBack(wanted, permission);
       fetchFailing.set(true);
       warnBackend("fetch", e);
       if (mayBlock) {
@@ -409,15 +405,15 @@ public final class DefaultConsumer implements Consumer {
     List<InFlight> runnable = new ArrayList<>(taken);
     long fetchedAt = System.nanoTime();
     for (LeasedJob leased : result.jobs()) {
-      InFlight flight = admit(leased, fetchedAt);
+      InFlight flight = admit(leased, fetchedAt, permission);
       if (flight != null) {
         runnable.add(flight);
       }
     }
-    if (probe && runnable.isEmpty()) {
+    if (runnable.isEmpty()) {
       // Nothing fetched, or the probe job was settled without running (such as one over its
       // attempts): no outcome will reach the breaker, so it must grant its probe again.
-      breaker.releasePermission();
+      releasePermission(permission);
     }
     return runnable;
   }
@@ -465,15 +461,23 @@ public final class DefaultConsumer implements Consumer {
     }
   }
 
-  private void giveBack(int slotsHeld, boolean probe) {
+  private void giveBack(int slotsHeld, CircuitBreaker.Permission permission) {
     freeSlots.addAndGet(slotsHeld);
-    if (probe) {
-      breaker.releasePermission();
+    releasePermission(permission);
+  }
+
+  /** Gives a probe that will report no outcome back to the breaker; null when there is none. */
+  private void releasePermission(CircuitBreaker.Permission permission) {
+    if (permission != null) {
+      breaker.releasePermission(permission);
     }
   }
 
-  /** Registers a fetched job as in flight, or settles it at once; null when it must not run. */
-  private InFlight admit(LeasedJob leased, long fetchedAt) {
+  /**
+   * Registers a fetched job as in flight, or settles it at once; null when it must not run.
+   * {@code permission} is the breaker's answer to the fetch, null without a breaker.
+   */
+  private InFlight admit(LeasedJob leased, long fetchedAt, CircuitBreaker.Permission permission) {
     Job job = leased.job();
     if (!fetching) {
       settle(new Settlement.Release(leased.lease()), job);
@@ -490,7 +494,7 @@ public final class DefaultConsumer implements Consumer {
       freeSlots.incrementAndGet();
       return null;
     }
-    InFlight flight = new InFlight(leased, fetchedAt);
+    InFlight flight = new InFlight(leased, fetchedAt, permission);
     inFlight.put(leased.lease().token(), flight);
     return flight;
   }
@@ -512,7 +516,7 @@ public final class DefaultConsumer implements Consumer {
     MDC.put("attempt", Integer.toString(job.attempt()));
     try {
       if (!fetching && flight.abandon()) {
-        settle(new Settlement.Release(flight.leased.lease()), job);
+        returnUnfinished(flight);
         return;
       }
       if (!flight.begin(Thread.currentThread(), System.nanoTime())) {
@@ -534,13 +538,13 @@ public final class DefaultConsumer implements Consumer {
       }
       if (failure == null) {
         if (breaker != null) {
-          breaker.onSuccess();
+          breaker.onSuccess(flight.permission);
         }
         settleSuccess(flight.leased, tookNanos);
       } else {
         // An interceptor that failed around a successful handler has no plan yet.
         FailurePlan plan = flight.plan != null ? flight.plan : plan(job, failure);
-        failed(flight.leased, plan, Duration.ofNanos(tookNanos));
+        failed(flight, plan, Duration.ofNanos(tookNanos));
       }
     } finally {
       Thread.interrupted();
@@ -634,14 +638,24 @@ public final class DefaultConsumer implements Consumer {
     return new FailurePlan(error, null);
   }
 
-  private void failed(LeasedJob leased, FailurePlan plan, Duration took) {
+  private void failed(InFlight flight, FailurePlan plan, Duration took) {
+    LeasedJob leased = flight.leased;
     Job job = leased.job();
     observer.onFailed(new JobFailedEvent(job, settings.name(), plan.error(), took));
     if (breaker != null) {
-      breaker.onFailure();
+      breaker.onFailure(flight.permission);
     }
     settle(plan.retries() ? new Settlement.Retry(leased.lease(), plan.retryDelay(), plan.error())
         : new Settlement.DeadLetter(leased.lease(), plan.error()), job);
+  }
+
+  /**
+   * Returns a job whose outcome this consumer claimed without running it to the end. If it was
+   * the breaker's probe, no outcome will decide it: the breaker must grant a new one.
+   */
+  private void returnUnfinished(InFlight flight) {
+    settle(new Settlement.Release(flight.leased.lease()), flight.leased.job());
+    releasePermission(flight.permission);
   }
 
   private int maxAttempts(Job job) {
@@ -665,7 +679,7 @@ public final class DefaultConsumer implements Consumer {
           log.warn("job {} of queue {} waited for a free worker longer than jobTimeout {}; "
               + "returned it to the queue",
               job.id(), job.queue(), settings.jobTimeout());
-          settle(new Settlement.Release(flight.leased.lease()), job);
+          returnUnfinished(flight);
         }
         continue;
       }
@@ -673,7 +687,7 @@ public final class DefaultConsumer implements Consumer {
       if (took > limit && flight.abandon()) {
         JobError error = new JobError("timeout", "handler ran longer than jobTimeout "
             + settings.jobTimeout(), clock.instant());
-        failed(flight.leased, plan(flight.leased.job(), error), Duration.ofNanos(took));
+        failed(flight, plan(flight.leased.job(), error), Duration.ofNanos(took));
       }
     }
   }
@@ -1012,7 +1026,7 @@ public final class DefaultConsumer implements Consumer {
       int returned = 0;
       for (InFlight flight : inFlight.values()) {
         if (flight.abandon()) {
-          settle(new Settlement.Release(flight.leased.lease()), flight.leased.job());
+          returnUnfinished(flight);
           returned++;
         }
       }
@@ -1196,6 +1210,8 @@ public final class DefaultConsumer implements Consumer {
     final LeasedJob leased;
     /** When the fetch that took the job returned. */
     final long fetchedAt;
+    /** The breaker's permission for the fetch, to report the outcome with; null without a breaker. */
+    final CircuitBreaker.Permission permission;
     private Thread thread;
     volatile long startNanos;
     /** Set on the worker thread when the handler itself failed. */
@@ -1205,9 +1221,10 @@ public final class DefaultConsumer implements Consumer {
     // Written under the lock; volatile so that isDone(), asked twice per attempt, takes no lock.
     private volatile boolean done;
 
-    InFlight(LeasedJob leased, long fetchedAt) {
+    InFlight(LeasedJob leased, long fetchedAt, CircuitBreaker.Permission permission) {
       this.leased = leased;
       this.fetchedAt = fetchedAt;
+      this.permission = permission;
     }
 
     /** Records the worker; false if shutdown already gave the job back before it started. */

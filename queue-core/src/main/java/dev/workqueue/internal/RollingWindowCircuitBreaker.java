@@ -4,12 +4,17 @@ import dev.workqueue.CircuitBreaker;
 import dev.workqueue.CircuitBreakerConfig;
 import dev.workqueue.CircuitBreakerState;
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.BiConsumer;
 
-/** Circuit breaker over a time-bucketed rolling window of outcomes. */
+/**
+ * Circuit breaker over a time-bucketed rolling window of outcomes. Each closed period and each
+ * probe has a permission of its own; outcomes under any other are ignored, not even recorded.
+ */
 public final class RollingWindowCircuitBreaker implements CircuitBreaker {
   private static final int BUCKETS = 10;
+  private static final Grant DENIED = new Grant(false, false);
 
   private final CircuitBreakerConfig config;
   private final Clock clock;
@@ -21,7 +26,10 @@ public final class RollingWindowCircuitBreaker implements CircuitBreaker {
 
   private CircuitBreakerState state = CircuitBreakerState.CLOSED;
   private long openedAt;
-  private boolean probeOutstanding;
+  /** What fetches get while closed; replaced each time the breaker closes. */
+  private Grant closedPermission = new Grant(true, false);
+  /** The outstanding probe while half-open, otherwise null. */
+  private Grant probe;
 
   public RollingWindowCircuitBreaker(CircuitBreakerConfig config, Clock clock,
       BiConsumer<CircuitBreakerState, CircuitBreakerState> listener) {
@@ -32,13 +40,14 @@ public final class RollingWindowCircuitBreaker implements CircuitBreaker {
   }
 
   @Override
-  public boolean tryAcquirePermission() {
+  public Permission tryAcquirePermission() {
     CircuitBreakerState before;
+    Grant granted;
     synchronized (this) {
       before = state;
       switch (state) {
         case CLOSED:
-          return true;
+          return closedPermission;
         case OPEN:
           long now = clock.millis();
           if (now < openedAt) {
@@ -46,55 +55,58 @@ public final class RollingWindowCircuitBreaker implements CircuitBreaker {
             openedAt = now;
           }
           if (now - openedAt < config.cooldown().toMillis()) {
-            return false;
+            return DENIED;
           }
           state = CircuitBreakerState.HALF_OPEN;
-          probeOutstanding = true;
+          probe = new Grant(true, true);
+          granted = probe;
           break;
         default:
-          if (probeOutstanding) {
-            return false;
+          if (probe != null) {
+            return DENIED;
           }
-          probeOutstanding = true;
-          return true;
+          probe = new Grant(true, true);
+          return probe;
       }
     }
     listener.accept(before, CircuitBreakerState.HALF_OPEN);
-    return true;
+    return granted;
   }
 
   @Override
-  public synchronized void releasePermission() {
-    if (state == CircuitBreakerState.HALF_OPEN) {
-      probeOutstanding = false;
+  public synchronized void releasePermission(Permission permission) {
+    Objects.requireNonNull(permission, "permission");
+    if (permission == probe) {
+      probe = null;
     }
   }
 
   @Override
-  public void onSuccess() {
-    record(true);
+  public void onSuccess(Permission permission) {
+    record(permission, true);
   }
 
   @Override
-  public void onFailure() {
-    record(false);
+  public void onFailure(Permission permission) {
+    record(permission, false);
   }
 
-  private void record(boolean success) {
+  private void record(Permission permission, boolean success) {
+    Objects.requireNonNull(permission, "permission");
     CircuitBreakerState before;
     CircuitBreakerState after;
     synchronized (this) {
       before = state;
       long now = clock.millis();
-      if (state == CircuitBreakerState.HALF_OPEN) {
-        probeOutstanding = false;
-        clearWindow();
+      if (permission == probe) {
+        probe = null;
         if (success) {
           state = CircuitBreakerState.CLOSED;
+          closedPermission = new Grant(true, false);
         } else {
           open(now);
         }
-      } else if (state == CircuitBreakerState.CLOSED) {
+      } else if (permission == closedPermission && state == CircuitBreakerState.CLOSED) {
         int bucket = bucketFor(now);
         if (success) {
           successes[bucket]++;
@@ -117,10 +129,13 @@ public final class RollingWindowCircuitBreaker implements CircuitBreaker {
     return state;
   }
 
+  /** Opens the breaker with an empty window, which it keeps until it closes again. */
   private void open(long now) {
     state = CircuitBreakerState.OPEN;
     openedAt = now;
-    clearWindow();
+    Arrays.fill(successes, 0);
+    Arrays.fill(failures, 0);
+    Arrays.fill(bucketStart, 0);
   }
 
   private int bucketFor(long now) {
@@ -148,9 +163,24 @@ public final class RollingWindowCircuitBreaker implements CircuitBreaker {
         && failed >= config.failureRateThreshold() * total;
   }
 
-  private void clearWindow() {
-    java.util.Arrays.fill(successes, 0);
-    java.util.Arrays.fill(failures, 0);
-    java.util.Arrays.fill(bucketStart, 0);
+  /** Compared by identity: a permission stands for the closed period or the probe it was granted for. */
+  private static final class Grant implements Permission {
+    private final boolean granted;
+    private final boolean probe;
+
+    Grant(boolean granted, boolean probe) {
+      this.granted = granted;
+      this.probe = probe;
+    }
+
+    @Override
+    public boolean granted() {
+      return granted;
+    }
+
+    @Override
+    public boolean probe() {
+      return probe;
+    }
   }
 }

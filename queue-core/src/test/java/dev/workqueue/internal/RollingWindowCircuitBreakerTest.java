@@ -7,6 +7,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 
 import dev.workqueue.CircuitBreaker;
+import dev.workqueue.CircuitBreaker.Permission;
 import dev.workqueue.CircuitBreakerConfig;
 import dev.workqueue.CircuitBreakerState;
 import dev.workqueue.MutableClock;
@@ -33,6 +34,7 @@ class RollingWindowCircuitBreakerTest {
         .checkAssert((outcomes, minimumSamples, thresholdPercent) -> {
           double threshold = thresholdPercent / 100.0;
           CircuitBreaker breaker = breaker(threshold, minimumSamples);
+          Permission permission = breaker.tryAcquirePermission();
           int total = 0;
           int failed = 0;
           boolean expectOpen = false;
@@ -42,27 +44,28 @@ class RollingWindowCircuitBreakerTest {
             }
             total++;
             if (success) {
-              breaker.onSuccess();
+              breaker.onSuccess(permission);
             } else {
               failed++;
-              breaker.onFailure();
+              breaker.onFailure(permission);
               expectOpen = total >= minimumSamples && failed >= threshold * total;
             }
           }
           assertThat(breaker.state()).isEqualTo(expectOpen ? CircuitBreakerState.OPEN : CircuitBreakerState.CLOSED);
-          assertThat(breaker.tryAcquirePermission()).isEqualTo(!expectOpen);
+          assertThat(breaker.tryAcquirePermission().granted()).isEqualTo(!expectOpen);
         });
   }
 
   @Test
   void outcomesOlderThanTheWindowNoLongerCount() {
     CircuitBreaker breaker = breaker(0.5, 4);
-    breaker.onFailure();
-    breaker.onFailure();
-    breaker.onFailure();
+    Permission permission = breaker.tryAcquirePermission();
+    breaker.onFailure(permission);
+    breaker.onFailure(permission);
+    breaker.onFailure(permission);
     clock.advance(Duration.ofSeconds(11));
 
-    breaker.onFailure();
+    breaker.onFailure(permission);
 
     assertThat(breaker.state()).isEqualTo(CircuitBreakerState.CLOSED);
   }
@@ -70,35 +73,101 @@ class RollingWindowCircuitBreakerTest {
   @Test
   void openBreakerRefusesUntilCooldownThenGrantsASingleProbe() {
     CircuitBreaker breaker = breaker(0.5, 2);
-    breaker.onFailure();
-    breaker.onFailure();
-    assertThat(breaker.tryAcquirePermission()).isFalse();
+    open(breaker);
+    assertThat(breaker.tryAcquirePermission().granted()).isFalse();
 
     clock.advance(Duration.ofSeconds(5));
 
-    assertThat(breaker.tryAcquirePermission()).isTrue();
+    Permission probe = breaker.tryAcquirePermission();
+    assertThat(probe.granted()).isTrue();
+    assertThat(probe.probe()).isTrue();
     assertThat(breaker.state()).isEqualTo(CircuitBreakerState.HALF_OPEN);
-    assertThat(breaker.tryAcquirePermission()).as("second probe").isFalse();
+    assertThat(breaker.tryAcquirePermission().granted()).as("second probe").isFalse();
   }
 
   @Test
   void successfulProbeClosesAndFailedProbeReopens() {
     CircuitBreaker breaker = breaker(0.5, 2);
-    breaker.onFailure();
-    breaker.onFailure();
+    open(breaker);
     clock.advance(Duration.ofSeconds(5));
-    breaker.tryAcquirePermission();
-    breaker.onFailure();
+    breaker.onFailure(breaker.tryAcquirePermission());
     assertThat(breaker.state()).isEqualTo(CircuitBreakerState.OPEN);
-    assertThat(breaker.tryAcquirePermission()).isFalse();
+    assertThat(breaker.tryAcquirePermission().granted()).isFalse();
 
     clock.advance(Duration.ofSeconds(5));
-    breaker.tryAcquirePermission();
-    breaker.onSuccess();
+    breaker.onSuccess(breaker.tryAcquirePermission());
 
     assertThat(breaker.state()).isEqualTo(CircuitBreakerState.CLOSED);
+    Permission closed = breaker.tryAcquirePermission();
+    assertThat(closed.granted()).isTrue();
+    assertThat(closed.probe()).isFalse();
     assertThat(transitions).containsExactly("CLOSED->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->OPEN",
         "OPEN->HALF_OPEN", "HALF_OPEN->CLOSED");
+  }
+
+  /**
+   * A job fetched before the breaker opened can run far longer than the cooldown. Its outcome says
+   * nothing about whether the outage is over: only the probe's may close or reopen the breaker.
+   */
+  @Test
+  void outcomesOfWorkFetchedBeforeTheBreakerOpenedLeaveTheProbeToDecide() {
+    CircuitBreaker breaker = breaker(0.5, 2);
+    Permission beforeOpening = breaker.tryAcquirePermission();
+    open(breaker);
+    clock.advance(Duration.ofSeconds(5));
+    Permission probe = breaker.tryAcquirePermission();
+
+    breaker.onSuccess(beforeOpening);
+    assertThat(breaker.state()).as("after an old job's success").isEqualTo(CircuitBreakerState.HALF_OPEN);
+    breaker.onFailure(beforeOpening);
+    breaker.onFailure(beforeOpening);
+    assertThat(breaker.state()).as("after old jobs' failures").isEqualTo(CircuitBreakerState.HALF_OPEN);
+    assertThat(breaker.tryAcquirePermission().granted()).as("second probe").isFalse();
+
+    breaker.onSuccess(probe);
+
+    assertThat(breaker.state()).isEqualTo(CircuitBreakerState.CLOSED);
+    assertThat(transitions).containsExactly("CLOSED->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->CLOSED");
+  }
+
+  @Test
+  void probeFailingWhileOldJobsSucceedReopensForAFreshCooldown() {
+    CircuitBreaker breaker = breaker(0.5, 2);
+    Permission beforeOpening = breaker.tryAcquirePermission();
+    open(breaker);
+    clock.advance(Duration.ofSeconds(5));
+    Permission probe = breaker.tryAcquirePermission();
+    breaker.onSuccess(beforeOpening);
+
+    clock.advance(Duration.ofSeconds(3));
+    breaker.onFailure(probe);
+
+    assertThat(breaker.state()).isEqualTo(CircuitBreakerState.OPEN);
+    clock.advance(Duration.ofSeconds(4));
+    assertThat(breaker.tryAcquirePermission().granted()).as("within the new cooldown").isFalse();
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(breaker.tryAcquirePermission().probe()).isTrue();
+  }
+
+  /**
+   * Failures of jobs from before the breaker opened, reported after the probe closed it, must not
+   * reopen it: the window of the new closed period starts empty and holds only its own outcomes.
+   */
+  @Test
+  void outcomesOfWorkFetchedBeforeTheBreakerOpenedDoNotCountOnceItClosedAgain() {
+    CircuitBreaker breaker = breaker(0.5, 2);
+    Permission beforeOpening = breaker.tryAcquirePermission();
+    open(breaker);
+    clock.advance(Duration.ofSeconds(5));
+    breaker.onSuccess(breaker.tryAcquirePermission());
+
+    breaker.onFailure(beforeOpening);
+    breaker.onFailure(beforeOpening);
+    assertThat(breaker.state()).isEqualTo(CircuitBreakerState.CLOSED);
+    Permission afterClosing = breaker.tryAcquirePermission();
+    breaker.onFailure(afterClosing);
+    breaker.onFailure(afterClosing);
+    assertThat(breaker.state()).isEqualTo(CircuitBreakerState.OPEN);
   }
 
   /**
@@ -108,28 +177,55 @@ class RollingWindowCircuitBreakerTest {
   @Test
   void clockSetBackWhileOpenDelaysTheProbeByOneCooldownAtMost() {
     CircuitBreaker breaker = breaker(0.5, 2);
-    breaker.onFailure();
-    breaker.onFailure();
+    open(breaker);
 
     clock.advance(Duration.ofHours(-1));
-    assertThat(breaker.tryAcquirePermission()).isFalse();
+    assertThat(breaker.tryAcquirePermission().granted()).isFalse();
     clock.advance(Duration.ofSeconds(5));
 
-    assertThat(breaker.tryAcquirePermission()).isTrue();
+    assertThat(breaker.tryAcquirePermission().granted()).isTrue();
     assertThat(breaker.state()).isEqualTo(CircuitBreakerState.HALF_OPEN);
   }
 
   @Test
-  void releasedProbePermissionCanBeGrantedAgain() {
+  void releasedProbeCanBeGrantedAgainAndDecidesNothingAfterwards() {
     CircuitBreaker breaker = breaker(0.5, 2);
-    breaker.onFailure();
-    breaker.onFailure();
+    open(breaker);
     clock.advance(Duration.ofSeconds(5));
-    assertThat(breaker.tryAcquirePermission()).isTrue();
+    Permission released = breaker.tryAcquirePermission();
 
-    breaker.releasePermission();
+    breaker.releasePermission(released);
+    Permission probe = breaker.tryAcquirePermission();
 
-    assertThat(breaker.tryAcquirePermission()).isTrue();
+    assertThat(probe.probe()).isTrue();
+    breaker.onSuccess(released);
+    assertThat(breaker.state()).isEqualTo(CircuitBreakerState.HALF_OPEN);
+    breaker.onSuccess(probe);
+    assertThat(breaker.state()).isEqualTo(CircuitBreakerState.CLOSED);
+  }
+
+  @Test
+  void releasingAnythingButTheOutstandingProbeGrantsNoSecondProbe() {
+    CircuitBreaker breaker = breaker(0.5, 2);
+    Permission beforeOpening = breaker.tryAcquirePermission();
+    open(breaker);
+    clock.advance(Duration.ofSeconds(5));
+    Permission probe = breaker.tryAcquirePermission();
+    Permission denied = breaker.tryAcquirePermission();
+    assertThat(probe.probe()).isTrue();
+    assertThat(denied.granted()).isFalse();
+
+    breaker.releasePermission(beforeOpening);
+    breaker.releasePermission(denied);
+
+    assertThat(breaker.tryAcquirePermission().granted()).isFalse();
+  }
+
+  private static void open(CircuitBreaker breaker) {
+    Permission permission = breaker.tryAcquirePermission();
+    breaker.onFailure(permission);
+    breaker.onFailure(permission);
+    assertThat(breaker.state()).isEqualTo(CircuitBreakerState.OPEN);
   }
 
   @Test
