@@ -31,6 +31,11 @@ import java.util.Objects;
  * consumer.close(); // graceful: drains in-flight jobs, returns the rest
  * }</pre>
  *
+ * <p>While a handler runs, the SLF4J MDC of its thread holds {@code job_id}, {@code queue} and
+ * {@code attempt}, and for a job with a valid W3C traceparent header ({@link Job#traceParent()})
+ * {@code trace_id} and {@code span_id}: the producer's trace and span, unless a tracing
+ * interceptor puts its consumer span's ids over them. The consumer removes them after the job.
+ *
  * <p>Threads are named {@code workqueue-<name>-worker-<n>} (the workers take turns fetching),
  * {@code workqueue-<name>-settler}, {@code workqueue-<name>-heartbeat} and
  * {@code workqueue-<name>-maintenance}.

@@ -31,6 +31,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -49,6 +50,9 @@ import org.slf4j.LoggerFactory;
 
 class ConsumerTest {
   private static final Duration PATIENCE = Duration.ofSeconds(30);
+  private static final String TRACE_ID = "0af7651916cd43dd8448eb211c80319c";
+  private static final String SPAN_ID = "b7ad6b7169203331";
+  private static final String TRACEPARENT = "00-" + TRACE_ID + "-" + SPAN_ID + "-01";
   private final InMemoryQueueBackend backend = InMemoryQueueBackend.create();
   private final Producer producer = Producer.builder(backend).build();
 
@@ -1091,6 +1095,86 @@ class ConsumerTest {
       engineLog().detachAppender(captured);
     }
     assertThat(org.slf4j.MDC.get("job_id")).isNull();
+  }
+
+  @Test
+  void aJobsTraceparentPutsTheProducersTraceAndSpanIdsInTheMdcOfItsHandlerAndItsRetryWarning() {
+    List<String> handlerContext = new CopyOnWriteArrayList<>();
+    ListAppender<ILoggingEvent> captured = captureEngineLog();
+    try (Consumer consumer = consumer(job -> {
+          handlerContext.add(traceKeysInMdc());
+          if (job.attempt() == 1) {
+            throw new IllegalStateException("first attempt fails");
+          }
+        }).retryPolicy(RetryPolicy.builder().initialBackoff(Duration.ofMillis(10)).jitter(0).build())
+        .build()) {
+      String id = producer.enqueue(traced("a", TRACEPARENT)).jobId();
+      consumer.start();
+      await().atMost(PATIENCE).until(() -> backend.stats(Producer.DEFAULT_QUEUE).completed() == 1);
+
+      assertThat(handlerContext).containsExactly(TRACE_ID + "/" + SPAN_ID, TRACE_ID + "/" + SPAN_ID);
+      assertThat(captured.list).filteredOn(line -> line.getLevel() == Level.WARN).singleElement()
+          .satisfies(line -> assertThat(line.getMDCPropertyMap()).containsEntry("job_id", id)
+              .containsEntry("trace_id", TRACE_ID).containsEntry("span_id", SPAN_ID));
+    } finally {
+      engineLog().detachAppender(captured);
+    }
+  }
+
+  @Test
+  void aJobWithoutOrWithAMalformedTraceparentSucceedsWithNoTraceIdsInTheMdc() {
+    List<String> handlerContext = new CopyOnWriteArrayList<>();
+    ListAppender<ILoggingEvent> captured = captureEngineLog();
+    try (Consumer consumer = consumer(job -> handlerContext.add(traceKeysInMdc())).build()) {
+      producer.enqueue("untraced");
+      producer.enqueue(traced("malformed", "00-not-a-trace-01"));
+      producer.enqueue(traced("upper case", TRACEPARENT.toUpperCase(Locale.ROOT)));
+      consumer.start();
+      await().atMost(PATIENCE).until(() -> backend.stats(Producer.DEFAULT_QUEUE).completed() == 3);
+
+      assertThat(handlerContext).containsExactly("null/null", "null/null", "null/null");
+      assertThat(backend.stats(Producer.DEFAULT_QUEUE).dead()).isZero();
+      assertThat(captured.list).filteredOn(line -> line.getFormattedMessage().startsWith("running job"))
+          .hasSize(3).allSatisfy(line -> assertThat(line.getMDCPropertyMap())
+              .containsKey("job_id").doesNotContainKeys("trace_id", "span_id"));
+    } finally {
+      engineLog().detachAppender(captured);
+    }
+  }
+
+  @Test
+  void traceIdsLeaveTheMdcWithTheirJobAlsoWhenItsHandlerThrows() {
+    List<String> handlerContext = new CopyOnWriteArrayList<>();
+    ListAppender<ILoggingEvent> captured = captureEngineLog();
+    // One worker: the job after the failed one runs on the same thread, with the same MDC.
+    try (Consumer consumer = consumer(job -> {
+          handlerContext.add(traceKeysInMdc());
+          if (job.traceParent() != null) {
+            throw new IllegalStateException("traced job fails");
+          }
+        }).concurrency(1).retryPolicy(RetryPolicy.noRetries()).build()) {
+      String id = producer.enqueue(traced("traced", TRACEPARENT)).jobId();
+      consumer.start();
+      await().atMost(PATIENCE).until(() -> backend.stats(Producer.DEFAULT_QUEUE).dead() == 1);
+      producer.enqueue("next");
+      await().atMost(PATIENCE).until(() -> backend.stats(Producer.DEFAULT_QUEUE).completed() == 1);
+
+      assertThat(handlerContext).containsExactly(TRACE_ID + "/" + SPAN_ID, "null/null");
+      assertThat(captured.list).filteredOn(line -> line.getLevel() == Level.ERROR).singleElement()
+          .satisfies(line -> assertThat(line.getMDCPropertyMap()).containsEntry("job_id", id)
+              .containsEntry("trace_id", TRACE_ID).containsEntry("span_id", SPAN_ID));
+    } finally {
+      engineLog().detachAppender(captured);
+    }
+  }
+
+  private static NewJob traced(String payload, String traceParent) {
+    return NewJob.builder(payload).header(Job.TRACEPARENT_HEADER, traceParent).build();
+  }
+
+  /** The MDC's trace and span ids on the calling thread, as "trace/span" ("null" for a missing one). */
+  private static String traceKeysInMdc() {
+    return org.slf4j.MDC.get("trace_id") + "/" + org.slf4j.MDC.get("span_id");
   }
 
   @Test

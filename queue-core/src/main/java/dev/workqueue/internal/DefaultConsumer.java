@@ -514,6 +514,13 @@ public final class DefaultConsumer implements Consumer {
     MDC.put("job_id", job.id());
     MDC.put("queue", job.queue());
     MDC.put("attempt", Integer.toString(job.attempt()));
+    // The producer's ids, so that what is logged for the job names its trace also when no tracing
+    // interceptor runs; one that does puts its consumer span's ids over them around the handler.
+    TraceParent trace = TraceParent.parse(job.traceParent());
+    if (trace != null) {
+      MDC.put("trace_id", trace.traceId());
+      MDC.put("span_id", trace.spanId());
+    }
     try {
       if (!fetching && flight.abandon()) {
         returnUnfinished(flight);
@@ -551,6 +558,10 @@ public final class DefaultConsumer implements Consumer {
       MDC.remove("job_id");
       MDC.remove("queue");
       MDC.remove("attempt");
+      if (trace != null) { // no MDC change for a job without them: some bindings copy on write
+        MDC.remove("trace_id");
+        MDC.remove("span_id");
+      }
       active.decrementAndGet();
       inFlight.remove(flight.leased.lease().token());
       freeSlots.incrementAndGet();

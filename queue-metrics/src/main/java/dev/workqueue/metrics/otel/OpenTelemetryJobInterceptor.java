@@ -54,9 +54,11 @@ import org.slf4j.MDC;
  *       enqueue and every attempt form one trace and a retry shows as a sibling attempt. A job has
  *       exactly one producer, so a parent loses nothing that a link would keep, and trace views
  *       show the whole journey without following links. A job enqueued without a trace starts a
- *       new trace. While the span is current the SLF4J MDC holds {@value #TRACE_ID_MDC_KEY} and
- *       {@value #SPAN_ID_MDC_KEY}, next to the {@code job_id}, {@code queue} and {@code attempt}
- *       keys the consumer sets; they are restored afterwards, also when the handler throws.
+ *       new trace. While the span is current the SLF4J MDC holds its {@value #TRACE_ID_MDC_KEY}
+ *       and {@value #SPAN_ID_MDC_KEY}, next to the {@code job_id}, {@code queue} and {@code
+ *       attempt} keys the consumer sets; afterwards, also when the handler throws, they are
+ *       restored to what they were: the producer span's ids, which the consumer puts there for
+ *       a job that carries a traceparent, or none.
  * </ul>
  *
  * <p>Attributes follow the OpenTelemetry messaging conventions: {@code messaging.system} = {@code
