@@ -11,7 +11,6 @@ import dev.workqueue.internal.RateLimitedWarning;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.FileVisitResult;
@@ -285,10 +284,7 @@ public final class DirectorySource implements AutoCloseable {
     if (!(e instanceof FileSystemException failure) || failure.getFile() == null) {
       return e.getMessage();
     }
-    String reason = failure.getReason() != null ? failure.getReason()
-        : e instanceof AccessDeniedException ? "permission denied"
-        : e instanceof NoSuchFileException ? "no such file or directory"
-        : e.getClass().getSimpleName();
+    String reason = FileErrors.reason(failure);
     // The file as text, not parsed back into a path, which fails for a name that is not valid text
     String file = failure.getFile();
     String top = directory.toString();
