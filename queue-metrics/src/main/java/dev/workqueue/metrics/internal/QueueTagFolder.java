@@ -14,30 +14,35 @@ public final class QueueTagFolder {
   private static final String FOLDED = "other";
 
   private final Set<String> kept;
-  private final int firstSeenLimit;
+  /** Most names kept, listed and first-seen together. */
+  private final int keptLimit;
   private final String[] buckets;
   private final Set<String> foldTags;
   // Set once the first-seen limit is reached, so that later misses skip the admission lock.
   private volatile boolean full;
 
-  private QueueTagFolder(Set<String> kept, boolean admitsFirstSeen, int firstSeenLimit, int bucketCount) {
+  private QueueTagFolder(Set<String> kept, boolean admitsFirstSeen, int keptLimit, int bucketCount) {
     List<String> tags = foldedTagValues(bucketCount);
     this.buckets = tags.toArray(String[]::new);
     this.foldTags = Set.copyOf(tags);
     this.kept = kept;
-    this.firstSeenLimit = firstSeenLimit;
+    this.keptLimit = keptLimit;
     this.full = !admitsFirstSeen;
   }
 
   /**
-   * Keeps exactly {@code allowList}; folds every other name into {@code bucketCount} buckets.
+   * Keeps {@code allowList} and the first {@code othersLimit} other names it is asked about, except
+   * the {@link #foldedTagValues(int)}; folds every other name into {@code bucketCount} buckets.
    *
    * @throws IllegalArgumentException if {@code allowList} holds one of the {@link
    *     #foldedTagValues(int)}
    */
-  public static QueueTagFolder allowList(Set<String> allowList, int bucketCount) {
-    QueueTagFolder folder = new QueueTagFolder(Set.copyOf(allowList), false, 0, bucketCount);
-    if (folder.kept.stream().anyMatch(folder.foldTags::contains)) {
+  public static QueueTagFolder allowList(Set<String> allowList, int othersLimit, int bucketCount) {
+    Set<String> kept = ConcurrentHashMap.newKeySet();
+    kept.addAll(allowList);
+    int keptLimit = (int) Math.min(Integer.MAX_VALUE, (long) kept.size() + othersLimit);
+    QueueTagFolder folder = new QueueTagFolder(kept, othersLimit > 0, keptLimit, bucketCount);
+    if (kept.stream().anyMatch(folder.foldTags::contains)) {
       throw new IllegalArgumentException("an allow-list must not hold a tag value of folded queues");
     }
     return folder;
@@ -75,7 +80,7 @@ public final class QueueTagFolder {
     if (kept.contains(queue)) {
       return true;
     }
-    if (kept.size() < firstSeenLimit) {
+    if (kept.size() < keptLimit) {
       kept.add(queue);
       return true;
     }

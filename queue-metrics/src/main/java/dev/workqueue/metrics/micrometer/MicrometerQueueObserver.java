@@ -53,14 +53,14 @@ import java.util.stream.Collectors;
  *       #startQueueLengthUpdater(QueueBackend)}.
  * </ul>
  *
- * <p>Queue names become tag values only through a bounded mapping: names on the allow-list (or,
- * without one, the first {@link Builder#queueTagLimit(int)} names seen) are kept; every other
- * name is folded into {@code other}, or into {@code other-0} … {@code other-<n-1>} by a stable
- * hash of the name. A kept queue never shares a tag value with folded ones: an allow-list naming
- * one of these fold values is refused, and without an allow-list a queue named like one is folded
- * (into the bucket its hash picks). Meters are registered once per tag value and cached, so an
- * event costs a comparison with the first queue's name (or a hash lookup for other queues) and a
- * meter update.
+ * <p>Queue names become tag values only through a bounded mapping: names on the allow-list and
+ * the first {@link Builder#queueTagLimit(int)} other names seen are kept; every other name is
+ * folded into {@code other}, or into {@code other-0} … {@code other-<n-1>} by a stable hash of the
+ * name. A kept queue never shares a tag value with folded ones: an allow-list naming one of these
+ * fold values is refused, and a queue named like one is never kept as first seen but folded (into
+ * the bucket its hash picks). Meters are registered once per tag value and cached, so an event
+ * costs a comparison with the first queue's name (or a hash lookup for other queues) and a meter
+ * update.
  *
  * <p>Most of the observer's cost per job is the registry's: a timer with a histogram reads the
  * registry's wall clock twice per recorded value. Build the registry on a {@link CachedWallClock}
@@ -82,7 +82,7 @@ import java.util.stream.Collectors;
  */
 public final class MicrometerQueueObserver implements QueueObserver {
 
-  /** Default {@link Builder#queueTagLimit(int)}: {@value}. */
+  /** Default {@link Builder#queueTagLimit(int)} without an allow-list: {@value}. */
   public static final int DEFAULT_QUEUE_TAG_LIMIT = 100;
   /** Default {@link Builder#foldedQueueBuckets(int)}: {@value}, a single {@code other} value. */
   public static final int DEFAULT_FOLDED_QUEUE_BUCKETS = 1;
@@ -113,9 +113,10 @@ public final class MicrometerQueueObserver implements QueueObserver {
 
   private MicrometerQueueObserver(Builder builder) {
     this.registry = builder.registry;
+    int limit = builder.queueTagLimitOrDefault();
     this.folder = builder.allowList != null
-        ? QueueTagFolder.allowList(builder.allowList, builder.foldedQueueBuckets)
-        : QueueTagFolder.firstSeen(builder.queueTagLimitOrDefault(), builder.foldedQueueBuckets);
+        ? QueueTagFolder.allowList(builder.allowList, limit, builder.foldedQueueBuckets)
+        : QueueTagFolder.firstSeen(limit, builder.foldedQueueBuckets);
     this.durationBuckets = builder.durationBuckets;
     this.queueLengthInterval = builder.queueLengthInterval;
     this.consumerGauges = new ConsumerGauges(registry, folder);
@@ -278,8 +279,8 @@ public final class MicrometerQueueObserver implements QueueObserver {
     QueueMeters meters =
         metersByTag.computeIfAbsent(tag, newTag -> QueueMeters.register(registry, newTag, durationBuckets));
     if (tag.equals(queue)) {
-      // The folder never changes its answer for a name, and at most queueTagLimit (or the
-      // allow-list) plus the bucket names map to themselves, so this cache stays bounded.
+      // The folder never changes its answer for a name, and at most the allow-list, queueTagLimit
+      // more and the bucket names map to themselves, so this cache stays bounded.
       metersByUnfoldedQueue.putIfAbsent(queue, meters);
     }
     return meters;
@@ -299,8 +300,8 @@ public final class MicrometerQueueObserver implements QueueObserver {
     }
 
     /**
-     * Queue names published as they are; every other name is folded. Default: no allow-list,
-     * see {@link #queueTagLimit(int)}. Cannot be combined with {@link #queueTagLimit(int)}. A
+     * Queue names always published as they are; other names are folded, except the first {@link
+     * #queueTagLimit(int)} of them seen (none unless a limit is given). Default: no allow-list. A
      * name no queue can have ({@code null}, blank, or with characters queue names cannot hold),
      * and a name equal to a tag value of folded queues (see {@link
      * #foldedQueueBuckets(int)}), whose series would mix the folded queues' figures into its own,
@@ -313,12 +314,12 @@ public final class MicrometerQueueObserver implements QueueObserver {
     }
 
     /**
-     * Without an allow-list, how many distinct queue names are published as they are, first seen
-     * first kept; later names are folded. Default {@value MicrometerQueueObserver#DEFAULT_QUEUE_TAG_LIMIT}.
-     * Which names are kept then depends on the order the process meets them: give an allow-list
-     * when many queues exist. A name equal to a tag value of folded queues (see {@link
-     * #foldedQueueBuckets(int)}) is never kept but folded, so that its series holds folded queues
-     * only.
+     * How many distinct queue names beyond the allow-list are published as they are, first seen
+     * first kept; later names are folded. Default {@value MicrometerQueueObserver#DEFAULT_QUEUE_TAG_LIMIT}
+     * without an allow-list, 0 with one. Which names are kept then depends on the order the process
+     * meets them: put the queues that must keep their names on the allow-list. A name equal to a
+     * tag value of folded queues (see {@link #foldedQueueBuckets(int)}) is never kept but folded,
+     * so that its series holds folded queues only.
      */
     public Builder queueTagLimit(int queueTagLimit) {
       this.queueTagLimit = queueTagLimit;
@@ -358,7 +359,7 @@ public final class MicrometerQueueObserver implements QueueObserver {
      * A new observer with this builder's settings; the builder stays usable.
      *
      * @throws InvalidConfigurationException naming every invalid argument, such as an allow-list
-     *     holding a tag value of folded queues, and an allow-list given together with a tag limit
+     *     holding a tag value of folded queues
      */
     public MicrometerQueueObserver build() {
       Problems problems = new Problems("micrometer queue observer")
@@ -381,9 +382,6 @@ public final class MicrometerQueueObserver implements QueueObserver {
       }
       if (queueTagLimit != null) {
         problems.atLeast(queueTagLimit, 0, "queueTagLimit");
-        if (allowList != null) {
-          problems.add("queueTagAllowList cannot be combined with queueTagLimit");
-        }
       }
       problems.throwIfAny();
       return new MicrometerQueueObserver(this);
@@ -407,7 +405,7 @@ public final class MicrometerQueueObserver implements QueueObserver {
     }
 
     private int queueTagLimitOrDefault() {
-      return queueTagLimit != null ? queueTagLimit : DEFAULT_QUEUE_TAG_LIMIT;
+      return queueTagLimit != null ? queueTagLimit : allowList != null ? 0 : DEFAULT_QUEUE_TAG_LIMIT;
     }
   }
 }

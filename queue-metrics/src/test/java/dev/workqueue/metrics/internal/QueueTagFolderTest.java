@@ -26,7 +26,7 @@ class QueueTagFolderTest {
           List<String> folded = QueueTagFolder.foldedTagValues(buckets);
           Set<String> allowList = new HashSet<>(names.subList(0, Math.min(listed, names.size())));
           allowList.removeAll(folded);
-          QueueTagFolder folder = QueueTagFolder.allowList(allowList, buckets);
+          QueueTagFolder folder = QueueTagFolder.allowList(allowList, 0, buckets);
           Set<String> tags = new HashSet<>();
           for (String name : names) {
             String tag = folder.tagFor(name);
@@ -35,6 +35,31 @@ class QueueTagFolderTest {
             assertThat(tag).isEqualTo(allowList.contains(name) ? name : hashBucket(name, folded));
           }
           assertThat(tags.size()).isLessThanOrEqualTo(allowList.size() + buckets);
+        });
+  }
+
+  /** Listed names never take a first-seen place, however many other names come before them. */
+  @Test
+  void anAllowListFolderWithALimitKeepsListedNamesAndTheFirstOthersUpToTheLimit() {
+    qt().withExamples(200).forAll(NAMES, integers().between(0, 10), integers().between(0, 50),
+        integers().between(1, 20)).checkAssert((names, listed, limit, buckets) -> {
+          List<String> folded = QueueTagFolder.foldedTagValues(buckets);
+          Set<String> allowList = new HashSet<>(names.subList(names.size() - Math.min(listed, names.size()),
+              names.size()));
+          allowList.removeAll(folded);
+          QueueTagFolder folder = QueueTagFolder.allowList(allowList, limit, buckets);
+          Set<String> firstSeen = new HashSet<>();
+          for (String name : names) {
+            String tag = folder.tagFor(name);
+            if (allowList.contains(name)) {
+              assertThat(tag).isEqualTo(name);
+            } else if (!folded.contains(name) && (firstSeen.contains(name) || firstSeen.size() < limit)) {
+              assertThat(tag).isEqualTo(name);
+              firstSeen.add(name);
+            } else {
+              assertThat(tag).isEqualTo(hashBucket(name, folded));
+            }
+          }
         });
   }
 
@@ -76,7 +101,7 @@ class QueueTagFolderTest {
   void foldTagValuesAreOtherOrOneNumberedBucketEachAndNoAllowListMayHoldThem() {
     assertThat(QueueTagFolder.foldedTagValues(1)).containsExactly("other");
     assertThat(QueueTagFolder.foldedTagValues(3)).containsExactly("other-0", "other-1", "other-2");
-    assertThatThrownBy(() -> QueueTagFolder.allowList(Set.of("emails", "other-2"), 3))
+    assertThatThrownBy(() -> QueueTagFolder.allowList(Set.of("emails", "other-2"), 0, 3))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("an allow-list must not hold a tag value of folded queues");
   }

@@ -103,6 +103,21 @@ class QueueTagCardinalityTest {
         Map.entry("a", 2.0), Map.entry("b", 1.0), Map.entry("other", 2.0));
   }
 
+  /**
+   * The updater reads queues in name order: a host's own queue, sorting after the first limit of
+   * others, was folded into other before its own producer or consumer reported it.
+   */
+  @Test
+  void allowListedQueuesKeepTheirNamesBesideTheFirstOthersSeenUpToTheLimit() {
+    MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry)
+        .queueTagAllowList(Set.of("reports")).queueTagLimit(2).build();
+
+    produceOneJobInEach(metrics, Stream.of("a", "b", "c", "reports", "a", "d"));
+
+    assertThat(producedByQueueTag()).containsOnly(
+        Map.entry("a", 2.0), Map.entry("b", 1.0), Map.entry("reports", 1.0), Map.entry("other", 2.0));
+  }
+
   @Test
   void queueLengthTagsAreFoldedAndSummed() {
     MicrometerQueueObserver metrics = MicrometerQueueObserver.builder(registry).queueTagAllowList(ALLOWED).build();
