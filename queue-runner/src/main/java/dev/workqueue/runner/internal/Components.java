@@ -12,6 +12,7 @@ import dev.workqueue.RateLimiter;
 import dev.workqueue.RateLimiterConfig;
 import dev.workqueue.RetryPolicy;
 import dev.workqueue.memory.InMemoryQueueBackend;
+import dev.workqueue.metrics.internal.QueueTagFolder;
 import dev.workqueue.metrics.micrometer.CachedWallClock;
 import dev.workqueue.metrics.micrometer.MicrometerQueueObserver;
 import dev.workqueue.metrics.micrometer.QueueLengthUpdater;
@@ -21,6 +22,7 @@ import dev.workqueue.redis.RedisRateLimiter;
 import dev.workqueue.redis.internal.RedisFailures;
 import dev.workqueue.runner.internal.config.ConfigKey;
 import dev.workqueue.runner.internal.config.ConfigKeys;
+import dev.workqueue.runner.internal.config.RecurringEntry;
 import dev.workqueue.runner.internal.config.Redaction;
 import dev.workqueue.runner.internal.config.RunnerConfig;
 import dev.workqueue.spi.JobInterceptor;
@@ -50,6 +52,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -95,7 +98,7 @@ public final class Components implements AutoCloseable {
         metricsEnabled ? metricsClock : Clock.SYSTEM);
     try {
       if (metricsEnabled) {
-        this.metrics = MicrometerQueueObserver.builder(registry)
+        this.metrics = withQueueTags(MicrometerQueueObserver.builder(registry))
             .queueLengthInterval(config.get(ConfigKeys.METRICS_QUEUE_LENGTH_REFRESH))
             .build();
         if (config.get(ConfigKeys.METRICS_JVM)) {
@@ -127,6 +130,30 @@ public final class Components implements AutoCloseable {
   /** The backend without metrics or tracing, for one-shot commands (admin, enqueue). */
   public static Components uninstrumented(RunnerConfig config) {
     return new Components(config, false, new PrometheusRegistry());
+  }
+
+  /**
+   * Keeps as tag values this runner's own queues ({@code queue.name}, the recurring entries'), and
+   * those of {@code metrics.queue_tags} or without it the first 100 others seen. The own queues are
+   * listed because the queue-length updater reads every queue in name order, before a producer's
+   * first job: on a Redis with more queues than that, one sorting late was folded into other.
+   */
+  private MicrometerQueueObserver.Builder withQueueTags(MicrometerQueueObserver.Builder metrics) {
+    int buckets = config.get(ConfigKeys.METRICS_FOLDED_QUEUE_BUCKETS);
+    Set<String> kept = new LinkedHashSet<>();
+    kept.add(config.get(ConfigKeys.QUEUE_NAME));
+    config.get(ConfigKeys.RECURRING_ENTRIES).values().stream()
+        .map(RecurringEntry::queue).filter(Objects::nonNull).forEach(kept::add);
+    List<String> listed = config.get(ConfigKeys.METRICS_QUEUE_TAGS);
+    if (listed != null) {
+      kept.addAll(listed);
+    } else {
+      metrics.queueTagLimit(MicrometerQueueObserver.DEFAULT_QUEUE_TAG_LIMIT);
+    }
+    // An own queue named like a tag value of folded queues ("other") is folded: kept, its series
+    // would count the folded queues too. The configuration refuses such a name in the list.
+    QueueTagFolder.foldedTagValues(buckets).forEach(kept::remove);
+    return metrics.queueTagAllowList(kept).foldedQueueBuckets(buckets);
   }
 
   private QueueBackend createBackend() {

@@ -9,6 +9,8 @@ import dev.workqueue.Consumer;
 import dev.workqueue.DeadLetter;
 import dev.workqueue.Job;
 import dev.workqueue.JobError;
+import dev.workqueue.NewJob;
+import dev.workqueue.Producer;
 import dev.workqueue.memory.InMemoryQueueBackend;
 import dev.workqueue.redis.RedisQueueBackend;
 import dev.workqueue.runner.internal.config.ConfigLoader;
@@ -17,14 +19,24 @@ import dev.workqueue.spi.FetchRequest;
 import dev.workqueue.spi.LeasedJob;
 import dev.workqueue.spi.QueueBackend;
 import dev.workqueue.spi.Settlement;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ComponentsTest {
+  @TempDir
+  Path dir;
+
   private static RunnerConfig config(Map<String, String> env) {
     return ConfigLoader.load(null, env);
   }
@@ -78,6 +90,61 @@ class ComponentsTest {
         Components limited = Components.create(RunnerConfig.defaults())) {
       assertThat(unlimited.producerRateLimiter()).isNull();
       assertThat(limited.producerRateLimiter()).isNotNull();
+    }
+  }
+
+  /**
+   * The queue-length updater reads queues in name order: past the first 100, the runner's own
+   * queue was published as other until its producer enqueued, and a recurring entry's for good.
+   */
+  @Test
+  void ownAndRecurringQueuesKeepTheirTagsHoweverManyQueuesSortBeforeThem() throws Exception {
+    RunnerConfig config = ConfigLoader.load(Files.writeString(dir.resolve("runner.yaml"), """
+        queue:
+          name: zz-own
+        recurring:
+          entries:
+            digest: {schedule: "0 7 * * 1", queue: zz-digest}
+        metrics:
+          jvm: false
+          queue_length_refresh: 50ms
+        """), Map.of());
+    try (Components components = Components.create(config)) {
+      enqueueOneEach(components.backend(), IntStream.range(0, 101).mapToObj(i -> String.format("q-%03d", i)));
+      enqueueOneEach(components.backend(), Stream.of("zz-own", "zz-own", "zz-digest"));
+
+      components.startQueueLengths();
+
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(components.scrape())
+          .contains("queue_length{queue=\"zz-own\"} 2.0", "queue_length{queue=\"zz-digest\"} 1.0",
+              "queue_length{queue=\"q-099\"} 1.0", "queue_length{queue=\"other\"} 1.0")
+          .doesNotContain("queue_length{queue=\"q-100\"}"));
+    }
+  }
+
+  @Test
+  void metricsQueueTagsReplaceTheFirstQueuesSeenAndFoldIntoTheConfiguredBuckets() {
+    RunnerConfig config = config(Map.of("WORKQUEUE_QUEUE_NAME", "zz-own", "WORKQUEUE_METRICS_JVM", "false",
+        "WORKQUEUE_METRICS_QUEUE_LENGTH_REFRESH", "50ms", "WORKQUEUE_METRICS_QUEUE_TAGS", "q-2",
+        "WORKQUEUE_METRICS_FOLDED_QUEUE_BUCKETS", "2"));
+    try (Components components = Components.create(config)) {
+      enqueueOneEach(components.backend(), Stream.of("q-0", "q-1", "q-2", "zz-own"));
+
+      components.startQueueLengths();
+
+      List<String> expected = new ArrayList<>(
+          List.of("queue_length{queue=\"zz-own\"} 1.0", "queue_length{queue=\"q-2\"} 1.0"));
+      Stream.of("q-0", "q-1").collect(Collectors.groupingBy(
+              queue -> "other-" + Math.floorMod(queue.hashCode(), 2), Collectors.counting()))
+          .forEach((bucket, jobs) -> expected.add("queue_length{queue=\"" + bucket + "\"} " + jobs + ".0"));
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(components.scrape())
+          .contains(expected).doesNotContain("queue=\"q-0\"", "queue=\"q-1\"", "queue=\"other\""));
+    }
+  }
+
+  private static void enqueueOneEach(QueueBackend backend, Stream<String> queues) {
+    try (Producer producer = Producer.builder(backend).build()) {
+      queues.forEach(queue -> producer.enqueue(NewJob.builder("x").queue(queue).build()));
     }
   }
 

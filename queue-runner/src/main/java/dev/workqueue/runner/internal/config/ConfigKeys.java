@@ -4,6 +4,7 @@ import dev.workqueue.CircuitBreakerConfig;
 import dev.workqueue.JobHandler;
 import dev.workqueue.Producer;
 import dev.workqueue.internal.Names;
+import dev.workqueue.metrics.micrometer.MicrometerQueueObserver;
 import dev.workqueue.runner.internal.CronTriggers;
 import dev.workqueue.runner.internal.config.ConfigKey.InvalidParts.Part;
 import dev.workqueue.runner.internal.config.ConfigKey.Reader;
@@ -108,7 +109,7 @@ public final class ConfigKeys {
       Names.RULE, Producer.DEFAULT_QUEUE, name(), "Queue that workers serve and producers fill.");
   public static final ConfigKey<List<String>> QUEUE_PRIORITIES = addList("queue.priorities",
       "a non-empty list of distinct names of " + Names.RULE, List.of("high", "default", "low"),
-      names(), "Priority lanes, highest first.");
+      names(false), "Priority lanes, highest first.");
   public static final ConfigKey<String> QUEUE_PRIORITY_MODE = add("queue.priority_mode",
       "one of strict, weighted", "strict", oneOf("strict", "weighted"),
       "strict: a waiting higher lane always goes first; weighted: lanes share fetches by weight.");
@@ -239,6 +240,17 @@ public final class ConfigKeys {
   public static final ConfigKey<Duration> METRICS_QUEUE_LENGTH_REFRESH = add(
       "metrics.queue_length_refresh", POSITIVE_DURATION, Duration.ofSeconds(2),
       positiveDuration(), "How often the queue_length gauge is read from the backend.");
+  public static final ConfigKey<List<String>> METRICS_QUEUE_TAGS = addList("metrics.queue_tags",
+      "a list of distinct names of " + Names.RULE, null, names(true),
+      "Queues whose metrics always carry their own queue tag, besides queue.name and the queues of "
+          + "recurring.entries; the rest are folded. Unset: the first "
+          + MicrometerQueueObserver.DEFAULT_QUEUE_TAG_LIMIT + " other queues seen keep theirs too.");
+  public static final ConfigKey<Integer> METRICS_FOLDED_QUEUE_BUCKETS = add("metrics.folded_queue_buckets",
+      "an integer from 1 to " + MicrometerQueueObserver.MAX_FOLDED_QUEUE_BUCKETS,
+      MicrometerQueueObserver.DEFAULT_FOLDED_QUEUE_BUCKETS,
+      integer(1, MicrometerQueueObserver.MAX_FOLDED_QUEUE_BUCKETS),
+      "Queue tag values that folded queues share: 1 gives other; n gives other-0 to other-<n-1>, "
+          + "a queue always landing in the same one.");
   public static final ConfigKey<Boolean> METRICS_JVM = add("metrics.jvm",
       "true or false", true, bool(),
       "Also export JVM memory, GC, thread, class-loading and uptime metrics.");
@@ -472,10 +484,10 @@ public final class ConfigKeys {
     };
   }
 
-  private static Reader<List<String>> names() {
+  private static Reader<List<String>> names(boolean mayBeEmpty) {
     return raw -> {
       List<String> names = list(raw);
-      require(!names.isEmpty() && names.stream().allMatch(Names::isValid)
+      require((mayBeEmpty || !names.isEmpty()) && names.stream().allMatch(Names::isValid)
           && new HashSet<>(names).size() == names.size());
       return names;
     };

@@ -2,6 +2,7 @@ package dev.workqueue.runner.internal.config;
 
 import dev.workqueue.InvalidConfigurationException;
 import dev.workqueue.internal.Problems;
+import dev.workqueue.metrics.internal.QueueTagFolder;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.URI;
@@ -219,10 +220,29 @@ public final class ConfigLoader {
           "shorter than redis.socket_timeout (" + Durations.format(socketTimeout) + ")",
           Durations.format(replicaWait));
     }
+    checkQueueTagsNotFolded(values, settings, problems);
     if ("redis".equals(values.get(ConfigKeys.PRODUCER_RATE_LIMITER))
         && REDIS_TOPOLOGY_KEYS.stream().noneMatch(settings::containsKey)) {
       problems.check(false, where(ConfigKeys.PRODUCER_RATE_LIMITER, settings),
           "local when no Redis is configured (" + RunnerConfig.REDIS_KEYS + ")", "redis");
+    }
+  }
+
+  /** A listed queue named like a tag value of folded queues would show their figures as its own. */
+  private static void checkQueueTagsNotFolded(Map<ConfigKey<?>, Object> values,
+      Map<ConfigKey<?>, Setting> settings, Problems problems) {
+    @SuppressWarnings("unchecked")
+    List<String> tags = (List<String>) values.get(ConfigKeys.METRICS_QUEUE_TAGS);
+    Integer buckets = (Integer) values.get(ConfigKeys.METRICS_FOLDED_QUEUE_BUCKETS);
+    if (tags == null || buckets == null) {
+      return;
+    }
+    List<String> folded = QueueTagFolder.foldedTagValues(buckets);
+    if (tags.stream().anyMatch(folded::contains)) {
+      String foldValues = folded.size() == 1 ? "\"" + folded.get(0) + "\", the tag value"
+          : "\"" + folded.get(0) + "\" to \"" + folded.get(folded.size() - 1) + "\", the tag values";
+      problems.check(false, where(ConfigKeys.METRICS_QUEUE_TAGS, settings), "queue names other than "
+          + foldValues + " of folded queues (metrics.folded_queue_buckets: " + buckets + ")", tags);
     }
   }
 

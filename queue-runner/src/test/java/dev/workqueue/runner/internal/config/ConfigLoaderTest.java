@@ -654,6 +654,40 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void metricsQueueTagsAreDistinctQueueNamesOtherThanTheTagValuesOfFoldedQueues() throws Exception {
+    RunnerConfig config = ConfigLoader.load(yaml("""
+        metrics:
+          queue_tags: [emails, other]
+          folded_queue_buckets: 4
+        """), Map.of());
+    assertThat(config.get(ConfigKeys.METRICS_QUEUE_TAGS)).containsExactly("emails", "other");
+    assertThat(config.get(ConfigKeys.METRICS_FOLDED_QUEUE_BUCKETS)).isEqualTo(4);
+    assertThat(ConfigLoader.load(null, Map.of()).get(ConfigKeys.METRICS_QUEUE_TAGS)).isNull();
+    assertThat(ConfigLoader.load(yaml("metrics:\n  queue_tags: []\n"), Map.of())
+        .get(ConfigKeys.METRICS_QUEUE_TAGS)).isEmpty();
+
+    assertThat(problems(yaml("""
+        metrics:
+          queue_tags: [emails, emails, " reports"]
+          folded_queue_buckets: 1001
+        """), Map.of())).containsExactlyInAnyOrder(
+        "metrics.queue_tags must be a list of distinct names of " + NAME_RULE
+            + ", but was [emails, emails,  reports]",
+        "metrics.folded_queue_buckets must be an integer from 1 to 1000, but was 1001");
+    assertThat(problems(null, Map.of("WORKQUEUE_METRICS_QUEUE_TAGS", "emails,other"))).containsExactly(
+        "metrics.queue_tags (set by WORKQUEUE_METRICS_QUEUE_TAGS) must be queue names other than "
+            + "\"other\", the tag value of folded queues (metrics.folded_queue_buckets: 1), "
+            + "but was [emails, other]");
+    assertThat(problems(yaml("""
+        metrics:
+          queue_tags: [other-2]
+          folded_queue_buckets: 3
+        """), Map.of())).containsExactly("metrics.queue_tags must be queue names other than "
+            + "\"other-0\" to \"other-2\", the tag values of folded queues "
+            + "(metrics.folded_queue_buckets: 3), but was [other-2]");
+  }
+
+  @Test
   void everyKeyHasItsOwnEnvironmentVariableAndAValidDefault() {
     Set<String> names = new HashSet<>();
     for (ConfigKey<?> key : ConfigKeys.all()) {
