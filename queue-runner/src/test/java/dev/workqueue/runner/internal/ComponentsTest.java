@@ -11,8 +11,10 @@ import dev.workqueue.Job;
 import dev.workqueue.JobError;
 import dev.workqueue.NewJob;
 import dev.workqueue.Producer;
+import dev.workqueue.RateLimiterConfig;
 import dev.workqueue.memory.InMemoryQueueBackend;
 import dev.workqueue.redis.RedisQueueBackend;
+import dev.workqueue.redis.RedisRateLimiter;
 import dev.workqueue.runner.internal.config.ConfigLoader;
 import dev.workqueue.runner.internal.config.RunnerConfig;
 import dev.workqueue.spi.FetchRequest;
@@ -85,11 +87,23 @@ class ComponentsTest {
   }
 
   @Test
-  void rateLimiterFollowsTheConfiguredRate() {
+  void rateLimiterFollowsTheConfiguredRateAndBurst() {
     try (Components unlimited = Components.create(config(Map.of("WORKQUEUE_PRODUCER_RATE_LIMIT_PER_SEC", "0")));
-        Components limited = Components.create(RunnerConfig.defaults())) {
+        Components local = Components.create(config(Map.of(
+            "WORKQUEUE_PRODUCER_RATE_LIMIT_PER_SEC", "12.5", "WORKQUEUE_PRODUCER_BURST", "7")));
+        // A limiter on a URL connects on first use; nothing listens on port 1.
+        Components shared = Components.uninstrumented(config(Map.of(
+            "WORKQUEUE_REDIS_URL", "redis://127.0.0.1:1", "WORKQUEUE_PRODUCER_RATE_LIMITER", "redis",
+            "WORKQUEUE_PRODUCER_RATE_LIMIT_PER_SEC", "3", "WORKQUEUE_PRODUCER_BURST", "2")))) {
       assertThat(unlimited.producerRateLimiter()).isNull();
-      assertThat(limited.producerRateLimiter()).isNotNull();
+      assertThat(local.producerRateLimiter()).isNotNull();
+      assertThat(local.producerRateLimit())
+          .extracting(RateLimiterConfig::permitsPerSecond, RateLimiterConfig::burst).containsExactly(12.5, 7);
+      assertThat(shared.producerRateLimiter()).isInstanceOfSatisfying(RedisRateLimiter.class, limiter -> {
+        assertThat(limiter.name()).isEqualTo("producer-default");
+        assertThat(limiter.config()).extracting(RateLimiterConfig::permitsPerSecond, RateLimiterConfig::burst)
+            .containsExactly(3.0, 2);
+      });
     }
   }
 
