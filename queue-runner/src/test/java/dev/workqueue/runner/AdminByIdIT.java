@@ -1,7 +1,9 @@
 package dev.workqueue.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
+import dev.workqueue.DeadLetter;
 import dev.workqueue.Job;
 import dev.workqueue.JobError;
 import dev.workqueue.redis.RedisQueueBackend;
@@ -21,7 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code admin delete}, and {@code purge-dlq} and {@code requeue-dlq} with {@code --id}. */
+/**
+ * {@code admin delete}, {@code purge-dlq} and {@code requeue-dlq} with {@code --id}, and
+ * {@code requeue-dlq} of the oldest dead letters without it.
+ */
 class AdminByIdIT {
   @RegisterExtension
   static final RedisServerExtension redis = new RedisServerExtension();
@@ -91,6 +96,31 @@ class AdminByIdIT {
 
     assertThat(field(env, "dead-by-id", "dead")).isEqualTo(1);
     assertThat(field(env, "dead-by-id", "waiting")).isEqualTo(1);
+  }
+
+  @Test
+  void requeueDlqWithoutIdMovesAtMostNOfTheOldestDeadLettersBack() throws Exception {
+    Map<String, String> env = env("requeue-bulk");
+    List<String> ids = deadLetters("requeue-bulk", 3);
+
+    RunnerJar.Child two = RunnerJar.run(dir, env, "", "admin", "requeue-dlq", "requeue-bulk", "-n", "2");
+    assertThat(two.exitCode()).as(two.stderr()).isZero();
+    assertThat(two.stdout()).isEqualTo("requeued 2 dead letters of requeue-bulk\n");
+    try (RedisQueueBackend backend = RedisQueueBackend.builder().url(redis.url()).build()) {
+      assertThat(backend.peekDead("requeue-bulk", 10)).extracting(DeadLetter::jobId)
+          .containsExactly(ids.get(2));
+      assertThat(backend.peek("requeue-bulk", "default", 10)).extracting(Job::id, Job::attempt)
+          .containsExactly(tuple(ids.get(0), 0), tuple(ids.get(1), 0));
+    }
+
+    RunnerJar.Child rest = RunnerJar.run(dir, env, "", "admin", "requeue-dlq", "-n", "5", "--json");
+    assertThat(rest.exitCode()).as(rest.stderr()).isZero();
+    assertThat(rest.stdout().trim()).isEqualTo("{\"queue\":\"requeue-bulk\",\"requeued\":1}");
+    RunnerJar.Child none = RunnerJar.run(dir, env, "", "admin", "requeue-dlq");
+    assertThat(none.exitCode()).as(none.stderr()).isZero();
+    assertThat(none.stdout()).isEqualTo("requeued 0 dead letters of requeue-bulk\n");
+    assertThat(field(env, "requeue-bulk", "dead")).isZero();
+    assertThat(field(env, "requeue-bulk", "waiting")).isEqualTo(3);
   }
 
   private String enqueue(Map<String, String> env, String payload) throws Exception {
