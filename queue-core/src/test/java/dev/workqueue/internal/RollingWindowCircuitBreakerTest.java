@@ -111,11 +111,10 @@ class RollingWindowCircuitBreakerTest {
    */
   @Test
   void outcomesOfWorkFetchedBeforeTheBreakerOpenedLeaveTheProbeToDecide() {
-    CircuitBreaker breaker = breaker(0.5, 2);
-    Permission beforeOpening = breaker.tryAcquirePermission();
-    open(breaker);
-    clock.advance(Duration.ofSeconds(5));
-    Permission probe = breaker.tryAcquirePermission();
+    HalfOpen halfOpen = halfOpenWithWorkFromBefore();
+    CircuitBreaker breaker = halfOpen.breaker();
+    Permission beforeOpening = halfOpen.beforeOpening();
+    Permission probe = halfOpen.probe();
 
     breaker.onSuccess(beforeOpening);
     assertThat(breaker.state()).as("after an old job's success").isEqualTo(CircuitBreakerState.HALF_OPEN);
@@ -132,12 +131,10 @@ class RollingWindowCircuitBreakerTest {
 
   @Test
   void probeFailingWhileOldJobsSucceedReopensForAFreshCooldown() {
-    CircuitBreaker breaker = breaker(0.5, 2);
-    Permission beforeOpening = breaker.tryAcquirePermission();
-    open(breaker);
-    clock.advance(Duration.ofSeconds(5));
-    Permission probe = breaker.tryAcquirePermission();
-    breaker.onSuccess(beforeOpening);
+    HalfOpen halfOpen = halfOpenWithWorkFromBefore();
+    CircuitBreaker breaker = halfOpen.breaker();
+    Permission probe = halfOpen.probe();
+    breaker.onSuccess(halfOpen.beforeOpening());
 
     clock.advance(Duration.ofSeconds(3));
     breaker.onFailure(probe);
@@ -155,11 +152,10 @@ class RollingWindowCircuitBreakerTest {
    */
   @Test
   void outcomesOfWorkFetchedBeforeTheBreakerOpenedDoNotCountOnceItClosedAgain() {
-    CircuitBreaker breaker = breaker(0.5, 2);
-    Permission beforeOpening = breaker.tryAcquirePermission();
-    open(breaker);
-    clock.advance(Duration.ofSeconds(5));
-    breaker.onSuccess(breaker.tryAcquirePermission());
+    HalfOpen halfOpen = halfOpenWithWorkFromBefore();
+    CircuitBreaker breaker = halfOpen.breaker();
+    Permission beforeOpening = halfOpen.beforeOpening();
+    breaker.onSuccess(halfOpen.probe());
 
     breaker.onFailure(beforeOpening);
     breaker.onFailure(beforeOpening);
@@ -206,19 +202,27 @@ class RollingWindowCircuitBreakerTest {
 
   @Test
   void releasingAnythingButTheOutstandingProbeGrantsNoSecondProbe() {
+    HalfOpen halfOpen = halfOpenWithWorkFromBefore();
+    CircuitBreaker breaker = halfOpen.breaker();
+    Permission denied = breaker.tryAcquirePermission();
+    assertThat(halfOpen.probe().probe()).isTrue();
+    assertThat(denied.granted()).isFalse();
+
+    breaker.releasePermission(halfOpen.beforeOpening());
+    breaker.releasePermission(denied);
+
+    assertThat(breaker.tryAcquirePermission().granted()).isFalse();
+  }
+
+  /** A breaker past its cooldown, its probe granted, and a permission from before it opened. */
+  private record HalfOpen(CircuitBreaker breaker, Permission beforeOpening, Permission probe) {}
+
+  private HalfOpen halfOpenWithWorkFromBefore() {
     CircuitBreaker breaker = breaker(0.5, 2);
     Permission beforeOpening = breaker.tryAcquirePermission();
     open(breaker);
     clock.advance(Duration.ofSeconds(5));
-    Permission probe = breaker.tryAcquirePermission();
-    Permission denied = breaker.tryAcquirePermission();
-    assertThat(probe.probe()).isTrue();
-    assertThat(denied.granted()).isFalse();
-
-    breaker.releasePermission(beforeOpening);
-    breaker.releasePermission(denied);
-
-    assertThat(breaker.tryAcquirePermission().granted()).isFalse();
+    return new HalfOpen(breaker, beforeOpening, breaker.tryAcquirePermission());
   }
 
   private static void open(CircuitBreaker breaker) {
