@@ -755,6 +755,65 @@ class ConsumerTest {
   }
 
   /**
+   * A worker waiting on an empty queue when the breaker opens holds the closed breaker's leave to
+   * fetch; a job enqueued then must go back to its lane, not run past the open breaker.
+   */
+  @Test
+  void aJobAFetchWaitingWhenTheBreakerOpenedReturnsGoesBackUnrun() {
+    MutableClock clock = new MutableClock(Instant.now());
+    List<String> ran = new CopyOnWriteArrayList<>();
+    CountDownLatch mayFail = new CountDownLatch(1);
+    AtomicInteger waitingFetches = new AtomicInteger();
+    QueueBackend watched = backendWhere(Map.of("fetch", arguments -> {
+      FetchRequest request = (FetchRequest) arguments[0];
+      boolean waits = !request.maxWait().isZero();
+      if (waits) {
+        waitingFetches.incrementAndGet();
+      }
+      try {
+        return backend.fetch(request);
+      } finally {
+        if (waits) {
+          waitingFetches.decrementAndGet();
+        }
+      }
+    }));
+    Consumer consumer = Consumer.builder(watched, job -> {
+          ran.add(job.payloadAsString());
+          if (job.payloadAsString().equals("fails")) {
+            mayFail.await();
+            throw new IllegalStateException("downstream is down");
+          }
+        })
+        .concurrency(2).prefetch(0).fetchWait(Duration.ofSeconds(10))
+        .retryPolicy(RetryPolicy.noRetries()).clock(clock)
+        .circuitBreaker(CircuitBreakerConfig.builder().minimumSamples(1).cooldown(Duration.ofMinutes(1))
+            .build())
+        .build();
+    try {
+      consumer.start();
+      producer.enqueue("fails");
+      // The other worker waits on the empty queue, allowed by the still closed breaker.
+      await().atMost(PATIENCE).until(() -> ran.contains("fails") && waitingFetches.get() == 1);
+      mayFail.countDown();
+      await().atMost(PATIENCE).until(() -> consumer.circuitBreakerState() == CircuitBreakerState.OPEN);
+
+      producer.enqueue("later");
+
+      await().atMost(PATIENCE).until(() -> {
+        QueueStats stats = backend.stats(Producer.DEFAULT_QUEUE);
+        return stats.totalWaiting() == 1 && stats.inFlight() == 0;
+      });
+      assertThat(ran).containsExactly("fails");
+      clock.advance(Duration.ofMinutes(2));
+      await().atMost(PATIENCE).until(() -> ran.contains("later"));
+    } finally {
+      mayFail.countDown();
+      consumer.close();
+    }
+  }
+
+  /**
    * A probe fetched ahead can wait behind a handler stuck in a call that ignores interrupts, until
    * the job timeout gives it back unstarted. No outcome will decide it then: unless the breaker
    * grants a new probe, the consumer stays half-open and never fetches again.

@@ -479,7 +479,7 @@ public final class DefaultConsumer implements Consumer {
    */
   private InFlight admit(LeasedJob leased, long fetchedAt, CircuitBreaker.Permission permission) {
     Job job = leased.job();
-    if (!fetching) {
+    if (!fetching || openedWhileFetching(permission)) {
       settle(new Settlement.Release(leased.lease()), job);
       freeSlots.incrementAndGet();
       return null;
@@ -497,6 +497,14 @@ public final class DefaultConsumer implements Consumer {
     InFlight flight = new InFlight(leased, fetchedAt, permission);
     inFlight.put(leased.lease().token(), flight);
     return flight;
+  }
+
+  /**
+   * Whether the breaker opened while a fetch it allowed when closed waited on an empty queue: the
+   * jobs enqueued meanwhile go back to their lane instead of running past the open breaker.
+   */
+  private boolean openedWhileFetching(CircuitBreaker.Permission permission) {
+    return permission != null && !permission.probe() && breaker.state() != CircuitBreakerState.CLOSED;
   }
 
   private void reportPoisoned(PoisonedEntry entry) {
