@@ -100,14 +100,17 @@ local function key_holder(value)
 end
 
 -- Applies `apply(name, ttl_ms)` to the idempotency key of a job element when that job holds it.
+-- Called after a script's first write, so it reads with pcall: a key this node no longer holds
+-- (its slot migrating, see reach_lanes) or of another type must not stop the script half-way;
+-- that key is left as it is.
 local function with_held_key(prefix, element, id, apply)
   local key = element and job_key(element)
   if not key then
     return
   end
   local name = prefix .. key
-  local value = redis.call('GET', name)
-  if not value then
+  local value = redis.pcall('GET', name)
+  if type(value) ~= 'string' then
     return
   end
   local holder, ttl = string.match(value, '^(.*)\n(%d+)$')
@@ -119,14 +122,14 @@ end
 -- The job of the element has left the queue: its key is kept for the producer's TTL from now.
 local function release_key(prefix, element, id)
   with_held_key(prefix, element, id, function(name, ttl)
-    redis.call('PEXPIRE', name, ttl)
+    redis.pcall('PEXPIRE', name, ttl)
   end)
 end
 
 -- The job of the element is back in the queue from the dead letters: its key is held again.
 local function hold_key(prefix, element, id)
   with_held_key(prefix, element, id, function(name)
-    redis.call('PERSIST', name)
+    redis.pcall('PERSIST', name)
   end)
 end
 
@@ -246,7 +249,7 @@ local function dead_letter(key, entries, now, limit, age_ms, key_prefix)
     for _, entry in ipairs(entries) do
       local element, _, id = dead_job(entry)
       with_held_key(key_prefix, element, id, function(name, ttl)
-        redis.call('PEXPIRE', name, age_ms + ttl)
+        redis.pcall('PEXPIRE', name, age_ms + ttl)
       end)
     end
   end

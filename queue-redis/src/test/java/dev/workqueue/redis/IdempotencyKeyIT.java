@@ -85,6 +85,22 @@ class IdempotencyKeyIT {
     }
   }
 
+  /** Releasing a key comes after the ack's first write: a key it cannot read must not stop it. */
+  @Test
+  void anAckSucceedsWhenItsKeyWasReplacedByAForeignValueOfAnotherType() throws InterruptedException {
+    try (RedisQueueBackend backend = builder().build()) {
+      backend.enqueue(List.of(keyedJob("job-1", "order-1")), TTL);
+      byte[] key = idempotencyKey("order-1");
+      raw.del(key);
+      raw.rpush(key, "foreign".getBytes(StandardCharsets.UTF_8));
+
+      assertThat(backend.settle(List.of(new Settlement.Ack(fetchOne(backend).lease())))).containsExactly(true);
+
+      assertThat(backend.stats("q").completed()).isEqualTo(1);
+      assertThat(raw.type(key)).isEqualTo("list");
+    }
+  }
+
   /** A key stored as the plain id with a TTL of its own, as before keys were held, still counts. */
   @Test
   void aKeyStoredAsThePlainIdStillRefusesTheDuplicateAndKeepsItsTtl() {
