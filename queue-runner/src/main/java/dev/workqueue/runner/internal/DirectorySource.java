@@ -58,7 +58,6 @@ public final class DirectorySource implements AutoCloseable {
   // An outage or an unreadable directory fails every rescan; one warning per half minute says as
   // much without flooding the log.
   private final RateLimitedWarning scanWarning = new RateLimitedWarning(Duration.ofSeconds(30));
-  private volatile RuntimeException failure;
   private volatile RuntimeException lastScanFailure;
   private Thread thread;
 
@@ -112,7 +111,6 @@ public final class DirectorySource implements AutoCloseable {
           }
           lastScanFailure = e;
           if (rescanInterval.isZero()) {
-            failure = e;
             return;
           }
           scanWarning.warn(log, "{}; retrying the scan later", e.getMessage());
@@ -131,7 +129,7 @@ public final class DirectorySource implements AutoCloseable {
    * could not be reached) or an {@link UncheckedIOException} for what it could not read.
    */
   public RuntimeException failure() {
-    return failure;
+    return rescanInterval.isZero() ? lastScanFailure : null;
   }
 
   /**
