@@ -592,7 +592,7 @@ public final class RedisQueueBackend implements QueueBackend {
       try {
         letters.add(JobCodec.decodeDead(entry, queueName));
       } catch (JobCodec.UndecodableException e) {
-        log.warn("skipped an unreadable dead-letter entry of queue {}: {}", queueName, e.getMessage());
+        letters.add(JobCodec.unreadableDeadLetter(entry, queueName, e.getMessage()));
       }
     }
     return letters;

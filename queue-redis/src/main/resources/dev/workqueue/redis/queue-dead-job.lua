@@ -3,7 +3,8 @@
 -- walks the list window by window from its tail, as queue-delete-job.lua does, for the same
 -- reason: new letters are appended, and retention and requeue-dead take from the head, so a
 -- letter not yet looked at is never passed over. Letters whose job cannot be read are deleted
--- but never requeued. The letters left keep the list's TTL (a dead-letter age).
+-- but never requeued; an entry that cannot be read at all goes by the id undecodable_id gives
+-- it, as peekDead shows it. The letters left keep the list's TTL (a dead-letter age).
 -- KEYS[1] dead letters (list, oldest first)
 -- KEYS[2] lane names (set of priorities ever used)
 -- ARGV[1] lane key prefix (lane key = prefix .. priority)
@@ -24,11 +25,11 @@ local matched = {}
 local lanes = {}
 for _, entry in ipairs(entries) do
   local element, error_type, entry_id = dead_job(entry)
-  if entry_id == id then
+  if (entry_id or undecodable_id(entry)) == id then
     if not requeue then
       matched[#matched + 1] = entry
       release_key(ARGV[5], element, id)
-    elseif error_type ~= 'undecodable' then
+    elseif element and error_type ~= 'undecodable' then
       local _, run_at, priority = read_job(element)
       if priority then
         matched[#matched + 1] = entry

@@ -1,6 +1,7 @@
 package dev.workqueue.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.workqueue.Consumer;
@@ -86,6 +87,26 @@ class PoisonDataIT {
       QueueStats stats = backend.stats("mixed");
       assertThat(stats.dead()).isEqualTo(3);
       assertThat(stats.inFlight()).isZero();
+    }
+  }
+
+  /** Skipped by peekDead, such an entry was counted by stats but listed nowhere and undeletable by id. */
+  @Test
+  void anUnreadableDeadLetterEntryIsListedAndDeletedByItsUndecodableIdButNeverRequeued() {
+    QueueKeys keys = QueueKeys.of("poison", "unreadable");
+    byte[] deleted = "foreign dead letter".getBytes(StandardCharsets.UTF_8);
+    byte[] kept = {2, 0, 1};
+    raw.rpush(keys.dead(), deleted, kept);
+    try (RedisQueueBackend backend = backend()) {
+      assertThat(backend.peekDead("unreadable", 10)).extracting(DeadLetter::jobId, DeadLetter::job,
+              letter -> letter.error().type())
+          .containsExactly(tuple(JobCodec.undecodableId(deleted), null, "unreadable"),
+              tuple(JobCodec.undecodableId(kept), null, "unreadable"));
+
+      assertThat(backend.requeueDeadJob("unreadable", JobCodec.undecodableId(kept))).isZero();
+      assertThat(backend.deleteDeadJob("unreadable", JobCodec.undecodableId(deleted))).isEqualTo(1);
+
+      assertThat(raw.lrange(keys.dead(), 0, -1)).containsExactly(kept);
     }
   }
 

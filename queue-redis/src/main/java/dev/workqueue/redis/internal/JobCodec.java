@@ -190,6 +190,17 @@ public final class JobCodec {
   }
 
   /**
+   * A dead-letter entry that cannot be read (a foreign writer's, or cut short), shown as what it
+   * is so that listings count it as {@code stats} does: its id is {@link #undecodableId} of the
+   * entry, by which it can be deleted, its job null, its error type {@code unreadable} with
+   * {@code reason}, at the epoch since its time is unknown.
+   */
+  public static DeadLetter unreadableDeadLetter(byte[] entry, String queue, String reason) {
+    return new DeadLetter(undecodableId(entry), queue, null,
+        new JobError("unreadable", "dead-letter entry cannot be read: " + reason, Instant.EPOCH));
+  }
+
+  /**
    * The id given to data whose own id cannot be read: {@code undecodable-} and the first 16 hex
    * digits of its SHA-1, as the scripts compute it, so the same bytes always get the same id.
    */
