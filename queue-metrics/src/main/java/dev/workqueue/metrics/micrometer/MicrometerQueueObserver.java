@@ -100,6 +100,14 @@ public final class MicrometerQueueObserver implements QueueObserver {
   /** Most {@link Builder#foldedQueueBuckets(int)}: {@value}; each bucket is a tag value of every meter. */
   public static final int MAX_FOLDED_QUEUE_BUCKETS = 1_000;
 
+  /**
+   * The {@code queue} tag values that {@code foldedQueueBuckets} buckets of folded queues take
+   * ({@code other}, or {@code other-0} and on): no allow-list may name them.
+   */
+  public static List<String> foldedQueueTagValues(int foldedQueueBuckets) {
+    return QueueTagFolder.foldedTagValues(foldedQueueBuckets);
+  }
+
   private final MeterRegistry registry;
   private final QueueTagFolder folder;
   private final List<Duration> durationBuckets;

@@ -12,7 +12,6 @@ import dev.workqueue.RateLimiter;
 import dev.workqueue.RateLimiterConfig;
 import dev.workqueue.RetryPolicy;
 import dev.workqueue.memory.InMemoryQueueBackend;
-import dev.workqueue.metrics.internal.QueueTagFolder;
 import dev.workqueue.metrics.micrometer.CachedWallClock;
 import dev.workqueue.metrics.micrometer.MicrometerQueueObserver;
 import dev.workqueue.metrics.micrometer.QueueLengthUpdater;
@@ -152,7 +151,7 @@ public final class Components implements AutoCloseable {
     }
     // An own queue named like a tag value of folded queues ("other") is folded: kept, its series
     // would count the folded queues too. The configuration refuses such a name in the list.
-    QueueTagFolder.foldedTagValues(buckets).forEach(kept::remove);
+    MicrometerQueueObserver.foldedQueueTagValues(buckets).forEach(kept::remove);
     return metrics.queueTagAllowList(kept).foldedQueueBuckets(buckets);
   }
 

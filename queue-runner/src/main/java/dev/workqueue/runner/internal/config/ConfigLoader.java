@@ -2,7 +2,7 @@ package dev.workqueue.runner.internal.config;
 
 import dev.workqueue.InvalidConfigurationException;
 import dev.workqueue.internal.Problems;
-import dev.workqueue.metrics.internal.QueueTagFolder;
+import dev.workqueue.metrics.micrometer.MicrometerQueueObserver;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.URI;
@@ -237,7 +237,7 @@ public final class ConfigLoader {
     if (tags == null || buckets == null) {
       return;
     }
-    List<String> folded = QueueTagFolder.foldedTagValues(buckets);
+    List<String> folded = MicrometerQueueObserver.foldedQueueTagValues(buckets);
     if (tags.stream().anyMatch(folded::contains)) {
       String foldValues = folded.size() == 1 ? "\"" + folded.get(0) + "\", the tag value"
           : "\"" + folded.get(0) + "\" to \"" + folded.get(folded.size() - 1) + "\", the tag values";
