@@ -24,13 +24,9 @@ for i = 5, #ARGV, 5 do
   priorities[ARGV[i]] = true
 end
 reach_lanes(ARGV[1], ARGV[2], priorities)
--- The idempotency keys too, for the same reason: a key claimed by a job that a failure later in
--- the script left unstored would be held for good.
-for i = 5, #ARGV, 5 do
-  if ARGV[i + 2] ~= '' then
-    redis.call('EXISTS', ARGV[3] .. ARGV[i + 2])
-  end
-end
+-- Idempotency keys need no such step: the claims below are the script's first writes, and while
+-- the slot migrates a key the node does not hold can be neither read nor created, so a claim
+-- fails before anything was written.
 for i = 5, #ARGV, 5 do
   local priority, id, key = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local run_at = tonumber(ARGV[i + 3])

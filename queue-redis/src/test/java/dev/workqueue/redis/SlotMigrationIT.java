@@ -94,6 +94,24 @@ class SlotMigrationIT {
     assertThat(backend.peek("q", "default", 10)).extracting(Job::id).containsExactly("waiting");
   }
 
+  /** A key claimed for a job the script then failed to store would be held for good. */
+  @Test
+  void anEnqueueWhoseIdempotencyKeyTheNodeDoesNotHoldClaimsNothing() throws Exception {
+    Instant now = Instant.now();
+    Job known = new Job("known", "q", "default", new byte[] {1}, 0, 0, now, now, Map.of(), "order-1");
+    backend.enqueue(List.of(known, job("waiting", Duration.ZERO)), Duration.ofHours(1));
+    startMigration();
+
+    Job duplicate = new Job("duplicate", "q", "default", new byte[] {1}, 0, 0, now, now, Map.of(), "order-1");
+    Job fresh = new Job("fresh", "q", "default", new byte[] {1}, 0, 0, now, now, Map.of(), "order-2");
+    assertThatThrownBy(() -> backend.enqueue(List.of(duplicate, fresh), Duration.ofHours(1)))
+        .isInstanceOf(BackendUnavailableException.class);
+
+    stopMigration();
+    assertThat(source.command("EXISTS", "migrating:v1:{q}:idem:order-2")).isEqualTo(":0");
+    assertThat(backend.peek("q", "default", 10)).extracting(Job::id).containsExactly("known", "waiting");
+  }
+
   @Test
   void aRecoveryThatReachesAnEmptyLaneOfAMigratingSlotChangesNothing() throws Exception {
     Instant now = Instant.now();
