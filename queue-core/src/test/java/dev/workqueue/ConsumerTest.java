@@ -1201,6 +1201,27 @@ class ConsumerTest {
     }
   }
 
+  /** The reaper's line about a job it recovered carried no ids but the ones in its text. */
+  @Test
+  void aLineLoggedAboutAJobOutsideItsRunCarriesItsIdsToo() throws InterruptedException {
+    ListAppender<ILoggingEvent> captured = captureEngineLog();
+    String id = producer.enqueue(traced("crashed", TRACEPARENT)).jobId();
+    // Taken by a consumer that died: its lease runs out and a reaper recovers the job.
+    backend.fetch(new FetchRequest("gone", Producer.DEFAULT_QUEUE, List.of(Producer.DEFAULT_PRIORITY), 1,
+        Duration.ofMillis(100), Duration.ZERO));
+    try (Consumer consumer = consumer(job -> { }).recoveryInterval(Duration.ofMillis(100)).build()) {
+      consumer.start();
+      await().atMost(PATIENCE).until(() -> backend.stats(Producer.DEFAULT_QUEUE).completed() == 1);
+
+      assertThat(captured.list).filteredOn(line -> line.getFormattedMessage().startsWith("recovered job"))
+          .singleElement().satisfies(line -> assertThat(line.getMDCPropertyMap()).containsEntry("job_id", id)
+              .containsEntry("queue", Producer.DEFAULT_QUEUE).containsEntry("attempt", "1")
+              .containsEntry("trace_id", TRACE_ID).containsEntry("span_id", SPAN_ID));
+    } finally {
+      engineLog().detachAppender(captured);
+    }
+  }
+
   @Test
   void traceIdsLeaveTheMdcWithTheirJobAlsoWhenItsHandlerThrows() {
     List<String> handlerContext = new CopyOnWriteArrayList<>();

@@ -34,6 +34,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,6 +50,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -488,8 +490,8 @@ public final class DefaultConsumer implements Consumer {
     if (job.attempt() > maxAttempts) {
       JobError error = new JobError("max-attempts-exceeded", "delivered " + job.attempt()
           + " times, more than the " + maxAttempts + " allowed; earlier leases expired", clock.instant());
-      log.error("job {} of queue {} exceeded its {} attempts after lost leases; moving it to the dead-letter queue",
-          job.id(), job.queue(), maxAttempts);
+      logAbout(job, () -> log.error("job {} of queue {} exceeded its {} attempts after lost leases; "
+          + "moving it to the dead-letter queue", job.id(), job.queue(), maxAttempts));
       settle(new Settlement.DeadLetter(leased.lease(), error), job);
       freeSlots.incrementAndGet();
       return null;
@@ -519,16 +521,7 @@ public final class DefaultConsumer implements Consumer {
   private void run(InFlight flight) {
     Job job = flight.leased.job();
     active.incrementAndGet();
-    MDC.put("job_id", job.id());
-    MDC.put("queue", job.queue());
-    MDC.put("attempt", Integer.toString(job.attempt()));
-    // The producer's ids, so that what is logged for the job names its trace also when no tracing
-    // interceptor runs; one that does puts its consumer span's ids over them around the handler.
-    TraceParent trace = TraceParent.parse(job.traceParent());
-    if (trace != null) {
-      MDC.put("trace_id", trace.traceId());
-      MDC.put("span_id", trace.spanId());
-    }
+    TraceParent trace = putJobContext(job);
     try {
       if (!fetching && flight.abandon()) {
         returnUnfinished(flight);
@@ -563,16 +556,64 @@ public final class DefaultConsumer implements Consumer {
       }
     } finally {
       Thread.interrupted();
-      MDC.remove("job_id");
-      MDC.remove("queue");
-      MDC.remove("attempt");
-      if (trace != null) { // no MDC change for a job without them: some bindings copy on write
-        MDC.remove("trace_id");
-        MDC.remove("span_id");
-      }
+      removeJobContext(trace != null);
       active.decrementAndGet();
       inFlight.remove(flight.leased.lease().token());
       freeSlots.incrementAndGet();
+    }
+  }
+
+  /**
+   * Puts {@code job}'s ids in the MDC, which every line logged about it carries; returns the trace
+   * ids of its {@code traceparent} (the producer's; an interceptor's consumer span puts its own over
+   * them around the handler), or null.
+   */
+  private static TraceParent putJobContext(Job job) {
+    MDC.put("job_id", job.id());
+    MDC.put("queue", job.queue());
+    MDC.put("attempt", Integer.toString(job.attempt()));
+    TraceParent trace = TraceParent.parse(job.traceParent());
+    if (trace != null) {
+      MDC.put("trace_id", trace.traceId());
+      MDC.put("span_id", trace.spanId());
+    }
+    return trace;
+  }
+
+  private static void removeJobContext(boolean traced) {
+    MDC.remove("job_id");
+    MDC.remove("queue");
+    MDC.remove("attempt");
+    if (traced) { // no MDC change for a job without them: some bindings copy on write
+      MDC.remove("trace_id");
+      MDC.remove("span_id");
+    }
+  }
+
+  /** Logs a line about {@code job} from outside its run; see {@link #aboutJob}. */
+  private static void logAbout(Job job, Runnable line) {
+    aboutJob(job, () -> {
+      line.run();
+      return null;
+    });
+  }
+
+  /**
+   * Does what logs about {@code job} from outside its run (the fetch, the watchdog, the heartbeat,
+   * the reaper, the settler) with the job's ids in the MDC, as its run's lines have them, and puts
+   * the thread's own MDC back afterwards. Rare paths only: it copies the MDC.
+   */
+  private static <T> T aboutJob(Job job, Supplier<T> work) {
+    Map<String, String> before = MDC.getCopyOfContextMap();
+    putJobContext(job);
+    try {
+      return work.get();
+    } finally {
+      if (before == null) {
+        MDC.clear();
+      } else {
+        MDC.setContextMap(before);
+      }
     }
   }
 
@@ -695,9 +736,8 @@ public final class DefaultConsumer implements Consumer {
       if (!flight.started()) {
         if (now - flight.fetchedAt > limit && flight.abandonUnstarted()) {
           Job job = flight.leased.job();
-          log.warn("job {} of queue {} waited for a free worker longer than jobTimeout {}; "
-              + "returned it to the queue",
-              job.id(), job.queue(), settings.jobTimeout());
+          logAbout(job, () -> log.warn("job {} of queue {} waited for a free worker longer than "
+              + "jobTimeout {}; returned it to the queue", job.id(), job.queue(), settings.jobTimeout()));
           returnUnfinished(flight);
         }
         continue;
@@ -706,7 +746,8 @@ public final class DefaultConsumer implements Consumer {
       if (took > limit && flight.abandon()) {
         JobError error = new JobError("timeout", "handler ran longer than jobTimeout "
             + settings.jobTimeout(), clock.instant());
-        failed(flight, plan(flight.leased.job(), error), Duration.ofNanos(took));
+        Job job = flight.leased.job();
+        failed(flight, aboutJob(job, () -> plan(job, error)), Duration.ofNanos(took));
       }
     }
   }
@@ -740,8 +781,9 @@ public final class DefaultConsumer implements Consumer {
         if (!kept.contains(lease.jobId()) && !flight.isDone() && !flight.leaseLossReported) {
           // Once per attempt: repeated at every heartbeat it reads as many losses.
           flight.leaseLossReported = true;
-          log.warn("lease on job {} of queue {} was lost (it expired or another consumer took the job); "
-              + "its outcome will be discarded", lease.jobId(), lease.queue());
+          logAbout(flight.leased.job(), () -> log.warn("lease on job {} of queue {} was lost (it expired "
+              + "or another consumer took the job); its outcome will be discarded", lease.jobId(),
+              lease.queue()));
         }
       }
     } catch (RuntimeException e) {
@@ -771,8 +813,8 @@ public final class DefaultConsumer implements Consumer {
   private void recoverExpired() {
     try {
       for (Job job : backend.recoverExpired(settings.queue(), RECOVER_BATCH)) {
-        log.warn("recovered job {} of queue {} after its lease expired on attempt {}", job.id(),
-            job.queue(), job.attempt());
+        logAbout(job, () -> log.warn("recovered job {} of queue {} after its lease expired on attempt {}",
+            job.id(), job.queue(), job.attempt()));
         observer.onRecovered(new JobRecoveredEvent(job, settings.name()));
       }
     } catch (RuntimeException e) {
@@ -985,9 +1027,9 @@ public final class DefaultConsumer implements Consumer {
     if (!accepted) {
       // A retried settle whose first try timed out on the client but ran on the server finds its
       // lease gone too: say that it may have been recorded.
-      log.warn("the outcome of job {} of queue {} was not recorded by this call: its lease was no longer "
-          + "held (it expired and the job will run again, or an earlier try that timed out was recorded)",
-          job.id(), job.queue());
+      logAbout(job, () -> log.warn("the outcome of job {} of queue {} was not recorded by this call: its "
+          + "lease was no longer held (it expired and the job will run again, or an earlier try that timed "
+          + "out was recorded)", job.id(), job.queue()));
       return;
     }
     if (settlement instanceof Settlement.Retry retry) {
