@@ -74,8 +74,6 @@ import redis.clients.jedis.exceptions.JedisException;
  */
 public final class Components implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Components.class);
-  /** The burst of a producer without {@code producer.burst} whose rate is 10/s or more. */
-  private static final int DEFAULT_MOST_BURST = 10;
 
   private final RunnerConfig config;
   private final QueueBackend backend;
@@ -394,20 +392,15 @@ public final class Components implements AutoCloseable {
     return shared;
   }
 
-  /**
-   * The producer's rate and burst, or null when {@code producer.rate_limit_per_sec} is 0. Without
-   * a {@code producer.burst} the burst is the rate per second rounded down, from 1 to 10: a burst
-   * of at most the rate admits at most a tenth more than the rate over any window of 10 s.
-   */
+  /** The producer's rate and burst, or null when {@code producer.rate_limit_per_sec} is 0. */
   RateLimiterConfig producerRateLimit() {
     double rate = config.get(ConfigKeys.PRODUCER_RATE_LIMIT_PER_SEC);
     if (rate == 0) {
       return null;
     }
-    Integer burst = config.get(ConfigKeys.PRODUCER_BURST);
     return RateLimiterConfig.builder()
         .permitsPerSecond(rate)
-        .burst(burst != null ? burst : (int) Math.max(1, Math.min(DEFAULT_MOST_BURST, rate)))
+        .burst(config.get(ConfigKeys.PRODUCER_BURST))
         .build();
   }
 

@@ -212,6 +212,18 @@ public final class ConfigKeys {
       "an integer from 1 to 1000000", null, integer(1, 1_000_000),
       "Permits that may be taken at once after an idle spell; unset: the rate per second rounded "
           + "down, from 1 to 10, so that no 10 s window exceeds the rate by more than 10%.");
+  /** The most a producer's burst is without {@code producer.burst}, at rates of 10/s or more. */
+  private static final int MOST_DEFAULT_BURST = 10;
+
+  /**
+   * The burst of a producer without {@code producer.burst}: the rate per second rounded down,
+   * from 1 to 10. A burst of at most the rate admits at most a tenth more than the rate over any
+   * window of 10 s (see the rate-limiting docs).
+   */
+  static int defaultBurst(double permitsPerSecond) {
+    return (int) Math.max(1, Math.min(MOST_DEFAULT_BURST, permitsPerSecond));
+  }
+
   public static final ConfigKey<String> PRODUCER_RATE_LIMITER = add("producer.rate_limiter",
       "one of local, redis", "local", oneOf("local", "redis"),
       "local: per process; redis: one budget shared by every producer of the queue.");

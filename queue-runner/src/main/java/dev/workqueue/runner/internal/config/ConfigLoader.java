@@ -81,6 +81,8 @@ public final class ConfigLoader {
     checkTogether(values, settings, problems);
     checkPasswordWithUser(values, settings, problems);
     problems.throwIfAny();
+    values.computeIfAbsent(ConfigKeys.PRODUCER_BURST,
+        burst -> ConfigKeys.defaultBurst((Double) values.get(ConfigKeys.PRODUCER_RATE_LIMIT_PER_SEC)));
     return new RunnerConfig(values, settings.keySet());
   }
 
