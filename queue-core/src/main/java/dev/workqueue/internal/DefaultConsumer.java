@@ -406,8 +406,10 @@ public final class DefaultConsumer implements Consumer {
     }
     List<InFlight> runnable = new ArrayList<>(taken);
     long fetchedAt = System.nanoTime();
+    // Asked once per fetch, not per job: the breaker's state is read under its lock.
+    boolean breakerOpened = openedWhileFetching(permission);
     for (LeasedJob leased : result.jobs()) {
-      InFlight flight = admit(leased, fetchedAt, permission);
+      InFlight flight = admit(leased, fetchedAt, permission, breakerOpened);
       if (flight != null) {
         runnable.add(flight);
       }
@@ -477,11 +479,13 @@ public final class DefaultConsumer implements Consumer {
 
   /**
    * Registers a fetched job as in flight, or settles it at once; null when it must not run.
-   * {@code permission} is the breaker's answer to the fetch, null without a breaker.
+   * {@code permission} is the breaker's answer to the fetch, null without a breaker; with {@code
+   * breakerOpened} (see {@link #openedWhileFetching}) the job goes back to its lane.
    */
-  private InFlight admit(LeasedJob leased, long fetchedAt, CircuitBreaker.Permission permission) {
+  private InFlight admit(LeasedJob leased, long fetchedAt, CircuitBreaker.Permission permission,
+      boolean breakerOpened) {
     Job job = leased.job();
-    if (!fetching || openedWhileFetching(permission)) {
+    if (!fetching || breakerOpened) {
       settle(new Settlement.Release(leased.lease()), job);
       freeSlots.incrementAndGet();
       return null;
